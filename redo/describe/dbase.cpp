@@ -1,0 +1,9 @@
+// Describe routines (rm_desc / rm_identify), PostgreSQL 15. PLACEHOLDER: not written yet.
+#include "redo/rmgr.h"
+
+namespace understudy {
+
+void dbase_desc(std::string& /*out*/, const DecodedRecord& /*rec*/) {}
+const char* dbase_identify(std::uint8_t /*xl_info*/) { return nullptr; }
+
+}  // namespace understudy

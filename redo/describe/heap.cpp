@@ -1,0 +1,12 @@
+// Describe routines (rm_desc / rm_identify), PostgreSQL 15. PLACEHOLDER: not written yet.
+#include "redo/rmgr.h"
+
+namespace understudy {
+
+void heap_desc(std::string& /*out*/, const DecodedRecord& /*rec*/) {}
+const char* heap_identify(std::uint8_t /*xl_info*/) { return nullptr; }
+
+void heap2_desc(std::string& /*out*/, const DecodedRecord& /*rec*/) {}
+const char* heap2_identify(std::uint8_t /*xl_info*/) { return nullptr; }
+
+}  // namespace understudy
