@@ -13,10 +13,12 @@
 #include "common/bytes.h"
 #include "common/lsn.h"
 #include "redo/decoded_record.h"
+#include "redo/records/pg_types.h"
+#include "redo/records/sinval.h"
+#include "redo/records/xact.h"
 
 namespace understudy {
 
-using TimestampTz = std::int64_t;  // microseconds since 2000-01-01 00:00:00 UTC
 using BackendId = int;
 inline constexpr BackendId InvalidBackendId = -1;
 
@@ -44,6 +46,8 @@ void append_lsn(std::string& out, XLogRecPtr lsn);
 // Appended where a record is shorter than its layout needs. PostgreSQL would read past the end
 // of the record; we stop and say so. (Never printed for a well-formed record.)
 void append_truncated(std::string& out, std::size_t have, std::size_t need);
+// The same, when the parts announced do not fit and the total needed is not known.
+void append_truncated(std::string& out, std::size_t have);
 
 // Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)).
 // `need` is how many bytes the record must have (the SizeOf* constant); bytes beyond the data
@@ -92,5 +96,46 @@ PackedArray<T> take_array(ByteReader& reader, std::int64_t count, bool& truncate
 // A NUL-terminated string of at most max_len bytes (without the NUL) starting at `data`; stops at
 // the end of the span when there is no NUL.
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len = SIZE_MAX);
+
+// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15): shared by the
+// Transaction and Standby describe routines.
+void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
+                                Oid dbId, Oid tsId, bool relcacheInitFileInval);
+
+// xl_xact_parsed_commit / xl_xact_parsed_abort / xl_xact_parsed_prepare (access/xact.h, PG15):
+// the optional parts of a commit, abort or prepare record, located. Arrays point into the
+// record's bytes.
+struct ParsedXactRecord {
+    TimestampTz xact_time = 0;
+    std::uint32_t xinfo = 0;
+
+    Oid dbId = 0;
+    Oid tsId = 0;
+
+    PackedArray<TransactionId> subxacts;
+    PackedArray<RelFileNode> xnodes;
+    PackedArray<xl_xact_stats_item> stats;
+    PackedArray<SharedInvalidationMessage> msgs;
+
+    TransactionId twophase_xid = InvalidTransactionId;
+    std::string twophase_gid;
+    PackedArray<RelFileNode> abortnodes;           // only for PREPARE
+    PackedArray<xl_xact_stats_item> abortstats;    // only for PREPARE
+    bool initfileinval = false;                    // only for PREPARE
+
+    XLogRecPtr origin_lsn = InvalidXLogRecPtr;
+    TimestampTz origin_timestamp = 0;
+
+    // The record ended before all the parts its header announces (a corrupt record).
+    bool truncated = false;
+};
+
+// ParseCommitRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15). `xl_info` is the record's
+// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present).
+ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// ParseAbortRecord (same file): as a commit record, without invalidation messages.
+ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare and what follows).
+ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data);
 
 }  // namespace understudy
