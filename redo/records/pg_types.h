@@ -33,9 +33,8 @@ inline constexpr TransactionId XidFromFullTransactionId(FullTransactionId x) {
 }
 
 // MAXALIGN (c.h) for x86-64 and aarch64, where MAXIMUM_ALIGNOF is 8.
-inline constexpr std::size_t MAXIMUM_ALIGNOF = 8;
 inline constexpr std::size_t MAXALIGN(std::size_t len) {
-    return (len + MAXIMUM_ALIGNOF - 1) & ~(MAXIMUM_ALIGNOF - 1);
+    return (len + 7) & ~std::size_t{7};
 }
 
 static_assert(sizeof(RelFileNode) == 12, "RelFileNode must be three Oids, as in PostgreSQL");
