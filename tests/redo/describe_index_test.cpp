@@ -132,6 +132,10 @@ const std::vector<RecordRow> kRealRecords = {
     {"0/0212F048", 12, 0x90, "0000", {{0, 0, false, false, false, ""}, {1, 144, true, true, false, ""}}, "DELETE", "clear_dead_marking F, is_primary F"},
     // 0/020F27C8 Hash DELETE clear_dead_marking F, is_primary T
     {"0/020F27C8", 12, 0x90, "0001", {{1, 16, true, true, false, ""}}, "DELETE", "clear_dead_marking F, is_primary T"},
+    // 5/1AC12330 Hash DELETE clear_dead_marking T, is_primary F
+    {"5/1AC12330", 12, 0x90, "0100", {{0, 0, false, false, false, ""}, {1, 160, false, false, true, ""}}, "DELETE", "clear_dead_marking T, is_primary F"},
+    // 5/1AC12168 Hash DELETE clear_dead_marking T, is_primary T
+    {"5/1AC12168", 12, 0x90, "0101", {{1, 32, false, false, true, ""}}, "DELETE", "clear_dead_marking T, is_primary T"},
     // 0/0151FF50 Hash INIT_BITMAP_PAGE bmsize N
     {"0/0151FF50", 12, 0x10, "0010", {{0, 64, false, false, false, ""}, {1, 128, false, false, false, ""}}, "INIT_BITMAP_PAGE", "bmsize 4096"},
     // 0/0151FD90 Hash INIT_META_PAGE num_tuples N, fillfactor N
@@ -140,8 +144,10 @@ const std::vector<RecordRow> kRealRecords = {
     {"5/01CE9820", 12, 0x00, "00000000804f3241c20100003301", {{0, 64, false, false, false, ""}}, "INIT_META_PAGE", "num_tuples 1.2e+06, fillfactor 307"},
     // 0/01D437B0 Hash INSERT off N
     {"0/01D437B0", 12, 0x20, "9700", {{0, 16, true, true, false, ""}, {1, 144, true, true, false, ""}}, "INSERT", "off 151"},
-    // 0/0212C9E0 Hash MOVE_PAGE_CONTENTS ntups N, is_primary T
-    {"0/0212C9E0", 12, 0x70, "260001", {{1, 32, false, false, true, ""}, {2, 160, false, false, true, ""}}, "MOVE_PAGE_CONTENTS", "ntups 38, is_primary T"},
+    // 5/1B3A0660 Hash MOVE_PAGE_CONTENTS ntups N, is_primary F
+    {"5/1B3A0660", 12, 0x70, "070000", {{0, 0, false, false, false, ""}, {1, 160, false, false, true, ""}, {2, 160, false, false, true, ""}}, "MOVE_PAGE_CONTENTS", "ntups 7, is_primary F"},
+    // 5/1AA9C250 Hash MOVE_PAGE_CONTENTS ntups N, is_primary T
+    {"5/1AA9C250", 12, 0x70, "190001", {{1, 32, false, false, true, ""}, {2, 160, false, false, true, ""}}, "MOVE_PAGE_CONTENTS", "ntups 25, is_primary T"},
     // 0/01554368 Hash SPLIT_ALLOCATE_PAGE new_bucket N, meta_page_masks_updated F, issplitpoint_changed F
     {"0/01554368", 12, 0x40, "050000002200120000", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}, {2, 128, false, false, false, ""}}, "SPLIT_ALLOCATE_PAGE", "new_bucket 5, meta_page_masks_updated F, issplitpoint_changed F"},
     // 0/01549160 Hash SPLIT_ALLOCATE_PAGE new_bucket N, meta_page_masks_updated F, issplitpoint_changed T
@@ -154,8 +160,10 @@ const std::vector<RecordRow> kRealRecords = {
     {"0/01549DF0", 12, 0x60, "42000200", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}}, "SPLIT_COMPLETE", "old_bucket_flag 66, new_bucket_flag 2"},
     // 0/015491B0 Hash SPLIT_PAGE 
     {"0/015491B0", 12, 0x50, "", {{0, 16, true, true, false, ""}}, "SPLIT_PAGE", ""},
-    // 0/02132378 Hash SQUEEZE_PAGE prevblkno N, nextblkno N, ntups N, is_primary T
-    {"0/02132378", 12, 0x80, "4b000000ffffffff00000100", {{1, 0, false, false, false, ""}, {2, 144, true, true, false, ""}, {3, 128, false, false, false, ""}, {5, 160, false, false, true, ""}}, "SQUEEZE_PAGE", "prevblkno 75, nextblkno 4294967295, ntups 0, is_primary T"},
+    // 5/1B3CD6E8 Hash SQUEEZE_PAGE prevblkno N, nextblkno N, ntups N, is_primary F
+    {"5/1B3CD6E8", 12, 0x80, "e5000000ffffffff02000000", {{0, 0, false, false, false, ""}, {1, 160, false, false, true, ""}, {2, 144, true, true, false, ""}, {3, 128, false, false, false, ""}, {5, 160, false, false, true, ""}}, "SQUEEZE_PAGE", "prevblkno 229, nextblkno 4294967295, ntups 2, is_primary F"},
+    // 5/1A9BAA88 Hash SQUEEZE_PAGE prevblkno N, nextblkno N, ntups N, is_primary T
+    {"5/1A9BAA88", 12, 0x80, "10000000ffffffff00000101", {{1, 0, false, false, false, ""}, {2, 144, true, true, false, ""}, {5, 160, false, false, true, ""}}, "SQUEEZE_PAGE", "prevblkno 16, nextblkno 4294967295, ntups 0, is_primary T"},
     // 0/02141608 Hash UPDATE_META_PAGE ntuples N
     {"0/02141608", 12, 0xB0, "00000000e04ce040", {{0, 0, false, false, false, ""}}, "UPDATE_META_PAGE", "ntuples 33383"},
     // 0/021FE320 Hash VACUUM_ONE_PAGE ntuples N, latestRemovedXid N (main data cut to its first 64 bytes: the describe routine reads only the struct)
@@ -170,26 +178,30 @@ const std::vector<RecordRow> kRealRecords = {
     {"0/0861F558", 16, 0x30, "0100000000ff00000000dfdaf8020000000000001000000028000000ffffffff00001000630000000000000000005f00010010007000000000000000", {{0, 0, false, false, false, ""}}, "ADD_NODE", "off: 1, newoff: 0, parentBlk: -1, parentoff: 0, nodeI: 0"},
     // 0/08574280 SPGist MOVE_LEAFS nmoves: N, parentoff: N, nodeI: N
     {"0/08574280", 16, 0x20, "01000000007f1b0008000000f7020000004000004b00a900aa0060000000000000000d00240000000000073034000000000060000000a90000008b004400000000000930303400000000", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 128, false, false, false, ""}}, "MOVE_LEAFS", "nmoves: 1, parentoff: 27, nodeI: 8"},
-    // 0/08712808 SPGist MOVE_LEAFS nmoves: N, parentoff: N, nodeI: N (newpage) (main data cut to its first 64 bytes: the describe routine reads only the struct)
-    {"0/08712808", 16, 0x20, "09000100007f080000000000f8020000000000003f00820063009900760075005d001d000e000100020003000400050006000700080009000a00c00000000000", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}, {2, 128, false, false, false, ""}}, "MOVE_LEAFS", "nmoves: 9, parentoff: 8, nodeI: 0 (newpage)"},
+    // 5/1B516480 SPGist MOVE_LEAFS nmoves: N, parentoff: N, nodeI: N (newpage)
+    {"5/1B516480", 16, 0x20, "02000100007f01000c0000006003000000400000c000f20001000200030060000000000000002100da00000000000b7a7a3132000000600000000100000022002a00000000000b7a7a3632000000600000000200000022005c00000000000d7a7a3131320000", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}, {2, 128, false, false, false, ""}}, "MOVE_LEAFS", "nmoves: 2, parentoff: 1, nodeI: 12 (newpage)"},
     // 0/086A1818 SPGist MOVE_LEAFS nmoves: N, parentoff: N, nodeI: N (newpage) (nulls) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/086A1818", 16, 0x20, "19000100017f040003000000f802000000000000df0090018501830151013d011f011c010d01ec00eb00e900d700cf00c700bf00b700af00a7009f0097008f00", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}, {2, 128, false, false, false, ""}}, "MOVE_LEAFS", "nmoves: 25, parentoff: 4, nodeI: 3 (newpage) (nulls)"},
     // 0/086738B0 SPGist MOVE_LEAFS nmoves: N, parentoff: N, nodeI: N (nulls) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/086738B0", 16, 0x20, "11000000017f020006000000f802000000000000d1009101820155013801350107010401f700db00c900c100b900b100a900a100990020012101220123012401", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 128, false, false, false, ""}}, "MOVE_LEAFS", "nmoves: 17, parentoff: 2, nodeI: 6 (nulls)"},
     // 0/084BF148 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/084BF148", 16, 0x50, "0000430044000000130000000000260000000000f7020000000000007a0018010c010001f400e8009a009700940091008e008b008800850082007f007c002201", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 128, false, false, false, ""}, {3, 128, false, false, false, ""}}, "PICKSPLIT", "ndelete: 67, ninsert: 68, inneroff: 19, parentoff: 38, nodeI: 0"},
-    // 0/084BADD0 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (innerIsParent) (main data cut to its first 64 bytes: the describe routine reads only the struct)
-    {"0/084BADD0", 16, 0x50, "00004300440000002800000001000e0000000000f702000000000000b10018010c010001f400e800dc00cf00cc00c900c600c300c000bd00ba00b700b4002301", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 128, false, false, false, ""}}, "PICKSPLIT", "ndelete: 67, ninsert: 68, inneroff: 40, parentoff: 14, nodeI: 0 (innerIsParent)"},
+    // 5/1B6E17C8 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (innerIsParent) (main data cut to its first 64 bytes: the describe routine reads only the struct)
+    {"5/1B6E17C8", 16, 0x50, "00ff4000410000001500000001e813000a00a3656303000000000000b300250124012301220121012001a800a700a600a500a400a300a200a100a0009f009e00", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 128, false, false, false, ""}}, "PICKSPLIT", "ndelete: 64, ninsert: 65, inneroff: 21, parentoff: 19, nodeI: 10 (innerIsParent)"},
     // 0/08763F00 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (innerIsParent) (nulls) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/08763F00", 16, 0x50, "000041004200000109000001017f030007009608f802000000000000c40093016601400135012001f400e900e000dc00d10083018201800175016f016a015701", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}, {2, 128, false, false, false, ""}}, "PICKSPLIT", "ndelete: 65, ninsert: 66, inneroff: 9, parentoff: 3, nodeI: 7 (innerIsParent) (nulls)"},
-    // 0/07FEA278 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (isRootSplit) (main data cut to its first 64 bytes: the describe routine reads only the struct)
-    {"0/07FEA278", 16, 0x50, "01000000e3000001010001000000000000000000f7020000000000000100020003000400050006000700080009000a000b000c000d000e000f00100011001200", {{1, 64, false, false, false, ""}, {2, 192, false, false, false, ""}}, "PICKSPLIT", "ndelete: 0, ninsert: 227, inneroff: 1, parentoff: 0, nodeI: 0 (isRootSplit)"},
+    // 5/1B3F1580 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (isRootSplit) (main data cut to its first 64 bytes: the describe routine reads only the struct)
+    {"5/1B3F1580", 16, 0x50, "01000000e30000010100010000000000000000005d030000000000000100020003000400050006000700080009000a000b000c000d000e000f00100011001200", {{1, 64, false, false, false, ""}, {2, 192, false, false, false, ""}}, "PICKSPLIT", "ndelete: 0, ninsert: 227, inneroff: 1, parentoff: 0, nodeI: 0 (isRootSplit)"},
     // 0/086438D0 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (nulls) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/086438D0", 16, 0x50, "000041004200000001000101007f010002009608f8020000000000009301780170014801380130012801200188006000500038002800100008008b0183017b01", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}, {2, 192, false, false, false, ""}, {3, 128, false, false, false, ""}}, "PICKSPLIT", "ndelete: 65, ninsert: 66, inneroff: 1, parentoff: 1, nodeI: 2 (nulls)"},
     // 0/0863D550 SPGist PICKSPLIT ndelete: N, ninsert: N, inneroff: N, parentoff: N, nodeI: N (nulls) (isRootSplit) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/0863D550", 16, 0x50, "010000009801000101000101007f000000009608f8020000000000000100020003000400050006000700080009000a000b000c000d000e000f00100011001200", {{1, 64, false, false, false, ""}, {2, 192, false, false, false, ""}}, "PICKSPLIT", "ndelete: 0, ninsert: 408, inneroff: 1, parentoff: 0, nodeI: 0 (nulls) (isRootSplit)"},
+    // 5/1B43C200 SPGist SPLIT_TUPLE prefixoff: N, postfixoff: N (main data cut to its first 64 bytes: the describe routine reads only the struct)
+    {"5/1B43C200", 16, 0x40, "01000600000008000800200000000b616263640000000000050006001000650000000000000048000800a0000000096667680000000000000500040010003100", {{0, 0, false, false, false, ""}, {1, 128, false, false, false, ""}}, "SPLIT_TUPLE", "prefixoff: 1, postfixoff: 6"},
     // 0/0861F450 SPGist SPLIT_TUPLE prefixoff: N, postfixoff: N (newpage) (main data cut to its first 64 bytes: the describe routine reads only the struct)
     {"0/0861F450", 16, 0x40, "010001000100080000001800000000005f0001001000700000000000000050000800b00000000d72656669780000000008002000100030000000000000000000", {{0, 0, false, false, false, ""}, {1, 192, false, false, false, ""}}, "SPLIT_TUPLE", "prefixoff: 1, postfixoff: 1 (newpage)"},
+    // 5/1B48F758 SPGist SPLIT_TUPLE prefixoff: N, postfixoff: N (same) (main data cut to its first 64 bytes: the describe routine reads only the struct)
+    {"5/1B48F758", 16, 0x40, "0c000d0000010800000018000000000005000d001000640000000000000050000000a80000000000050008001000310000000000000000000e009f0010003200", {{0, 0, false, false, false, ""}}, "SPLIT_TUPLE", "prefixoff: 12, postfixoff: 13 (same)"},
     // 0/08B878C0 SPGist VACUUM_LEAF ndead: N, nplaceholder: N, nmove: N, nchain: N
     {"0/08B878C0", 16, 0x60, "0000030001000000000000000000ffff84008300820081008500", {{0, 0, false, false, false, ""}}, "VACUUM_LEAF", "ndead: 0, nplaceholder: 3, nmove: 1, nchain: 0"},
     // 0/08A8DFE8 SPGist VACUUM_REDIRECT ntoplaceholder: N, firstplaceholder: N, newestredirectxid: N
