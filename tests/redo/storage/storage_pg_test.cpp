@@ -215,3 +215,50 @@ TEST_CASE("btree vacuum: PageIndexMultiDelete and retail deletes as _bt_delitems
         CHECK(first_difference(ours, after, 24, pd_special(after.data())) == -1);
     }
 }
+
+TEST_CASE("btree vacuum of posting lists: PageIndexTupleOverwrite then PageIndexMultiDelete") {
+    PgCluster pg(quiet_options());
+    pg.sql("create extension pageinspect");
+    pg.sql("create table d(id int, k int)");
+    pg.sql("insert into d select g, g % 50 from generate_series(1, 1000) g");
+    pg.sql("create index d_k on d(k)");  // built deduplicated: one posting tuple per key
+    // Block 1 is the only leaf (the root); no high key.
+    REQUIRE(pg.sql("select type::text || ':' || btpo_next from bt_page_stats('d_k', 1)") == "l:0");
+    pg.sql("delete from d where k in (5, 20, 30)");          // whole posting tuples go
+    pg.sql("delete from d where k = 7 and id % 100 = 7");    // posting list shrinks (10 of 20)
+    pg.sql("delete from d where k = 9 and id > 9");          // down to one TID: a plain tuple
+    const RawPage before = raw_page(pg, "d_k", 1);
+    pg.sql("vacuum (index_cleanup on) d");
+    const RawPage after = raw_page(pg, "d_k", 1);
+
+    auto key_at = [](const RawPage& p, OffsetNumber off) {
+        const ItemIdData lp = page_get_item_id(p.data(), off);
+        std::int32_t key;
+        std::memcpy(&key, p.data() + lp.lp_off + 8, 4);
+        return key;
+    };
+    std::vector<OffsetNumber> deletable, updatable;
+    for (OffsetNumber off = 1; off <= page_get_max_offset_number(before.data()); ++off) {
+        const int k = key_at(before, off);
+        if (k == 5 || k == 20 || k == 30) deletable.push_back(off);
+        if (k == 7 || k == 9) updatable.push_back(off);
+    }
+    REQUIRE(deletable.size() == 3);
+    REQUIRE(updatable.size() == 2);
+    RawPage ours = before;
+    for (OffsetNumber off : updatable) {
+        // The new tuple is what VACUUM left at the same key's place on the after page.
+        const auto shift = static_cast<OffsetNumber>(
+            std::count_if(deletable.begin(), deletable.end(), [&](OffsetNumber d) { return d < off; }));
+        const ItemIdData lp = page_get_item_id(after.data(), static_cast<OffsetNumber>(off - shift));
+        REQUIRE(key_at(after, static_cast<OffsetNumber>(off - shift)) == key_at(before, off));
+        CHECK(lp.lp_len < page_get_item_id(before.data(), off).lp_len);
+        auto r = page_index_tuple_overwrite(ours.data(), off, std::span<const std::uint8_t>(after.data() + lp.lp_off, lp.lp_len));
+        REQUIRE(r);
+        REQUIRE(*r);
+    }
+    REQUIRE(page_index_multi_delete(ours.data(), deletable));
+    CHECK(pd_lower(ours.data()) == pd_lower(after.data()));
+    CHECK(pd_upper(ours.data()) == pd_upper(after.data()));
+    CHECK(first_difference(ours, after, 24, pd_special(after.data())) == -1);
+}
