@@ -73,12 +73,16 @@ Result<void> PageCache::write_entry(Entry& e) {
 }
 
 Result<void> PageCache::evict_one() {
-    // The least recently used clean page goes first; failing that, the least recently used
-    // dirty one is written and goes.
+    // A clean page among the least recently used goes first; failing that, the least recently
+    // used dirty one is written and goes. The search for a clean page is bounded so that a
+    // cache full of dirty pages does not make every miss a full scan.
+    constexpr int kCleanSearchWindow = 64;
     Entry* victim = nullptr;
-    for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+    int examined = 0;
+    for (auto it = lru_.rbegin(); it != lru_.rend() && examined < kCleanSearchWindow; ++it) {
         Entry* e = *it;
         if (e->pins > 0) continue;
+        ++examined;
         if (!e->dirty) {
             victim = e;
             break;
