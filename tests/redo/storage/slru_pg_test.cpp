@@ -103,7 +103,7 @@ TEST_CASE("pg_xact, pg_commit_ts and pg_multixact of a real PostgreSQL 15") {
 
     pg.sql("checkpoint");
 
-    SUBCASE("transaction status") {
+    {  // transaction status
         Clog clog(pg.data_dir());
         for (auto x : committed) CHECK(*clog.get_status(x) == TRANSACTION_STATUS_COMMITTED);
         for (auto x : aborted) CHECK(*clog.get_status(x) == TRANSACTION_STATUS_ABORTED);
@@ -120,7 +120,7 @@ TEST_CASE("pg_xact, pg_commit_ts and pg_multixact of a real PostgreSQL 15") {
         CHECK(pg.sql("select pg_xact_status('" + std::to_string(prepared) + "')") == "in progress");
     }
 
-    SUBCASE("our writer reproduces PostgreSQL's pg_xact pages byte for byte") {
+    {  // our writer reproduces PostgreSQL's pg_xact pages byte for byte
         Clog theirs(pg.data_dir());
         const TransactionId next = xid_of(pg.sql("select txid_current()"));  // itself committed after checkpoint
         ScratchDir dir;
@@ -143,7 +143,7 @@ TEST_CASE("pg_xact, pg_commit_ts and pg_multixact of a real PostgreSQL 15") {
         }
     }
 
-    SUBCASE("commit timestamps") {
+    {  // commit timestamps
         CommitTs cts(pg.data_dir());
         for (TransactionId x : {committed[0], committed[4], top10, sub11}) {
             CAPTURE(x);
@@ -160,7 +160,7 @@ TEST_CASE("pg_xact, pg_commit_ts and pg_multixact of a real PostgreSQL 15") {
         CHECK(cts.get(aborted[0])->time == 0);
     }
 
-    SUBCASE("multixact members and their bytes") {
+    {  // multixact members and their bytes
         MultiXactSlrus mx(pg.data_dir());
         auto off = mx.get_offset(multi);
         REQUIRE(off);
