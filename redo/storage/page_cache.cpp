@@ -165,6 +165,42 @@ Result<CachedPage> PageCache::read_for_redo(const PageKey& key, ReadBufferMode m
     return CachedPage{PageStatus::ok, PageHandle(*e)};
 }
 
+Result<RedoBuffer> PageCache::read_buffer_for_redo(const PageKey& key, XLogRecPtr end_lsn, ReadBufferMode mode,
+                                                  bool will_init, std::span<const std::uint8_t> apply_image) {
+    const bool zeromode = mode == ReadBufferMode::RBM_ZERO_AND_LOCK;
+    if (will_init && !zeromode)
+        return make_error(fmt::format("{}: block with WILL_INIT flag in WAL record must be zeroed by redo routine "
+                                      "(record ending at {})",
+                                      describe(key), format_lsn(end_lsn)));
+    if (!will_init && zeromode)
+        return make_error(fmt::format("{}: block to be initialized in redo routine must be marked with WILL_INIT "
+                                      "flag in the WAL record (record ending at {})",
+                                      describe(key), format_lsn(end_lsn)));
+
+    if (!apply_image.empty()) {
+        if (apply_image.size() != BLCKSZ)
+            return make_error(fmt::format("{}: restored full-page image is {} bytes, not {} (record ending at {})",
+                                          describe(key), apply_image.size(), BLCKSZ, format_lsn(end_lsn)));
+        auto r = read_for_redo(key, ReadBufferMode::RBM_ZERO_AND_LOCK);
+        if (!r) return r.error();
+        PageHandle page = std::move(r->page);
+        std::memcpy(page.data(), apply_image.data(), BLCKSZ);
+        if (!page_is_new(page.data())) page_set_lsn(page.data(), end_lsn);
+        page.mark_dirty();
+        if (key.forknum == INIT_FORKNUM) {
+            if (auto w = write_entry(*page.entry_); !w) return w.error();
+        }
+        return RedoBuffer{XLogRedoAction::BLK_RESTORED, std::move(page), PageStatus::ok};
+    }
+
+    auto r = read_for_redo(key, mode);
+    if (!r) return r.error();
+    if (r->status != PageStatus::ok) return RedoBuffer{XLogRedoAction::BLK_NOTFOUND, {}, r->status};
+    const XLogRedoAction action =
+        end_lsn <= page_get_lsn(r->page.data()) ? XLogRedoAction::BLK_DONE : XLogRedoAction::BLK_NEEDS_REDO;
+    return RedoBuffer{action, std::move(r->page), PageStatus::ok};
+}
+
 Result<BlockNumber> PageCache::nblocks(const RelFileNode& rnode, ForkNumber forknum) {
     auto disk = smgr_.nblocks(rnode, forknum);
     if (!disk) return disk.error();
