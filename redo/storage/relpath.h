@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/wal_format.h"
 #include "redo/decoded_record.h"
 
 namespace understudy::storage {
@@ -22,7 +23,7 @@ inline constexpr std::uint32_t CATALOG_VERSION_NO = 202209061;
 inline constexpr std::string_view TABLESPACE_VERSION_DIRECTORY = "PG_15_202209061";
 
 // Default build: 8 kB blocks, 1 GB segments (pg_config.h: BLCKSZ, RELSEG_SIZE).
-inline constexpr std::uint32_t BLCKSZ = 8192;
+using understudy::BLCKSZ;  // common/wal_format.h: one definition of the page size
 inline constexpr BlockNumber RELSEG_SIZE = 131072;
 
 // forkname_to_number (common/relpath.c): "main", "fsm", "vm", "init"; nullopt otherwise.
