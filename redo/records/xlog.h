@@ -15,7 +15,7 @@ inline constexpr std::uint8_t XLOG_CHECKPOINT_SHUTDOWN = 0x00;
 inline constexpr std::uint8_t XLOG_CHECKPOINT_ONLINE = 0x10;
 inline constexpr std::uint8_t XLOG_NOOP = 0x20;
 inline constexpr std::uint8_t XLOG_NEXTOID = 0x30;
-inline constexpr std::uint8_t XLOG_SWITCH = 0x40;
+// XLOG_SWITCH (0x40) is in common/wal_format.h: the reader needs it.
 inline constexpr std::uint8_t XLOG_BACKUP_END = 0x50;
 inline constexpr std::uint8_t XLOG_PARAMETER_CHANGE = 0x60;
 inline constexpr std::uint8_t XLOG_RESTORE_POINT = 0x70;
