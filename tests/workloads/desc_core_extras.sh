@@ -5,6 +5,7 @@
 #   phase 1  (one cluster, continuous WAL): commit with apply_feedback (remote_apply); commit,
 #            prepare, commit prepared and abort prepared with a replication origin; PREPARE with rels to
 #            drop at commit, dropped stats at commit and a relcache init file invalidation;
+#            VACUUM FULL of a shared catalog (global/ paths, RelMap of database 0);
 #            running xacts with subxid overflow; 2100 multixacts (ZERO_OFF_PAGE, ZERO_MEM_PAGE);
 #            FPW_CHANGE (off and on); PARAMETER_CHANGE and CHECKPOINT_SHUTDOWN (restart);
 #            MultiXact TRUNCATE_ID (VACUUM FREEZE of every database).
@@ -97,6 +98,7 @@ DROP TABLE dc_drop_me;
 GRANT SELECT ON pg_class TO dc_role;
 PREPARE TRANSACTION 'dc_prep_rels';
 COMMIT PREPARED 'dc_prep_rels';
+VACUUM FULL pg_shdescription;
 SQL
 
 # A transaction with more subtransactions than PGPROC caches (64) open across a CHECKPOINT:
