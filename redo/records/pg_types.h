@@ -1,7 +1,6 @@
-// Small PostgreSQL 15 on-disk types that WAL record layouts embed: OffsetNumber, CommandId,
-// ItemPointerData (src/include/storage/itemptr.h, block.h), FullTransactionId
-// (src/include/access/transam.h). Layouts match PostgreSQL's on x86-64 / aarch64 so that
-// offsetof()-based SizeOf* constants come out the same; read them from WAL bytes with load<T>().
+// Scalar types of PostgreSQL 15 that WAL record layouts use (c.h, postgres_ext.h, transam.h,
+// multixact.h, timestamp.h), beside those in redo/decoded_record.h (Oid, TransactionId,
+// BlockNumber, RepOriginId, RelFileNode).
 #pragma once
 
 #include <cstddef>
@@ -15,9 +14,34 @@
 
 namespace understudy {
 
-using OffsetNumber = std::uint16_t;  // storage/off.h
-using CommandId = std::uint32_t;     // c.h
-using MultiXactId = std::uint32_t;   // c.h
+using TimestampTz = std::int64_t;  // microseconds since 2000-01-01 00:00:00 UTC
+using pg_time_t = std::int64_t;
+using MultiXactId = std::uint32_t;
+using MultiXactOffset = std::uint32_t;
+using OffsetNumber = std::uint16_t;
+using Size = std::uint64_t;
+using CommandId = std::uint32_t;
+
+// Fields PostgreSQL declares `bool` are std::uint8_t in our record structs: WAL bytes may hold
+// any value, and a C++ bool must not.
+
+// FullTransactionId: epoch in the high 32 bits, xid in the low 32 (access/transam.h).
+struct FullTransactionId {
+    std::uint64_t value;
+};
+inline constexpr std::uint32_t EpochFromFullTransactionId(FullTransactionId x) {
+    return static_cast<std::uint32_t>(x.value >> 32);
+}
+inline constexpr TransactionId XidFromFullTransactionId(FullTransactionId x) {
+    return static_cast<TransactionId>(x.value);
+}
+
+// MAXALIGN (c.h) for x86-64 and aarch64, where MAXIMUM_ALIGNOF is 8.
+inline constexpr std::size_t MAXALIGN(std::size_t len) {
+    return (len + 7) & ~std::size_t{7};
+}
+
+static_assert(sizeof(RelFileNode) == 12, "RelFileNode must be three Oids, as in PostgreSQL");
 
 inline constexpr OffsetNumber InvalidOffsetNumber = 0;
 inline constexpr CommandId InvalidCommandId = 0xFFFFFFFF;
@@ -41,21 +65,9 @@ inline BlockNumber item_pointer_block(const ItemPointerData& tid) {
 }
 inline OffsetNumber item_pointer_offset(const ItemPointerData& tid) { return tid.ip_posid; }
 
-// access/transam.h: a 64-bit xid, epoch in the high half.
-struct FullTransactionId {
-    std::uint64_t value;
-};
-static_assert(sizeof(FullTransactionId) == 8 && alignof(FullTransactionId) == 8);
-
-// EpochFromFullTransactionId / XidFromFullTransactionId (PG15).
-inline std::uint32_t epoch_from_full_xid(FullTransactionId x) {
-    return static_cast<std::uint32_t>(x.value >> 32);
-}
-inline TransactionId xid_from_full_xid(FullTransactionId x) {
-    return static_cast<TransactionId>(x.value);
-}
-
-static_assert(sizeof(RelFileNode) == 12, "RelFileNode must be laid out as PostgreSQL's");
+// Lower-case spellings of EpochFromFullTransactionId / XidFromFullTransactionId.
+inline std::uint32_t epoch_from_full_xid(FullTransactionId x) { return EpochFromFullTransactionId(x); }
+inline TransactionId xid_from_full_xid(FullTransactionId x) { return XidFromFullTransactionId(x); }
 
 // Reads the fixed part of a record struct from WAL bytes. PostgreSQL's SizeOf* constants are
 // often smaller than sizeof(T) (no tail padding is logged), so this copies only the bytes that
