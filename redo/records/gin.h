@@ -88,7 +88,7 @@ struct ginxlogInsert {
 // Entry tree insertion (block 0 data): the index tuple follows.
 struct ginxlogInsertEntry {
     OffsetNumber offset;
-    bool isDelete;
+    std::uint8_t isDelete;
     IndexTupleData tuple;  // variable length
 };
 inline constexpr std::size_t SizeOfGinxlogInsertEntryHeader = offsetof(ginxlogInsertEntry, tuple);

@@ -43,9 +43,9 @@ static_assert(SizeOfGistxlogDelete == 6);
 struct gistxlogPageSplit {
     BlockNumber origrlink;  // rightlink of the page before the split
     GistNSN orignsn;        // NSN of the page before the split
-    bool origleaf;          // was the split page a leaf?
+    std::uint8_t origleaf;          // was the split page a leaf?
     std::uint16_t npage;    // number of pages in the split
-    bool markfollowright;   // set F_FOLLOW_RIGHT flags
+    std::uint8_t markfollowright;   // set F_FOLLOW_RIGHT flags
 };
 static_assert(offsetof(gistxlogPageSplit, orignsn) == 8 && offsetof(gistxlogPageSplit, npage) == 18 &&
               sizeof(gistxlogPageSplit) == 24);

@@ -16,6 +16,10 @@
 
 namespace understudy {
 
+// Fields PostgreSQL declares `bool` are std::uint8_t in our record structs: WAL bytes may hold
+// any value there, and a C++ bool must not hold anything but 0 or 1. Test them for != 0, as C
+// does.
+
 using OffsetNumber = std::uint16_t;
 inline constexpr OffsetNumber InvalidOffsetNumber = 0;
 inline constexpr OffsetNumber FirstOffsetNumber = 1;
