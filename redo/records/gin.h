@@ -3,7 +3,7 @@
 // GinMetaPageData, PostingItem, GinPostingList). Shared by the describe and redo routines.
 //
 // Several GIN payloads are only 2-byte aligned inside the WAL record (they follow a uint16
-// flags field); always copy them out with read_record_struct() / load<T>().
+// flags field); always copy them out with read_record_struct<T>() / load<T>().
 #pragma once
 
 #include <cstddef>

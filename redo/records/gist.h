@@ -6,9 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/lsn.h"
 #include "redo/records/page_types.h"
 
 namespace understudy {
+
+// access/gist.h: GiST's node sequence number is an LSN.
+using GistNSN = XLogRecPtr;
 
 // xl_info record types (high 4 bits). 0x40 (INSERT_COMPLETE) and 0x50 (CREATE_INDEX) are
 // no longer used.
