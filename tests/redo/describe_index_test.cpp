@@ -346,6 +346,30 @@ TEST_CASE("hash num_tuples / ntuples print as PostgreSQL's %g (C library %g, NaN
         CAPTURE(expected);
         CHECK(describe(rec) == expected);
     }
+    // Many more values over the whole range of magnitudes (a fixed pseudo-random sequence).
+    std::uint64_t state = 0x9E3779B97F4A7C15ull;
+    int compared = 0;
+    for (int i = 0; i < 4000; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        const double mantissa = static_cast<double>(state >> 11) / static_cast<double>(1ull << 53);
+        const int exponent = static_cast<int>((state >> 3) % 80) - 40;
+        const double v = (i % 3 == 0 ? std::round(mantissa * 1e7) : mantissa) * std::pow(10.0, exponent);
+        xl_hash_update_meta_page xlrec{v};
+        std::uint8_t raw[SizeOfHashUpdateMetaPage];
+        std::memcpy(raw, &xlrec, sizeof raw);
+        DecodedRecord rec;
+        rec.xl_rmid = RM_HASH_ID;
+        rec.xl_info = XLOG_HASH_UPDATE_META_PAGE;
+        rec.main_data = raw;
+        char expected[64];
+        std::snprintf(expected, sizeof expected, "ntuples %g", v);
+        if (describe(rec) != expected) {
+            CAPTURE(expected);
+            CHECK(describe(rec) == expected);
+        }
+        ++compared;
+    }
+    CHECK(compared == 4000);
     // src/port/snprintf.c fmtfloat(): platform-independent spellings.
     const std::pair<double, const char*> special[] = {{std::nan(""), "ntuples NaN"},
                                                       {std::numeric_limits<double>::infinity(), "ntuples Infinity"},
