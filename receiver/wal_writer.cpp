@@ -77,7 +77,8 @@ std::vector<std::string> list_dir(const std::string& dir) {
 
 }  // namespace
 
-std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size) {
+std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size,
+                                               std::optional<ResumePoint> clean_stop) {
     const SegmentFileInfo* best = nullptr;
     for (auto& f : files) {
         if (!best) {
@@ -95,6 +96,9 @@ std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo
     rp.tli = best->name.tli;
     std::uint64_t valid = best->name.partial ? std::min<std::uint64_t>(best->valid_bytes, seg_size) : seg_size;
     rp.lsn = segno_to_lsn(best->name.segno, seg_size) + valid;
+    if (clean_stop && best->name.partial && clean_stop->tli == rp.tli && clean_stop->lsn > rp.lsn &&
+        lsn_to_segno(clean_stop->lsn, seg_size) == best->name.segno)
+        rp.lsn = clean_stop->lsn;
     return rp;
 }
 
@@ -227,7 +231,20 @@ Result<std::optional<ResumePoint>> WalWriter::find_resume_point() {
         }
         files.push_back(info);
     }
-    return choose_resume_point(files, seg_size_);
+    std::optional<ResumePoint> clean_stop;
+    const std::string stop_path = path_of(kStopStateFileName);
+    if (std::filesystem::exists(stop_path)) {
+        auto text = fs::read_file(stop_path);
+        if (!text) return text.error();
+        try {
+            auto j = nlohmann::json::parse(*text);
+            auto lsn = parse_lsn(j.at("flushed_lsn").get<std::string>());
+            if (lsn) clean_stop = ResumePoint{j.at("timeline").get<TimeLineID>(), *lsn};
+        } catch (const std::exception&) {
+            // A damaged hint is ignored: the scan alone never skips bytes.
+        }
+    }
+    return choose_resume_point(files, seg_size_, clean_stop);
 }
 
 void WalWriter::set_position(TimeLineID tli, XLogRecPtr lsn) {
@@ -326,6 +343,15 @@ Result<void> WalWriter::close_segment() {
     if (auto r = flush(); !r) return r;
     fd_.reset();
     return {};
+}
+
+Result<void> WalWriter::close_cleanly() {
+    if (auto r = close_segment(); !r) return r;
+    if (seg_size_ == 0 || tli_ == 0) return {};
+    nlohmann::json j;
+    j["timeline"] = tli_;
+    j["flushed_lsn"] = format_lsn(flush_pos_);
+    return fs::write_file_atomic(path_of(kStopStateFileName), j.dump() + "\n");
 }
 
 bool WalWriter::has_history(TimeLineID tli) const {

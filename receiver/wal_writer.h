@@ -18,6 +18,9 @@
 namespace understudy::receiver {
 
 inline constexpr const char* kIdentFileName = "understudy.ident";
+// Written at each clean stop: the exact flushed position (a .partial's trailing zero bytes cannot
+// tell it). After a crash the scan of the .partial decides.
+inline constexpr const char* kStopStateFileName = "understudy.stopped";
 
 // Where streaming continues from, found from the files in the directory.
 struct ResumePoint {
@@ -35,7 +38,10 @@ struct SegmentFileInfo {
 // partial) and returns the position right after its valid bytes (receivelog's
 // FindStreamingStart in pg_receivewal.c, PG15, but resuming inside a .partial instead of
 // refetching it). nullopt for an empty list.
-std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size);
+// A clean-stop position (kStopStateFileName) lifts the resume point when it lies in the same
+// file, past the scanned valid bytes.
+std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size,
+                                               std::optional<ResumePoint> clean_stop = std::nullopt);
 
 // The number of leading bytes of a .partial segment that hold WAL: up to the last non-zero byte,
 // cut back to the first page whose header does not carry the expected xlp_magic/xlp_pageaddr
@@ -87,6 +93,8 @@ public:
     Result<void> flush();
     // Flushes and closes the open segment; it stays .partial unless complete.
     Result<void> close_segment();
+    // close_segment() and record the exact flushed position for the next start.
+    Result<void> close_cleanly();
 
     bool has_history(TimeLineID tli) const;
     Result<void> write_history(TimeLineID tli, const std::string& content);

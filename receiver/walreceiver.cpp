@@ -493,7 +493,7 @@ struct WalReceiver::Impl {
         if (state == State::Done) return;
         state = State::Done;
         close_connection();
-        if (auto c = writer.close_segment(); !c && r) r = c;
+        if (auto c = writer.close_cleanly(); !c && r) r = c;
         publish_positions();
         result = std::move(r);
         status.received_lsn = writer.write_pos();

@@ -194,3 +194,27 @@ TEST_CASE("prepare_dir explains an unusable directory") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.message().find("cannot be used") != std::string::npos);
 }
+
+TEST_CASE("a clean stop records the exact position even when the WAL ends in zero bytes") {
+    TempDir dir;
+    const XLogRecPtr start = 2 * XLogRecPtr{kSeg};
+    auto data = wal_bytes(start, 10000);
+    std::fill(data.end() - 6, data.end(), 0);  // e.g. MAXALIGN padding after the last record
+    {
+        WalWriter w(dir.path);
+        REQUIRE(w.check_identity(42, kSeg).ok());
+        w.set_position(1, start);
+        REQUIRE(w.write(1, start, data).ok());
+        REQUIRE(w.close_cleanly().ok());
+    }
+    WalWriter w(dir.path);
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    auto rp = w.find_resume_point();
+    REQUIRE(rp.ok());
+    REQUIRE(rp->has_value());
+    CHECK((*rp)->lsn == start + 10000);
+    // Without the clean-stop record (a crash) the scan resumes before the zeros: never after.
+    sfs::remove(dir.path + "/" + kStopStateFileName);
+    rp = w.find_resume_point();
+    CHECK((*rp)->lsn == start + 10000 - 6);
+}
