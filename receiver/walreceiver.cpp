@@ -362,7 +362,7 @@ struct WalReceiver::Impl {
     // ---- streaming ----
     void on_copy_both() {
         state = State::Streaming;
-        backoff = opts.backoff_min;
+        stream_started_at = writer.write_pos();
         log::info("streaming from {} on timeline {}", format_lsn(writer.write_pos()), writer.timeline());
         SessionConfig cfg;
         cfg.endpos = opts.endpos;
@@ -393,6 +393,7 @@ struct WalReceiver::Impl {
             std::string msg = explain_stream_error(r.message(), opts.slot, writer.write_pos(), writer.timeline());
             return on_failure(msg, is_permanent_server_error(msg));
         }
+        if (writer.write_pos() > stream_started_at) backoff = opts.backoff_min;  // WAL flows again
         if (!*r) return watch_streaming();
         publish_positions();
         switch ((*r)->kind) {
@@ -544,6 +545,7 @@ struct WalReceiver::Impl {
     Clock::time_point next_attempt;
     std::chrono::milliseconds backoff;
     std::uint64_t reconnects = 0;
+    XLogRecPtr stream_started_at = 0;
     ReceiverStatus status;
     Result<void> result;
 };
