@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -56,6 +57,10 @@ struct WalReceiver::Impl {
     }
 
     ~Impl() {
+        {
+            std::lock_guard lock(async_mutex);
+            async_open = false;
+        }
         close_poll();
         for (uv_handle_t* h : handles())
             if (!uv_is_closing(h)) uv_close(h, nullptr);
@@ -504,6 +509,10 @@ struct WalReceiver::Impl {
             write_status();
         }
         uv_timer_stop(&timer);
+        {
+            std::lock_guard lock(async_mutex);
+            async_open = false;
+        }
         for (uv_handle_t* h : handles())
             if (!uv_is_closing(h)) uv_close(h, nullptr);
     }
@@ -522,6 +531,13 @@ struct WalReceiver::Impl {
     std::atomic<XLogRecPtr> received{0};
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> reply_requested{false};
+    std::mutex async_mutex;  // guards async_open: uv_async_send only on an open handle
+    bool async_open = true;
+
+    void wake() {
+        std::lock_guard lock(async_mutex);
+        if (async_open) uv_async_send(&async);
+    }
 
     State state = State::Idle;
     ConnParams params;
@@ -562,12 +578,12 @@ void WalReceiver::set_apply_lsn(XLogRecPtr lsn) {
 
 void WalReceiver::wake_for_reply() {
     impl_->reply_requested = true;
-    uv_async_send(&impl_->async);
+    impl_->wake();
 }
 
 void WalReceiver::request_stop() {
     impl_->stop_requested = true;
-    uv_async_send(&impl_->async);
+    impl_->wake();
 }
 
 XLogRecPtr WalReceiver::flushed_lsn() const { return impl_->flushed.load(); }

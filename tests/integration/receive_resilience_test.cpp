@@ -88,3 +88,31 @@ TEST_CASE("primary restart while streaming: the receiver reconnects and continue
     CHECK(cmp.complete >= 2);
     CHECK(slurp(log).find("reconnecting in") != std::string::npos);
 }
+
+TEST_CASE("--timeout: an idle primary is pinged at half the timeout; a silent one is dropped and reconnected") {
+    PgCluster pg;
+    TempDir dir("understudy-recv");
+    const std::string wal = dir.path() + "/wal";
+    const std::string status = dir.path() + "/status.json";
+    const std::string log = dir.path() + "/receive.log";
+    // Status interval longer than the timeout: only the half-timeout "reply requested" keeps the
+    // primary talking (its keepalives would otherwise come every wal_sender_timeout/2 = 30 s).
+    auto rcv = Child::spawn(receive_argv(pg, wal, {"--status-file", status, "--status-interval", "30", "--timeout", "2", "-vv"}), log);
+    REQUIRE(wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s));
+    std::string pid = pg.sql("select pid from pg_stat_replication");
+    std::this_thread::sleep_for(5s);
+    CHECK(pg.sql("select pid from pg_stat_replication") == pid);  // same connection: not timed out
+    CHECK(slurp(log).find("(reply requested)") != std::string::npos);
+    CHECK(slurp(log).find("no message from the primary") == std::string::npos);
+
+    // Freeze the walsender: nothing arrives, the receiver drops it and connects again.
+    ::kill(std::stoi(pid), SIGSTOP);
+    bool reconnected = wait_until([&] {
+        return pg.sql("select count(*) from pg_stat_replication where pid <> " + pid + " and state = 'streaming'") == "1";
+    }, 20s);
+    ::kill(std::stoi(pid), SIGCONT);
+    CHECK_MESSAGE(reconnected, slurp(log));
+    CHECK(slurp(log).find("no message from the primary for 2 s (--timeout)") != std::string::npos);
+    rcv.signal(SIGINT);
+    CHECK(rcv.wait(30s) == 0);
+}
