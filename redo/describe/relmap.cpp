@@ -1,9 +1,29 @@
-// Describe routines (rm_desc / rm_identify), PostgreSQL 15. PLACEHOLDER: not written yet.
+// RelMap describe routines: relmap_desc and relmap_identify (src/backend/access/rmgrdesc/
+// relmapdesc.c, PostgreSQL 15).
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "redo/describe/desc_utils.h"
+#include "redo/records/relmap.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
 
-void relmap_desc(std::string& /*out*/, const DecodedRecord& /*rec*/) {}
-const char* relmap_identify(std::uint8_t /*xl_info*/) { return nullptr; }
+// relmap_desc (relmapdesc.c, PG15).
+void relmap_desc(std::string& out, const DecodedRecord& rec) {
+    const auto data = rec.main_data;
+    if (rec.info() != XLOG_RELMAP_UPDATE) return;
+    xl_relmap_update xlrec{};
+    if (!load_record(data, xlrec, MinSizeOfRelmapUpdate))
+        return append_truncated(out, data.size(), MinSizeOfRelmapUpdate);
+    fmt::format_to(std::back_inserter(out), "database {} tablespace {} size {}", xlrec.dbid,
+                   xlrec.tsid, xlrec.nbytes);
+}
+
+// relmap_identify (relmapdesc.c, PG15).
+const char* relmap_identify(std::uint8_t xl_info) {
+    return (xl_info & 0xF0) == XLOG_RELMAP_UPDATE ? "UPDATE" : nullptr;
+}
 
 }  // namespace understudy

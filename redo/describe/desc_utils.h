@@ -1,0 +1,141 @@
+// Helpers shared by the describe routines (rm_desc) of every rmgr: the text PostgreSQL's own
+// helpers produce (relpath.c's GetRelationPath, pg_waldump's timestamptz_to_str, LSN_FORMAT_ARGS,
+// standby_desc_invalidations) and bounds-checked reading of record structs and arrays.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "common/bytes.h"
+#include "common/lsn.h"
+#include "redo/decoded_record.h"
+#include "redo/records/pg_types.h"
+#include "redo/records/sinval.h"
+#include "redo/records/xact.h"
+
+namespace understudy {
+
+using BackendId = int;
+inline constexpr BackendId InvalidBackendId = -1;
+
+// Tablespace OIDs (src/include/catalog/pg_tablespace.dat) and the version directory inside a
+// tablespace (TABLESPACE_VERSION_DIRECTORY: "PG_" PG_MAJORVERSION "_" CATALOG_VERSION_NO, 15.1).
+inline constexpr Oid DEFAULTTABLESPACE_OID = 1663;
+inline constexpr Oid GLOBALTABLESPACE_OID = 1664;
+inline constexpr const char* TABLESPACE_VERSION_DIRECTORY = "PG_15_202209061";
+
+// GetRelationPath (src/common/relpath.c, PG15): "global/1262", "base/5/16384_fsm",
+// "pg_tblspc/16390/PG_15_202209061/5/16391", "base/5/t3_16384" for a temp relation.
+std::string relpathbackend(const RelFileNode& rnode, BackendId backend, std::uint8_t forknum);
+// relpathperm(rnode, forknum) (src/include/common/relpath.h, PG15).
+inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
+    return relpathbackend(rnode, InvalidBackendId, forknum);
+}
+
+// timestamptz_to_str as pg_waldump has it (src/bin/pg_waldump/compat.c, PG15): the local time
+// zone of the process (TZ, else /etc/localtime), "2026-11-21 21:07:59.123456 UTC".
+std::string timestamptz_to_str(TimestampTz dt);
+
+// "%X/%X" of LSN_FORMAT_ARGS.
+void append_lsn(std::string& out, XLogRecPtr lsn);
+
+// Appended where a record is shorter than its layout needs. PostgreSQL would read past the end
+// of the record; we stop and say so. (Never printed for a well-formed record.)
+void append_truncated(std::string& out, std::size_t have, std::size_t need);
+// The same, when the parts announced do not fit and the total needed is not known.
+void append_truncated(std::string& out, std::size_t have);
+
+// Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)).
+// `need` is how many bytes the record must have (the SizeOf* constant); bytes beyond the data
+// stay zero. Returns false when data has fewer than `need` bytes.
+template <typename T>
+bool load_record(std::span<const std::uint8_t> data, T& out, std::size_t need = sizeof(T)) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out = T{};
+    std::memcpy(&out, data.data(), data.size() < sizeof(T) ? data.size() : sizeof(T));
+    return data.size() >= need;
+}
+
+// An array of T stored unaligned in WAL bytes (a FLEXIBLE_ARRAY_MEMBER), read element by element.
+template <typename T>
+class PackedArray {
+public:
+    static_assert(std::is_trivially_copyable_v<T>);
+    PackedArray() = default;
+    PackedArray(const std::uint8_t* data, std::size_t count) : data_(data), count_(count) {}
+
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    T operator[](std::size_t i) const { return load<T>(data_ + i * sizeof(T)); }
+
+private:
+    const std::uint8_t* data_ = nullptr;
+    std::size_t count_ = 0;
+};
+
+// Takes `count` elements of T from the reader; on a short record takes as many as there are and
+// sets `truncated`.
+template <typename T>
+PackedArray<T> take_array(ByteReader& reader, std::int64_t count, bool& truncated) {
+    if (count <= 0) return {};
+    std::size_t n = static_cast<std::size_t>(count);
+    std::size_t fit = reader.remaining() / sizeof(T);
+    if (n > fit) {
+        truncated = true;
+        n = fit;
+    }
+    const std::uint8_t* p = reader.current();
+    reader.skip(n * sizeof(T));
+    return PackedArray<T>(p, n);
+}
+
+// A NUL-terminated string of at most max_len bytes (without the NUL) starting at `data`; stops at
+// the end of the span when there is no NUL.
+std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len = SIZE_MAX);
+
+// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15): shared by the
+// Transaction and Standby describe routines.
+void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
+                                Oid dbId, Oid tsId, bool relcacheInitFileInval);
+
+// xl_xact_parsed_commit / xl_xact_parsed_abort / xl_xact_parsed_prepare (access/xact.h, PG15):
+// the optional parts of a commit, abort or prepare record, located. Arrays point into the
+// record's bytes.
+struct ParsedXactRecord {
+    TimestampTz xact_time = 0;
+    std::uint32_t xinfo = 0;
+
+    Oid dbId = 0;
+    Oid tsId = 0;
+
+    PackedArray<TransactionId> subxacts;
+    PackedArray<RelFileNode> xnodes;
+    PackedArray<xl_xact_stats_item> stats;
+    PackedArray<SharedInvalidationMessage> msgs;
+
+    TransactionId twophase_xid = InvalidTransactionId;
+    std::string twophase_gid;
+    PackedArray<RelFileNode> abortnodes;           // only for PREPARE
+    PackedArray<xl_xact_stats_item> abortstats;    // only for PREPARE
+    bool initfileinval = false;                    // only for PREPARE
+
+    XLogRecPtr origin_lsn = InvalidXLogRecPtr;
+    TimestampTz origin_timestamp = 0;
+
+    // The record ended before all the parts its header announces (a corrupt record).
+    bool truncated = false;
+};
+
+// ParseCommitRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15). `xl_info` is the record's
+// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present).
+ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// ParseAbortRecord (same file): as a commit record, without invalidation messages.
+ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare and what follows).
+ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data);
+
+}  // namespace understudy
