@@ -10,19 +10,6 @@
 
 namespace understudy::redo {
 
-namespace {
-
-XLogRedoAction to_redo_action(storage::XLogRedoAction a) {
-    switch (a) {
-        case storage::XLogRedoAction::BLK_NEEDS_REDO: return XLogRedoAction::BLK_NEEDS_REDO;
-        case storage::XLogRedoAction::BLK_DONE: return XLogRedoAction::BLK_DONE;
-        case storage::XLogRedoAction::BLK_RESTORED: return XLogRedoAction::BLK_RESTORED;
-        case storage::XLogRedoAction::BLK_NOTFOUND: break;
-    }
-    return XLogRedoAction::BLK_NOTFOUND;
-}
-
-}  // namespace
 
 EngineContext::EngineContext(std::string data_dir, ReplayState& state, std::size_t cache_pages)
     : data_dir_(std::move(data_dir)),
@@ -51,7 +38,7 @@ Result<XLogRedoAction> EngineContext::read_buffer_for_redo(const DecodedRecord& 
     const bool will_init = (blk->flags & BKPBLOCK_WILL_INIT) != 0;
     auto got = pages_.read_buffer_for_redo(key, rec.end_lsn, mode, will_init, image);
     if (!got) return got.error();
-    const XLogRedoAction action = to_redo_action(got->action);
+    const XLogRedoAction action = got->action;
     ++counts_.reads;
     if (action == XLogRedoAction::BLK_DONE) ++counts_.done;
     if (action == XLogRedoAction::BLK_NOTFOUND) ++counts_.notfound;
