@@ -30,7 +30,6 @@ bool is_permanent_server_error(const std::string& message) {
         "must be superuser",
         "permission denied",
         "cannot use",
-        "invalid",
         "syntax error",
         "is not a physical",
     };
