@@ -19,7 +19,10 @@ TEST_CASE("received segments are byte-identical to pg_wal across segment switche
     auto child = Child::spawn(receive_argv(pg, wal, {"--status-file", status, "--status-interval", "1", "-v"}),
                               dir.path() + "/receive.log");
     REQUIRE(wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s));
-    CHECK(pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming");
+    // 'catchup' until the walsender has sent everything up to the primary's position.
+    CHECK(wait_until([&] {
+        return pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming";
+    }, 30s));
 
     auto bench = pg.pgbench(4, 2);
     REQUIRE_MESSAGE(bench.exit_code == 0, bench.output);

@@ -75,7 +75,10 @@ TEST_CASE("primary restart while streaming: the receiver reconnects and continue
     auto st = read_status(status);
     REQUIRE(st);
     CHECK((*st)["reconnects"].get<int>() >= 1);
-    CHECK(pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming");
+    // 'catchup' until the walsender has sent everything up to the primary's position.
+    CHECK(wait_until([&] {
+        return pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming";
+    }, 30s));
 
     rcv.signal(SIGTERM);
     CHECK(rcv.wait(30s) == 0);
