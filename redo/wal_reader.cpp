@@ -72,9 +72,10 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
 
     const XLogSegNo segno = lsn_to_segno(pageptr, seg_size_);
     const std::uint32_t off = segment_offset(pageptr, seg_size_);
-    if (!seg_segno_ || *seg_segno_ != segno || reread_) {
-        const std::uint32_t reread_from = (seg_segno_ && *seg_segno_ == segno) ? off : seg_size_;
-        auto got = source_.segment(segno, reread_from);
+    const bool same_segment = seg_segno_ && *seg_segno_ == segno;
+    if (!same_segment || reread_ || seg_.bytes.size() < std::uint64_t{off} + count) {
+        const std::uint32_t reread_from = (same_segment && reread_) ? off : seg_size_;
+        auto got = source_.segment(segno, off + count, reread_from);
         if (!got) {
             seg_segno_.reset();
             report(Fail::Corrupt, got.message());
