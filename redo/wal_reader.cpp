@@ -84,7 +84,7 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
         if (!*got) {
             seg_segno_.reset();
             end_reason_ = fmt::format("could not find file \"{}\": No such file or directory",
-                                      segment_name(segno));
+                                      segment_file_name(source_.timeline_for(segno), segno, seg_size_));
             report(Fail::End, {});
             return -1;
         }

@@ -35,6 +35,8 @@ public:
     virtual Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
                                                        std::uint32_t reread_from) = 0;
     virtual std::uint32_t segment_size() const = 0;
+    // The timeline a segment would be read from, to name a missing one in messages.
+    virtual TimeLineID timeline_for(XLogSegNo /*segno*/) const { return 1; }
 };
 
 // One line of a timeline history file: `tli` was left at `switchpoint`.
@@ -60,6 +62,7 @@ public:
     Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
                                                std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
+    TimeLineID timeline_for(XLogSegNo /*segno*/) const override { return tli_; }
     const std::string& dir() const { return dir_; }
 
 private:
@@ -97,6 +100,7 @@ public:
     Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
                                                std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
+    TimeLineID timeline_for(XLogSegNo /*segno*/) const override { return tli_; }
 
 private:
     std::span<const std::uint8_t> bytes_;
