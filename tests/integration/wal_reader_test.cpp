@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
 #include "common/lsn.h"
@@ -149,6 +150,29 @@ TEST_CASE("understudy waldump prints pg_waldump's lines (records, block referenc
             }
         }
         CHECK(differing == 0);
+    }
+
+    // --json: one object per record, the same records as the text output.
+    {
+        auto text = run({understudy_bin(), "waldump", "-p", pg.wal_dir(), "-s", format_lsn(start),
+                         "-e", format_lsn(end)});
+        auto json = run({understudy_bin(), "waldump", "--json", "-p", pg.wal_dir(), "-s",
+                         format_lsn(start), "-e", format_lsn(end)});
+        REQUIRE(json.exit_code == 0);
+        auto tl = lines(text.output), jl = lines(json.output);
+        if (!tl.empty() && tl[0].starts_with("first record is after")) tl.erase(tl.begin());
+        REQUIRE(tl.size() == jl.size());
+        for (std::size_t i = 0; i < jl.size(); ++i) {
+            auto j = nlohmann::json::parse(jl[i]);
+            auto lsn = parse_lsn(j["lsn"].get<std::string>());
+            REQUIRE(lsn);
+            const std::string lsn08 = fmt::format("lsn: {:X}/{:08X},", *lsn >> 32, *lsn & 0xFFFFFFFF);
+            REQUIRE(tl[i].find(lsn08) != std::string::npos);
+            CHECK(tl[i].find("rmgr: " + j["rmgr"].get<std::string>()) == 0);
+            CHECK(tl[i].find(fmt::format("tx: {:>10}", j["xid"].get<std::uint32_t>())) != std::string::npos);
+            if (!j["desc"].get<std::string>().empty())
+                CHECK(tl[i].find(j["desc"].get<std::string>()) != std::string::npos);
+        }
     }
 
     // Reading on past the end: both stop at the same place with the same error.

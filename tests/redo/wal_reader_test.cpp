@@ -355,3 +355,43 @@ TEST_CASE("timelines: segments are found through the history file; a timeline go
               "out-of-sequence timeline ID 2 (after 3) in log segment 000000010000000000000002, offset 0");
     }
 }
+
+TEST_CASE("resource manager ids: built-in and custom ones are valid, 22..127 are not") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(10);
+    b.add_data(10, 130);  // a custom rmgr (PostgreSQL 15 allows 128..255)
+    XLogRecPtr bad = b.add_data(10, 50);
+    MemorySource src(b.bytes(), b.start(), b.seg_size());
+    WalReader r(src);
+    r.begin_read(first);
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    CHECK(r.record().xl_rmid == 130);
+    CHECK(r.read_record() == ReadStatus::Corrupt);
+    CHECK(r.error_message() == fmt::format("invalid resource manager ID 50 at {}", format_lsn(bad)));
+}
+
+TEST_CASE("a single segment file is read from any path; its segment number comes from its name or header") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(10);
+    XLogRecPtr second = b.add_data(2000);
+    b.zero_fill_segment();
+    TempDirectory dir;
+    dir.write("copy-of-wal", b.bytes());
+    dir.write(segment_file_name(1, 1, b.seg_size()), b.bytes());
+    for (const char* name : {"copy-of-wal", "000000010000000000000001"}) {
+        CAPTURE(name);
+        auto src = FileSource::open(dir.path + "/" + name);
+        REQUIRE(src);
+        CHECK(src->segno() == 1);
+        CHECK(src->segment_size() == b.seg_size());
+        WalReader r(*src);
+        CHECK(r.find_next_record(b.start()) == first);
+        REQUIRE(r.read_record() == ReadStatus::Record);
+        REQUIRE(r.read_record() == ReadStatus::Record);
+        CHECK(r.record().lsn == second);
+        CHECK(r.read_record() == ReadStatus::EndOfWal);
+    }
+    dir.write("short", std::span(b.bytes()).first(100));
+    CHECK_FALSE(FileSource::open(dir.path + "/short"));
+}
