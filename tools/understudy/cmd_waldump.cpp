@@ -353,8 +353,7 @@ int WaldumpCommand::run() {
         fatal(fmt::format("could not find a valid record after {}", format_lsn(startptr_)));
     }
 
-    static char outbuf[1 << 20];
-    std::setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    // Output is built in `out` and written in large chunks.
     std::string out;
     out.reserve(1 << 16);
 
