@@ -94,9 +94,14 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
     }
 
     const std::size_t avail = seg_.bytes.size() > off ? seg_.bytes.size() - off : 0;
-    if (avail < req_len) {
-        end_reason_ = fmt::format("could not read from file {}, offset {}: read {} of {}",
-                                  seg_.name, off, avail, std::min(count, XLOG_BLCKSZ));
+    if (avail < (options_.whole_pages ? count : req_len)) {
+        // WALRead's words: a short read goes on at the offset reached and then reads nothing.
+        const std::string name = segment_file_name(seg_.tli, segno, seg_size_);
+        end_reason_ =
+            avail == 0 ? fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
+                                     off, count)
+                       : fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
+                                     off + avail, count - avail);
         report(Fail::End, {});
         return -1;
     }
