@@ -56,7 +56,8 @@ template <typename T>
 bool load_record(std::span<const std::uint8_t> data, T& out, std::size_t need = sizeof(T)) {
     static_assert(std::is_trivially_copyable_v<T>);
     out = T{};
-    std::memcpy(&out, data.data(), data.size() < sizeof(T) ? data.size() : sizeof(T));
+    const std::size_t n = data.size() < sizeof(T) ? data.size() : sizeof(T);
+    if (n > 0) std::memcpy(&out, data.data(), n);
     return data.size() >= need;
 }
 
