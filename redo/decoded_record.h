@@ -10,6 +10,7 @@
 #include <span>
 
 #include "common/lsn.h"
+#include "common/wal_format.h"
 
 namespace understudy {
 
@@ -57,9 +58,11 @@ struct DecodedBkpBlock {
     std::uint16_t hole_length = 0;
     std::uint16_t bimg_len = 0;
     std::uint8_t bimg_info = 0;
+    ImageCompression compression = ImageCompression::None;  // from bimg_info, per WalFormat
 
     bool has_data = false;
     std::span<const std::uint8_t> data;  // rmgr-specific data for this block
+    std::uint16_t data_len = 0;          // data.size(), PostgreSQL's name
 };
 
 inline constexpr int XLR_MAX_BLOCK_ID = 32;
@@ -80,6 +83,10 @@ struct DecodedRecord {
     TransactionId toplevel_xid = InvalidTransactionId;
 
     std::span<const std::uint8_t> main_data;
+    std::uint32_t main_data_len = 0;  // main_data.size(), PostgreSQL's name
+
+    // The WAL format (major version) the record was read with; never null once decoded.
+    const WalFormat* format = &kWalFormatPg15;
 
     int max_block_id = -1;
     std::array<DecodedBkpBlock, XLR_MAX_BLOCK_ID + 1> blocks{};

@@ -7,7 +7,10 @@ namespace understudy {
 namespace {
 
 constexpr std::array<RmgrInfo, RM_MAX_BUILTIN_ID + 1> kRmgrs = {{
-#define UNDERSTUDY_RMGR_ENTRY(id, sym, name, prefix) {id, name, prefix##_desc, prefix##_identify},
+#define UNDERSTUDY_MASK_FN_masked(prefix) prefix##_mask
+#define UNDERSTUDY_MASK_FN_unmasked(prefix) nullptr
+#define UNDERSTUDY_RMGR_ENTRY(id, sym, name, prefix, mask) \
+    {id, name, prefix##_desc, prefix##_identify, prefix##_redo, UNDERSTUDY_MASK_FN_##mask(prefix)},
     UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_ENTRY)
 #undef UNDERSTUDY_RMGR_ENTRY
 }};

@@ -4,13 +4,15 @@
 #include <cstdint>
 #include <string>
 
+#include "common/result.h"
 #include "redo/decoded_record.h"
+#include "redo/redo_context.h"
 #include "redo/rmgr_list.h"
 
 namespace understudy {
 
 enum RmgrId : std::uint8_t {
-#define UNDERSTUDY_RMGR_ENUM(id, sym, name, prefix) sym = id,
+#define UNDERSTUDY_RMGR_ENUM(id, sym, name, prefix, mask) sym = id,
     UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_ENUM)
 #undef UNDERSTUDY_RMGR_ENUM
 };
@@ -23,9 +25,19 @@ using DescribeFn = void (*)(std::string& out, const DecodedRecord& rec);
 // Names a record type from xl_info (PostgreSQL's rm_identify); nullptr when unknown.
 using IdentifyFn = const char* (*)(std::uint8_t xl_info);
 
-#define UNDERSTUDY_RMGR_DECLARE(id, sym, name, prefix)                   \
-    void prefix##_desc(std::string& out, const DecodedRecord& rec); \
-    const char* prefix##_identify(std::uint8_t xl_info);
+// Applies a record (PostgreSQL's rm_redo) through the engine's RedoContext.
+using RedoFn = Result<redo::RedoOutcome> (*)(redo::RedoContext& ctx, const DecodedRecord& rec);
+// Masks the parts of a page that may legitimately differ between primary and standby
+// (PostgreSQL's rm_mask), in place; nullptr for rmgrs PostgreSQL cannot consistency-check.
+using MaskFn = void (*)(std::uint8_t* page, BlockNumber blkno);
+
+#define UNDERSTUDY_MASK_DECL_masked(prefix) void prefix##_mask(std::uint8_t* page, BlockNumber blkno);
+#define UNDERSTUDY_MASK_DECL_unmasked(prefix)
+#define UNDERSTUDY_RMGR_DECLARE(id, sym, name, prefix, mask)                                 \
+    void prefix##_desc(std::string& out, const DecodedRecord& rec);                          \
+    const char* prefix##_identify(std::uint8_t xl_info);                                     \
+    Result<redo::RedoOutcome> prefix##_redo(redo::RedoContext& ctx, const DecodedRecord& rec); \
+    UNDERSTUDY_MASK_DECL_##mask(prefix)
 UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_DECLARE)
 #undef UNDERSTUDY_RMGR_DECLARE
 
@@ -34,6 +46,8 @@ struct RmgrInfo {
     const char* name;
     DescribeFn describe;
     IdentifyFn identify;
+    RedoFn redo;
+    MaskFn mask;  // nullptr: not consistency-checkable
 };
 
 // The entry for a built-in rmgr id, or nullptr for an id PostgreSQL 15 does not define.

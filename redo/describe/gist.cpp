@@ -1,9 +1,96 @@
-// Describe routines (rm_desc / rm_identify), PostgreSQL 15. PLACEHOLDER: not written yet.
+// Describe routines of the Gist rmgr: mirrors gist_desc() (with its out_gistxlog* helpers) and
+// gist_identify() of PostgreSQL 15 (src/backend/access/rmgrdesc/gistdesc.c).
+#include <iterator>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "redo/records/gist.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
 
-void gist_desc(std::string& /*out*/, const DecodedRecord& /*rec*/) {}
-const char* gist_identify(std::uint8_t /*xl_info*/) { return nullptr; }
+namespace {
+
+// Copies the record struct out of the main data. A record too short for it is described with
+// the missing bytes as zeros, then a note (PostgreSQL would read past the record).
+template <typename T>
+T read_main(const DecodedRecord& record, std::size_t size_of, bool& complete) {
+    T rec{};
+    complete = read_record_struct(record.main_data, size_of, rec);
+    return rec;
+}
+
+void note_if_short(std::string& out, bool complete, const DecodedRecord& record, std::size_t size_of) {
+    if (!complete)
+        fmt::format_to(std::back_inserter(out), " [main data too short: {} of {} bytes]", record.main_data.size(),
+                       size_of);
+}
+
+// out_gistxlogPageReuse (PG15).
+void out_page_reuse(std::string& out, const DecodedRecord& record) {
+    bool complete = false;
+    const auto xlrec = read_main<gistxlogPageReuse>(record, SizeOfGistxlogPageReuse, complete);
+    fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", xlrec.node.spcNode,
+                   xlrec.node.dbNode, xlrec.node.relNode, xlrec.block,
+                   EpochFromFullTransactionId(xlrec.latestRemovedFullXid),
+                   XidFromFullTransactionId(xlrec.latestRemovedFullXid));
+    note_if_short(out, complete, record, SizeOfGistxlogPageReuse);
+}
+
+// out_gistxlogDelete (PG15).
+void out_delete(std::string& out, const DecodedRecord& record) {
+    bool complete = false;
+    const auto xlrec = read_main<gistxlogDelete>(record, SizeOfGistxlogDelete, complete);
+    fmt::format_to(std::back_inserter(out), "delete: latestRemovedXid {}, nitems: {}", xlrec.latestRemovedXid,
+                   xlrec.ntodelete);
+    note_if_short(out, complete, record, SizeOfGistxlogDelete);
+}
+
+// out_gistxlogPageSplit (PG15).
+void out_page_split(std::string& out, const DecodedRecord& record) {
+    bool complete = false;
+    const std::size_t size_of = offsetof(gistxlogPageSplit, npage) + sizeof(std::uint16_t);
+    const auto xlrec = read_main<gistxlogPageSplit>(record, size_of, complete);
+    fmt::format_to(std::back_inserter(out), "page_split: splits to {} pages", xlrec.npage);
+    note_if_short(out, complete, record, size_of);
+}
+
+// out_gistxlogPageDelete (PG15).
+void out_page_delete(std::string& out, const DecodedRecord& record) {
+    bool complete = false;
+    const auto xlrec = read_main<gistxlogPageDelete>(record, SizeOfGistxlogPageDelete, complete);
+    fmt::format_to(std::back_inserter(out), "deleteXid {}:{}; downlink {}", EpochFromFullTransactionId(xlrec.deleteXid),
+                   XidFromFullTransactionId(xlrec.deleteXid), xlrec.downlinkOffset);
+    note_if_short(out, complete, record, SizeOfGistxlogPageDelete);
+}
+
+}  // namespace
+
+// gist_desc (PG15).
+void gist_desc(std::string& out, const DecodedRecord& record) {
+    switch (record.info()) {
+        case XLOG_GIST_PAGE_REUSE: out_page_reuse(out, record); break;
+        case XLOG_GIST_DELETE: out_delete(out, record); break;
+        case XLOG_GIST_PAGE_SPLIT: out_page_split(out, record); break;
+        case XLOG_GIST_PAGE_DELETE: out_page_delete(out, record); break;
+        default:
+            // PAGE_UPDATE (out_gistxlogPageUpdate prints nothing), ASSIGN_LSN: no details.
+            break;
+    }
+}
+
+// gist_identify (PG15).
+const char* gist_identify(std::uint8_t xl_info) {
+    switch (xl_info & 0xF0) {
+        case XLOG_GIST_PAGE_UPDATE: return "PAGE_UPDATE";
+        case XLOG_GIST_DELETE: return "DELETE";
+        case XLOG_GIST_PAGE_REUSE: return "PAGE_REUSE";
+        case XLOG_GIST_PAGE_SPLIT: return "PAGE_SPLIT";
+        case XLOG_GIST_PAGE_DELETE: return "PAGE_DELETE";
+        case XLOG_GIST_ASSIGN_LSN: return "ASSIGN_LSN";
+        default: return nullptr;
+    }
+}
 
 }  // namespace understudy

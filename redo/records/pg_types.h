@@ -5,6 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <type_traits>
 
 #include "redo/decoded_record.h"
 
@@ -38,5 +42,44 @@ inline constexpr std::size_t MAXALIGN(std::size_t len) {
 }
 
 static_assert(sizeof(RelFileNode) == 12, "RelFileNode must be three Oids, as in PostgreSQL");
+
+inline constexpr OffsetNumber InvalidOffsetNumber = 0;
+inline constexpr CommandId InvalidCommandId = 0xFFFFFFFF;
+
+// storage/block.h: a BlockNumber stored as two uint16 halves (so the struct is 2-aligned).
+struct BlockIdData {
+    std::uint16_t bi_hi;
+    std::uint16_t bi_lo;
+};
+
+// storage/itemptr.h: a tuple's block and line pointer, 6 bytes.
+struct ItemPointerData {
+    BlockIdData ip_blkid;
+    OffsetNumber ip_posid;
+};
+static_assert(sizeof(ItemPointerData) == 6);
+
+// ItemPointerGetBlockNumber / ItemPointerGetOffsetNumber (PG15).
+inline BlockNumber item_pointer_block(const ItemPointerData& tid) {
+    return (BlockNumber{tid.ip_blkid.bi_hi} << 16) | BlockNumber{tid.ip_blkid.bi_lo};
+}
+inline OffsetNumber item_pointer_offset(const ItemPointerData& tid) { return tid.ip_posid; }
+
+// Lower-case spellings of EpochFromFullTransactionId / XidFromFullTransactionId.
+inline std::uint32_t epoch_from_full_xid(FullTransactionId x) { return EpochFromFullTransactionId(x); }
+inline TransactionId xid_from_full_xid(FullTransactionId x) { return XidFromFullTransactionId(x); }
+
+// Reads the fixed part of a record struct from WAL bytes. PostgreSQL's SizeOf* constants are
+// often smaller than sizeof(T) (no tail padding is logged), so this copies only the bytes that
+// are there into a zeroed T. Returns nullopt when fewer than `size_of` bytes are present: the
+// record is too short for its struct (PostgreSQL would read past the end; we must not).
+template <typename T>
+std::optional<T> read_record_struct(std::span<const std::uint8_t> bytes, std::size_t size_of) {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>);
+    if (bytes.size() < size_of) return std::nullopt;
+    T v{};
+    std::memcpy(&v, bytes.data(), bytes.size() < sizeof(T) ? bytes.size() : sizeof(T));
+    return v;
+}
 
 }  // namespace understudy

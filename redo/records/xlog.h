@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "common/lsn.h"
+#include "common/wal_format.h"
 #include "redo/records/pg_types.h"
 
 namespace understudy {
@@ -15,7 +16,7 @@ inline constexpr std::uint8_t XLOG_CHECKPOINT_SHUTDOWN = 0x00;
 inline constexpr std::uint8_t XLOG_CHECKPOINT_ONLINE = 0x10;
 inline constexpr std::uint8_t XLOG_NOOP = 0x20;
 inline constexpr std::uint8_t XLOG_NEXTOID = 0x30;
-// XLOG_SWITCH (0x40) is in common/wal_format.h: the reader needs it.
+// XLOG_SWITCH (0x40) is in common/wal_format.h: the reader itself needs it.
 inline constexpr std::uint8_t XLOG_BACKUP_END = 0x50;
 inline constexpr std::uint8_t XLOG_PARAMETER_CHANGE = 0x60;
 inline constexpr std::uint8_t XLOG_RESTORE_POINT = 0x70;

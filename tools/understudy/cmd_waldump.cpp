@@ -1,23 +1,420 @@
-// PLACEHOLDER: the waldump command is being written.
-#include "tools/understudy/command.h"
+// `understudy waldump`: pg_waldump 15 (src/bin/pg_waldump/pg_waldump.c) on our reader, with the
+// same options, output and error texts, plus --json.
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/fs.h"
+#include "common/lsn.h"
+#include "redo/rmgr.h"
+#include "redo/wal_reader.h"
+#include "redo/wal_source.h"
+#include "tools/understudy/command.h"
+#include "tools/understudy/waldump_display.h"
 
 namespace understudy::cli {
 
 namespace {
+
+// Set by SIGINT (like pg_waldump's time_to_stop): the one process-wide flag a handler may write.
+volatile std::sig_atomic_t g_time_to_stop = 0;
+extern "C" void waldump_sigint(int) { g_time_to_stop = 1; }
+
+constexpr const char* kProg = "understudy waldump";
+
+[[noreturn]] void fatal(const std::string& msg) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: error: %s\n", kProg, msg.c_str());
+    std::exit(kExitFailure);
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// sscanf("%X/%X"), as pg_waldump parses -s / -e.
+std::optional<XLogRecPtr> scan_lsn(const std::string& text) {
+    unsigned hi = 0, lo = 0;
+    if (std::sscanf(text.c_str(), "%X/%X", &hi, &lo) != 2) return std::nullopt;
+    return (std::uint64_t{hi} << 32) | lo;
+}
+
+std::optional<std::uint32_t> scan_u32(const std::string& text) {
+    unsigned v = 0;
+    if (std::sscanf(text.c_str(), "%u", &v) != 1) return std::nullopt;
+    return v;
+}
+
+// dirname / basename as pg_waldump's split_path().
+void split_path(const std::string& path, std::optional<std::string>& dir, std::string& fname) {
+    auto sep = path.rfind('/');
+    if (sep == std::string::npos) {
+        dir.reset();
+        fname = path;
+    } else {
+        dir = path.substr(0, sep);
+        fname = path.substr(sep + 1);
+    }
+}
+
+struct Target {
+    std::string dir;
+    std::uint32_t seg_size = 0;
+};
+
+// search_directory(): seg size when `fname` (or any WAL file) is in `dir`.
+std::optional<std::uint32_t> search_directory(const std::string& dir, const std::string& fname) {
+    auto r = detect_segment_size(dir, fname);
+    if (!r) fatal(r.message());
+    return *r;
+}
+
+// identify_target_directory()
+Target identify_target_directory(const std::optional<std::string>& directory,
+                                 const std::string& fname) {
+    std::vector<std::string> candidates;
+    if (directory) {
+        candidates = {*directory, *directory + "/pg_wal"};
+    } else {
+        candidates = {".", "pg_wal"};
+        if (const char* pgdata = std::getenv("PGDATA")) candidates.push_back(std::string(pgdata) + "/pg_wal");
+    }
+    for (const auto& dir : candidates)
+        if (auto seg = search_directory(dir, fname)) return {dir, *seg};
+    if (!fname.empty()) fatal(fmt::format("could not locate WAL file \"{}\"", fname));
+    fatal("could not find any WAL file");
+}
+
 class WaldumpCommand final : public Command {
 public:
-    int run() override {
-        std::fprintf(stderr, "understudy waldump: not implemented yet\n");
-        return kExitFailure;
-    }
+    explicit WaldumpCommand(CLI::App& app) { register_options(app); }
+
+    int run() override;
+
+private:
+    void register_options(CLI::App& app);
+    void parse_filters();
+    void resolve_range();
+    bool matches(const DecodedRecord& rec) const;
+
+    // raw option values
+    bool bkp_details_ = false;
+    std::string block_, end_, fork_, limit_, path_, relation_, start_, timeline_, xid_;
+    std::vector<std::string> rmgrs_;
+    std::string stats_;  // "" none; "rmgr" or "record"
+    bool stats_short_ = false;
+    bool follow_ = false, quiet_ = false, fullpage_ = false, json_ = false;
+    std::vector<std::string> segs_;
+
+    // parsed
+    std::array<bool, 256> filter_rmgr_{};
+    bool filter_rmgr_enabled_ = false;
+    std::optional<TransactionId> filter_xid_;
+    std::optional<RelFileNode> filter_rel_;
+    std::optional<BlockNumber> filter_block_;
+    int filter_fork_ = -1;
+    bool filter_extended_ = false;
+    int stop_after_ = -1;
+    TimeLineID timeline_id_ = 1;
+    XLogRecPtr startptr_ = InvalidXLogRecPtr;
+    XLogRecPtr endptr_ = InvalidXLogRecPtr;
+    Target target_;
 };
+
+void WaldumpCommand::register_options(CLI::App& app) {
+    auto* sub = app.add_subcommand(
+        "waldump", "decode and display PostgreSQL 15 write-ahead log (pg_waldump compatible)");
+    sub->add_flag("-b,--bkp-details", bkp_details_,
+                  "output detailed information about backup blocks");
+    sub->add_option("-B,--block", block_, "with --relation, only show records that modify block N");
+    sub->add_option("-e,--end", end_, "stop reading at WAL location RECPTR");
+    sub->add_flag("-f,--follow", follow_, "keep retrying after reaching end of WAL");
+    sub->add_option("-F,--fork", fork_,
+                    "only show records that modify blocks in fork FORK; valid names are main, "
+                    "fsm, vm, init");
+    sub->add_option("-n,--limit", limit_, "number of records to display");
+    sub->add_option("-p,--path", path_,
+                    "directory in which to find log segment files or a directory with a ./pg_wal "
+                    "that contains such files (default: current directory, ./pg_wal, "
+                    "$PGDATA/pg_wal)");
+    sub->add_flag("-q,--quiet", quiet_, "do not print any output, except for errors");
+    sub->add_option("-r,--rmgr", rmgrs_,
+                    "only show records generated by resource manager RMGR; use --rmgr=list to "
+                    "list valid resource manager names")
+        ->allow_extra_args(false);
+    sub->add_option("-R,--relation", relation_,
+                    "only show records that modify blocks in relation T/D/R");
+    sub->add_option("-s,--start", start_, "start reading at WAL location RECPTR");
+    sub->add_option("-t,--timeline", timeline_,
+                    "timeline from which to read log records (default: 1 or the value used in "
+                    "STARTSEG)");
+    sub->add_flag("-w,--fullpage", fullpage_, "only show records with a full page write");
+    sub->add_option("-x,--xid", xid_, "only show records with transaction ID XID");
+    sub->add_flag("-z", stats_short_, "show statistics instead of records");
+    sub->add_flag("--stats{rmgr}", stats_,
+                  "show statistics instead of records (--stats=record: per-record statistics)");
+    sub->add_flag("--json", json_, "print one JSON object per record with every decoded field");
+    sub->add_option("segments", segs_, "[STARTSEG [ENDSEG]]");
+}
+
+void WaldumpCommand::parse_filters() {
+    for (const auto& r : rmgrs_) {
+        if (strcasecmp(r.c_str(), "list") == 0) {
+            for (int i = 0; i <= RM_MAX_BUILTIN_ID; ++i)
+                std::printf("%s\n", waldump::rmgr_name(static_cast<std::uint8_t>(i)).c_str());
+            std::exit(kExitOk);
+        }
+        int rmid = 0;
+        if (std::sscanf(r.c_str(), "custom%03d", &rmid) == 1) {
+            if (rmid < RM_MIN_CUSTOM_ID || rmid > RM_MAX_ID)
+                throw UsageError{fmt::format("custom resource manager \"{}\" does not exist", r)};
+            filter_rmgr_[static_cast<std::size_t>(rmid)] = true;
+        } else {
+            bool found = false;
+            for (rmid = 0; rmid <= RM_MAX_BUILTIN_ID; ++rmid) {
+                if (strcasecmp(r.c_str(), find_rmgr(static_cast<std::uint8_t>(rmid))->name) == 0) {
+                    filter_rmgr_[static_cast<std::size_t>(rmid)] = true;
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) throw UsageError{fmt::format("resource manager \"{}\" does not exist", r)};
+        }
+        filter_rmgr_enabled_ = true;
+    }
+    if (!block_.empty()) {
+        auto b = scan_u32(block_);
+        if (!b || *b == InvalidBlockNumber)
+            throw UsageError{fmt::format("invalid block number: \"{}\"", block_)};
+        filter_block_ = *b;
+        filter_extended_ = true;
+    }
+    if (!end_.empty()) {
+        auto e = scan_lsn(end_);
+        if (!e) throw UsageError{fmt::format("invalid WAL location: \"{}\"", end_)};
+        endptr_ = *e;
+    }
+    if (!fork_.empty()) {
+        static constexpr const char* kForks[] = {"main", "fsm", "vm", "init"};
+        for (int i = 0; i < 4; ++i)
+            if (fork_ == kForks[i]) filter_fork_ = i;
+        if (filter_fork_ < 0) throw UsageError{fmt::format("invalid fork name: \"{}\"", fork_)};
+        filter_extended_ = true;
+    }
+    if (!limit_.empty() && std::sscanf(limit_.c_str(), "%d", &stop_after_) != 1)
+        throw UsageError{
+            fmt::format("invalid value \"{}\" for option {}", limit_, "-n/--limit")};
+    if (!relation_.empty()) {
+        RelFileNode rn;
+        if (std::sscanf(relation_.c_str(), "%u/%u/%u", &rn.spcNode, &rn.dbNode, &rn.relNode) != 3 ||
+            rn.spcNode == 0 || rn.relNode == 0)
+            throw UsageError{fmt::format(
+                "invalid relation specification: \"{}\"\nExpecting \"tablespace OID/database "
+                "OID/relation filenode\".",
+                relation_)};
+        filter_rel_ = rn;
+        filter_extended_ = true;
+    }
+    if (!start_.empty()) {
+        auto s = scan_lsn(start_);
+        if (!s) throw UsageError{fmt::format("invalid WAL location: \"{}\"", start_)};
+        startptr_ = *s;
+    }
+    if (!timeline_.empty()) {
+        auto t = scan_u32(timeline_);
+        if (!t) throw UsageError{fmt::format("invalid timeline specification: \"{}\"", timeline_)};
+        timeline_id_ = *t;
+    }
+    if (!xid_.empty()) {
+        auto x = scan_u32(xid_);
+        if (!x) throw UsageError{fmt::format("invalid transaction ID specification: \"{}\"", xid_)};
+        filter_xid_ = *x;
+    }
+    if (stats_short_ && stats_.empty()) stats_ = "rmgr";
+    if (!stats_.empty() && stats_ != "rmgr" && stats_ != "record")
+        throw UsageError{fmt::format("unrecognized value for option {}: {}", "--stats", stats_)};
+    if (filter_block_ && !filter_rel_)
+        throw UsageError{fmt::format("option {} requires option {} to be specified", "-B/--block",
+                                     "-R/--relation")};
+    if (segs_.size() > 2)
+        throw UsageError{fmt::format("too many command-line arguments (first is \"{}\")", segs_[2])};
+    if (!path_.empty() && !is_directory(path_))
+        throw UsageError{fmt::format("could not open directory \"{}\": {}", path_,
+                                     fs::errno_text(errno ? errno : ENOTDIR))};
+}
+
+// The STARTSEG / ENDSEG and directory logic of pg_waldump's main().
+void WaldumpCommand::resolve_range() {
+    std::optional<std::string> waldir;
+    if (!path_.empty()) waldir = path_;
+    if (segs_.empty()) {
+        target_ = identify_target_directory(waldir, "");
+    } else {
+        std::optional<std::string> directory;
+        std::string fname;
+        split_path(segs_[0], directory, fname);
+        if (!waldir && directory) {
+            waldir = directory;
+            if (!is_directory(*waldir))
+                fatal(fmt::format("could not open directory \"{}\": {}", *waldir,
+                                  fs::errno_text(errno)));
+        }
+        target_ = identify_target_directory(waldir, fname);
+        auto parsed = parse_segment_file_name(fname, target_.seg_size);
+        if (!parsed) fatal(fmt::format("could not parse WAL file name \"{}\"", fname));
+        timeline_id_ = parsed->tli;
+        XLogSegNo segno = parsed->segno;
+        if (startptr_ == InvalidXLogRecPtr) {
+            startptr_ = segno_to_lsn(segno, target_.seg_size);
+        } else if (lsn_to_segno(startptr_, target_.seg_size) != segno) {
+            throw UsageError{fmt::format("start WAL location {} is not inside file \"{}\"",
+                                         format_lsn(startptr_), fname)};
+        }
+        if (segs_.size() == 1 && endptr_ == InvalidXLogRecPtr)
+            endptr_ = segno_to_lsn(segno + 1, target_.seg_size);
+        if (segs_.size() == 2) {
+            std::optional<std::string> ignored;
+            std::string endname;
+            split_path(segs_[1], ignored, endname);
+            if (!fs::read_file(target_.dir + "/" + endname) && !is_directory(target_.dir))
+                fatal(fmt::format("could not open file \"{}\"", endname));
+            auto endparsed = parse_segment_file_name(endname, target_.seg_size);
+            if (!endparsed) fatal(fmt::format("could not parse WAL file name \"{}\"", endname));
+            timeline_id_ = endparsed->tli;
+            if (endparsed->segno < segno)
+                fatal(fmt::format("ENDSEG {} is before STARTSEG {}", segs_[1], segs_[0]));
+            if (endptr_ == InvalidXLogRecPtr)
+                endptr_ = segno_to_lsn(endparsed->segno + 1, target_.seg_size);
+            segno = endparsed->segno;
+        }
+        if (lsn_to_segno(endptr_, target_.seg_size) != segno &&
+            endptr_ != segno_to_lsn(segno + 1, target_.seg_size))
+            throw UsageError{fmt::format("end WAL location {} is not inside file \"{}\"",
+                                         format_lsn(endptr_), segs_.back())};
+    }
+    if (startptr_ == InvalidXLogRecPtr) throw UsageError{"no start WAL location given"};
+}
+
+// XLogRecordMatchesRelationBlock / XLogRecordHasFPW and the other filters of pg_waldump's loop.
+bool WaldumpCommand::matches(const DecodedRecord& rec) const {
+    if (filter_rmgr_enabled_ && !filter_rmgr_[rec.xl_rmid]) return false;
+    if (filter_xid_ && *filter_xid_ != rec.xl_xid) return false;
+    if (filter_extended_) {
+        bool any = false;
+        for (int id = 0; id <= rec.max_block_id && !any; ++id) {
+            const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(id)];
+            if (!b.in_use) continue;
+            any = (filter_fork_ < 0 || filter_fork_ == b.forknum) &&
+                  (!filter_rel_ || *filter_rel_ == b.rnode) &&
+                  (!filter_block_ || *filter_block_ == b.blkno);
+        }
+        if (!any) return false;
+    }
+    if (fullpage_) {
+        bool fpw = false;
+        for (int id = 0; id <= rec.max_block_id; ++id)
+            fpw = fpw || (rec.blocks[static_cast<std::size_t>(id)].in_use &&
+                          rec.blocks[static_cast<std::size_t>(id)].has_image);
+        if (!fpw) return false;
+    }
+    return true;
+}
+
+int WaldumpCommand::run() {
+    parse_filters();
+    resolve_range();
+    std::signal(SIGINT, waldump_sigint);
+
+    DirectorySource source(target_.dir, timeline_id_, target_.seg_size);
+    WalReaderOptions opts;
+    opts.end_lsn = endptr_;
+    WalReader reader(source, opts);
+
+    const XLogRecPtr first = reader.find_next_record(startptr_);
+    if (first == InvalidXLogRecPtr) {
+        if (!reader.end_reason().empty()) fatal(reader.end_reason());
+        fatal(fmt::format("could not find a valid record after {}", format_lsn(startptr_)));
+    }
+
+    static char outbuf[1 << 20];
+    std::setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    std::string out;
+    out.reserve(1 << 16);
+
+    if (first != startptr_ && segment_offset(startptr_, target_.seg_size) != 0) {
+        const auto skipped = static_cast<std::uint32_t>(first - startptr_);
+        std::printf("first record is after %s, at %s, skipping over %u byte%s\n",
+                    format_lsn(startptr_).c_str(), format_lsn(first).c_str(), skipped,
+                    skipped == 1 ? "" : "s");
+    }
+
+    const bool stats = !stats_.empty();
+    waldump::Stats st;
+    if (stats && !quiet_) st.startptr = first;
+    int displayed = 0;
+    ReadStatus status = ReadStatus::Record;
+    for (;;) {
+        if (g_time_to_stop) break;
+        status = reader.read_record();
+        if (status != ReadStatus::Record) {
+            if (!follow_ || reader.end_lsn_reached()) break;
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            out.clear();
+            std::fflush(stdout);
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            continue;
+        }
+        const DecodedRecord& rec = reader.record();
+        if (!matches(rec)) continue;
+        if (!quiet_) {
+            if (stats) {
+                st.add(rec);
+                st.endptr = reader.end_rec_ptr();
+            } else if (json_) {
+                waldump::append_record_json(out, rec);
+            } else {
+                waldump::append_record_line(out, rec, bkp_details_);
+            }
+            if (out.size() >= (1 << 16)) {
+                std::fwrite(out.data(), 1, out.size(), stdout);
+                out.clear();
+            }
+        }
+        ++displayed;
+        if (stop_after_ > 0 && displayed >= stop_after_) {
+            status = ReadStatus::Record;
+            break;
+        }
+    }
+    if (stats && !quiet_) waldump::append_stats(out, st, stats_ == "record");
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+
+    if (g_time_to_stop) return kExitOk;
+    if (status != ReadStatus::Record) {
+        if (!reader.end_reason().empty() && !reader.end_lsn_reached()) fatal(reader.end_reason());
+        if (!reader.error_message().empty())
+            fatal(fmt::format("error in WAL record at {}: {}", format_lsn(reader.read_rec_ptr()),
+                              reader.error_message()));
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 std::unique_ptr<Command> make_waldump_command(CLI::App& app) {
-    app.add_subcommand("waldump", "(not implemented yet)");
-    return std::make_unique<WaldumpCommand>();
+    return std::make_unique<WaldumpCommand>(app);
 }
 
 }  // namespace understudy::cli

@@ -1,0 +1,30 @@
+// Decoding a WAL record's bytes into a DecodedRecord: PostgreSQL 15's DecodeXLogRecord
+// (src/backend/access/transam/xlogreader.c). No copies: the spans of the result point into
+// `bytes`, which the caller keeps alive.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "common/result.h"
+#include "common/wal_format.h"
+#include "redo/decoded_record.h"
+
+namespace understudy {
+
+// Decodes one whole record (`bytes` = its xl_tot_len bytes, header included, already CRC-checked
+// or not) read at `lsn`. `report_lsn` is the LSN PostgreSQL's messages name for a decoding
+// error (its ReadRecPtr: the previous record's), so our messages read exactly like
+// pg_waldump's; `lsn` is recorded in the result. On error, `out` is left partly filled.
+Result<void> decode_record(const WalFormat& format, std::span<const std::uint8_t> bytes,
+                           XLogRecPtr lsn, XLogRecPtr end_lsn, XLogRecPtr report_lsn,
+                           DecodedRecord& out);
+
+// XLogRecGetLen(): the record's total length minus its block images, and the images' length.
+struct RecordLengths {
+    std::uint32_t rec_len = 0;
+    std::uint32_t fpi_len = 0;
+};
+RecordLengths record_lengths(const DecodedRecord& rec);
+
+}  // namespace understudy

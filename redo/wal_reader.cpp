@@ -1,0 +1,473 @@
+// XLogReader, PostgreSQL 15 (src/backend/access/transam/xlogreader.c), reading whole segments
+// from a WalSource and reassembling records that cross pages into a reused buffer.
+#include "redo/wal_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/bytes.h"
+#include "common/crc32c.h"
+#include "redo/decoder.h"
+
+namespace understudy {
+
+namespace {
+
+bool all_zero(const std::uint8_t* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (p[i] != 0) return false;
+    return true;
+}
+
+}  // namespace
+
+WalReader::WalReader(WalSource& source, WalReaderOptions options)
+    : source_(source), options_(options), seg_size_(source.segment_size()) {}
+
+void WalReader::begin_read(XLogRecPtr lsn) {
+    end_rec_ptr_ = lsn;
+    next_rec_ptr_ = lsn;
+    read_rec_ptr_ = InvalidXLogRecPtr;
+    decode_rec_ptr_ = InvalidXLogRecPtr;
+}
+
+void WalReader::inval_read_state() {
+    page_segno_ = 0;
+    page_off_ = 0;
+    read_len_ = 0;
+}
+
+void WalReader::report(Fail kind, std::string msg) {
+    if (!msg.empty()) {
+        errormsg_ = std::move(msg);
+        fail_ = kind;
+    } else if (fail_ == Fail::None) {
+        fail_ = kind;
+    }
+}
+
+std::string WalReader::segment_name(XLogSegNo segno) const {
+    TimeLineID tli = seg_segno_ ? seg_.tli : (latest_page_tli_ ? latest_page_tli_ : 1);
+    return segment_file_name(tli, segno, seg_size_);
+}
+
+// ---- pages ------------------------------------------------------------------------------------
+
+int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
+    std::uint32_t count = XLOG_BLCKSZ;
+    if (options_.end_lsn != InvalidXLogRecPtr) {
+        if (pageptr + XLOG_BLCKSZ <= options_.end_lsn) {
+            count = XLOG_BLCKSZ;
+        } else if (pageptr + req_len <= options_.end_lsn) {
+            count = static_cast<std::uint32_t>(options_.end_lsn - pageptr);
+        } else {
+            end_lsn_reached_ = true;
+            report(Fail::End, {});
+            return -1;
+        }
+    }
+
+    const XLogSegNo segno = lsn_to_segno(pageptr, seg_size_);
+    const std::uint32_t off = segment_offset(pageptr, seg_size_);
+    if (!seg_segno_ || *seg_segno_ != segno || reread_) {
+        const std::uint32_t reread_from = (seg_segno_ && *seg_segno_ == segno) ? off : seg_size_;
+        auto got = source_.segment(segno, reread_from);
+        if (!got) {
+            seg_segno_.reset();
+            report(Fail::Corrupt, got.message());
+            return -1;
+        }
+        if (!*got) {
+            seg_segno_.reset();
+            end_reason_ = fmt::format("could not find file \"{}\": No such file or directory",
+                                      segment_name(segno));
+            report(Fail::End, {});
+            return -1;
+        }
+        seg_ = std::move(**got);
+        seg_segno_ = segno;
+        reread_ = false;
+    }
+
+    const std::size_t avail = seg_.bytes.size() > off ? seg_.bytes.size() - off : 0;
+    if (avail < req_len) {
+        end_reason_ = fmt::format("could not read from file {}, offset {}: read {} of {}",
+                                  seg_.name, off, avail, std::min(count, XLOG_BLCKSZ));
+        report(Fail::End, {});
+        return -1;
+    }
+    page_ = seg_.bytes.data() + off;
+    return static_cast<int>(std::min<std::size_t>(count, avail));
+}
+
+int WalReader::read_page(XLogRecPtr pageptr, std::uint32_t req_len) {
+    const XLogSegNo segno = lsn_to_segno(pageptr, seg_size_);
+    const std::uint32_t off = segment_offset(pageptr, seg_size_);
+
+    if (segno == page_segno_ && off == page_off_ && static_cast<int>(req_len) <= read_len_ &&
+        read_len_ > 0)
+        return read_len_;
+    read_len_ = 0;
+
+    // On entering a segment, validate its first page's long header even when reading elsewhere.
+    if (segno != page_segno_ && off != 0) {
+        const XLogRecPtr seg_ptr = pageptr - off;
+        int n = page_read(seg_ptr, XLOG_BLCKSZ);
+        if (n < 0 || !validate_page_header(seg_ptr, page_, static_cast<std::size_t>(n))) {
+            inval_read_state();
+            return -1;
+        }
+    }
+
+    int n = page_read(pageptr, std::max(req_len, SizeOfXLogShortPHD));
+    if (n < 0 || n <= static_cast<int>(SizeOfXLogShortPHD)) {
+        inval_read_state();
+        return -1;
+    }
+    const std::uint16_t info = load<std::uint16_t>(page_ + page_layout::xlp_info);
+    const std::uint32_t hdr_size = (info & XLP_LONG_HEADER) ? SizeOfXLogLongPHD : SizeOfXLogShortPHD;
+    if (n < static_cast<int>(hdr_size)) {
+        n = page_read(pageptr, hdr_size);
+        if (n < 0) {
+            inval_read_state();
+            return -1;
+        }
+    }
+    if (!validate_page_header(pageptr, page_, static_cast<std::size_t>(n))) {
+        inval_read_state();
+        return -1;
+    }
+    page_segno_ = segno;
+    page_off_ = off;
+    read_len_ = n;
+    return n;
+}
+
+bool WalReader::validate_page_header(XLogRecPtr recptr, const std::uint8_t* page,
+                                     std::size_t len) {
+    const XLogPageHeader hdr = load_page_header(page, len);
+    const XLogSegNo segno = lsn_to_segno(recptr, seg_size_);
+    const std::uint32_t offset = segment_offset(recptr, seg_size_);
+
+    if (format_ == nullptr) format_ = wal_format_for_magic(hdr.xlp_magic);
+    if (format_ == nullptr || hdr.xlp_magic != format_->page_magic) {
+        report(Fail::Corrupt, fmt::format("invalid magic number {:04X} in log segment {}, offset {}",
+                                          hdr.xlp_magic, segment_name(segno), offset));
+        return false;
+    }
+    if ((hdr.xlp_info & ~XLP_ALL_FLAGS) != 0) {
+        report(Fail::Corrupt, fmt::format("invalid info bits {:04X} in log segment {}, offset {}",
+                                          hdr.xlp_info, segment_name(segno), offset));
+        return false;
+    }
+    if (hdr.is_long()) {
+        if (options_.system_identifier != 0 && hdr.xlp_sysid != options_.system_identifier) {
+            report(Fail::Corrupt,
+                   fmt::format("WAL file is from different database system: WAL file database "
+                               "system identifier is {}, pg_control database system identifier "
+                               "is {}",
+                               hdr.xlp_sysid, options_.system_identifier));
+            return false;
+        }
+        if (hdr.xlp_seg_size != seg_size_) {
+            report(Fail::Corrupt, "WAL file is from different database system: incorrect segment "
+                                  "size in page header");
+            return false;
+        }
+        if (hdr.xlp_xlog_blcksz != XLOG_BLCKSZ) {
+            report(Fail::Corrupt, "WAL file is from different database system: incorrect "
+                                  "XLOG_BLCKSZ in page header");
+            return false;
+        }
+    } else if (offset == 0) {
+        report(Fail::Corrupt, fmt::format("invalid info bits {:04X} in log segment {}, offset {}",
+                                          hdr.xlp_info, segment_name(segno), offset));
+        return false;
+    }
+    if (hdr.xlp_pageaddr != recptr) {
+        report(Fail::Corrupt, fmt::format("unexpected pageaddr {} in log segment {}, offset {}",
+                                          format_lsn(hdr.xlp_pageaddr), segment_name(segno),
+                                          offset));
+        return false;
+    }
+    if (recptr > latest_page_ptr_ && hdr.xlp_tli < latest_page_tli_) {
+        report(Fail::Corrupt,
+               fmt::format("out-of-sequence timeline ID {} (after {}) in log segment {}, offset {}",
+                           hdr.xlp_tli, latest_page_tli_, segment_name(segno), offset));
+        return false;
+    }
+    latest_page_ptr_ = recptr;
+    latest_page_tli_ = hdr.xlp_tli;
+    return true;
+}
+
+// ---- records ----------------------------------------------------------------------------------
+
+bool WalReader::valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
+                                    const std::uint8_t* hdr, bool rand_access) {
+    const std::uint32_t tot_len = load<std::uint32_t>(hdr + record_layout::xl_tot_len);
+    const std::uint8_t rmid = hdr[record_layout::xl_rmid];
+    const XLogRecPtr prev = load<std::uint64_t>(hdr + record_layout::xl_prev);
+    if (tot_len < SizeOfXLogRecord) {
+        report(Fail::Corrupt, fmt::format("invalid record length at {}: wanted {}, got {}",
+                                          format_lsn(rec_ptr), SizeOfXLogRecord, tot_len));
+        return false;
+    }
+    if (!format_->rmgr_id_valid(rmid)) {
+        report(Fail::Corrupt, fmt::format("invalid resource manager ID {} at {}", rmid,
+                                          format_lsn(rec_ptr)));
+        return false;
+    }
+    // Random access: the prev-link can only be checked to point backwards.
+    if (rand_access ? !(prev < rec_ptr) : prev != prev_rec_ptr) {
+        report(Fail::Corrupt, fmt::format("record with incorrect prev-link {} at {}",
+                                          format_lsn(prev), format_lsn(rec_ptr)));
+        return false;
+    }
+    return true;
+}
+
+bool WalReader::valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len,
+                                 XLogRecPtr rec_ptr) {
+    pg_crc32c crc = crc32c_init();
+    crc = crc32c_update(crc, rec + SizeOfXLogRecord, tot_len - SizeOfXLogRecord);
+    crc = crc32c_update(crc, rec, record_layout::xl_crc);
+    crc = crc32c_finish(crc);
+    if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) {
+        report(Fail::Corrupt, fmt::format("incorrect resource manager data checksum in record at {}",
+                                          format_lsn(rec_ptr)));
+        return false;
+    }
+    return true;
+}
+
+WalReader::Fail WalReader::classify_tail(XLogRecPtr rec_ptr, std::uint32_t tot_len) const {
+    if (fail_ != Fail::Corrupt) return fail_;
+    // A zeroed tail: nothing was ever written here.
+    if (errormsg_.starts_with("invalid record length") && tot_len == 0) return Fail::End;
+    // A recycled segment not yet overwritten, or a page never written.
+    if (errormsg_.starts_with("unexpected pageaddr") ||
+        errormsg_.starts_with("invalid magic number 0000"))
+        return Fail::End;
+    // A torn record: its last bytes and everything after them in the segment are zero.
+    if (errormsg_.starts_with("incorrect resource manager data checksum") && seg_segno_ &&
+        lsn_to_segno(rec_ptr, seg_size_) == *seg_segno_) {
+        const std::uint64_t end_off = segment_offset(rec_ptr, seg_size_) + std::uint64_t{tot_len};
+        if (end_off <= seg_.bytes.size() && end_off >= 8) {
+            const std::size_t from = static_cast<std::size_t>(end_off - 8);
+            if (all_zero(seg_.bytes.data() + from, seg_.bytes.size() - from)) return Fail::End;
+        }
+    }
+    return Fail::Corrupt;
+}
+
+ReadStatus WalReader::read_record() {
+    fail_ = Fail::None;
+    errormsg_.clear();
+    end_reason_.clear();
+    end_lsn_reached_ = false;
+    return decode_next_record();
+}
+
+ReadStatus WalReader::read_record_following(std::chrono::milliseconds poll,
+                                            const std::atomic<bool>* stop) {
+    for (;;) {
+        ReadStatus st = read_record();
+        if (st != ReadStatus::EndOfWal || end_lsn_reached_) return st;
+        if (stop && stop->load()) return st;
+        std::this_thread::sleep_for(poll);
+        if (stop && stop->load()) return st;
+    }
+}
+
+// XLogDecodeNextRecord (PG15), blocking mode.
+ReadStatus WalReader::decode_next_record() {
+    XLogRecPtr rec_ptr = next_rec_ptr_;
+    const bool rand_access = decode_rec_ptr_ == InvalidXLogRecPtr;
+    bool assembled = false;
+    std::uint32_t total_len = 0;
+    XLogRecPtr target_page_ptr = 0;
+    const std::uint8_t* rec = nullptr;
+    XLogRecPtr next = 0;
+
+restart:
+    assembled = false;
+    {
+        target_page_ptr = rec_ptr - rec_ptr % XLOG_BLCKSZ;
+        std::uint32_t target_rec_off = static_cast<std::uint32_t>(rec_ptr % XLOG_BLCKSZ);
+
+        int read_off =
+            read_page(target_page_ptr, std::min(target_rec_off + SizeOfXLogRecord, XLOG_BLCKSZ));
+        if (read_off < 0) goto err;
+
+        XLogPageHeader hdr = load_page_header(page_, static_cast<std::size_t>(read_off));
+        std::uint32_t page_header_size = hdr.size();
+        if (target_rec_off == 0) {
+            rec_ptr += page_header_size;
+            target_rec_off = page_header_size;
+        } else if (target_rec_off < page_header_size) {
+            report(Fail::Corrupt, fmt::format("invalid record offset at {}", format_lsn(rec_ptr)));
+            goto err;
+        }
+        if ((hdr.xlp_info & XLP_FIRST_IS_CONTRECORD) && target_rec_off == page_header_size) {
+            report(Fail::Corrupt, fmt::format("contrecord is requested by {}", format_lsn(rec_ptr)));
+            goto err;
+        }
+        // The header may now lie past what was requested (after skipping the page header).
+        const std::uint32_t want = std::min(target_rec_off + SizeOfXLogRecord, XLOG_BLCKSZ);
+        if (read_off < static_cast<int>(want)) {
+            read_off = read_page(target_page_ptr, want);
+            if (read_off < 0) goto err;
+        }
+
+        const std::uint8_t* rec_hdr = page_ + target_rec_off;
+        total_len = load<std::uint32_t>(rec_hdr);
+        bool gotheader = false;
+        if (target_rec_off <= XLOG_BLCKSZ - SizeOfXLogRecord) {
+            if (!valid_record_header(rec_ptr, decode_rec_ptr_, rec_hdr, rand_access)) goto err;
+            gotheader = true;
+        } else if (total_len < SizeOfXLogRecord) {
+            report(Fail::Corrupt, fmt::format("invalid record length at {}: wanted {}, got {}",
+                                              format_lsn(rec_ptr), SizeOfXLogRecord, total_len));
+            goto err;
+        }
+
+        std::uint32_t len = XLOG_BLCKSZ - target_rec_off;
+        if (total_len > len) {
+            // Reassemble a record that continues on the following pages.
+            assembled = true;
+            read_off = read_page(target_page_ptr, XLOG_BLCKSZ);
+            if (read_off < static_cast<int>(XLOG_BLCKSZ)) goto err;
+            rec_buf_.resize(len);
+            std::memcpy(rec_buf_.data(), page_ + target_rec_off, len);
+            std::uint32_t gotlen = len;
+            XLogPageHeader ph;
+            do {
+                target_page_ptr += XLOG_BLCKSZ;
+                // The page header first (the previous record may have ended as a partial one).
+                read_off = read_page(target_page_ptr, SizeOfXLogShortPHD);
+                if (read_off < 0) goto err;
+                ph = load_page_header(page_, static_cast<std::size_t>(read_off));
+                if (ph.xlp_info & XLP_FIRST_IS_OVERWRITE_CONTRECORD) {
+                    overwritten_rec_ptr_ = rec_ptr;
+                    rec_ptr = target_page_ptr;
+                    goto restart;
+                }
+                if (!(ph.xlp_info & XLP_FIRST_IS_CONTRECORD)) {
+                    report(Fail::Corrupt, fmt::format("there is no contrecord flag at {}",
+                                                      format_lsn(rec_ptr)));
+                    goto err;
+                }
+                if (ph.xlp_rem_len == 0 || total_len != ph.xlp_rem_len + gotlen) {
+                    report(Fail::Corrupt,
+                           fmt::format("invalid contrecord length {} (expected {}) at {}",
+                                       ph.xlp_rem_len,
+                                       static_cast<long long>(total_len) - gotlen,
+                                       format_lsn(rec_ptr)));
+                    goto err;
+                }
+                read_off = read_page(target_page_ptr,
+                                     std::min(total_len - gotlen + SizeOfXLogShortPHD, XLOG_BLCKSZ));
+                if (read_off < 0) goto err;
+                page_header_size = ph.size();
+                len = XLOG_BLCKSZ - page_header_size;
+                if (ph.xlp_rem_len < len) len = ph.xlp_rem_len;
+                if (read_off < static_cast<int>(page_header_size + len)) {
+                    read_off = read_page(target_page_ptr, page_header_size + len);
+                    if (read_off < 0) goto err;
+                }
+                rec_buf_.resize(gotlen + len);
+                std::memcpy(rec_buf_.data() + gotlen, page_ + page_header_size, len);
+                gotlen += len;
+                if (!gotheader) {
+                    if (!valid_record_header(rec_ptr, decode_rec_ptr_, rec_buf_.data(), rand_access))
+                        goto err;
+                    gotheader = true;
+                }
+            } while (gotlen < total_len);
+
+            rec = rec_buf_.data();
+            if (!valid_record_crc(rec, total_len, rec_ptr)) goto err;
+            next = target_page_ptr + page_header_size + maxalign(ph.xlp_rem_len);
+        } else {
+            read_off = read_page(target_page_ptr, std::min(target_rec_off + total_len, XLOG_BLCKSZ));
+            if (read_off < 0) goto err;
+            rec = page_ + target_rec_off;
+            if (!valid_record_crc(rec, total_len, rec_ptr)) goto err;
+            next = rec_ptr + maxalign(total_len);
+        }
+    }
+
+    decode_rec_ptr_ = rec_ptr;
+    if (rec[record_layout::xl_rmid] == RM_XLOG_ID_VALUE &&
+        (rec[record_layout::xl_info] & XLR_RMGR_INFO_MASK) == XLOG_SWITCH) {
+        // Pretend it extends to the end of the segment.
+        next += seg_size_ - 1;
+        next -= segment_offset(next, seg_size_);
+    }
+    next_rec_ptr_ = next;
+    if (auto ok = decode_record(*format_, std::span<const std::uint8_t>(rec, total_len), rec_ptr,
+                                next, read_rec_ptr_, record_);
+        !ok) {
+        report(Fail::Corrupt, ok.message());
+        error_lsn_ = rec_ptr;
+        return ReadStatus::Corrupt;
+    }
+    read_rec_ptr_ = rec_ptr;
+    end_rec_ptr_ = next;
+    return ReadStatus::Record;
+
+err:
+    // A record cut short without any other error (PostgreSQL 15.18 reports no message here: the
+    // continuation is missing, e.g. past the end of the range or of the WAL written so far).
+    if (assembled && fail_ == Fail::None) fail_ = Fail::End;
+    error_lsn_ = rec_ptr;
+    fail_ = classify_tail(rec_ptr, total_len);
+    inval_read_state();
+    reread_ = true;
+    return fail_ == Fail::Corrupt ? ReadStatus::Corrupt : ReadStatus::EndOfWal;
+}
+
+// XLogFindNextRecord (PG15).
+XLogRecPtr WalReader::find_next_record(XLogRecPtr lsn) {
+    fail_ = Fail::None;
+    errormsg_.clear();
+    end_reason_.clear();
+    XLogRecPtr tmp = lsn;
+    for (;;) {
+        const std::uint32_t target_rec_off = static_cast<std::uint32_t>(tmp % XLOG_BLCKSZ);
+        const XLogRecPtr target_page_ptr = tmp - target_rec_off;
+        int read_len = read_page(target_page_ptr, target_rec_off);
+        if (read_len < 0) return InvalidXLogRecPtr;
+        const XLogPageHeader hdr = load_page_header(page_, static_cast<std::size_t>(read_len));
+        const std::uint32_t page_header_size = hdr.size();
+        read_len = read_page(target_page_ptr, page_header_size);
+        if (read_len < 0) return InvalidXLogRecPtr;
+        if (hdr.xlp_info & XLP_FIRST_IS_CONTRECORD) {
+            if (maxalign(hdr.xlp_rem_len) >= XLOG_BLCKSZ - page_header_size) {
+                tmp = target_page_ptr + XLOG_BLCKSZ;
+                continue;
+            }
+            tmp = target_page_ptr + page_header_size + maxalign(hdr.xlp_rem_len);
+            break;
+        }
+        tmp = target_page_ptr + page_header_size;
+        break;
+    }
+
+    begin_read(tmp);
+    while (read_record() == ReadStatus::Record) {
+        if (lsn <= read_rec_ptr_) {
+            const XLogRecPtr found = read_rec_ptr_;
+            begin_read(found);
+            return found;
+        }
+    }
+    inval_read_state();
+    return InvalidXLogRecPtr;
+}
+
+}  // namespace understudy

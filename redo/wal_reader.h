@@ -1,0 +1,127 @@
+// Reading WAL records: PostgreSQL 15's XLogReader (src/backend/access/transam/xlogreader.c:
+// XLogBeginRead, XLogReadRecord / XLogDecodeNextRecord, ReadPageInternal,
+// XLogReaderValidatePageHeader, ValidXLogRecordHeader, ValidXLogRecord, XLogFindNextRecord),
+// over a WalSource (redo/wal_source.h), with pg_waldump's page_read semantics for an end LSN.
+//
+// Each read gives a record, "the WAL ends here (for now)", or "corrupt at LSN X: reason". Error
+// texts are PostgreSQL's, so `understudy waldump` fails with pg_waldump's words.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/lsn.h"
+#include "common/wal_format.h"
+#include "redo/decoded_record.h"
+#include "redo/wal_source.h"
+
+namespace understudy {
+
+enum class ReadStatus {
+    Record,    // record() holds the next record
+    EndOfWal,  // clean end, zeroed / torn / recycled tail, missing segment, end LSN reached
+    Corrupt,   // invalid data at error_lsn(): error_message() says what
+};
+
+struct WalReaderOptions {
+    // Stop before any page data at or past this LSN (pg_waldump -e semantics); 0: no limit.
+    XLogRecPtr end_lsn = InvalidXLogRecPtr;
+    // Reject long page headers from another system (0: accept any, as pg_waldump does).
+    std::uint64_t system_identifier = 0;
+};
+
+class WalReader {
+public:
+    WalReader(WalSource& source, WalReaderOptions options = {});
+
+    // XLogBeginRead: the next read_record() reads the record starting exactly at `lsn`.
+    void begin_read(XLogRecPtr lsn);
+    // XLogFindNextRecord: the first valid record at or after `lsn` (which may point into the
+    // middle of a record or a page header); positions the reader there. InvalidXLogRecPtr
+    // when none can be found (error_message() may say why).
+    XLogRecPtr find_next_record(XLogRecPtr lsn);
+
+    // XLogReadRecord. After EndOfWal / Corrupt, calling again retries from the same place
+    // (re-reading the source's bytes), which is how following a growing WAL works.
+    ReadStatus read_record();
+    // read_record(), but on EndOfWal (not end_lsn) waits `poll` and retries until a record
+    // arrives, a corruption is found, or `stop` becomes true.
+    ReadStatus read_record_following(std::chrono::milliseconds poll,
+                                     const std::atomic<bool>* stop = nullptr);
+
+    // The record read last (valid until the next read).
+    const DecodedRecord& record() const { return record_; }
+    // ReadRecPtr / EndRecPtr: start of the last record returned and where the next starts.
+    XLogRecPtr read_rec_ptr() const { return read_rec_ptr_; }
+    XLogRecPtr end_rec_ptr() const { return end_rec_ptr_; }
+
+    // After EndOfWal / Corrupt: PostgreSQL's message (may be empty for a plain end of range or a
+    // missing segment: see end_reason()), and the LSN where reading failed.
+    const std::string& error_message() const { return errormsg_; }
+    XLogRecPtr error_lsn() const { return error_lsn_; }
+    // Why the WAL ended when there is no PostgreSQL message (end LSN reached, missing segment
+    // or segment data), for callers that report it.
+    const std::string& end_reason() const { return end_reason_; }
+    bool end_lsn_reached() const { return end_lsn_reached_; }
+    // The record whose continuation was overwritten (XLP_FIRST_IS_OVERWRITE_CONTRECORD), if any.
+    XLogRecPtr overwritten_rec_ptr() const { return overwritten_rec_ptr_; }
+
+    std::uint32_t segment_size() const { return seg_size_; }
+    const WalFormat* format() const { return format_; }
+
+private:
+    enum class Fail { None, End, Corrupt };
+
+    ReadStatus decode_next_record();
+    // ReadPageInternal: makes page `pageptr` current with at least `req_len` valid bytes;
+    // returns the valid length or -1.
+    int read_page(XLogRecPtr pageptr, std::uint32_t req_len);
+    // pg_waldump's WALDumpReadPage + WALRead: `count` bytes of page `pageptr` or -1.
+    int page_read(XLogRecPtr pageptr, std::uint32_t req_len);
+    bool validate_page_header(XLogRecPtr recptr, const std::uint8_t* page, std::size_t len);
+    bool valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
+                             const std::uint8_t* hdr, bool rand_access);
+    bool valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len, XLogRecPtr rec_ptr);
+    void inval_read_state();
+    void report(Fail kind, std::string msg);
+    // Reclassifies a failure at the tail of the WAL (zeros / torn record) as the end of WAL.
+    Fail classify_tail(XLogRecPtr rec_ptr, std::uint32_t tot_len) const;
+    std::string segment_name(XLogSegNo segno) const;
+
+    WalSource& source_;
+    WalReaderOptions options_;
+    std::uint32_t seg_size_;
+    const WalFormat* format_ = nullptr;
+
+    // XLogReaderState positions
+    XLogRecPtr read_rec_ptr_ = InvalidXLogRecPtr;
+    XLogRecPtr end_rec_ptr_ = InvalidXLogRecPtr;
+    XLogRecPtr next_rec_ptr_ = InvalidXLogRecPtr;
+    XLogRecPtr decode_rec_ptr_ = InvalidXLogRecPtr;
+    XLogRecPtr overwritten_rec_ptr_ = InvalidXLogRecPtr;
+    XLogRecPtr latest_page_ptr_ = InvalidXLogRecPtr;
+    TimeLineID latest_page_tli_ = 0;
+
+    // Current page (ReadPageInternal's cache) and the segment it lives in.
+    XLogSegNo page_segno_ = 0;
+    std::uint32_t page_off_ = 0;
+    int read_len_ = 0;
+    const std::uint8_t* page_ = nullptr;
+    std::optional<XLogSegNo> seg_segno_;
+    SegmentData seg_;
+    bool reread_ = false;  // after a failure, re-read the source's bytes before trusting them
+
+    std::vector<std::uint8_t> rec_buf_;  // reassembly of records that cross pages
+    DecodedRecord record_;
+
+    Fail fail_ = Fail::None;
+    std::string errormsg_;
+    std::string end_reason_;
+    XLogRecPtr error_lsn_ = InvalidXLogRecPtr;
+    bool end_lsn_reached_ = false;
+};
+
+}  // namespace understudy

@@ -1,0 +1,116 @@
+// Where WAL bytes come from. The reader (redo/wal_reader.h) asks a WalSource for a segment's
+// bytes and never learns whether they came from a directory of segment files, one file, or
+// memory. Mirrors the role of pg_waldump's segment_open / page_read callbacks (PG15
+// src/bin/pg_waldump/pg_waldump.c), but hands out a whole segment at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/fs.h"
+#include "common/lsn.h"
+#include "common/result.h"
+
+namespace understudy {
+
+// The bytes of one segment available now, from its offset 0. Valid until the next call.
+struct SegmentData {
+    std::span<const std::uint8_t> bytes;
+    TimeLineID tli = 0;
+    std::string name;  // file name (or a description), for messages
+};
+
+class WalSource {
+public:
+    virtual ~WalSource() = default;
+    // The bytes of segment `segno`, or nullopt when it does not exist (yet). Bytes from offset
+    // `reread_from` on that an earlier call returned must be read again (the file may have
+    // grown or been written since): pass the segment size to reuse everything cached.
+    virtual Result<std::optional<SegmentData>> segment(XLogSegNo segno,
+                                                       std::uint32_t reread_from) = 0;
+    virtual std::uint32_t segment_size() const = 0;
+};
+
+// One line of a timeline history file: `tli` was left at `switchpoint`.
+struct TimelineHistoryEntry {
+    TimeLineID tli = 0;
+    XLogRecPtr switchpoint = 0;
+};
+// Parses "<parentTLI>\t<switchpoint>\t<reason>" lines (readTimeLineHistory, PG15).
+Result<std::vector<TimelineHistoryEntry>> parse_timeline_history(const std::string& text);
+
+// Segment files in a directory: "<name>" or else "<name>.partial". With a history, a segment
+// is looked up on the timeline that was current for it (newest first, like
+// XLogFileReadAnyTLI); otherwise on `tli` only (pg_waldump -t).
+class DirectorySource final : public WalSource {
+public:
+    DirectorySource(std::string dir, TimeLineID tli, std::uint32_t seg_size);
+    // Follow the timeline history of `tli` (reads <tli>.history from the directory if present).
+    Result<void> load_history();
+
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    std::uint32_t segment_size() const override { return seg_size_; }
+    const std::string& dir() const { return dir_; }
+
+private:
+    // Timelines to try for `segno`, preferred first.
+    std::vector<TimeLineID> timelines_for(XLogSegNo segno) const;
+    Result<bool> open_segment(XLogSegNo segno);
+    Result<void> read_available(std::uint32_t from);
+
+    std::string dir_;
+    TimeLineID tli_;
+    std::uint32_t seg_size_;
+    std::vector<TimelineHistoryEntry> history_;  // parents of tli_, oldest first
+
+    // The cached segment.
+    fs::UniqueFd fd_;
+    std::optional<XLogSegNo> segno_;
+    TimeLineID seg_tli_ = 0;
+    std::string seg_name_;
+    std::vector<std::uint8_t> buf_;
+    std::uint32_t len_ = 0;  // bytes of buf_ filled
+};
+
+// A buffer holding WAL from `start` (a segment boundary) on, possibly several segments.
+class MemorySource final : public WalSource {
+public:
+    MemorySource(std::span<const std::uint8_t> bytes, XLogRecPtr start, std::uint32_t seg_size,
+                 TimeLineID tli = 1);
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    std::uint32_t segment_size() const override { return seg_size_; }
+
+private:
+    std::span<const std::uint8_t> bytes_;
+    XLogRecPtr start_;
+    std::uint32_t seg_size_;
+    TimeLineID tli_;
+};
+
+// One segment file, anywhere, by path (its segment number from its name or first page header).
+class FileSource final : public WalSource {
+public:
+    static Result<FileSource> open(const std::string& path);
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    std::uint32_t segment_size() const override { return seg_size_; }
+    XLogSegNo segno() const { return segno_; }
+    TimeLineID tli() const { return tli_; }
+
+private:
+    std::string path_;
+    std::vector<std::uint8_t> bytes_;
+    XLogSegNo segno_ = 0;
+    TimeLineID tli_ = 1;
+    std::uint32_t seg_size_ = 0;
+};
+
+// pg_waldump's search_directory(): the segment size from the long header of `fname` in `dir`,
+// or of the first file there with a WAL segment name when `fname` is empty. nullopt when no
+// such file is there; an error when it cannot be read or names an invalid size.
+Result<std::optional<std::uint32_t>> detect_segment_size(const std::string& dir,
+                                                         const std::string& fname);
+
+}  // namespace understudy

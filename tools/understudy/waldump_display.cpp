@@ -1,0 +1,243 @@
+#include "tools/understudy/waldump_display.h"
+
+#include <iterator>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "redo/decoder.h"
+#include "redo/rmgr.h"
+
+namespace understudy::waldump {
+
+namespace {
+
+// LSN as "%X/%08X".
+struct Lsn08 {
+    XLogRecPtr v;
+};
+
+}  // namespace
+}  // namespace understudy::waldump
+
+template <>
+struct fmt::formatter<understudy::waldump::Lsn08> : fmt::formatter<std::string_view> {
+    template <typename Ctx>
+    auto format(const understudy::waldump::Lsn08& l, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{:X}/{:08X}", static_cast<std::uint32_t>(l.v >> 32),
+                              static_cast<std::uint32_t>(l.v));
+    }
+};
+
+namespace understudy::waldump {
+
+std::string rmgr_name(std::uint8_t rmid) {
+    if (const RmgrInfo* r = find_rmgr(rmid)) return r->name;
+    return fmt::format("custom{:03}", rmid);
+}
+
+const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info) {
+    if (const RmgrInfo* r = find_rmgr(rmid)) return r->identify(xl_info);
+    return nullptr;
+}
+
+namespace {
+
+void append_desc(std::string& out, const DecodedRecord& rec) {
+    if (const RmgrInfo* r = find_rmgr(rec.xl_rmid)) r->describe(out, rec);
+    else fmt::format_to(std::back_inserter(out), "rmid: {}", rec.xl_rmid);
+}
+
+// XLogRecGetBlockRefInfo(record, pretty = true, detailed_format, ...)
+void append_block_refs(std::string& out, const DecodedRecord& rec, bool detailed) {
+    auto it = std::back_inserter(out);
+    if (detailed) out.push_back('\n');
+    for (int id = 0; id <= rec.max_block_id; ++id) {
+        const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(id)];
+        if (!b.in_use) continue;
+        if (detailed) {
+            fmt::format_to(it, "\tblkref #{}: rel {}/{}/{} fork {} blk {}", id, b.rnode.spcNode,
+                           b.rnode.dbNode, b.rnode.relNode, fork_name(b.forknum), b.blkno);
+            if (b.has_image) {
+                const char* verif = b.apply_image ? "" : " for WAL verification";
+                if (b.compression != ImageCompression::None) {
+                    fmt::format_to(it,
+                                   " (FPW{}); hole: offset: {}, length: {}, compression saved: {}, "
+                                   "method: {}",
+                                   verif, b.hole_offset, b.hole_length,
+                                   static_cast<std::uint32_t>(BLCKSZ - b.hole_length - b.bimg_len),
+                                   image_compression_name(b.compression));
+                } else {
+                    fmt::format_to(it, " (FPW{}); hole: offset: {}, length: {}", verif,
+                                   b.hole_offset, b.hole_length);
+                }
+            }
+            out.push_back('\n');
+        } else {
+            if (b.forknum != MAIN_FORKNUM)
+                fmt::format_to(it, ", blkref #{}: rel {}/{}/{} fork {} blk {}", id,
+                               b.rnode.spcNode, b.rnode.dbNode, b.rnode.relNode,
+                               fork_name(b.forknum), b.blkno);
+            else
+                fmt::format_to(it, ", blkref #{}: rel {}/{}/{} blk {}", id, b.rnode.spcNode,
+                               b.rnode.dbNode, b.rnode.relNode, b.blkno);
+            if (b.has_image) out += b.apply_image ? " FPW" : " FPW for WAL verification";
+        }
+    }
+    if (!detailed) out.push_back('\n');
+}
+
+}  // namespace
+
+void append_record_line(std::string& out, const DecodedRecord& rec, bool bkp_details) {
+    const RecordLengths len = record_lengths(rec);
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, "rmgr: {:<11} len (rec/tot): {:>6}/{:>6}, tx: {:>10}, lsn: {}, prev {}, ",
+                   rmgr_name(rec.xl_rmid), len.rec_len, rec.xl_tot_len, rec.xl_xid,
+                   Lsn08{rec.lsn}, Lsn08{rec.xl_prev});
+    const std::uint8_t info = rec.xl_info;
+    if (const char* id = rmgr_identify(rec.xl_rmid, info))
+        fmt::format_to(it, "desc: {} ", id);
+    else
+        fmt::format_to(it, "desc: UNKNOWN ({:x}) ", info & ~XLR_INFO_MASK & 0xFF);
+    append_desc(out, rec);
+    append_block_refs(out, rec, bkp_details);
+}
+
+void append_record_json(std::string& out, const DecodedRecord& rec) {
+    const RecordLengths len = record_lengths(rec);
+    nlohmann::ordered_json j;
+    j["lsn"] = format_lsn(rec.lsn);
+    j["end_lsn"] = format_lsn(rec.end_lsn);
+    j["prev"] = format_lsn(rec.xl_prev);
+    j["rmid"] = rec.xl_rmid;
+    j["rmgr"] = rmgr_name(rec.xl_rmid);
+    j["xl_info"] = rec.xl_info;
+    const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info);
+    j["type"] = id ? std::string(id) : fmt::format("UNKNOWN ({:x})", rec.xl_info & 0xF0);
+    std::string desc;
+    append_desc(desc, rec);
+    j["desc"] = desc;
+    j["xid"] = rec.xl_xid;
+    j["tot_len"] = rec.xl_tot_len;
+    j["rec_len"] = len.rec_len;
+    j["fpi_len"] = len.fpi_len;
+    j["crc"] = rec.xl_crc;
+    j["origin"] = rec.record_origin;
+    j["toplevel_xid"] = rec.toplevel_xid;
+    j["main_data_len"] = rec.main_data_len;
+    auto blocks = nlohmann::ordered_json::array();
+    for (int i = 0; i <= rec.max_block_id; ++i) {
+        const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(i)];
+        if (!b.in_use) continue;
+        nlohmann::ordered_json jb;
+        jb["id"] = i;
+        jb["spcNode"] = b.rnode.spcNode;
+        jb["dbNode"] = b.rnode.dbNode;
+        jb["relNode"] = b.rnode.relNode;
+        jb["fork"] = fork_name(b.forknum);
+        jb["blkno"] = b.blkno;
+        jb["flags"] = b.flags;
+        jb["will_init"] = (b.flags & BKPBLOCK_WILL_INIT) != 0;
+        jb["has_data"] = b.has_data;
+        jb["data_len"] = b.data_len;
+        jb["has_image"] = b.has_image;
+        if (b.has_image) {
+            jb["apply_image"] = b.apply_image;
+            jb["bimg_len"] = b.bimg_len;
+            jb["bimg_info"] = b.bimg_info;
+            jb["hole_offset"] = b.hole_offset;
+            jb["hole_length"] = b.hole_length;
+            jb["compression"] = image_compression_name(b.compression);
+        }
+        blocks.push_back(std::move(jb));
+    }
+    j["blocks"] = std::move(blocks);
+    out += j.dump();
+    out.push_back('\n');
+}
+
+void Stats::add(const DecodedRecord& rec) {
+    ++count;
+    const RecordLengths len = record_lengths(rec);
+    StatsRow& r = rmgr_stats[rec.xl_rmid];
+    ++r.count;
+    r.rec_len += len.rec_len;
+    r.fpi_len += len.fpi_len;
+    std::uint8_t recid = rec.xl_info >> 4;
+    if (rec.xl_rmid == RM_XACT_ID) recid &= 0x07;  // xact keeps a flag in the high bit
+    StatsRow& rr = record_stats[rec.xl_rmid][recid];
+    ++rr.count;
+    rr.rec_len += len.rec_len;
+    rr.fpi_len += len.fpi_len;
+}
+
+namespace {
+
+double pct(std::uint64_t part, std::uint64_t whole) {
+    return whole != 0 ? 100 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+// XLogDumpStatsRow
+void append_stats_row(std::string& out, std::string_view name, const StatsRow& r,
+                      std::uint64_t total_count, std::uint64_t total_rec_len,
+                      std::uint64_t total_fpi_len, std::uint64_t total_len) {
+    const std::uint64_t tot_len = r.rec_len + r.fpi_len;
+    fmt::format_to(std::back_inserter(out),
+                   "{:<27} {:>20} ({:>6.2f}) {:>20} ({:>6.2f}) {:>20} ({:>6.2f}) {:>20} ({:>6.2f})\n",
+                   name, r.count, pct(r.count, total_count), r.rec_len,
+                   pct(r.rec_len, total_rec_len), r.fpi_len, pct(r.fpi_len, total_fpi_len),
+                   tot_len, pct(tot_len, total_len));
+}
+
+bool rmgr_id_valid(int ri) { return ri <= RM_MAX_BUILTIN_ID || ri >= RM_MIN_CUSTOM_ID; }
+
+}  // namespace
+
+void append_stats(std::string& out, const Stats& stats, bool per_record) {
+    if (stats.endptr == InvalidXLogRecPtr) return;
+    std::uint64_t total_count = 0, total_rec_len = 0, total_fpi_len = 0;
+    for (int ri = 0; ri <= RM_MAX_ID; ++ri) {
+        if (!rmgr_id_valid(ri)) continue;
+        total_count += stats.rmgr_stats[static_cast<std::size_t>(ri)].count;
+        total_rec_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].rec_len;
+        total_fpi_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].fpi_len;
+    }
+    const std::uint64_t total_len = total_rec_len + total_fpi_len;
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, "WAL statistics between {} and {}:\n", format_lsn(stats.startptr),
+                   format_lsn(stats.endptr));
+    fmt::format_to(it, "{:<27} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8}\n", "Type", "N",
+                   "(%)", "Record size", "(%)", "FPI size", "(%)", "Combined size", "(%)");
+    fmt::format_to(it, "{:<27} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8}\n", "----", "-",
+                   "---", "-----------", "---", "--------", "---", "-------------", "---");
+    for (int ri = 0; ri <= RM_MAX_ID; ++ri) {
+        if (!rmgr_id_valid(ri)) continue;
+        const auto rmid = static_cast<std::uint8_t>(ri);
+        const std::string name = rmgr_name(rmid);
+        if (!per_record) {
+            const StatsRow& r = stats.rmgr_stats[rmid];
+            if (ri >= RM_MIN_CUSTOM_ID && r.count == 0) continue;
+            append_stats_row(out, name, r, total_count, total_rec_len, total_fpi_len, total_len);
+            continue;
+        }
+        for (int rj = 0; rj < 16; ++rj) {
+            const StatsRow& r = stats.record_stats[rmid][static_cast<std::size_t>(rj)];
+            if (r.count == 0) continue;
+            const auto info = static_cast<std::uint8_t>(rj << 4);
+            const char* id = rmgr_identify(rmid, info);
+            const std::string row_name = id ? fmt::format("{}/{}", name, id)
+                                            : fmt::format("{}/UNKNOWN ({:x})", name, info);
+            append_stats_row(out, row_name, r, total_count, total_rec_len, total_fpi_len,
+                             total_len);
+        }
+    }
+    fmt::format_to(it, "{:<27} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8} {:>20}\n", "", "--------", "",
+                   "--------", "", "--------", "", "--------");
+    fmt::format_to(it, "{:<27} {:>20} {:<9}{:>20} {:<9}{:>20} {:<9}{:>20} {:<6}\n", "Total",
+                   stats.count, "", total_rec_len,
+                   fmt::format("[{:.2f}%]", pct(total_rec_len, total_len)), total_fpi_len,
+                   fmt::format("[{:.2f}%]", pct(total_fpi_len, total_len)), total_len, "[100%]");
+}
+
+}  // namespace understudy::waldump

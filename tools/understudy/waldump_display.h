@@ -1,0 +1,44 @@
+// pg_waldump's output, PostgreSQL 15 (src/bin/pg_waldump/pg_waldump.c: XLogDumpDisplayRecord,
+// XLogDumpStatsRow, XLogDumpDisplayStats; src/backend/access/rmgrdesc/xlogdesc.c:
+// XLogRecGetBlockRefInfo; src/backend/access/transam/xlogstats.c: XLogRecStoreStats), plus a
+// JSON form of a record.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "redo/decoded_record.h"
+
+namespace understudy::waldump {
+
+// The rmgr name pg_waldump prints: the built-in name, or "custom###".
+std::string rmgr_name(std::uint8_t rmid);
+// rm_identify for any rmgr id (nullptr when unknown, always for custom rmgrs).
+const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info);
+
+// Appends XLogDumpDisplayRecord's text for `rec` (ends with a newline).
+void append_record_line(std::string& out, const DecodedRecord& rec, bool bkp_details);
+// Appends one JSON object for `rec` and a newline.
+void append_record_json(std::string& out, const DecodedRecord& rec);
+
+// XLogStats
+struct StatsRow {
+    std::uint64_t count = 0;
+    std::uint64_t rec_len = 0;
+    std::uint64_t fpi_len = 0;
+};
+struct Stats {
+    XLogRecPtr startptr = InvalidXLogRecPtr;
+    XLogRecPtr endptr = InvalidXLogRecPtr;
+    std::uint64_t count = 0;
+    std::array<StatsRow, 256> rmgr_stats{};
+    std::array<std::array<StatsRow, 16>, 256> record_stats{};
+
+    // XLogRecStoreStats
+    void add(const DecodedRecord& rec);
+};
+// XLogDumpDisplayStats (prints nothing when no record was counted).
+void append_stats(std::string& out, const Stats& stats, bool per_record);
+
+}  // namespace understudy::waldump

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Diffs `understudy waldump` against PostgreSQL 15's pg_waldump over WAL made by a workload.
+#
+# Starts a throwaway PostgreSQL 15 (temp dir, 127.0.0.1, free port, as the postgres OS user when
+# run as root), records the insert LSN, runs the workload with psql, records the end LSN, stops
+# the server, then runs both tools over [start, end) in each mode (text, -b, --stats=record,
+# --stats) and prints a per-rmgr count of differing lines and the first differences. Also prints
+# which of PostgreSQL's 22 resource managers appear in the range.
+#
+# Usage: tools/waldump_diff.sh [options]
+#   --compression=off|pglz|lz4|zstd   wal_compression (default off)
+#   --consistency                     wal_consistency_checking = all
+#   --workload=FILE                   SQL run by psql (default tests/workloads/all_rmgrs.sql)
+#   --keep=DIR                        keep the cluster's files (pg_wal, range, outputs) in DIR
+#   --reuse=DIR                       no server: diff again over WAL kept earlier with --keep
+#   --modes="text -b --stats=record --stats"   modes to compare (default: all four)
+#   --max-diffs=N                     differences printed per mode (default 20)
+#   --allow-missing-rmgrs             do not fail when some of the 22 rmgrs are absent
+#   --extra="ARGS"                    more arguments for both tools (e.g. "-r Btree")
+# Environment: UNDERSTUDY_BIN (default build/tools/understudy/understudy),
+#              UNDERSTUDY_PG_BINDIR (default `pg_config --bindir`).
+# Exit status: 0 when there are zero differing lines (stdout, and stderr with the program name
+# normalised, and exit status) and all 22 rmgrs appear; 1 otherwise; 2 on a usage error.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COMPRESSION=off
+CONSISTENCY=0
+WORKLOAD="$ROOT/tests/workloads/all_rmgrs.sql"
+KEEP=""
+REUSE=""
+MODES="text -b --stats=record --stats"
+MAX_DIFFS=20
+ALLOW_MISSING=0
+EXTRA=""
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+for arg in "$@"; do
+  case "$arg" in
+    --compression=*) COMPRESSION=${arg#*=} ;;
+    --consistency) CONSISTENCY=1 ;;
+    --workload=*) WORKLOAD=$(realpath "${arg#*=}") ;;
+    --keep=*) KEEP=${arg#*=} ;;
+    --reuse=*) REUSE=$(realpath "${arg#*=}") ;;
+    --modes=*) MODES=${arg#*=} ;;
+    --max-diffs=*) MAX_DIFFS=${arg#*=} ;;
+    --allow-missing-rmgrs) ALLOW_MISSING=1 ;;
+    --extra=*) EXTRA=${arg#*=} ;;
+    -h|--help) usage ;;
+    *) echo "waldump_diff: unknown option $arg" >&2; usage ;;
+  esac
+done
+case "$COMPRESSION" in off|pglz|lz4|zstd) ;; *) echo "waldump_diff: bad --compression=$COMPRESSION" >&2; exit 2 ;; esac
+
+BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
+[ -x "$UNDERSTUDY" ] || { echo "waldump_diff: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
+
+AS_PG=()
+if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); fi
+
+ALL_RMGRS="XLOG Transaction Storage CLOG Database Tablespace MultiXact RelMap Standby Heap2 Heap Btree Hash Gin Gist Sequence SPGist BRIN CommitTs ReplicationOrigin Generic LogicalMessage"
+
+PGDATA_RUNNING=""
+cleanup() {
+  if [ -n "$PGDATA_RUNNING" ]; then
+    "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$PGDATA_RUNNING" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -z "$KEEP" ] && [ -z "$REUSE" ] && [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+if [ -n "$REUSE" ]; then
+  WORK=$REUSE
+  [ -f "$WORK/range" ] && [ -d "$WORK/pg_wal" ] || { echo "waldump_diff: $WORK has no range/pg_wal (make it with --keep)" >&2; exit 1; }
+else
+  if [ -n "$KEEP" ]; then
+    mkdir -p "$KEEP"; WORK=$(realpath "$KEEP")
+    [ -z "$(ls -A "$WORK")" ] || { echo "waldump_diff: --keep directory $WORK is not empty" >&2; exit 2; }
+  else
+    WORK=$(mktemp -d /tmp/understudy-wdiff.XXXXXX)
+  fi
+  chmod 755 "$WORK"
+  mkdir -p "$WORK/ts"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$WORK" "$WORK/ts"; fi
+  DATA="$WORK/data"
+  PORT=$(free_port)
+  "${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
+      -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $PORT"
+    echo "unix_socket_directories = '$WORK'"
+    echo "wal_level = logical"
+    echo "max_wal_senders = 10"
+    echo "max_replication_slots = 10"
+    echo "max_prepared_transactions = 10"
+    echo "track_commit_timestamp = on"
+    echo "wal_log_hints = on"
+    echo "wal_keep_size = 16GB"
+    echo "max_wal_size = 4GB"
+    echo "fsync = off"
+    echo "wal_compression = $COMPRESSION"
+    if [ "$CONSISTENCY" = 1 ]; then echo "wal_consistency_checking = all"; fi
+  } >>"$DATA/postgresql.conf"
+  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w -t 60 start >/dev/null \
+      || { cat "$WORK/server.log"; exit 1; }
+  PGDATA_RUNNING=$DATA
+  PSQL=("$BINDIR/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
+  START=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
+  t0=$(date +%s)
+  if ! "${PSQL[@]}" -v ON_ERROR_STOP=1 -v tsdir="$WORK/ts" -f "$WORKLOAD" >"$WORK/workload.log" 2>&1; then
+    echo "waldump_diff: workload failed:" >&2; tail -20 "$WORK/workload.log" >&2; exit 1
+  fi
+  END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
+  TLI=$("${PSQL[@]}" -c "select timeline_id from pg_control_checkpoint()")
+  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 120 stop >/dev/null
+  PGDATA_RUNNING=""
+  echo "workload: $(basename "$WORKLOAD") in $(( $(date +%s) - t0 ))s, wal_compression=$COMPRESSION consistency=$CONSISTENCY"
+  mv "$DATA/pg_wal" "$WORK/pg_wal"
+  rm -rf "$DATA"
+  echo "$START $END $TLI" >"$WORK/range"
+fi
+read -r START END TLI <"$WORK/range"
+WALDIR="$WORK/pg_wal"
+echo "range: $START .. $END (timeline $TLI), WAL in $WALDIR"
+
+OUT="$WORK/out"
+mkdir -p "$OUT"
+TOTAL_DIFF=0
+declare -A RMGR_DIFFS=()
+
+# Lines of a diff that differ, tagged with the rmgr they belong to.
+rmgr_of_lines() {
+  awk '
+    /^[<>] / {
+      line = substr($0, 3); r = "other"
+      if (match(line, /rmgr: [A-Za-z0-9]+/)) r = substr(line, RSTART + 6, RLENGTH - 6)
+      else if (match(line, /^[A-Za-z0-9]+(\/| )/)) { r = substr(line, 1, RLENGTH - 1) }
+      print r
+    }'
+}
+
+normalise_stderr() { sed -E 's/^(pg_waldump|understudy waldump|understudy): /PROG: /'; }
+
+for mode in $MODES; do
+  args=(-p "$WALDIR" -s "$START" -e "$END")
+  [ "$TLI" = 1 ] || args+=(-t "$TLI")
+  [ "$mode" = text ] || args+=("$mode")
+  # shellcheck disable=SC2206
+  [ -z "$EXTRA" ] || args+=($EXTRA)
+  tag=${mode//[^a-z]/}
+  set +e
+  "$BINDIR/pg_waldump" "${args[@]}" >"$OUT/pg.$tag.out" 2>"$OUT/pg.$tag.err"; pg_rc=$?
+  "$UNDERSTUDY" waldump "${args[@]}" >"$OUT/us.$tag.out" 2>"$OUT/us.$tag.err"; us_rc=$?
+  set -e
+  normalise_stderr <"$OUT/pg.$tag.err" >"$OUT/pg.$tag.err.n"
+  normalise_stderr <"$OUT/us.$tag.err" >"$OUT/us.$tag.err.n"
+  diff "$OUT/pg.$tag.out" "$OUT/us.$tag.out" >"$OUT/diff.$tag" || true
+  diff "$OUT/pg.$tag.err.n" "$OUT/us.$tag.err.n" >"$OUT/diff.$tag.err" || true
+  n_out=$(grep -c '^[<>] ' "$OUT/diff.$tag" || true)
+  n_err=$(grep -c '^[<>] ' "$OUT/diff.$tag.err" || true)
+  n=$((n_out + n_err))
+  [ "$pg_rc" = "$us_rc" ] || n=$((n + 1))
+  TOTAL_DIFF=$((TOTAL_DIFF + n))
+  printf '%-16s pg_waldump: %7d lines, exit %d | understudy: %7d lines, exit %d | differing lines: %d\n' \
+    "$mode" "$(wc -l <"$OUT/pg.$tag.out")" "$pg_rc" "$(wc -l <"$OUT/us.$tag.out")" "$us_rc" "$n"
+  if [ "$n" -gt 0 ]; then
+    while read -r cnt r; do
+      RMGR_DIFFS[$r]=$(( ${RMGR_DIFFS[$r]:-0} + cnt ))
+      printf '    %-20s %d\n' "$r" "$cnt"
+    done < <(rmgr_of_lines <"$OUT/diff.$tag" | sort | uniq -c | sort -rn)
+    [ "$n_err" -eq 0 ] || printf '    %-20s %d\n' "(stderr)" "$n_err"
+    echo "  first differences (< pg_waldump, > understudy):"
+    grep -v '^---$' "$OUT/diff.$tag" | head -n "$((MAX_DIFFS * 2))" | sed 's/^/    /' | cut -c1-400
+    if [ "$n_err" -gt 0 ]; then grep '^[<>] ' "$OUT/diff.$tag.err" | head -n 6 | sed 's/^/    stderr /'; fi
+  fi
+done
+
+# Which resource managers appear in the range (from pg_waldump --stats, the reference).
+"$BINDIR/pg_waldump" -p "$WALDIR" -s "$START" -e "$END" --stats >"$OUT/pg.rmgrstats" 2>/dev/null || true
+present=(); missing=()
+for r in $ALL_RMGRS; do
+  c=$(awk -v r="$r" '$1 == r { print $2 }' "$OUT/pg.rmgrstats")
+  if [ -n "$c" ] && [ "$c" -gt 0 ]; then present+=("$r($c)"); else missing+=("$r"); fi
+done
+echo "rmgrs present: ${#present[@]}/22: ${present[*]}"
+[ ${#missing[@]} -eq 0 ] || echo "rmgrs MISSING: ${missing[*]}"
+
+if [ "${#RMGR_DIFFS[@]}" -gt 0 ]; then
+  echo "differing lines by rmgr (all modes):"
+  for r in "${!RMGR_DIFFS[@]}"; do printf '  %-20s %d\n' "$r" "${RMGR_DIFFS[$r]}"; done | sort -k2 -rn
+fi
+echo "total differing lines: $TOTAL_DIFF (outputs in $OUT${KEEP:+, kept}${REUSE:+, kept})"
+[ -n "$KEEP" ] || [ -n "$REUSE" ] || echo "(temporary directory removed; use --keep=DIR to keep it)"
+
+rc=0
+[ "$TOTAL_DIFF" -eq 0 ] || rc=1
+if [ ${#missing[@]} -gt 0 ] && [ "$ALLOW_MISSING" = 0 ]; then rc=1; fi
+exit $rc
