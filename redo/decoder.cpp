@@ -107,8 +107,16 @@ Result<void> decode_record(const WalFormat& f, std::span<const std::uint8_t> byt
         out.max_block_id = block_id;
 
         DecodedBkpBlock& blk = out.blocks[block_id];
-        blk = DecodedBkpBlock{};
+        // Every field is set below (cheaper than value-initialising the whole block).
         blk.in_use = true;
+        blk.apply_image = false;
+        blk.bimg_len = 0;
+        blk.bimg_info = 0;
+        blk.hole_offset = 0;
+        blk.hole_length = 0;
+        blk.compression = ImageCompression::None;
+        blk.bkp_image = {};
+        blk.data = {};
         std::uint8_t fork_flags = 0;
         if (!r.read(fork_flags)) return short_data(report_lsn);
         blk.forknum = fork_flags & BKPBLOCK_FORK_MASK;

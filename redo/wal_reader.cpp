@@ -303,8 +303,9 @@ restart:
             read_page(target_page_ptr, std::min(target_rec_off + SizeOfXLogRecord, XLOG_BLCKSZ));
         if (read_off < 0) goto err;
 
-        XLogPageHeader hdr = load_page_header(page_, static_cast<std::size_t>(read_off));
-        std::uint32_t page_header_size = hdr.size();
+        const std::uint16_t xlp_info = load<std::uint16_t>(page_ + page_layout::xlp_info);
+        std::uint32_t page_header_size =
+            (xlp_info & XLP_LONG_HEADER) ? SizeOfXLogLongPHD : SizeOfXLogShortPHD;
         if (target_rec_off == 0) {
             rec_ptr += page_header_size;
             target_rec_off = page_header_size;
@@ -312,7 +313,7 @@ restart:
             report(Fail::Corrupt, fmt::format("invalid record offset at {}", format_lsn(rec_ptr)));
             goto err;
         }
-        if ((hdr.xlp_info & XLP_FIRST_IS_CONTRECORD) && target_rec_off == page_header_size) {
+        if ((xlp_info & XLP_FIRST_IS_CONTRECORD) && target_rec_off == page_header_size) {
             report(Fail::Corrupt, fmt::format("contrecord is requested by {}", format_lsn(rec_ptr)));
             goto err;
         }

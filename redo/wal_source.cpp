@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,13 @@ Result<std::vector<TimelineHistoryEntry>> parse_timeline_history(const std::stri
 DirectorySource::DirectorySource(std::string dir, TimeLineID tli, std::uint32_t seg_size)
     : dir_(std::move(dir)), tli_(tli), seg_size_(seg_size) {}
 
+DirectorySource::~DirectorySource() { unmap(); }
+
+void DirectorySource::unmap() {
+    if (map_) ::munmap(const_cast<std::uint8_t*>(map_), seg_size_);
+    map_ = nullptr;
+}
+
 Result<void> DirectorySource::load_history() {
     auto text = fs::read_file(dir_ + "/" + history_file_name(tli_));
     if (!text) return {};  // timeline 1, or no history here: read tli_ only
@@ -108,6 +116,7 @@ std::vector<TimeLineID> DirectorySource::timelines_for(XLogSegNo segno) const {
 }
 
 Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
+    unmap();
     fd_.reset();
     segno_.reset();
     len_ = 0;
@@ -121,10 +130,21 @@ Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
                                               fs::errno_text(errno)));
             }
             fd_.reset(fd);
-            ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
             segno_ = segno;
             seg_tli_ = tli;
             seg_name_ = name;
+            // A complete file is mapped (shared, so later writes to it stay visible).
+            struct stat st;
+            if (::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(seg_size_)) {
+                void* m = ::mmap(nullptr, seg_size_, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+                if (m != MAP_FAILED) {
+                    ::madvise(m, seg_size_, MADV_SEQUENTIAL);
+                    map_ = static_cast<const std::uint8_t*>(m);
+                    len_ = seg_size_;
+                    return true;
+                }
+            }
+            ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
             if (buf_.size() != seg_size_) buf_.assign(seg_size_, 0);
             return true;
         }
@@ -146,7 +166,12 @@ Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno,
         auto opened = open_segment(segno);
         if (!opened) return opened.error();
         if (!*opened) return std::optional<SegmentData>{};
+        if (map_) return std::optional<SegmentData>{
+            SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
         if (auto r = read_available(0); !r) return r.error();
+    } else if (map_) {
+        return std::optional<SegmentData>{
+            SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
     } else if (reread_from < len_ || len_ < seg_size_) {
         // Growing or rewritten file (follow mode): read again from there.
         if (auto r = read_available(std::min(reread_from, len_)); !r) return r.error();

@@ -48,6 +48,9 @@ Result<std::vector<TimelineHistoryEntry>> parse_timeline_history(const std::stri
 class DirectorySource final : public WalSource {
 public:
     DirectorySource(std::string dir, TimeLineID tli, std::uint32_t seg_size);
+    ~DirectorySource() override;
+    DirectorySource(const DirectorySource&) = delete;
+    DirectorySource& operator=(const DirectorySource&) = delete;
     // Follow the timeline history of `tli` (reads <tli>.history from the directory if present).
     Result<void> load_history();
 
@@ -66,8 +69,11 @@ private:
     std::uint32_t seg_size_;
     std::vector<TimelineHistoryEntry> history_;  // parents of tli_, oldest first
 
-    // The cached segment.
+    void unmap();
+
+    // The cached segment: mapped when the file is complete (no copy), else read into buf_.
     fs::UniqueFd fd_;
+    const std::uint8_t* map_ = nullptr;
     std::optional<XLogSegNo> segno_;
     TimeLineID seg_tli_ = 0;
     std::string seg_name_;

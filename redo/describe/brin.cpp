@@ -1,10 +1,12 @@
 // Describe routines of the BRIN rmgr: mirrors brin_desc() and brin_identify() of PostgreSQL 15
 // (src/backend/access/rmgrdesc/brindesc.c).
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "redo/describe/desc_utils.h"
 #include "redo/records/brin.h"
 #include "redo/rmgr.h"
 
@@ -12,19 +14,13 @@ namespace understudy {
 
 namespace {
 
-// Copies the record struct out of the main data. A record too short for it is described with
-// the missing bytes as zeros, then a note (PostgreSQL would read past the record).
+// Reads the record's fixed struct, or notes that the main data is too short for it (PostgreSQL
+// would read past the end of the record; we print the note instead of the fields).
 template <typename T>
-T read_main(const DecodedRecord& record, std::size_t size_of, bool& complete) {
-    T rec{};
-    complete = read_record_struct(record.main_data, size_of, rec);
-    return rec;
-}
-
-void note_if_short(std::string& out, bool complete, const DecodedRecord& record, std::size_t size_of) {
-    if (!complete)
-        fmt::format_to(std::back_inserter(out), " [main data too short: {} of {} bytes]", record.main_data.size(),
-                       size_of);
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) append_truncated(out, record.main_data.size(), size_of);
+    return v;
 }
 
 }  // namespace
@@ -32,52 +28,49 @@ void note_if_short(std::string& out, bool complete, const DecodedRecord& record,
 // brin_desc (PG15).
 void brin_desc(std::string& out, const DecodedRecord& record) {
     auto app = std::back_inserter(out);
-    bool complete = true;
-    std::size_t size_of = 0;
     switch (record.info() & XLOG_BRIN_OPMASK) {
         case XLOG_BRIN_CREATE_INDEX: {
-            size_of = SizeOfBrinCreateIdx;
-            const auto xlrec = read_main<xl_brin_createidx>(record, size_of, complete);
-            fmt::format_to(app, "v{} pagesPerRange {}", xlrec.version, xlrec.pagesPerRange);
+            const auto xlrec = fixed_part<xl_brin_createidx>(out, record, SizeOfBrinCreateIdx);
+            if (!xlrec) break;
+            fmt::format_to(app, "v{} pagesPerRange {}", xlrec->version, xlrec->pagesPerRange);
             break;
         }
         case XLOG_BRIN_INSERT: {
-            size_of = SizeOfBrinInsert;
-            const auto xlrec = read_main<xl_brin_insert>(record, size_of, complete);
-            fmt::format_to(app, "heapBlk {} pagesPerRange {} offnum {}", xlrec.heapBlk, xlrec.pagesPerRange,
-                           xlrec.offnum);
+            const auto xlrec = fixed_part<xl_brin_insert>(out, record, SizeOfBrinInsert);
+            if (!xlrec) break;
+            fmt::format_to(app, "heapBlk {} pagesPerRange {} offnum {}", xlrec->heapBlk, xlrec->pagesPerRange,
+                           xlrec->offnum);
             break;
         }
         case XLOG_BRIN_UPDATE: {
-            size_of = SizeOfBrinUpdate;
-            const auto xlrec = read_main<xl_brin_update>(record, size_of, complete);
-            fmt::format_to(app, "heapBlk {} pagesPerRange {} old offnum {}, new offnum {}", xlrec.insert.heapBlk,
-                           xlrec.insert.pagesPerRange, xlrec.oldOffnum, xlrec.insert.offnum);
+            const auto xlrec = fixed_part<xl_brin_update>(out, record, SizeOfBrinUpdate);
+            if (!xlrec) break;
+            fmt::format_to(app, "heapBlk {} pagesPerRange {} old offnum {}, new offnum {}", xlrec->insert.heapBlk,
+                           xlrec->insert.pagesPerRange, xlrec->oldOffnum, xlrec->insert.offnum);
             break;
         }
         case XLOG_BRIN_SAMEPAGE_UPDATE: {
-            size_of = SizeOfBrinSamepageUpdate;
-            const auto xlrec = read_main<xl_brin_samepage_update>(record, size_of, complete);
-            fmt::format_to(app, "offnum {}", xlrec.offnum);
+            const auto xlrec = fixed_part<xl_brin_samepage_update>(out, record, SizeOfBrinSamepageUpdate);
+            if (!xlrec) break;
+            fmt::format_to(app, "offnum {}", xlrec->offnum);
             break;
         }
         case XLOG_BRIN_REVMAP_EXTEND: {
-            size_of = SizeOfBrinRevmapExtend;
-            const auto xlrec = read_main<xl_brin_revmap_extend>(record, size_of, complete);
-            fmt::format_to(app, "targetBlk {}", xlrec.targetBlk);
+            const auto xlrec = fixed_part<xl_brin_revmap_extend>(out, record, SizeOfBrinRevmapExtend);
+            if (!xlrec) break;
+            fmt::format_to(app, "targetBlk {}", xlrec->targetBlk);
             break;
         }
         case XLOG_BRIN_DESUMMARIZE: {
-            size_of = SizeOfBrinDesummarize;
-            const auto xlrec = read_main<xl_brin_desummarize>(record, size_of, complete);
-            fmt::format_to(app, "pagesPerRange {}, heapBlk {}, page offset {}", xlrec.pagesPerRange, xlrec.heapBlk,
-                           xlrec.regOffset);
+            const auto xlrec = fixed_part<xl_brin_desummarize>(out, record, SizeOfBrinDesummarize);
+            if (!xlrec) break;
+            fmt::format_to(app, "pagesPerRange {}, heapBlk {}, page offset {}", xlrec->pagesPerRange, xlrec->heapBlk,
+                           xlrec->regOffset);
             break;
         }
         default:
             break;
     }
-    note_if_short(out, complete, record, size_of);
 }
 
 // brin_identify (PG15).

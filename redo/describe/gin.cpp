@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
+#include "redo/describe/desc_utils.h"
 #include "redo/records/gin.h"
 #include "redo/rmgr.h"
 
@@ -18,16 +19,18 @@ using Bytes = std::span<const std::uint8_t>;
 
 char tf(bool b) { return b ? 'T' : 'F'; }
 
-// A note for data PostgreSQL would have read past the end of (it has no checks there).
-void note_short(std::string& out, const char* what, std::size_t have, std::size_t need) {
-    fmt::format_to(std::back_inserter(out), " [{} too short: {} of {} bytes]", what, have, need);
+// A note where PostgreSQL would read past the end of the record or block data (it has no
+// checks there): printed instead of the rest of the description, after a space.
+void note_short(std::string& out, std::size_t have, std::size_t need) {
+    out += ' ';
+    append_truncated(out, have, need);
 }
 
 // desc_recompress_leaf (PG15): the segment actions of a posting tree leaf recompression.
 void desc_recompress_leaf(std::string& out, Bytes data) {
     auto app = std::back_inserter(out);
     if (data.size() < sizeof(ginxlogRecompressDataLeaf)) {
-        note_short(out, "recompress data", data.size(), sizeof(ginxlogRecompressDataLeaf));
+        note_short(out, data.size(), sizeof(ginxlogRecompressDataLeaf));
         return;
     }
     const auto nactions = load<std::uint16_t>(data.data());
@@ -36,7 +39,7 @@ void desc_recompress_leaf(std::string& out, Bytes data) {
     std::size_t pos = sizeof(ginxlogRecompressDataLeaf);
     for (int i = 0; i < nactions; i++) {
         if (data.size() < pos + sizeof(ginxlogSegmentAction)) {
-            note_short(out, "recompress data", data.size(), pos + sizeof(ginxlogSegmentAction));
+            note_short(out, data.size(), pos + sizeof(ginxlogSegmentAction));
             return;
         }
         const std::uint8_t a_segno = data[pos];
@@ -70,7 +73,7 @@ void desc_recompress_leaf(std::string& out, Bytes data) {
                 return;  // cannot decode unrecognized actions further
         }
         if (data.size() < need) {
-            note_short(out, "recompress data", data.size(), need);
+            note_short(out, data.size(), need);
             return;
         }
     }
@@ -85,13 +88,10 @@ bool desc_block0_image(std::string& out, const DecodedRecord& record) {
     return true;
 }
 
-// Block 0's data, or an empty span (with a note) when block 0 carries none.
-Bytes block0_data(std::string& out, const DecodedRecord& record) {
+// Block 0's data (empty when block 0 carries none).
+Bytes block0_data(const DecodedRecord& record) {
     const DecodedBkpBlock* blk = record.block(0);
-    if (blk == nullptr || !blk->has_data) {
-        out += " [no data for block 0]";
-        return {};
-    }
+    if (blk == nullptr || !blk->has_data) return {};
     return blk->data;
 }
 
@@ -99,7 +99,7 @@ void desc_insert(std::string& out, const DecodedRecord& record) {
     auto app = std::back_inserter(out);
     const Bytes rec = record.main_data;
     if (rec.size() < sizeof(ginxlogInsert)) {
-        note_short(out, "main data", rec.size(), sizeof(ginxlogInsert));
+        append_truncated(out, rec.size(), sizeof(ginxlogInsert));
         return;
     }
     const auto flags = load<std::uint16_t>(rec.data() + offsetof(ginxlogInsert, flags));
@@ -107,7 +107,7 @@ void desc_insert(std::string& out, const DecodedRecord& record) {
     if (!(flags & GIN_INSERT_ISLEAF)) {
         const std::size_t need = sizeof(ginxlogInsert) + 2 * sizeof(BlockIdData);
         if (rec.size() < need) {
-            note_short(out, "main data", rec.size(), need);
+            note_short(out, rec.size(), need);
             return;
         }
         const auto left = load<BlockIdData>(rec.data() + sizeof(ginxlogInsert));
@@ -116,26 +116,24 @@ void desc_insert(std::string& out, const DecodedRecord& record) {
     }
     if (desc_block0_image(out, record)) return;
 
-    const Bytes payload = block0_data(out, record);
-    if (payload.empty()) return;
+    const Bytes payload = block0_data(record);
     if (!(flags & GIN_INSERT_ISDATA)) {
         const std::size_t need = offsetof(ginxlogInsertEntry, isDelete) + sizeof(bool);
         if (payload.size() < need) {
-            note_short(out, "block 0 data", payload.size(), need);
+            note_short(out, payload.size(), need);
             return;
         }
         fmt::format_to(app, " isdelete: {}", tf(payload[offsetof(ginxlogInsertEntry, isDelete)] != 0));
     } else if (flags & GIN_INSERT_ISLEAF) {
         desc_recompress_leaf(out, payload);
     } else {
-        ginxlogInsertDataInternal insertData{};
-        if (!read_record_struct(payload, sizeof(ginxlogInsertDataInternal), insertData)) {
-            note_short(out, "block 0 data", payload.size(), sizeof(ginxlogInsertDataInternal));
+        const auto insertData = read_record_struct<ginxlogInsertDataInternal>(payload, sizeof(ginxlogInsertDataInternal));
+        if (!insertData) {
+            note_short(out, payload.size(), sizeof(ginxlogInsertDataInternal));
             return;
         }
-        fmt::format_to(app, " pitem: {}-{}/{}", PostingItemGetBlockNumber(insertData.newitem),
-                       ItemPointerGetBlockNumber(insertData.newitem.key),
-                       ItemPointerGetOffsetNumber(insertData.newitem.key));
+        fmt::format_to(app, " pitem: {}-{}/{}", PostingItemGetBlockNumber(insertData->newitem),
+                       item_pointer_block(insertData->newitem.key), item_pointer_offset(insertData->newitem.key));
     }
 }
 
@@ -143,7 +141,7 @@ void desc_split(std::string& out, const DecodedRecord& record) {
     const Bytes rec = record.main_data;
     const std::size_t need = offsetof(ginxlogSplit, flags) + sizeof(std::uint16_t);
     if (rec.size() < need) {
-        note_short(out, "main data", rec.size(), need);
+        append_truncated(out, rec.size(), need);
         return;
     }
     const auto flags = load<std::uint16_t>(rec.data() + offsetof(ginxlogSplit, flags));
@@ -153,16 +151,14 @@ void desc_split(std::string& out, const DecodedRecord& record) {
 
 void desc_vacuum_data_leaf_page(std::string& out, const DecodedRecord& record) {
     if (desc_block0_image(out, record)) return;
-    const Bytes payload = block0_data(out, record);
-    if (payload.empty()) return;
-    desc_recompress_leaf(out, payload.subspan(offsetof(ginxlogVacuumDataLeafPage, data)));
+    desc_recompress_leaf(out, block0_data(record).subspan(offsetof(ginxlogVacuumDataLeafPage, data)));
 }
 
 void desc_delete_listpage(std::string& out, const DecodedRecord& record) {
     const Bytes rec = record.main_data;
     const std::size_t need = offsetof(ginxlogDeleteListPages, ndeleted) + sizeof(std::int32_t);
     if (rec.size() < need) {
-        note_short(out, "main data", rec.size(), need);
+        append_truncated(out, rec.size(), need);
         return;
     }
     fmt::format_to(std::back_inserter(out), "ndeleted: {}",

@@ -1,10 +1,12 @@
 // Describe routines of the Gist rmgr: mirrors gist_desc() (with its out_gistxlog* helpers) and
 // gist_identify() of PostgreSQL 15 (src/backend/access/rmgrdesc/gistdesc.c).
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "redo/describe/desc_utils.h"
 #include "redo/records/gist.h"
 #include "redo/rmgr.h"
 
@@ -12,57 +14,47 @@ namespace understudy {
 
 namespace {
 
-// Copies the record struct out of the main data. A record too short for it is described with
-// the missing bytes as zeros, then a note (PostgreSQL would read past the record).
+// Reads the record's fixed struct, or notes that the main data is too short for it (PostgreSQL
+// would read past the end of the record; we print the note instead of the fields).
 template <typename T>
-T read_main(const DecodedRecord& record, std::size_t size_of, bool& complete) {
-    T rec{};
-    complete = read_record_struct(record.main_data, size_of, rec);
-    return rec;
-}
-
-void note_if_short(std::string& out, bool complete, const DecodedRecord& record, std::size_t size_of) {
-    if (!complete)
-        fmt::format_to(std::back_inserter(out), " [main data too short: {} of {} bytes]", record.main_data.size(),
-                       size_of);
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) append_truncated(out, record.main_data.size(), size_of);
+    return v;
 }
 
 // out_gistxlogPageReuse (PG15).
 void out_page_reuse(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<gistxlogPageReuse>(record, SizeOfGistxlogPageReuse, complete);
-    fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", xlrec.node.spcNode,
-                   xlrec.node.dbNode, xlrec.node.relNode, xlrec.block,
-                   EpochFromFullTransactionId(xlrec.latestRemovedFullXid),
-                   XidFromFullTransactionId(xlrec.latestRemovedFullXid));
-    note_if_short(out, complete, record, SizeOfGistxlogPageReuse);
+    const auto xlrec = fixed_part<gistxlogPageReuse>(out, record, SizeOfGistxlogPageReuse);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", xlrec->node.spcNode,
+                   xlrec->node.dbNode, xlrec->node.relNode, xlrec->block,
+                   EpochFromFullTransactionId(xlrec->latestRemovedFullXid),
+                   XidFromFullTransactionId(xlrec->latestRemovedFullXid));
 }
 
 // out_gistxlogDelete (PG15).
 void out_delete(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<gistxlogDelete>(record, SizeOfGistxlogDelete, complete);
-    fmt::format_to(std::back_inserter(out), "delete: latestRemovedXid {}, nitems: {}", xlrec.latestRemovedXid,
-                   xlrec.ntodelete);
-    note_if_short(out, complete, record, SizeOfGistxlogDelete);
+    const auto xlrec = fixed_part<gistxlogDelete>(out, record, SizeOfGistxlogDelete);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "delete: latestRemovedXid {}, nitems: {}", xlrec->latestRemovedXid,
+                   xlrec->ntodelete);
 }
 
 // out_gistxlogPageSplit (PG15).
 void out_page_split(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
     const std::size_t size_of = offsetof(gistxlogPageSplit, npage) + sizeof(std::uint16_t);
-    const auto xlrec = read_main<gistxlogPageSplit>(record, size_of, complete);
-    fmt::format_to(std::back_inserter(out), "page_split: splits to {} pages", xlrec.npage);
-    note_if_short(out, complete, record, size_of);
+    const auto xlrec = fixed_part<gistxlogPageSplit>(out, record, size_of);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "page_split: splits to {} pages", xlrec->npage);
 }
 
 // out_gistxlogPageDelete (PG15).
 void out_page_delete(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<gistxlogPageDelete>(record, SizeOfGistxlogPageDelete, complete);
-    fmt::format_to(std::back_inserter(out), "deleteXid {}:{}; downlink {}", EpochFromFullTransactionId(xlrec.deleteXid),
-                   XidFromFullTransactionId(xlrec.deleteXid), xlrec.downlinkOffset);
-    note_if_short(out, complete, record, SizeOfGistxlogPageDelete);
+    const auto xlrec = fixed_part<gistxlogPageDelete>(out, record, SizeOfGistxlogPageDelete);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "deleteXid {}:{}; downlink {}", EpochFromFullTransactionId(xlrec->deleteXid),
+                   XidFromFullTransactionId(xlrec->deleteXid), xlrec->downlinkOffset);
 }
 
 }  // namespace

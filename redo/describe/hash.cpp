@@ -2,10 +2,12 @@
 // (src/backend/access/rmgrdesc/hashdesc.c).
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "redo/describe/desc_utils.h"
 #include "redo/records/hash.h"
 #include "redo/rmgr.h"
 
@@ -13,28 +15,13 @@ namespace understudy {
 
 namespace {
 
-// Copies the record struct out of the main data; a record too short for it is described with
-// the missing bytes as zeros, followed by a note (PostgreSQL would read past the record).
+// Reads the record's fixed struct, or notes that the main data is too short for it (PostgreSQL
+// would read past the end of the record; we print the note instead of the fields).
 template <typename T>
-struct MainData {
-    T rec{};
-    bool complete = false;
-    std::size_t have = 0;
-    std::size_t need = 0;
-};
-
-template <typename T>
-MainData<T> read_main(const DecodedRecord& record, std::size_t size_of) {
-    MainData<T> m;
-    m.complete = read_record_struct(record.main_data, size_of, m.rec);
-    m.have = record.main_data.size();
-    m.need = size_of;
-    return m;
-}
-
-template <typename T>
-void note_if_short(std::string& out, const MainData<T>& m) {
-    if (!m.complete) fmt::format_to(std::back_inserter(out), " [main data too short: {} of {} bytes]", m.have, m.need);
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) append_truncated(out, record.main_data.size(), size_of);
+    return v;
 }
 
 char tf(bool b) { return b ? 'T' : 'F'; }
@@ -58,77 +45,77 @@ void hash_desc(std::string& out, const DecodedRecord& record) {
     auto app = std::back_inserter(out);
     switch (record.info()) {
         case XLOG_HASH_INIT_META_PAGE: {
-            auto m = read_main<xl_hash_init_meta_page>(record, SizeOfHashInitMetaPage);
+            const auto xlrec = fixed_part<xl_hash_init_meta_page>(out, record, SizeOfHashInitMetaPage);
+            if (!xlrec) break;
             out += "num_tuples ";
-            append_g(out, m.rec.num_tuples);
-            fmt::format_to(app, ", fillfactor {}", m.rec.ffactor);
-            note_if_short(out, m);
+            append_g(out, xlrec->num_tuples);
+            fmt::format_to(app, ", fillfactor {}", xlrec->ffactor);
             break;
         }
         case XLOG_HASH_INIT_BITMAP_PAGE: {
-            auto m = read_main<xl_hash_init_bitmap_page>(record, SizeOfHashInitBitmapPage);
-            fmt::format_to(app, "bmsize {}", m.rec.bmsize);
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_init_bitmap_page>(out, record, SizeOfHashInitBitmapPage);
+            if (!xlrec) break;
+            fmt::format_to(app, "bmsize {}", xlrec->bmsize);
             break;
         }
         case XLOG_HASH_INSERT: {
-            auto m = read_main<xl_hash_insert>(record, SizeOfHashInsert);
-            fmt::format_to(app, "off {}", m.rec.offnum);
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_insert>(out, record, SizeOfHashInsert);
+            if (!xlrec) break;
+            fmt::format_to(app, "off {}", xlrec->offnum);
             break;
         }
         case XLOG_HASH_ADD_OVFL_PAGE: {
-            auto m = read_main<xl_hash_add_ovfl_page>(record, SizeOfHashAddOvflPage);
-            fmt::format_to(app, "bmsize {}, bmpage_found {}", m.rec.bmsize, tf(m.rec.bmpage_found));
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_add_ovfl_page>(out, record, SizeOfHashAddOvflPage);
+            if (!xlrec) break;
+            fmt::format_to(app, "bmsize {}, bmpage_found {}", xlrec->bmsize, tf(xlrec->bmpage_found));
             break;
         }
         case XLOG_HASH_SPLIT_ALLOCATE_PAGE: {
-            auto m = read_main<xl_hash_split_allocate_page>(record, SizeOfHashSplitAllocPage);
+            const auto xlrec = fixed_part<xl_hash_split_allocate_page>(out, record, SizeOfHashSplitAllocPage);
+            if (!xlrec) break;
             fmt::format_to(app, "new_bucket {}, meta_page_masks_updated {}, issplitpoint_changed {}",
-                           m.rec.new_bucket, tf(m.rec.flags & XLH_SPLIT_META_UPDATE_MASKS),
-                           tf(m.rec.flags & XLH_SPLIT_META_UPDATE_SPLITPOINT));
-            note_if_short(out, m);
+                           xlrec->new_bucket, tf(xlrec->flags & XLH_SPLIT_META_UPDATE_MASKS),
+                           tf(xlrec->flags & XLH_SPLIT_META_UPDATE_SPLITPOINT));
             break;
         }
         case XLOG_HASH_SPLIT_COMPLETE: {
-            auto m = read_main<xl_hash_split_complete>(record, SizeOfHashSplitComplete);
-            fmt::format_to(app, "old_bucket_flag {}, new_bucket_flag {}", m.rec.old_bucket_flag,
-                           m.rec.new_bucket_flag);
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_split_complete>(out, record, SizeOfHashSplitComplete);
+            if (!xlrec) break;
+            fmt::format_to(app, "old_bucket_flag {}, new_bucket_flag {}", xlrec->old_bucket_flag,
+                           xlrec->new_bucket_flag);
             break;
         }
         case XLOG_HASH_MOVE_PAGE_CONTENTS: {
-            auto m = read_main<xl_hash_move_page_contents>(record, SizeOfHashMovePageContents);
-            fmt::format_to(app, "ntups {}, is_primary {}", m.rec.ntups, tf(m.rec.is_prim_bucket_same_wrt));
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_move_page_contents>(out, record, SizeOfHashMovePageContents);
+            if (!xlrec) break;
+            fmt::format_to(app, "ntups {}, is_primary {}", xlrec->ntups, tf(xlrec->is_prim_bucket_same_wrt));
             break;
         }
         case XLOG_HASH_SQUEEZE_PAGE: {
-            auto m = read_main<xl_hash_squeeze_page>(record, SizeOfHashSqueezePage);
-            fmt::format_to(app, "prevblkno {}, nextblkno {}, ntups {}, is_primary {}", m.rec.prevblkno,
-                           m.rec.nextblkno, m.rec.ntups, tf(m.rec.is_prim_bucket_same_wrt));
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_squeeze_page>(out, record, SizeOfHashSqueezePage);
+            if (!xlrec) break;
+            fmt::format_to(app, "prevblkno {}, nextblkno {}, ntups {}, is_primary {}", xlrec->prevblkno,
+                           xlrec->nextblkno, xlrec->ntups, tf(xlrec->is_prim_bucket_same_wrt));
             break;
         }
         case XLOG_HASH_DELETE: {
-            auto m = read_main<xl_hash_delete>(record, SizeOfHashDelete);
-            fmt::format_to(app, "clear_dead_marking {}, is_primary {}", tf(m.rec.clear_dead_marking),
-                           tf(m.rec.is_primary_bucket_page));
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_delete>(out, record, SizeOfHashDelete);
+            if (!xlrec) break;
+            fmt::format_to(app, "clear_dead_marking {}, is_primary {}", tf(xlrec->clear_dead_marking),
+                           tf(xlrec->is_primary_bucket_page));
             break;
         }
         case XLOG_HASH_UPDATE_META_PAGE: {
-            auto m = read_main<xl_hash_update_meta_page>(record, SizeOfHashUpdateMetaPage);
+            const auto xlrec = fixed_part<xl_hash_update_meta_page>(out, record, SizeOfHashUpdateMetaPage);
+            if (!xlrec) break;
             out += "ntuples ";
-            append_g(out, m.rec.ntuples);
-            note_if_short(out, m);
+            append_g(out, xlrec->ntuples);
             break;
         }
         case XLOG_HASH_VACUUM_ONE_PAGE: {
-            auto m = read_main<xl_hash_vacuum_one_page>(record, SizeOfHashVacuumOnePage);
-            fmt::format_to(app, "ntuples {}, latestRemovedXid {}", m.rec.ntuples, m.rec.latestRemovedXid);
-            note_if_short(out, m);
+            const auto xlrec = fixed_part<xl_hash_vacuum_one_page>(out, record, SizeOfHashVacuumOnePage);
+            if (!xlrec) break;
+            fmt::format_to(app, "ntuples {}, latestRemovedXid {}", xlrec->ntuples, xlrec->latestRemovedXid);
             break;
         }
         default:

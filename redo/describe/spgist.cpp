@@ -1,10 +1,12 @@
 // Describe routines of the SPGist rmgr: mirrors spg_desc() and spg_identify() of PostgreSQL 15
 // (src/backend/access/rmgrdesc/spgdesc.c).
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "redo/describe/desc_utils.h"
 #include "redo/records/spgist.h"
 #include "redo/rmgr.h"
 
@@ -12,92 +14,78 @@ namespace understudy {
 
 namespace {
 
-// Copies the record struct out of the main data. A record too short for it is described with
-// the missing bytes as zeros, then a note (PostgreSQL would read past the record).
+// Reads the record's fixed struct, or notes that the main data is too short for it (PostgreSQL
+// would read past the end of the record; we print the note instead of the fields).
 template <typename T>
-T read_main(const DecodedRecord& record, std::size_t size_of, bool& complete) {
-    T rec{};
-    complete = read_record_struct(record.main_data, size_of, rec);
-    return rec;
-}
-
-void note_if_short(std::string& out, bool complete, const DecodedRecord& record, std::size_t size_of) {
-    if (!complete)
-        fmt::format_to(std::back_inserter(out), " [main data too short: {} of {} bytes]", record.main_data.size(),
-                       size_of);
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) append_truncated(out, record.main_data.size(), size_of);
+    return v;
 }
 
 void desc_add_leaf(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogAddLeaf>(record, sizeof(spgxlogAddLeaf), complete);
-    fmt::format_to(std::back_inserter(out), "off: {}, headoff: {}, parentoff: {}, nodeI: {}", xlrec.offnumLeaf,
-                   xlrec.offnumHeadLeaf, xlrec.offnumParent, xlrec.nodeI);
-    if (xlrec.newPage) out += " (newpage)";
-    if (xlrec.storesNulls) out += " (nulls)";
-    note_if_short(out, complete, record, sizeof(spgxlogAddLeaf));
+    const auto xlrec = fixed_part<spgxlogAddLeaf>(out, record, sizeof(spgxlogAddLeaf));
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "off: {}, headoff: {}, parentoff: {}, nodeI: {}", xlrec->offnumLeaf,
+                   xlrec->offnumHeadLeaf, xlrec->offnumParent, xlrec->nodeI);
+    if (xlrec->newPage) out += " (newpage)";
+    if (xlrec->storesNulls) out += " (nulls)";
 }
 
 void desc_move_leafs(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogMoveLeafs>(record, SizeOfSpgxlogMoveLeafs, complete);
-    fmt::format_to(std::back_inserter(out), "nmoves: {}, parentoff: {}, nodeI: {}", xlrec.nMoves, xlrec.offnumParent,
-                   xlrec.nodeI);
-    if (xlrec.newPage) out += " (newpage)";
-    if (xlrec.replaceDead) out += " (replacedead)";
-    if (xlrec.storesNulls) out += " (nulls)";
-    note_if_short(out, complete, record, SizeOfSpgxlogMoveLeafs);
+    const auto xlrec = fixed_part<spgxlogMoveLeafs>(out, record, SizeOfSpgxlogMoveLeafs);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "nmoves: {}, parentoff: {}, nodeI: {}", xlrec->nMoves, xlrec->offnumParent,
+                   xlrec->nodeI);
+    if (xlrec->newPage) out += " (newpage)";
+    if (xlrec->replaceDead) out += " (replacedead)";
+    if (xlrec->storesNulls) out += " (nulls)";
 }
 
 void desc_add_node(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogAddNode>(record, sizeof(spgxlogAddNode), complete);
+    const auto xlrec = fixed_part<spgxlogAddNode>(out, record, sizeof(spgxlogAddNode));
+    if (!xlrec) return;
     fmt::format_to(std::back_inserter(out), "off: {}, newoff: {}, parentBlk: {}, parentoff: {}, nodeI: {}",
-                   xlrec.offnum, xlrec.offnumNew, static_cast<int>(xlrec.parentBlk), xlrec.offnumParent, xlrec.nodeI);
-    if (xlrec.newPage) out += " (newpage)";
-    note_if_short(out, complete, record, sizeof(spgxlogAddNode));
+                   xlrec->offnum, xlrec->offnumNew, static_cast<int>(xlrec->parentBlk), xlrec->offnumParent, xlrec->nodeI);
+    if (xlrec->newPage) out += " (newpage)";
 }
 
 void desc_split_tuple(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogSplitTuple>(record, sizeof(spgxlogSplitTuple), complete);
-    fmt::format_to(std::back_inserter(out), "prefixoff: {}, postfixoff: {}", xlrec.offnumPrefix, xlrec.offnumPostfix);
-    if (xlrec.newPage) out += " (newpage)";
-    if (xlrec.postfixBlkSame) out += " (same)";
-    note_if_short(out, complete, record, sizeof(spgxlogSplitTuple));
+    const auto xlrec = fixed_part<spgxlogSplitTuple>(out, record, sizeof(spgxlogSplitTuple));
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "prefixoff: {}, postfixoff: {}", xlrec->offnumPrefix, xlrec->offnumPostfix);
+    if (xlrec->newPage) out += " (newpage)";
+    if (xlrec->postfixBlkSame) out += " (same)";
 }
 
 void desc_picksplit(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogPickSplit>(record, SizeOfSpgxlogPickSplit, complete);
+    const auto xlrec = fixed_part<spgxlogPickSplit>(out, record, SizeOfSpgxlogPickSplit);
+    if (!xlrec) return;
     fmt::format_to(std::back_inserter(out), "ndelete: {}, ninsert: {}, inneroff: {}, parentoff: {}, nodeI: {}",
-                   xlrec.nDelete, xlrec.nInsert, xlrec.offnumInner, xlrec.offnumParent, xlrec.nodeI);
-    if (xlrec.innerIsParent) out += " (innerIsParent)";
-    if (xlrec.storesNulls) out += " (nulls)";
-    if (xlrec.isRootSplit) out += " (isRootSplit)";
-    note_if_short(out, complete, record, SizeOfSpgxlogPickSplit);
+                   xlrec->nDelete, xlrec->nInsert, xlrec->offnumInner, xlrec->offnumParent, xlrec->nodeI);
+    if (xlrec->innerIsParent) out += " (innerIsParent)";
+    if (xlrec->storesNulls) out += " (nulls)";
+    if (xlrec->isRootSplit) out += " (isRootSplit)";
 }
 
 void desc_vacuum_leaf(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogVacuumLeaf>(record, SizeOfSpgxlogVacuumLeaf, complete);
-    fmt::format_to(std::back_inserter(out), "ndead: {}, nplaceholder: {}, nmove: {}, nchain: {}", xlrec.nDead,
-                   xlrec.nPlaceholder, xlrec.nMove, xlrec.nChain);
-    note_if_short(out, complete, record, SizeOfSpgxlogVacuumLeaf);
+    const auto xlrec = fixed_part<spgxlogVacuumLeaf>(out, record, SizeOfSpgxlogVacuumLeaf);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "ndead: {}, nplaceholder: {}, nmove: {}, nchain: {}", xlrec->nDead,
+                   xlrec->nPlaceholder, xlrec->nMove, xlrec->nChain);
 }
 
 void desc_vacuum_root(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogVacuumRoot>(record, SizeOfSpgxlogVacuumRoot, complete);
-    fmt::format_to(std::back_inserter(out), "ndelete: {}", xlrec.nDelete);
-    note_if_short(out, complete, record, SizeOfSpgxlogVacuumRoot);
+    const auto xlrec = fixed_part<spgxlogVacuumRoot>(out, record, SizeOfSpgxlogVacuumRoot);
+    if (!xlrec) return;
+    fmt::format_to(std::back_inserter(out), "ndelete: {}", xlrec->nDelete);
 }
 
 void desc_vacuum_redirect(std::string& out, const DecodedRecord& record) {
-    bool complete = false;
-    const auto xlrec = read_main<spgxlogVacuumRedirect>(record, SizeOfSpgxlogVacuumRedirect, complete);
+    const auto xlrec = fixed_part<spgxlogVacuumRedirect>(out, record, SizeOfSpgxlogVacuumRedirect);
+    if (!xlrec) return;
     fmt::format_to(std::back_inserter(out), "ntoplaceholder: {}, firstplaceholder: {}, newestredirectxid: {}",
-                   xlrec.nToPlaceholder, xlrec.firstPlaceholder, xlrec.newestRedirectXid);
-    note_if_short(out, complete, record, SizeOfSpgxlogVacuumRedirect);
+                   xlrec->nToPlaceholder, xlrec->firstPlaceholder, xlrec->newestRedirectXid);
 }
 
 }  // namespace

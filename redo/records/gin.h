@@ -3,7 +3,7 @@
 // GinMetaPageData, PostingItem, GinPostingList). Shared by the describe and redo routines.
 //
 // Several GIN payloads are only 2-byte aligned inside the WAL record (they follow a uint16
-// flags field); always copy them out with read_record_struct() / load<T>().
+// flags field); always copy them out with read_record_struct<T>() / load<T>().
 #pragma once
 
 #include <cstddef>
@@ -88,7 +88,7 @@ struct ginxlogInsert {
 // Entry tree insertion (block 0 data): the index tuple follows.
 struct ginxlogInsertEntry {
     OffsetNumber offset;
-    bool isDelete;
+    std::uint8_t isDelete;
     IndexTupleData tuple;  // variable length
 };
 inline constexpr std::size_t SizeOfGinxlogInsertEntryHeader = offsetof(ginxlogInsertEntry, tuple);

@@ -6,9 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/lsn.h"
 #include "redo/records/page_types.h"
 
 namespace understudy {
+
+// access/gist.h: GiST's node sequence number is an LSN.
+using GistNSN = XLogRecPtr;
 
 // xl_info record types (high 4 bits). 0x40 (INSERT_COMPLETE) and 0x50 (CREATE_INDEX) are
 // no longer used.
@@ -43,9 +47,9 @@ static_assert(SizeOfGistxlogDelete == 6);
 struct gistxlogPageSplit {
     BlockNumber origrlink;  // rightlink of the page before the split
     GistNSN orignsn;        // NSN of the page before the split
-    bool origleaf;          // was the split page a leaf?
+    std::uint8_t origleaf;          // was the split page a leaf?
     std::uint16_t npage;    // number of pages in the split
-    bool markfollowright;   // set F_FOLLOW_RIGHT flags
+    std::uint8_t markfollowright;   // set F_FOLLOW_RIGHT flags
 };
 static_assert(offsetof(gistxlogPageSplit, orignsn) == 8 && offsetof(gistxlogPageSplit, npage) == 18 &&
               sizeof(gistxlogPageSplit) == 24);

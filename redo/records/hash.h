@@ -41,10 +41,10 @@ inline constexpr std::size_t SizeOfHashInsert = offsetof(xl_hash_insert, offnum)
 // 2 bitmap page, 3 new bitmap page, 4 metapage.
 struct xl_hash_add_ovfl_page {
     std::uint16_t bmsize;
-    bool bmpage_found;
+    std::uint8_t bmpage_found;
 };
 inline constexpr std::size_t SizeOfHashAddOvflPage =
-    offsetof(xl_hash_add_ovfl_page, bmpage_found) + sizeof(bool);
+    offsetof(xl_hash_add_ovfl_page, bmpage_found) + sizeof(std::uint8_t);
 
 // XLOG_HASH_SPLIT_ALLOCATE_PAGE. Blocks: 0 old bucket page, 1 new bucket page, 2 metapage.
 struct xl_hash_split_allocate_page {
@@ -68,10 +68,10 @@ inline constexpr std::size_t SizeOfHashSplitComplete =
 // 2 page the tuples are removed from.
 struct xl_hash_move_page_contents {
     std::uint16_t ntups;
-    bool is_prim_bucket_same_wrt;  // the page receiving tuples is the primary bucket page
+    std::uint8_t is_prim_bucket_same_wrt;  // the page receiving tuples is the primary bucket page
 };
 inline constexpr std::size_t SizeOfHashMovePageContents =
-    offsetof(xl_hash_move_page_contents, is_prim_bucket_same_wrt) + sizeof(bool);
+    offsetof(xl_hash_move_page_contents, is_prim_bucket_same_wrt) + sizeof(std::uint8_t);
 
 // XLOG_HASH_SQUEEZE_PAGE. Blocks: 0 page receiving tuples from the freed overflow page,
 // 1 freed overflow page, 2 page before it, 3 page after it, 4 bitmap page, 5 metapage.
@@ -79,19 +79,19 @@ struct xl_hash_squeeze_page {
     BlockNumber prevblkno;
     BlockNumber nextblkno;
     std::uint16_t ntups;
-    bool is_prim_bucket_same_wrt;  // the page receiving tuples is the primary bucket page
-    bool is_prev_bucket_same_wrt;  // the page receiving tuples is the one before the freed page
+    std::uint8_t is_prim_bucket_same_wrt;  // the page receiving tuples is the primary bucket page
+    std::uint8_t is_prev_bucket_same_wrt;  // the page receiving tuples is the one before the freed page
 };
 inline constexpr std::size_t SizeOfHashSqueezePage =
-    offsetof(xl_hash_squeeze_page, is_prev_bucket_same_wrt) + sizeof(bool);
+    offsetof(xl_hash_squeeze_page, is_prev_bucket_same_wrt) + sizeof(std::uint8_t);
 
 // XLOG_HASH_DELETE. Blocks: 0 primary bucket page, 1 page the tuples are deleted from.
 struct xl_hash_delete {
-    bool clear_dead_marking;      // clears LH_PAGE_HAS_DEAD_TUPLES
-    bool is_primary_bucket_page;  // the operation is on the primary bucket page
+    std::uint8_t clear_dead_marking;      // clears LH_PAGE_HAS_DEAD_TUPLES
+    std::uint8_t is_primary_bucket_page;  // the operation is on the primary bucket page
 };
 inline constexpr std::size_t SizeOfHashDelete =
-    offsetof(xl_hash_delete, is_primary_bucket_page) + sizeof(bool);
+    offsetof(xl_hash_delete, is_primary_bucket_page) + sizeof(std::uint8_t);
 
 // XLOG_HASH_UPDATE_META_PAGE. Block 0: metapage.
 struct xl_hash_update_meta_page {

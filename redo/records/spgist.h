@@ -26,15 +26,15 @@ inline constexpr std::uint8_t XLOG_SPGIST_VACUUM_REDIRECT = 0x80;
 // The fields of SpGistState that redo needs (see fillFakeState in spgxlog.c).
 struct spgxlogState {
     TransactionId myXid;
-    bool isBuild;
+    std::uint8_t isBuild;
 };
 static_assert(sizeof(spgxlogState) == 8);
 
 // XLOG_SPGIST_ADD_LEAF. Blocks: 0 destination page of the leaf tuple, 1 parent page (if any).
 // The new leaf tuple follows (unaligned).
 struct spgxlogAddLeaf {
-    bool newPage;      // init the destination page?
-    bool storesNulls;  // page is in the nulls tree?
+    std::uint8_t newPage;      // init the destination page?
+    std::uint8_t storesNulls;  // page is in the nulls tree?
     OffsetNumber offnumLeaf;      // where the leaf tuple goes
     OffsetNumber offnumHeadLeaf;  // head tuple of the chain, if any
     OffsetNumber offnumParent;    // where the parent downlink is, if any
@@ -47,9 +47,9 @@ static_assert(sizeof(spgxlogAddLeaf) == 10);
 // offsets, then that many leaf tuples (unaligned).
 struct spgxlogMoveLeafs {
     std::uint16_t nMoves;  // tuples moved from the source page
-    bool newPage;          // init the destination page?
-    bool replaceDead;      // replacing a DEAD source tuple?
-    bool storesNulls;      // pages are in the nulls tree?
+    std::uint8_t newPage;          // init the destination page?
+    std::uint8_t replaceDead;      // replacing a DEAD source tuple?
+    std::uint8_t storesNulls;      // pages are in the nulls tree?
     OffsetNumber offnumParent;  // where the parent downlink is
     std::uint16_t nodeI;
     spgxlogState stateSrc;
@@ -64,7 +64,7 @@ static_assert(offsetof(spgxlogMoveLeafs, offnumParent) == 6 && SizeOfSpgxlogMove
 struct spgxlogAddNode {
     OffsetNumber offnum;     // original inner tuple, on block 0
     OffsetNumber offnumNew;  // new tuple on block 1; invalid if the old one was overwritten
-    bool newPage;            // init the new page?
+    std::uint8_t newPage;            // init the new page?
     // Where the parent downlink is: 0 original page, 1 new page, 2 block 2, -1 not updated.
     std::int8_t parentBlk;
     OffsetNumber offnumParent;  // offset within the parent page
@@ -79,8 +79,8 @@ static_assert(offsetof(spgxlogAddNode, parentBlk) == 5 && offsetof(spgxlogAddNod
 struct spgxlogSplitTuple {
     OffsetNumber offnumPrefix;   // where the prefix tuple goes
     OffsetNumber offnumPostfix;  // where the postfix tuple goes
-    bool newPage;                // init that page?
-    bool postfixBlkSame;         // postfix tuple on the same page as the prefix?
+    std::uint8_t newPage;                // init that page?
+    std::uint8_t postfixBlkSame;         // postfix tuple on the same page as the prefix?
 };
 static_assert(sizeof(spgxlogSplitTuple) == 6);
 
@@ -89,15 +89,15 @@ static_assert(sizeof(spgxlogSplitTuple) == 6);
 // deleted offsets, nInsert inserted offsets, nInsert page selector bytes, the new inner tuple
 // (unaligned), nInsert leaf tuples (unaligned).
 struct spgxlogPickSplit {
-    bool isRootSplit;
+    std::uint8_t isRootSplit;
     std::uint16_t nDelete;  // to delete from the source page
     std::uint16_t nInsert;  // to insert on the source and/or destination page
-    bool initSrc;           // re-init the source page?
-    bool initDest;          // re-init the destination page?
+    std::uint8_t initSrc;           // re-init the source page?
+    std::uint8_t initDest;          // re-init the destination page?
     OffsetNumber offnumInner;  // where the new inner tuple goes
-    bool initInner;            // re-init the inner page?
-    bool storesNulls;          // pages are in the nulls tree?
-    bool innerIsParent;        // is the parent the inner page?
+    std::uint8_t initInner;            // re-init the inner page?
+    std::uint8_t storesNulls;          // pages are in the nulls tree?
+    std::uint8_t innerIsParent;        // is the parent the inner page?
     OffsetNumber offnumParent;
     std::uint16_t nodeI;
     spgxlogState stateSrc;

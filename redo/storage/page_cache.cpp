@@ -73,12 +73,16 @@ Result<void> PageCache::write_entry(Entry& e) {
 }
 
 Result<void> PageCache::evict_one() {
-    // The least recently used clean page goes first; failing that, the least recently used
-    // dirty one is written and goes.
+    // A clean page among the least recently used goes first; failing that, the least recently
+    // used dirty one is written and goes. The search for a clean page is bounded so that a
+    // cache full of dirty pages does not make every miss a full scan.
+    constexpr int kCleanSearchWindow = 64;
     Entry* victim = nullptr;
-    for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+    int examined = 0;
+    for (auto it = lru_.rbegin(); it != lru_.rend() && examined < kCleanSearchWindow; ++it) {
         Entry* e = *it;
         if (e->pins > 0) continue;
+        ++examined;
         if (!e->dirty) {
             victim = e;
             break;
@@ -159,6 +163,42 @@ Result<CachedPage> PageCache::read_for_redo(const PageKey& key, ReadBufferMode m
         return CachedPage{PageStatus::new_page, {}};
     }
     return CachedPage{PageStatus::ok, PageHandle(*e)};
+}
+
+Result<RedoBuffer> PageCache::read_buffer_for_redo(const PageKey& key, XLogRecPtr end_lsn, ReadBufferMode mode,
+                                                  bool will_init, std::span<const std::uint8_t> apply_image) {
+    const bool zeromode = mode == ReadBufferMode::RBM_ZERO_AND_LOCK;
+    if (will_init && !zeromode)
+        return make_error(fmt::format("{}: block with WILL_INIT flag in WAL record must be zeroed by redo routine "
+                                      "(record ending at {})",
+                                      describe(key), format_lsn(end_lsn)));
+    if (!will_init && zeromode)
+        return make_error(fmt::format("{}: block to be initialized in redo routine must be marked with WILL_INIT "
+                                      "flag in the WAL record (record ending at {})",
+                                      describe(key), format_lsn(end_lsn)));
+
+    if (!apply_image.empty()) {
+        if (apply_image.size() != BLCKSZ)
+            return make_error(fmt::format("{}: restored full-page image is {} bytes, not {} (record ending at {})",
+                                          describe(key), apply_image.size(), BLCKSZ, format_lsn(end_lsn)));
+        auto r = read_for_redo(key, ReadBufferMode::RBM_ZERO_AND_LOCK);
+        if (!r) return r.error();
+        PageHandle page = std::move(r->page);
+        std::memcpy(page.data(), apply_image.data(), BLCKSZ);
+        if (!page_is_new(page.data())) page_set_lsn(page.data(), end_lsn);
+        page.mark_dirty();
+        if (key.forknum == INIT_FORKNUM) {
+            if (auto w = write_entry(*page.entry_); !w) return w.error();
+        }
+        return RedoBuffer{XLogRedoAction::BLK_RESTORED, std::move(page), PageStatus::ok};
+    }
+
+    auto r = read_for_redo(key, mode);
+    if (!r) return r.error();
+    if (r->status != PageStatus::ok) return RedoBuffer{XLogRedoAction::BLK_NOTFOUND, {}, r->status};
+    const XLogRedoAction action =
+        end_lsn <= page_get_lsn(r->page.data()) ? XLogRedoAction::BLK_DONE : XLogRedoAction::BLK_NEEDS_REDO;
+    return RedoBuffer{action, std::move(r->page), PageStatus::ok};
 }
 
 Result<BlockNumber> PageCache::nblocks(const RelFileNode& rnode, ForkNumber forknum) {

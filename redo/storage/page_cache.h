@@ -16,9 +16,11 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
+#include "common/lsn.h"
 #include "common/result.h"
 #include "redo/decoded_record.h"
 #include "redo/storage/relpath.h"
@@ -90,6 +92,20 @@ struct CachedPage {
     PageHandle page;  // valid only when status == ok
 };
 
+// xlogutils.h XLogRedoAction.
+enum class XLogRedoAction {
+    BLK_NEEDS_REDO,  // the page is older than the record: apply it
+    BLK_DONE,        // the page's LSN is at or past the record's end: skip
+    BLK_RESTORED,    // the full-page image was restored
+    BLK_NOTFOUND,    // the block is missing (RBM_NORMAL); see `missing`
+};
+
+struct RedoBuffer {
+    XLogRedoAction action = XLogRedoAction::BLK_NOTFOUND;
+    PageHandle page;                         // valid unless BLK_NOTFOUND
+    PageStatus missing = PageStatus::ok;     // why, for BLK_NOTFOUND
+};
+
 struct PageCacheStats {
     std::uint64_t hits = 0;
     std::uint64_t reads = 0;          // pages read from disk
@@ -110,6 +126,16 @@ public:
 
     // XLogReadBufferExtended (PG15) without the locking.
     Result<CachedPage> read_for_redo(const PageKey& key, ReadBufferMode mode);
+
+    // XLogReadBufferForRedoExtended (PG15) for one block reference of a record ending at
+    // end_lsn. `will_init` is the block's BKPBLOCK_WILL_INIT flag and must agree with a zeroing
+    // mode (PostgreSQL PANICs otherwise; here it is an error). `apply_image`, when not empty, is
+    // the block's full-page image already restored to BLCKSZ bytes (RestoreBlockImage) for an
+    // image flagged BKPIMAGE_APPLY: it replaces the page, the page LSN becomes end_lsn (unless
+    // the image is an uninitialised page), the page is dirty, and an init-fork page is written
+    // through at once (FlushOneBuffer).
+    Result<RedoBuffer> read_buffer_for_redo(const PageKey& key, XLogRecPtr end_lsn, ReadBufferMode mode,
+                                            bool will_init, std::span<const std::uint8_t> apply_image = {});
 
     // smgrnblocks as recovery sees it: the fork's size on disk, or one past the highest cached
     // block if that is larger (pages extended in memory but not yet written).

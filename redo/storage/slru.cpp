@@ -337,15 +337,33 @@ Result<void> CommitTs::zero_page(int pageno) {
 
 Result<void> MultiXactSlrus::record_new_multixact(MultiXactId multi, MultiXactOffset offset,
                                                   std::span<const MultiXactMember> members) {
-    const int offpage = multixact_offset_page(multi);
-    auto op = offsets_.read_page(offpage);
+    const int pageno = multixact_offset_page(multi);
+    MultiXactId next = multi + 1;
+    if (next < FirstMultiXactId) next = FirstMultiXactId;
+    const int next_pageno = multixact_offset_page(next);
+
+    // WAL from an older minor release: the next page may not exist yet.
+    if (next_pageno != pageno && offsets_.latest_page_number() == pageno) {
+        if (auto r = offsets_.zero_page(next_pageno); !r) return r.error();
+        if (auto r = offsets_.write_page(next_pageno); !r) return r;
+        pre_initialized_offsets_page_ = next_pageno;
+    }
+
+    auto op = offsets_.read_page(pageno);
     if (!op) return op.error();
     store<MultiXactOffset>(*op + multixact_offset_entry(multi) * sizeof(MultiXactOffset), offset);
-    offsets_.mark_dirty(offpage);
+    offsets_.mark_dirty(pageno);
+
+    MultiXactOffset next_offset = offset + static_cast<MultiXactOffset>(members.size());
+    if (next_offset == 0) next_offset = 1;  // as GetNewMultiXactId skips offset 0
+    auto np = offsets_.read_page(next_pageno);
+    if (!np) return np.error();
+    store<MultiXactOffset>(*np + multixact_offset_entry(next) * sizeof(MultiXactOffset), next_offset);
+    offsets_.mark_dirty(next_pageno);
 
     for (const MultiXactMember& m : members) {
-        const int pageno = mx_offset_to_member_page(offset);
-        auto mp = members_.read_page(pageno);
+        const int mpageno = mx_offset_to_member_page(offset);
+        auto mp = members_.read_page(mpageno);
         if (!mp) return mp.error();
         store<TransactionId>(*mp + mx_offset_to_member_offset(offset), m.xid);
         std::uint8_t* flagsptr = *mp + mx_offset_to_flags_offset(offset);
@@ -354,7 +372,7 @@ Result<void> MultiXactSlrus::record_new_multixact(MultiXactId multi, MultiXactOf
         flagsval &= ~(((1u << MXACT_MEMBER_BITS_PER_XACT) - 1) << bshift);
         flagsval |= static_cast<std::uint32_t>(m.status) << bshift;
         store<std::uint32_t>(flagsptr, flagsval);
-        members_.mark_dirty(pageno);
+        members_.mark_dirty(mpageno);
         ++offset;
     }
     return {};
@@ -375,6 +393,10 @@ Result<MultiXactMember> MultiXactSlrus::get_member(MultiXactOffset offset) {
 }
 
 Result<void> MultiXactSlrus::zero_offsets_page(int pageno) {
+    if (pageno == pre_initialized_offsets_page_) {
+        pre_initialized_offsets_page_ = -1;  // done already by record_new_multixact
+        return {};
+    }
     if (auto p = offsets_.zero_page(pageno); !p) return p.error();
     return offsets_.write_page(pageno);
 }

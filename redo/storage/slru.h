@@ -219,12 +219,18 @@ public:
         : offsets_(data_dir, "pg_multixact/offsets", multixact_offset_page_precedes),
           members_(data_dir, "pg_multixact/members", multixact_member_page_precedes) {}
 
-    // RecordNewMultiXact (PG15): the offset of `multi`, then each member's xid and status byte.
+    // RecordNewMultiXact as PostgreSQL 15 has it since the minor release that backpatched "set
+    // next multixid's offset when creating a new multixid" (the installed 15.18 does this):
+    // offsets[multi] = offset and offsets[multi + 1] = offset + members (0 skipped to 1), then
+    // each member's xid and status byte. In recovery, when multi + 1 is on the next offsets page
+    // and that page is not the latest one yet (WAL of an older minor release), the next page is
+    // zeroed and written first, and its later ZERO_OFF_PAGE record is skipped.
     Result<void> record_new_multixact(MultiXactId multi, MultiXactOffset offset,
                                       std::span<const MultiXactMember> members);
     Result<MultiXactOffset> get_offset(MultiXactId multi);
     Result<MultiXactMember> get_member(MultiXactOffset offset);
-    // multixact_redo XLOG_MULTIXACT_ZERO_OFF_PAGE / ZERO_MEM_PAGE: zero and write the page.
+    // multixact_redo XLOG_MULTIXACT_ZERO_OFF_PAGE / ZERO_MEM_PAGE: zero and write the page
+    // (an offsets page pre-initialised by record_new_multixact is left alone, once).
     Result<void> zero_offsets_page(int pageno);
     Result<void> zero_members_page(int pageno);
     // multixact_redo XLOG_MULTIXACT_TRUNCATE_ID (PG15): PerformMembersTruncation(start, end)
@@ -239,6 +245,7 @@ public:
 private:
     Slru offsets_;
     Slru members_;
+    int pre_initialized_offsets_page_ = -1;
 };
 
 }  // namespace understudy::storage

@@ -41,22 +41,36 @@ void write_file(const std::string& path, const std::string& text) {
     f << text;
 }
 
-// diff(1) between two files: the number of '<'/'>' lines and the first `max_lines` of its output.
+// diff(1) between two files: the number of '<'/'>' lines and the first `max_lines` of them,
+// each '<' line followed by its '>' counterpart within a hunk.
 std::pair<std::size_t, std::string> diff_files(const std::string& a, const std::string& b,
                                                std::size_t max_lines) {
     auto r = run({"diff", a, b});
     std::size_t n = 0, shown = 0;
     std::string first;
+    std::vector<std::string> left, right;
+    auto flush = [&] {
+        for (std::size_t i = 0; i < std::max(left.size(), right.size()) && shown < max_lines; ++i) {
+            if (i < left.size()) first += "    " + left[i].substr(0, 400) + "\n", ++shown;
+            if (i < right.size()) first += "    " + right[i].substr(0, 400) + "\n", ++shown;
+        }
+        left.clear();
+        right.clear();
+    };
     std::istringstream in(r.output);
     std::string line;
     while (std::getline(in, line)) {
-        bool changed = line.rfind("< ", 0) == 0 || line.rfind("> ", 0) == 0;
-        n += changed;
-        if (shown < max_lines && line != "---") {
-            first += "    " + line.substr(0, 400) + "\n";
-            ++shown;
+        if (line.rfind("< ", 0) == 0) {
+            ++n;
+            left.push_back(line);
+        } else if (line.rfind("> ", 0) == 0) {
+            ++n;
+            right.push_back(line);
+        } else if (line != "---") {
+            flush();
         }
     }
+    flush();
     return {n, first};
 }
 

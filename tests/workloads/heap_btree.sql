@@ -67,12 +67,26 @@ INSERT INTO hb_trunc_b (a) VALUES (1);
 TRUNCATE hb_trunc_b;
 TRUNCATE hb_trunc_a CASCADE;
 TRUNCATE hb_trunc_a, hb_trunc_b RESTART IDENTITY;
+TRUNCATE hb_trunc_a RESTART IDENTITY CASCADE;      -- both flags
 
 -- Heap INPLACE (vacuum's pg_class update), Heap2 PRUNE, VACUUM, VISIBLE, FREEZE_PAGE.
 UPDATE hb_t SET v = 'hot2' WHERE id BETWEEN 20 AND 60;  -- HOT chains to prune
 VACUUM hb_t;
 VACUUM (FREEZE) hb_copy;
 VACUUM (FREEZE) hb_t;
+-- LOCK on an all-frozen page clears the bit: flags 0x01 (XLH_LOCK_ALL_FROZEN_CLEARED).
+BEGIN;
+SELECT id FROM hb_t WHERE id = 1500 FOR UPDATE;
+COMMIT;
+-- Old tuple logged for logical decoding: DELETE / UPDATE flags CONTAINS_OLD_TUPLE / _KEY.
+CREATE TABLE hb_ri (id int PRIMARY KEY, v text);
+INSERT INTO hb_ri SELECT g, 'v' FROM generate_series(1, 10) g;
+UPDATE hb_ri SET id = 100 WHERE id = 1;            -- key changed: old key logged
+DELETE FROM hb_ri WHERE id = 2;                    -- old key logged
+ALTER TABLE hb_ri REPLICA IDENTITY FULL;
+UPDATE hb_ri SET v = 'full' WHERE id = 3;          -- old tuple logged
+DELETE FROM hb_ri WHERE id = 4;
+
 -- Opportunistic pruning (PRUNE outside VACUUM): repeated HOT updates of one row.
 CREATE TABLE hb_prune (id int PRIMARY KEY, n int) WITH (fillfactor = 50);
 INSERT INTO hb_prune SELECT g, 0 FROM generate_series(1, 20) g;

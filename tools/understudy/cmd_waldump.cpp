@@ -1,6 +1,7 @@
 // `understudy waldump`: pg_waldump 15 (src/bin/pg_waldump/pg_waldump.c) on our reader, with the
 // same options, output and error texts, plus --json.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -169,6 +170,11 @@ void WaldumpCommand::register_options(CLI::App& app) {
 }
 
 void WaldumpCommand::parse_filters() {
+    if (segs_.empty() && start_.empty() && end_.empty() && path_.empty() && rmgrs_.empty() &&
+        stats_.empty() && !stats_short_ && block_.empty() && fork_.empty() && limit_.empty() &&
+        relation_.empty() && timeline_.empty() && xid_.empty() && !bkp_details_ && !follow_ &&
+        !quiet_ && !fullpage_ && !json_)
+        throw UsageError{"no arguments specified"};
     for (const auto& r : rmgrs_) {
         if (strcasecmp(r.c_str(), "list") == 0) {
             for (int i = 0; i <= RM_MAX_BUILTIN_ID; ++i)
@@ -287,7 +293,7 @@ void WaldumpCommand::resolve_range() {
             std::optional<std::string> ignored;
             std::string endname;
             split_path(segs_[1], ignored, endname);
-            if (!fs::read_file(target_.dir + "/" + endname) && !is_directory(target_.dir))
+            if (::access((target_.dir + "/" + endname).c_str(), R_OK) != 0)
                 fatal(fmt::format("could not open file \"{}\"", endname));
             auto endparsed = parse_segment_file_name(endname, target_.seg_size);
             if (!endparsed) fatal(fmt::format("could not parse WAL file name \"{}\"", endname));
@@ -352,7 +358,8 @@ int WaldumpCommand::run() {
     std::string out;
     out.reserve(1 << 16);
 
-    if (first != startptr_ && segment_offset(startptr_, target_.seg_size) != 0) {
+    // (Not with --json: stdout stays one JSON object per line.)
+    if (!json_ && first != startptr_ && segment_offset(startptr_, target_.seg_size) != 0) {
         const auto skipped = static_cast<std::uint32_t>(first - startptr_);
         std::printf("first record is after %s, at %s, skipping over %u byte%s\n",
                     format_lsn(startptr_).c_str(), format_lsn(first).c_str(), skipped,

@@ -13,7 +13,7 @@
 namespace understudy::waldump {
 
 // The rmgr name pg_waldump prints: the built-in name, or "custom###".
-std::string rmgr_name(std::uint8_t rmid);
+const std::string& rmgr_name(std::uint8_t rmid);
 // rm_identify for any rmgr id (nullptr when unknown, always for custom rmgrs).
 const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info);
 

@@ -223,3 +223,73 @@ TEST_CASE("file order: tablespace, database, relation, fork, block") {
     CHECK(keys[4] == key(1, {1663, 5, 2}, FSM_FORKNUM));
     CHECK(keys[5] == key(9, {1664, 0, 1}));
 }
+
+TEST_CASE("XLogReadBufferForRedoExtended: restore, done, needs redo, not found") {
+    ScratchDir dir;
+    Smgr smgr(dir.path());
+    PageCache cache(smgr, 16);
+    const XLogRecPtr end = 0x0000000100000200ull;
+
+    // WILL_INIT and the zeroing mode must agree.
+    CHECK_FALSE(cache.read_buffer_for_redo(key(0), end, ReadBufferMode::RBM_NORMAL, true));
+    auto bad = cache.read_buffer_for_redo(key(0), end, ReadBufferMode::RBM_ZERO_AND_LOCK, false);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.message().find("WILL_INIT") != std::string::npos);
+
+    // Not there.
+    auto r = cache.read_buffer_for_redo(key(0), end, ReadBufferMode::RBM_NORMAL, false);
+    REQUIRE(r);
+    CHECK(r->action == XLogRedoAction::BLK_NOTFOUND);
+    CHECK(r->missing == PageStatus::missing_file);
+
+    // A full-page image: restored, LSN set to the record's end, dirty.
+    std::array<std::uint8_t, BLCKSZ> image{};
+    init_marked(image.data(), 0x61);
+    page_set_lsn(image.data(), 0x10);
+    r = cache.read_buffer_for_redo(key(0), end, ReadBufferMode::RBM_NORMAL, false, image);
+    REQUIRE(r);
+    CHECK(r->action == XLogRedoAction::BLK_RESTORED);
+    CHECK(page_get_lsn(r->page.data()) == end);
+    CHECK(marker_of(r->page.data()) == 0x61);
+    CHECK(r->page.dirty());
+    r->page.release();
+
+    // The same record again: done. An older record: done. A later one: needs redo.
+    for (XLogRecPtr lsn : {end, end - 8}) {
+        r = cache.read_buffer_for_redo(key(0), lsn, ReadBufferMode::RBM_NORMAL, false);
+        REQUIRE(r);
+        CHECK(r->action == XLogRedoAction::BLK_DONE);
+    }
+    r = cache.read_buffer_for_redo(key(0), end + 8, ReadBufferMode::RBM_NORMAL, false);
+    REQUIRE(r);
+    CHECK(r->action == XLogRedoAction::BLK_NEEDS_REDO);
+    r->page.release();
+
+    // An all-zero image keeps LSN 0 (setting it would corrupt an uninitialised page).
+    std::array<std::uint8_t, BLCKSZ> zero{};
+    r = cache.read_buffer_for_redo(key(1), end, ReadBufferMode::RBM_NORMAL, false, zero);
+    REQUIRE(r);
+    CHECK(r->action == XLogRedoAction::BLK_RESTORED);
+    CHECK(page_is_new(r->page.data()));
+    CHECK(page_get_lsn(r->page.data()) == 0);
+    r->page.release();
+
+    // A zeroed block for an initialising record needs redo.
+    r = cache.read_buffer_for_redo(key(5), end, ReadBufferMode::RBM_ZERO_AND_LOCK, true);
+    REQUIRE(r);
+    CHECK(r->action == XLogRedoAction::BLK_NEEDS_REDO);
+    r->page.release();
+
+    // Init fork images are written through at once.
+    r = cache.read_buffer_for_redo(key(0, kRel, INIT_FORKNUM), end, ReadBufferMode::RBM_NORMAL, false, image);
+    REQUIRE(r);
+    CHECK_FALSE(r->page.dirty());
+    std::array<std::uint8_t, BLCKSZ> disk{};
+    REQUIRE(*smgr.read(kRel, INIT_FORKNUM, 0, disk) == ReadStatus::ok);
+    CHECK(page_get_lsn(disk.data()) == end);
+    CHECK(marker_of(disk.data()) == 0x61);
+
+    // A wrongly sized image is an error.
+    std::vector<std::uint8_t> small(100);
+    CHECK_FALSE(cache.read_buffer_for_redo(key(2), end, ReadBufferMode::RBM_NORMAL, false, small));
+}

@@ -140,7 +140,7 @@ TEST_CASE("commit_ts: 10-byte entries, 819 per page") {
     CHECK(*again.get(9) == CommitTimestampEntry{});
 }
 
-TEST_CASE("multixact: offsets and member groups (flags word + 4 xids)") {
+TEST_CASE("multixact: offsets (this one's and the next one's) and member groups (flags word + 4 xids)") {
     ScratchDir dir;
     {
         MultiXactSlrus mx(dir.path());
@@ -148,29 +148,53 @@ TEST_CASE("multixact: offsets and member groups (flags word + 4 xids)") {
                                               {102, MultiXactStatusForShare}, {103, MultiXactStatusNoKeyUpdate}};
         REQUIRE(mx.record_new_multixact(1, 1, m1));
         const std::vector<MultiXactMember> m2{{200, MultiXactStatusForUpdate}};
-        REQUIRE(mx.record_new_multixact(2, MULTIXACT_MEMBERS_PER_PAGE, m2));  // first member of page 1
+        REQUIRE(mx.record_new_multixact(2, 5, m2));
         REQUIRE(mx.flush());
     }
     auto off = file_bytes(dir / "pg_multixact/offsets/0000");
     CHECK(load<std::uint32_t>(off.data() + 4) == 1);
-    CHECK(load<std::uint32_t>(off.data() + 8) == MULTIXACT_MEMBERS_PER_PAGE);
+    CHECK(load<std::uint32_t>(off.data() + 8) == 5);
+    CHECK(load<std::uint32_t>(off.data() + 12) == 6);  // the next multixact's start, set already
     auto mem = file_bytes(dir / "pg_multixact/members/0000");
-    REQUIRE(mem.size() == 2 * BLCKSZ);
+    REQUIRE(mem.size() == BLCKSZ);
     // Offsets 1..3 are in group 0: flags at byte 0 (bytes 1..3), xids at 8, 12, 16.
     CHECK(load<std::uint32_t>(mem.data()) == (0x00u << 8 | 0x05u << 16 | 0x01u << 24));
     CHECK(load<std::uint32_t>(mem.data() + 8) == 100);
     CHECK(load<std::uint32_t>(mem.data() + 12) == 101);
     CHECK(load<std::uint32_t>(mem.data() + 16) == 102);
-    // Offset 4 starts group 1 at byte 20: flags byte 0, xid at 24.
-    CHECK(load<std::uint32_t>(mem.data() + 20) == 0x04u);
+    // Offsets 4 and 5 are in group 1 at byte 20: flags bytes 0 and 1, xids at 24 and 28.
+    CHECK(load<std::uint32_t>(mem.data() + 20) == (0x04u | 0x03u << 8));
     CHECK(load<std::uint32_t>(mem.data() + 24) == 103);
-    CHECK(load<std::uint32_t>(mem.data() + BLCKSZ) == 0x03u);
-    CHECK(load<std::uint32_t>(mem.data() + BLCKSZ + 4) == 200);
+    CHECK(load<std::uint32_t>(mem.data() + 28) == 200);
 
     MultiXactSlrus again(dir.path());
-    CHECK(*again.get_offset(2) == MULTIXACT_MEMBERS_PER_PAGE);
+    CHECK(*again.get_offset(2) == 5);
     CHECK(*again.get_member(2) == MultiXactMember{101, MultiXactStatusUpdate});
-    CHECK(*again.get_member(4) == MultiXactMember{103, MultiXactStatusNoKeyUpdate});
+    CHECK(*again.get_member(5) == MultiXactMember{200, MultiXactStatusForUpdate});
+}
+
+TEST_CASE("multixact: members across a page, next offset across an offsets page, offset 0 skipped") {
+    ScratchDir dir;
+    MultiXactSlrus mx(dir.path());
+    const std::vector<MultiXactMember> two{{300, MultiXactStatusForShare}, {301, MultiXactStatusUpdate}};
+    const MultiXactId last_on_page0 = MULTIXACT_OFFSETS_PER_PAGE - 1;
+    REQUIRE(mx.zero_offsets_page(0));
+    REQUIRE(mx.record_new_multixact(last_on_page0, MULTIXACT_MEMBERS_PER_PAGE - 1, two));
+    REQUIRE(mx.flush());
+    // The latest offsets page was 0, so page 1 was zeroed and written ahead; the next multixact
+    // starts at page 1 entry 0.
+    auto off1 = file_bytes(dir / "pg_multixact/offsets/0000");
+    REQUIRE(off1.size() == 2 * BLCKSZ);
+    CHECK(load<std::uint32_t>(off1.data() + BLCKSZ) == MULTIXACT_MEMBERS_PER_PAGE + 1);
+    // The ZERO_OFF_PAGE record that follows for page 1 does not wipe it.
+    REQUIRE(mx.zero_offsets_page(1));
+    CHECK(*mx.get_offset(last_on_page0 + 1) == MULTIXACT_MEMBERS_PER_PAGE + 1);
+    // Members: the last slot of page 0, then the first of page 1.
+    CHECK(*mx.get_member(MULTIXACT_MEMBERS_PER_PAGE - 1) == MultiXactMember{300, MultiXactStatusForShare});
+    CHECK(*mx.get_member(MULTIXACT_MEMBERS_PER_PAGE) == MultiXactMember{301, MultiXactStatusUpdate});
+    // Offsets wrapping to 0 store 1 for the next multixact.
+    REQUIRE(mx.record_new_multixact(10, 0xFFFFFFFEu, two));
+    CHECK(*mx.get_offset(11) == 1);
 }
 
 TEST_CASE("multixact truncation: member segments by range, offsets by PreviousMultiXactId's page") {

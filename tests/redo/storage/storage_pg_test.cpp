@@ -48,8 +48,9 @@ int first_difference(const RawPage& a, const RawPage& b, std::size_t from, std::
 
 }  // namespace
 
-TEST_CASE("relation paths agree with pg_relation_filepath, tablespace included") {
-    PgCluster pg(quiet_options());
+// Relation paths agree with pg_relation_filepath (tablespace included); the fork files exist
+// where we look for them and have the sizes PostgreSQL reports.
+static void check_relation_paths(const PgCluster& pg) {
     TempDir spc_dir("understudy-spc", true);
     pg.sql("create tablespace ts1 location '" + spc_dir.path() + "'");
     pg.sql("create table t_def(x int)");
@@ -79,25 +80,24 @@ TEST_CASE("relation paths agree with pg_relation_filepath, tablespace included")
     CHECK(smgr.exists(rnode_of(pg, "t_unlogged"), INIT_FORKNUM));
 }
 
-TEST_CASE("page header and line pointers parsed from a data file match pageinspect") {
-    PgCluster pg(quiet_options());
-    pg.sql("create extension pageinspect");
-    pg.sql("create table t(id int, s text)");
-    pg.sql("insert into t select g, repeat('x', g % 37) from generate_series(1, 120) g");
-    pg.sql("delete from t where id % 7 = 0");
-    pg.sql("update t set s = s || 'y' where id % 11 = 0");
+// The page header and line pointers we parse from a data file match pageinspect.
+static void check_page_parsing(const PgCluster& pg) {
+    pg.sql("create table hp(id int, s text)");
+    pg.sql("insert into hp select g, repeat('x', g % 37) from generate_series(1, 120) g");
+    pg.sql("delete from hp where id % 7 = 0");
+    pg.sql("update hp set s = s || 'y' where id % 11 = 0");
     pg.sql("checkpoint");
     Smgr smgr(pg.data_dir());
-    const RelFileNode rn = rnode_of(pg, "t");
+    const RelFileNode rn = rnode_of(pg, "hp");
     RawPage page{};
     auto st = smgr.read(rn, MAIN_FORKNUM, 0, page);
     REQUIRE(st);
     REQUIRE(*st == ReadStatus::ok);
     // The file block equals the buffer pageinspect reads.
-    CHECK(first_difference(page, raw_page(pg, "t", 0), 0) == -1);
+    CHECK(first_difference(page, raw_page(pg, "hp", 0), 0) == -1);
 
     auto h = rows(pg.sql("select lsn, checksum, flags, lower, upper, special, pagesize, version, prune_xid "
-                         "from page_header(get_raw_page('t', 0))"));
+                         "from page_header(get_raw_page('hp', 0))"));
     REQUIRE(h.size() == 1);
     const PageHeaderData ours = page_header(page.data());
     CHECK(format_lsn(ours.pd_lsn) == h[0][0]);
@@ -110,7 +110,7 @@ TEST_CASE("page header and line pointers parsed from a data file match pageinspe
     CHECK(std::to_string(page_get_page_layout_version(page.data())) == h[0][7]);
     CHECK(std::to_string(ours.pd_prune_xid) == h[0][8]);
 
-    auto items = rows(pg.sql("select lp, lp_off, lp_flags, lp_len from heap_page_items(get_raw_page('t', 0)) order by lp"));
+    auto items = rows(pg.sql("select lp, lp_off, lp_flags, lp_len from heap_page_items(get_raw_page('hp', 0)) order by lp"));
     REQUIRE(items.size() == page_get_max_offset_number(page.data()));
     REQUIRE(items.size() > 100);
     for (const auto& it : items) {
@@ -127,12 +127,11 @@ TEST_CASE("page header and line pointers parsed from a data file match pageinspe
     CHECK(*smgr.read(RelFileNode{rn.spcNode, rn.dbNode, 999999}, MAIN_FORKNUM, 0, page) == ReadStatus::missing_file);
 }
 
-TEST_CASE("PageInit + PageAddItem rebuild PostgreSQL's heap page byte for byte") {
-    PgCluster pg(quiet_options());
-    pg.sql("create extension pageinspect");
-    pg.sql("create table t(id int, s text, f float8)");
-    pg.sql("insert into t select g, repeat(chr(65 + g % 26), g % 53), g * 1.5 from generate_series(1, 90) g");
-    const RawPage pgpage = raw_page(pg, "t", 0);
+// PageInit + PageAddItem rebuild PostgreSQL's heap page byte for byte.
+static void check_heap_rebuild(const PgCluster& pg) {
+    pg.sql("create table rb(id int, s text, f float8)");
+    pg.sql("insert into rb select g, repeat(chr(65 + g % 26), g % 53), g * 1.5 from generate_series(1, 90) g");
+    const RawPage pgpage = raw_page(pg, "rb", 0);
     RawPage ours{};
     page_init(ours.data(), 0);
     const OffsetNumber n = page_get_max_offset_number(pgpage.data());
@@ -148,16 +147,15 @@ TEST_CASE("PageInit + PageAddItem rebuild PostgreSQL's heap page byte for byte")
     CHECK(first_difference(ours, pgpage, 24) == -1);
 }
 
-TEST_CASE("prune + vacuum: PageRepairFragmentation and PageTruncateLinePointerArray as VACUUM does") {
-    PgCluster pg(quiet_options());
-    pg.sql("create extension pageinspect");
-    pg.sql("create table t(id int, s text) with (fillfactor = 100)");
-    pg.sql("insert into t select g, repeat('v', (g * 7) % 61) from generate_series(1, 60) g");
-    pg.sql("delete from t where id in (3, 4, 17, 30, 31, 32, 45, 58, 59, 60)");
-    pg.sql("select count(*) from t");  // sets hint bits, so VACUUM changes only what it prunes
-    const RawPage before = raw_page(pg, "t", 0);
-    pg.sql("vacuum (index_cleanup on) t");
-    const RawPage after = raw_page(pg, "t", 0);
+// Prune + vacuum: PageRepairFragmentation and PageTruncateLinePointerArray as VACUUM does them.
+static void check_prune_vacuum(const PgCluster& pg) {
+    pg.sql("create table pv(id int, s text) with (fillfactor = 100)");
+    pg.sql("insert into pv select g, repeat('v', (g * 7) % 61) from generate_series(1, 60) g");
+    pg.sql("delete from pv where id in (3, 4, 17, 30, 31, 32, 45, 58, 59, 60)");
+    pg.sql("select count(*) from pv");  // sets hint bits, so VACUUM changes only what it prunes
+    const RawPage before = raw_page(pg, "pv", 0);
+    pg.sql("vacuum (index_cleanup on) pv");
+    const RawPage after = raw_page(pg, "pv", 0);
 
     RawPage ours = before;
     const OffsetNumber n = page_get_max_offset_number(before.data());
@@ -182,9 +180,8 @@ TEST_CASE("prune + vacuum: PageRepairFragmentation and PageTruncateLinePointerAr
     CHECK(first_difference(ours, after, 24) == -1);  // free space garbage included
 }
 
-TEST_CASE("btree vacuum: PageIndexMultiDelete and retail deletes as _bt_delitems_vacuum does") {
-    PgCluster pg(quiet_options());
-    pg.sql("create extension pageinspect");
+// Btree vacuum: PageIndexMultiDelete (and its retail path) as _bt_delitems_vacuum does it.
+static void check_btree_vacuum(const PgCluster& pg) {
     for (const auto& [name, deleted] : std::vector<std::pair<std::string, std::string>>{
              {"multi", "5, 6, 40, 41, 42, 77, 150"}, {"retail", "9, 100"}}) {
         CAPTURE(name);
@@ -214,4 +211,61 @@ TEST_CASE("btree vacuum: PageIndexMultiDelete and retail deletes as _bt_delitems
         // Special space (btpo_cycleid, flags) is the btree routine's business, not bufpage's.
         CHECK(first_difference(ours, after, 24, pd_special(after.data())) == -1);
     }
+}
+
+// Btree vacuum of posting lists: PageIndexTupleOverwrite, then PageIndexMultiDelete.
+static void check_btree_posting_vacuum(const PgCluster& pg) {
+    pg.sql("create table d(id int, k int)");
+    pg.sql("insert into d select g, g % 50 from generate_series(1, 1000) g");
+    pg.sql("create index d_k on d(k)");  // built deduplicated: one posting tuple per key
+    // Block 1 is the only leaf (the root); no high key.
+    REQUIRE(pg.sql("select type::text || ':' || btpo_next from bt_page_stats('d_k', 1)") == "l:0");
+    pg.sql("delete from d where k in (5, 20, 30)");          // whole posting tuples go
+    pg.sql("delete from d where k = 7 and id % 100 = 7");    // posting list shrinks (10 of 20)
+    pg.sql("delete from d where k = 9 and id > 9");          // down to one TID: a plain tuple
+    const RawPage before = raw_page(pg, "d_k", 1);
+    pg.sql("vacuum (index_cleanup on) d");
+    const RawPage after = raw_page(pg, "d_k", 1);
+
+    auto key_at = [](const RawPage& p, OffsetNumber off) {
+        const ItemIdData lp = page_get_item_id(p.data(), off);
+        std::int32_t key;
+        std::memcpy(&key, p.data() + lp.lp_off + 8, 4);
+        return key;
+    };
+    std::vector<OffsetNumber> deletable, updatable;
+    for (OffsetNumber off = 1; off <= page_get_max_offset_number(before.data()); ++off) {
+        const int k = key_at(before, off);
+        if (k == 5 || k == 20 || k == 30) deletable.push_back(off);
+        if (k == 7 || k == 9) updatable.push_back(off);
+    }
+    REQUIRE(deletable.size() == 3);
+    REQUIRE(updatable.size() == 2);
+    RawPage ours = before;
+    for (OffsetNumber off : updatable) {
+        // The new tuple is what VACUUM left at the same key's place on the after page.
+        const auto shift = static_cast<OffsetNumber>(
+            std::count_if(deletable.begin(), deletable.end(), [&](OffsetNumber d) { return d < off; }));
+        const ItemIdData lp = page_get_item_id(after.data(), static_cast<OffsetNumber>(off - shift));
+        REQUIRE(key_at(after, static_cast<OffsetNumber>(off - shift)) == key_at(before, off));
+        CHECK(lp.lp_len < page_get_item_id(before.data(), off).lp_len);
+        auto r = page_index_tuple_overwrite(ours.data(), off, std::span<const std::uint8_t>(after.data() + lp.lp_off, lp.lp_len));
+        REQUIRE(r);
+        REQUIRE(*r);
+    }
+    REQUIRE(page_index_multi_delete(ours.data(), deletable));
+    CHECK(pd_lower(ours.data()) == pd_lower(after.data()));
+    CHECK(pd_upper(ours.data()) == pd_upper(after.data()));
+    CHECK(first_difference(ours, after, 24, pd_special(after.data())) == -1);
+}
+
+TEST_CASE("storage layer against one PostgreSQL 15 server") {
+    PgCluster pg(quiet_options());
+    pg.sql("create extension pageinspect");
+    check_relation_paths(pg);
+    check_page_parsing(pg);
+    check_heap_rebuild(pg);
+    check_prune_vacuum(pg);
+    check_btree_vacuum(pg);
+    check_btree_posting_vacuum(pg);
 }

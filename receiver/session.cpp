@@ -1,0 +1,228 @@
+#include "receiver/session.h"
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace understudy::receiver {
+
+StreamingSession::StreamingSession(Connection& conn, WalWriter& writer, TimeLineID tli, SessionConfig cfg,
+                                   ApplySource apply, ReplyObserver on_reply)
+    : conn_(conn), writer_(writer), tli_(tli), cfg_(cfg), apply_(std::move(apply)), on_reply_(std::move(on_reply)) {
+    last_receive_ = Clock::now();
+    last_reply_ = Clock::now();
+    last_write_sent_ = writer_.write_pos();
+    last_flush_sent_ = writer_.flush_pos();
+}
+
+bool StreamingSession::endpos_reached() const {
+    return cfg_.endpos && writer_.flush_pos() >= *cfg_.endpos;
+}
+
+// XLogWalRcvSendReply (PG15 walreceiver.c): skip when nothing moved and the interval has not
+// passed, unless forced.
+Result<void> StreamingSession::send_reply(bool force, bool request_reply) {
+    if (phase_ != Phase::Copying) return {};
+    auto now = Clock::now();
+    XLogRecPtr write = writer_.write_pos();
+    XLogRecPtr flush = writer_.flush_pos();
+    XLogRecPtr apply = apply_ ? apply_() : 0;
+    bool interval_due = cfg_.status_interval.count() > 0 && now - last_reply_ >= cfg_.status_interval;
+    if (!force && !interval_due && write == last_write_sent_ && flush == last_flush_sent_ && apply == last_apply_sent_)
+        return {};
+    StandbyStatusUpdate m{write, flush, apply, current_timestamp(), request_reply};
+    auto bytes = encode_status_update(m);
+    if (auto r = conn_.put_copy_data(bytes.data(), bytes.size()); !r) return r;
+    if (auto r = flush_output(); !r) return r;
+    last_reply_ = now;
+    last_write_sent_ = write;
+    last_flush_sent_ = flush;
+    last_apply_sent_ = apply;
+    log::debug("sent reply: write {} flush {} apply {}{}", format_lsn(write), format_lsn(flush), format_lsn(apply),
+               request_reply ? " (reply requested)" : "");
+    if (on_reply_) on_reply_(ReplyInfo{write, flush, apply, primary_wal_end_, tli_});
+    return {};
+}
+
+Result<void> StreamingSession::flush_output() {
+    auto r = conn_.flush();
+    if (!r) return r.error();
+    output_pending_ = !*r;
+    return {};
+}
+
+Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg) {
+    auto decoded = decode_copy_message(msg);
+    if (!decoded) return decoded.error();
+    if (auto* k = std::get_if<KeepaliveMessage>(&*decoded)) {
+        primary_wal_end_ = std::max(primary_wal_end_, k->walEnd);
+        if (k->replyRequested) return send_reply(true, false);
+        return {};
+    }
+    auto& w = std::get<XLogDataMessage>(*decoded);
+    primary_wal_end_ = std::max(primary_wal_end_, w.walEnd);
+    XLogRecPtr start = w.dataStart;
+    auto data = w.data;
+    if (cfg_.endpos) {  // never write past --endpos (receivelog.c ProcessXLogDataMsg)
+        if (start >= *cfg_.endpos) return {};
+        if (start + data.size() > *cfg_.endpos) data = data.first(static_cast<std::size_t>(*cfg_.endpos - start));
+    }
+    if (!pending_.empty() && start != pending_start_ + pending_.size())
+        if (auto r = write_pending(); !r) return r;
+    if (pending_.empty()) pending_start_ = start;
+    pending_.insert(pending_.end(), data.begin(), data.end());
+    return {};
+}
+
+Result<void> StreamingSession::write_pending() {
+    if (pending_.empty()) return {};
+    auto r = writer_.write(tli_, pending_start_, pending_);
+    pending_.clear();
+    return r;
+}
+
+Result<bool> StreamingSession::drain(bool& capped) {
+    capped = false;
+    bool consumed_again = false;
+    for (;;) {
+        char* raw = nullptr;
+        int n = PQgetCopyData(conn_.get(), &raw, 1);
+        PgBufferPtr buf(raw);
+        if (n == 0) {
+            // libpqrcv_receive: try once more after reading what the socket holds.
+            if (consumed_again) return true;
+            if (auto r = conn_.consume_input(); !r) return r.error();
+            consumed_again = true;
+            continue;
+        }
+        if (n == -1) return false;  // end of COPY
+        if (n < -1) return make_error(fmt::format("could not read from the replication stream: {}", conn_.error_message()));
+        consumed_again = false;
+        last_receive_ = Clock::now();
+        ping_sent_ = false;
+        auto msg = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(buf.get()), static_cast<std::size_t>(n));
+        if (auto r = handle_message(msg); !r) return r.error();
+        if (pending_.size() >= cfg_.max_drain_bytes) {
+            capped = true;
+            return true;
+        }
+    }
+}
+
+// After the drain: write, reply (write position), fdatasync, reply (flush position).
+Result<void> StreamingSession::write_flush_reply() {
+    if (pending_.empty()) return {};
+    if (auto r = write_pending(); !r) return r;
+    if (auto r = send_reply(false, false); !r) return r;
+    if (auto r = writer_.flush(); !r) return r;
+    return send_reply(false, false);
+}
+
+Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
+    if (phase_ == Phase::EndingCopy) {
+        if (auto r = conn_.consume_input(); !r) return r.error();
+        return collect_end_results();
+    }
+    if (auto r = conn_.consume_input(); !r) return r.error();
+    for (;;) {
+        bool capped = false;
+        auto more = drain(capped);
+        if (!more) {
+            // Keep what arrived before the error.
+            (void)write_pending();
+            (void)writer_.flush();
+            return more.error();
+        }
+        if (auto r = write_flush_reply(); !r) return r.error();
+        if (endpos_reached()) {
+            if (auto r = send_reply(true, false); !r) return r.error();
+            if (auto r = conn_.put_copy_end(); !r) return r.error();
+            (void)flush_output();
+            return std::optional<SessionEnd>(SessionEnd{SessionEnd::Kind::EndposReached, std::nullopt});
+        }
+        if (!*more) return end_copy();
+        if (!capped) return std::optional<SessionEnd>{};
+    }
+}
+
+// The primary sent CopyDone: answer with ours and read the results that follow
+// (receivelog.c HandleEndOfCopyStream / ReceiveXlogStream).
+Result<std::optional<SessionEnd>> StreamingSession::end_copy() {
+    if (auto r = writer_.flush(); !r) return r.error();
+    // After an ErrorResponse the COPY is already over on both sides: the reply and CopyDone
+    // then fail, and the error result below is what counts.
+    if (auto r = send_reply(true, false); !r) log::debug("final reply not sent: {}", r.message());
+    phase_ = Phase::EndingCopy;
+    if (auto r = conn_.put_copy_end(); !r) log::debug("CopyDone not sent: {}", r.message());
+    (void)flush_output();
+    return collect_end_results();
+}
+
+Result<std::optional<SessionEnd>> StreamingSession::collect_end_results() {
+    while (!conn_.is_busy()) {
+        PgResultPtr res = conn_.next_result();
+        if (!res) {
+            if (end_error_) return make_error(*end_error_);
+            if (end_of_timeline_) return std::optional<SessionEnd>(SessionEnd{SessionEnd::Kind::EndOfTimeline, end_of_timeline_});
+            return std::optional<SessionEnd>(SessionEnd{SessionEnd::Kind::ServerEnded, std::nullopt});
+        }
+        switch (PQresultStatus(res.get())) {
+            case PGRES_TUPLES_OK: {
+                auto eot = parse_end_of_timeline(result_rows(res.get()));
+                if (!eot) end_error_ = eot.message();
+                else end_of_timeline_ = *eot;
+                break;
+            }
+            case PGRES_COMMAND_OK:
+            case PGRES_COPY_IN:  // our CopyDone is still on its way
+                break;
+            default:
+                if (!end_error_) end_error_ = one_line(PQresultErrorMessage(res.get()));
+                break;
+        }
+    }
+    return std::optional<SessionEnd>{};
+}
+
+Result<void> StreamingSession::on_tick() {
+    if (phase_ != Phase::Copying) return {};
+    auto now = Clock::now();
+    if (cfg_.timeout.count() > 0) {
+        auto silent = now - last_receive_;
+        if (silent >= cfg_.timeout)
+            return make_error(fmt::format("no message from the primary for {} s (--timeout); dropping the "
+                                          "connection",
+                                          std::chrono::duration_cast<std::chrono::seconds>(silent).count()));
+        if (silent >= cfg_.timeout / 2 && !ping_sent_) {
+            ping_sent_ = true;
+            return send_reply(true, true);
+        }
+    }
+    return send_reply(false, false);
+}
+
+Result<void> StreamingSession::stop() {
+    if (phase_ != Phase::Copying) return {};
+    if (auto r = write_pending(); !r) return r;
+    if (auto r = writer_.flush(); !r) return r;
+    if (auto r = send_reply(true, false); !r) return r;
+    phase_ = Phase::EndingCopy;
+    if (auto r = conn_.put_copy_end(); !r) return r;
+    return flush_output();
+}
+
+std::string explain_stream_error(const std::string& server_message, const std::string& slot, XLogRecPtr start,
+                                 TimeLineID tli) {
+    if (server_message.find("has already been removed") != std::string::npos) {
+        std::string what = slot.empty() ? std::string("this receiver (no --slot)")
+                                        : fmt::format("replication slot \"{}\"", slot);
+        return fmt::format("the primary no longer has the WAL needed to continue at {} on timeline {} ({}); the "
+                           "WAL that {} needed was removed (a slot invalidated by max_slot_wal_keep_size, or no "
+                           "slot). To start over: drop and recreate the slot (--create-slot) and use an empty "
+                           "--wal-dir (a standby also needs a new base backup)",
+                           format_lsn(start), tli, server_message, what);
+    }
+    return server_message;
+}
+
+}  // namespace understudy::receiver

@@ -1,0 +1,113 @@
+// A streaming session: from START_REPLICATION to the end of the COPY stream or an error
+// (PG15 walreceiver.c WalReceiverMain's inner loop; receivelog.c HandleCopyStream). The caller's
+// event loop calls on_readable() when the socket is readable and on_tick() periodically; the
+// session runs the socket drain, writes, flushes and sends status updates.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "common/lsn.h"
+#include "common/result.h"
+#include "receiver/connection.h"
+#include "receiver/protocol.h"
+#include "receiver/wal_writer.h"
+
+namespace understudy::receiver {
+
+using Clock = std::chrono::steady_clock;
+
+struct SessionConfig {
+    std::optional<XLogRecPtr> endpos;
+    std::chrono::milliseconds status_interval{10000};  // 0: no periodic replies
+    std::chrono::milliseconds timeout{60000};          // 0: never time out
+    std::size_t max_drain_bytes = 8u << 20;            // write+flush at least this often
+};
+
+// What a status update carried; handed to the owner after every reply (status file, tests).
+struct ReplyInfo {
+    XLogRecPtr write = 0;
+    XLogRecPtr flush = 0;
+    XLogRecPtr apply = 0;
+    XLogRecPtr primary_wal_end = 0;
+    TimeLineID timeline = 0;
+};
+
+// How a session ended.
+struct SessionEnd {
+    enum class Kind {
+        EndOfTimeline,  // the primary switched timelines: continue on next.next_tli
+        ServerEnded,    // COPY ended without a new timeline (e.g. primary shutting down)
+        EndposReached,  // --endpos flushed
+        Stopped,        // stop() was called
+    };
+    Kind kind = Kind::ServerEnded;
+    std::optional<EndOfTimeline> next;
+};
+
+class StreamingSession {
+public:
+    using ApplySource = std::function<XLogRecPtr()>;
+    using ReplyObserver = std::function<void(const ReplyInfo&)>;
+
+    StreamingSession(Connection& conn, WalWriter& writer, TimeLineID tli, SessionConfig cfg,
+                     ApplySource apply, ReplyObserver on_reply);
+
+    // Socket readable: drain, write, reply, fdatasync, reply. Returns the end if the stream ended.
+    Result<std::optional<SessionEnd>> on_readable();
+    // Periodic: status interval and --timeout (half: ask for a reply; full: error).
+    Result<void> on_tick();
+    // An immediate reply (e.g. the apply position moved).
+    Result<void> send_reply(bool force, bool request_reply);
+    // Stop on request: write and flush what arrived, final reply, CopyDone.
+    Result<void> stop();
+    // Whether libpq holds unsent output (wait for writability and call flush_output()).
+    bool wants_write() const { return output_pending_; }
+    Result<void> flush_output();
+
+    XLogRecPtr primary_wal_end() const { return primary_wal_end_; }
+
+private:
+    enum class Phase { Copying, EndingCopy };
+
+    // Reads every complete message libpq holds or the socket has; false at end of COPY.
+    Result<bool> drain(bool& capped);
+    Result<void> handle_message(std::span<const std::uint8_t> msg);
+    Result<void> write_pending();
+    Result<void> write_flush_reply();
+    Result<std::optional<SessionEnd>> end_copy();
+    Result<std::optional<SessionEnd>> collect_end_results();
+    bool endpos_reached() const;
+
+    Connection& conn_;
+    WalWriter& writer_;
+    TimeLineID tli_;
+    SessionConfig cfg_;
+    ApplySource apply_;
+    ReplyObserver on_reply_;
+
+    Phase phase_ = Phase::Copying;
+    std::vector<std::uint8_t> pending_;
+    XLogRecPtr pending_start_ = 0;
+    XLogRecPtr primary_wal_end_ = 0;
+    bool output_pending_ = false;
+
+    Clock::time_point last_receive_;
+    Clock::time_point last_reply_;
+    bool ping_sent_ = false;
+    XLogRecPtr last_write_sent_ = 0;
+    XLogRecPtr last_flush_sent_ = 0;
+    XLogRecPtr last_apply_sent_ = 0;
+
+    std::optional<EndOfTimeline> end_of_timeline_;
+    std::optional<std::string> end_error_;
+};
+
+// Turns a server error during streaming into the message the operator needs (e.g. WAL removed).
+std::string explain_stream_error(const std::string& server_message, const std::string& slot, XLogRecPtr start,
+                                 TimeLineID tli);
+
+}  // namespace understudy::receiver

@@ -1,0 +1,365 @@
+#include "receiver/wal_writer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/bytes.h"
+
+namespace understudy::receiver {
+
+namespace {
+
+// PG15 src/include/access/xlog_internal.h.
+constexpr std::uint16_t kXlogPageMagic = 0xD110;  // XLOG_PAGE_MAGIC
+constexpr std::uint16_t kXlpLongHeader = 0x0002;  // XLP_LONG_HEADER
+constexpr std::size_t kXlogBlcksz = 8192;         // XLOG_BLCKSZ (checked against xlp_xlog_blcksz)
+constexpr std::size_t kLongHeaderSize = 40;       // SizeOfXLogLongPHD
+
+// XLogPageHeaderData field offsets.
+constexpr std::size_t kOffXlpMagic = 0;
+constexpr std::size_t kOffXlpInfo = 2;
+constexpr std::size_t kOffXlpPageaddr = 8;
+// XLogLongPageHeaderData field offsets.
+constexpr std::size_t kOffXlpSysid = 24;
+constexpr std::size_t kOffXlpSegSize = 32;
+constexpr std::size_t kOffXlpXlogBlcksz = 36;
+
+Result<std::vector<std::uint8_t>> read_bytes(const std::string& path, std::size_t max) {
+    fs::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid())
+        return make_error(fmt::format("could not open file \"{}\": {}", path, fs::errno_text(errno)));
+    std::vector<std::uint8_t> out(max);
+    std::size_t done = 0;
+    while (done < max) {
+        ssize_t n = ::pread(fd.get(), out.data() + done, max - done, static_cast<off_t>(done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error(fmt::format("could not read file \"{}\": {}", path, fs::errno_text(errno)));
+        }
+        if (n == 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    out.resize(done);
+    return out;
+}
+
+Result<void> pwrite_all(int fd, const std::uint8_t* p, std::size_t n, off_t off, const std::string& path) {
+    while (n > 0) {
+        ssize_t w = ::pwrite(fd, p, n, off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return make_error(fmt::format("could not write to file \"{}\" at offset {}: {}", path, off,
+                                          fs::errno_text(errno)));
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+        off += w;
+    }
+    return {};
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size,
+                                               std::optional<ResumePoint> clean_stop) {
+    const SegmentFileInfo* best = nullptr;
+    for (auto& f : files) {
+        if (!best) {
+            best = &f;
+            continue;
+        }
+        const auto& b = best->name;
+        const auto& n = f.name;
+        if (n.segno > b.segno || (n.segno == b.segno && n.tli > b.tli) ||
+            (n.segno == b.segno && n.tli == b.tli && b.partial && !n.partial))
+            best = &f;
+    }
+    if (!best) return std::nullopt;
+    ResumePoint rp;
+    rp.tli = best->name.tli;
+    std::uint64_t valid = best->name.partial ? std::min<std::uint64_t>(best->valid_bytes, seg_size) : seg_size;
+    rp.lsn = segno_to_lsn(best->name.segno, seg_size) + valid;
+    if (clean_stop && best->name.partial && clean_stop->tli == rp.tli && clean_stop->lsn > rp.lsn &&
+        lsn_to_segno(clean_stop->lsn, seg_size) == best->name.segno)
+        rp.lsn = clean_stop->lsn;
+    return rp;
+}
+
+std::uint64_t partial_valid_length(std::span<const std::uint8_t> data, XLogRecPtr seg_start) {
+    std::size_t end = data.size();
+    while (end > 0 && data[end - 1] == 0) --end;
+    // Every page that holds data must start with a valid header for its own address.
+    for (std::size_t page = 0; page < end; page += kXlogBlcksz) {
+        if (page + kOffXlpPageaddr + 8 > data.size()) return page;
+        auto magic = load<std::uint16_t>(data.data() + page + kOffXlpMagic);
+        auto pageaddr = load<std::uint64_t>(data.data() + page + kOffXlpPageaddr);
+        if (magic != kXlogPageMagic || pageaddr != seg_start + page) return page;
+    }
+    return end;
+}
+
+std::optional<SegmentIdentity> read_long_page_header(std::span<const std::uint8_t> first_page) {
+    if (first_page.size() < kLongHeaderSize) return std::nullopt;
+    auto magic = load<std::uint16_t>(first_page.data() + kOffXlpMagic);
+    auto info = load<std::uint16_t>(first_page.data() + kOffXlpInfo);
+    if (magic != kXlogPageMagic || !(info & kXlpLongHeader)) return std::nullopt;
+    if (load<std::uint32_t>(first_page.data() + kOffXlpXlogBlcksz) != kXlogBlcksz) return std::nullopt;
+    SegmentIdentity id;
+    id.xlp_sysid = load<std::uint64_t>(first_page.data() + kOffXlpSysid);
+    id.xlp_seg_size = load<std::uint32_t>(first_page.data() + kOffXlpSegSize);
+    return id;
+}
+
+std::string ident_to_json(const DirIdent& ident) {
+    nlohmann::json j;
+    j["system_identifier"] = std::to_string(ident.system_identifier);
+    j["wal_segment_size"] = ident.wal_segment_size;
+    return j.dump(2) + "\n";
+}
+
+Result<DirIdent> ident_from_json(const std::string& text, const std::string& path) {
+    try {
+        auto j = nlohmann::json::parse(text);
+        DirIdent out;
+        out.system_identifier = std::stoull(j.at("system_identifier").get<std::string>());
+        out.wal_segment_size = j.at("wal_segment_size").get<std::uint32_t>();
+        return out;
+    } catch (const std::exception& e) {
+        return make_error(fmt::format("ident file \"{}\" is damaged ({}); it must hold system_identifier and "
+                                      "wal_segment_size",
+                                      path, e.what()));
+    }
+}
+
+WalWriter::WalWriter(std::string dir) : dir_(std::move(dir)) {}
+
+WalWriter::~WalWriter() = default;
+
+Result<void> WalWriter::prepare_dir() {
+    if (auto r = fs::make_dirs(dir_); !r)
+        return make_error(fmt::format("WAL directory \"{}\" cannot be used: {}", dir_, r.message()));
+    struct stat st {};
+    if (::stat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return make_error(fmt::format("WAL directory \"{}\" is not a directory", dir_));
+    // A probe file: access(W_OK) lies for root and for read-only mounts.
+    const std::string probe = path_of(".understudy-write-probe");
+    fs::UniqueFd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid())
+        return make_error(fmt::format("WAL directory \"{}\" is not writable: {}; fix its permissions or "
+                                      "choose another --wal-dir",
+                                      dir_, fs::errno_text(errno)));
+    fd.reset();
+    ::unlink(probe.c_str());
+    return {};
+}
+
+Result<void> WalWriter::check_identity(std::uint64_t system_identifier, std::uint32_t seg_size) {
+    const std::string ident_path = path_of(kIdentFileName);
+    if (std::filesystem::exists(ident_path)) {
+        auto text = fs::read_file(ident_path);
+        if (!text) return text.error();
+        auto ident = ident_from_json(*text, ident_path);
+        if (!ident) return ident.error();
+        if (ident->system_identifier != system_identifier)
+            return make_error(fmt::format(
+                "WAL directory \"{}\" holds WAL of database system {} (see {}), but the primary is system "
+                "{}; use an empty --wal-dir for this primary",
+                dir_, ident->system_identifier, kIdentFileName, system_identifier));
+        if (ident->wal_segment_size != seg_size)
+            return make_error(fmt::format("WAL directory \"{}\" holds segments of {} bytes, but the primary "
+                                          "uses {} bytes; use an empty --wal-dir",
+                                          dir_, ident->wal_segment_size, seg_size));
+        seg_size_ = seg_size;
+        return {};
+    }
+    // No ident yet: any segment already here must be this system's.
+    for (auto& name : list_dir(dir_)) {
+        if (name.size() < 24) continue;
+        auto parsed = parse_segment_file_name(name, seg_size);
+        bool looks_like_segment = parsed.has_value() ||
+                                  std::all_of(name.begin(), name.begin() + 24, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+        if (!looks_like_segment) continue;
+        auto head = read_bytes(path_of(name), kLongHeaderSize);
+        if (!head) return head.error();
+        auto id = read_long_page_header(*head);
+        if (!id) continue;  // a preallocated .partial with nothing in it yet
+        if (id->xlp_sysid != system_identifier)
+            return make_error(fmt::format("WAL directory \"{}\" holds WAL of database system {} (segment {}), "
+                                          "but the primary is system {}; use an empty --wal-dir for this primary",
+                                          dir_, id->xlp_sysid, name, system_identifier));
+        if (id->xlp_seg_size != seg_size)
+            return make_error(fmt::format("WAL directory \"{}\" holds segments of {} bytes (segment {}), but the "
+                                          "primary uses {} bytes; use an empty --wal-dir",
+                                          dir_, id->xlp_seg_size, name, seg_size));
+    }
+    seg_size_ = seg_size;
+    return fs::write_file_atomic(ident_path, ident_to_json(DirIdent{system_identifier, seg_size}));
+}
+
+Result<std::optional<ResumePoint>> WalWriter::find_resume_point() {
+    std::vector<SegmentFileInfo> files;
+    for (auto& name : list_dir(dir_)) {
+        auto parsed = parse_segment_file_name(name, seg_size_);
+        if (!parsed) continue;
+        SegmentFileInfo info{*parsed, seg_size_};
+        if (parsed->partial) {
+            auto data = read_bytes(path_of(name), seg_size_);
+            if (!data) return data.error();
+            info.valid_bytes = partial_valid_length(*data, segno_to_lsn(parsed->segno, seg_size_));
+        } else {
+            struct stat st {};
+            if (::stat(path_of(name).c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != seg_size_)
+                return make_error(fmt::format("segment \"{}\" in \"{}\" has {} bytes, expected {}; move it away",
+                                              name, dir_, st.st_size, seg_size_));
+        }
+        files.push_back(info);
+    }
+    std::optional<ResumePoint> clean_stop;
+    const std::string stop_path = path_of(kStopStateFileName);
+    if (std::filesystem::exists(stop_path)) {
+        auto text = fs::read_file(stop_path);
+        if (!text) return text.error();
+        try {
+            auto j = nlohmann::json::parse(*text);
+            auto lsn = parse_lsn(j.at("flushed_lsn").get<std::string>());
+            if (lsn) clean_stop = ResumePoint{j.at("timeline").get<TimeLineID>(), *lsn};
+        } catch (const std::exception&) {
+            // A damaged hint is ignored: the scan alone never skips bytes.
+        }
+    }
+    return choose_resume_point(files, seg_size_, clean_stop);
+}
+
+void WalWriter::set_position(TimeLineID tli, XLogRecPtr lsn) {
+    tli_ = tli;
+    write_pos_ = lsn;
+    flush_pos_ = lsn;
+}
+
+Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
+    const std::string name = segment_file_name(tli, segno, seg_size_);
+    std::string path = path_of(name);
+    bool complete_exists = std::filesystem::exists(path);
+    if (!complete_exists) path += ".partial";
+    bool existed = complete_exists || std::filesystem::exists(path);
+    fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd.valid())
+        return make_error(fmt::format("could not open WAL segment \"{}\": {}", path, fs::errno_text(errno)));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return make_error(fmt::format("could not stat WAL segment \"{}\": {}", path, fs::errno_text(errno)));
+    if (static_cast<std::uint64_t>(st.st_size) != seg_size_) {
+        if (static_cast<std::uint64_t>(st.st_size) > seg_size_)
+            return make_error(fmt::format("WAL segment \"{}\" has {} bytes, more than the segment size {}; move it "
+                                          "away",
+                                          path, st.st_size, seg_size_));
+        // Preallocate (receivelog.c open_walfile pads new files with zeros).
+        int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(seg_size_));
+        if (rc != 0)
+            return make_error(fmt::format("could not preallocate WAL segment \"{}\" to {} bytes: {}", path,
+                                          seg_size_, fs::errno_text(rc)));
+        if (::fsync(fd.get()) != 0)
+            return make_error(fmt::format("could not fsync WAL segment \"{}\": {}", path, fs::errno_text(errno)));
+        if (!existed)
+            if (auto r = fs::fsync_dir(dir_); !r) return r;
+    }
+    fd_ = std::move(fd);
+    open_tli_ = tli;
+    open_segno_ = segno;
+    dirty_ = false;
+    return {};
+}
+
+Result<void> WalWriter::complete_segment() {
+    const std::string name = segment_file_name(open_tli_, open_segno_, seg_size_);
+    if (::fdatasync(fd_.get()) != 0)
+        return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}", name, fs::errno_text(errno)));
+    fd_.reset();
+    const std::string partial = path_of(name + ".partial");
+    if (std::filesystem::exists(partial)) {
+        if (::rename(partial.c_str(), path_of(name).c_str()) != 0)
+            return make_error(fmt::format("could not rename \"{}\" to \"{}\": {}", partial, name,
+                                          fs::errno_text(errno)));
+        if (auto r = fs::fsync_dir(dir_); !r) return r;
+    }
+    dirty_ = false;
+    flush_pos_ = std::max(flush_pos_, segno_to_lsn(open_segno_ + 1, seg_size_));
+    return {};
+}
+
+Result<void> WalWriter::write(TimeLineID tli, XLogRecPtr start, std::span<const std::uint8_t> data) {
+    while (!data.empty()) {
+        XLogSegNo segno = lsn_to_segno(start, seg_size_);
+        std::uint32_t off = segment_offset(start, seg_size_);
+        if (fd_.valid() && (open_tli_ != tli || open_segno_ != segno))
+            if (auto r = close_segment(); !r) return r;
+        if (!fd_.valid())
+            if (auto r = open_segment(tli, segno); !r) return r;
+        std::size_t n = std::min<std::size_t>(data.size(), seg_size_ - off);
+        const std::string name = segment_file_name(tli, segno, seg_size_);
+        if (auto r = pwrite_all(fd_.get(), data.data(), n, off, path_of(name)); !r) return r;
+        dirty_ = true;
+        tli_ = tli;
+        start += n;
+        write_pos_ = start;
+        data = data.subspan(n);
+        if (off + n == seg_size_)
+            if (auto r = complete_segment(); !r) return r;
+    }
+    return {};
+}
+
+Result<void> WalWriter::flush() {
+    if (fd_.valid() && dirty_) {
+        if (::fdatasync(fd_.get()) != 0)
+            return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}",
+                                          segment_file_name(open_tli_, open_segno_, seg_size_),
+                                          fs::errno_text(errno)));
+        dirty_ = false;
+    }
+    flush_pos_ = write_pos_;
+    return {};
+}
+
+Result<void> WalWriter::close_segment() {
+    if (!fd_.valid()) return {};
+    if (auto r = flush(); !r) return r;
+    fd_.reset();
+    return {};
+}
+
+Result<void> WalWriter::close_cleanly() {
+    if (auto r = close_segment(); !r) return r;
+    if (seg_size_ == 0 || tli_ == 0) return {};
+    nlohmann::json j;
+    j["timeline"] = tli_;
+    j["flushed_lsn"] = format_lsn(flush_pos_);
+    return fs::write_file_atomic(path_of(kStopStateFileName), j.dump() + "\n");
+}
+
+bool WalWriter::has_history(TimeLineID tli) const {
+    return std::filesystem::exists(path_of(history_file_name(tli)));
+}
+
+Result<void> WalWriter::write_history(TimeLineID tli, const std::string& content) {
+    return fs::write_file_atomic(path_of(history_file_name(tli)), content);
+}
+
+}  // namespace understudy::receiver

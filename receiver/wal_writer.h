@@ -1,0 +1,124 @@
+// Segment files in the --wal-dir, written the way pg_receivewal writes them (PG15
+// src/bin/pg_basebackup/receivelog.c, walmethods.c): `<name>.partial` preallocated to the
+// segment size, data written at its offset, fdatasync on flush, renamed to `<name>` with file and
+// directory fsynced when complete. Timeline history files as `<TLI>.history`. A small ident file
+// records the system identifier so that another system's WAL is never mixed in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/fs.h"
+#include "common/lsn.h"
+#include "common/result.h"
+
+namespace understudy::receiver {
+
+inline constexpr const char* kIdentFileName = "understudy.ident";
+// Written at each clean stop: the exact flushed position (a .partial's trailing zero bytes cannot
+// tell it). After a crash the scan of the .partial decides.
+inline constexpr const char* kStopStateFileName = "understudy.stopped";
+
+// Where streaming continues from, found from the files in the directory.
+struct ResumePoint {
+    TimeLineID tli = 0;
+    XLogRecPtr lsn = 0;
+};
+
+// One segment file found in the directory: its name and how many bytes of it hold WAL.
+struct SegmentFileInfo {
+    SegmentName name;
+    std::uint64_t valid_bytes = 0;  // seg_size for a complete segment
+};
+
+// Picks the newest segment (highest segment number, then highest timeline, complete before
+// partial) and returns the position right after its valid bytes (receivelog's
+// FindStreamingStart in pg_receivewal.c, PG15, but resuming inside a .partial instead of
+// refetching it). nullopt for an empty list.
+// A clean-stop position (kStopStateFileName) lifts the resume point when it lies in the same
+// file, past the scanned valid bytes.
+std::optional<ResumePoint> choose_resume_point(const std::vector<SegmentFileInfo>& files, std::uint32_t seg_size,
+                                               std::optional<ResumePoint> clean_stop = std::nullopt);
+
+// The number of leading bytes of a .partial segment that hold WAL: up to the last non-zero byte,
+// cut back to the first page whose header does not carry the expected xlp_magic/xlp_pageaddr
+// (a hole). Trailing zero bytes are not counted: they are fetched again (and are identical).
+std::uint64_t partial_valid_length(std::span<const std::uint8_t> data, XLogRecPtr seg_start);
+
+// System identifier and segment size from a segment's first page (XLogLongPageHeaderData:
+// xlp_sysid, xlp_seg_size), if the page holds a long header.
+struct SegmentIdentity {
+    std::uint64_t xlp_sysid = 0;
+    std::uint32_t xlp_seg_size = 0;
+};
+std::optional<SegmentIdentity> read_long_page_header(std::span<const std::uint8_t> first_page);
+
+// Contents of understudy.ident.
+struct DirIdent {
+    std::uint64_t system_identifier = 0;
+    std::uint32_t wal_segment_size = 0;
+};
+std::string ident_to_json(const DirIdent& ident);
+Result<DirIdent> ident_from_json(const std::string& text, const std::string& path);
+
+class WalWriter {
+public:
+    explicit WalWriter(std::string dir);
+    WalWriter(const WalWriter&) = delete;
+    WalWriter& operator=(const WalWriter&) = delete;
+    ~WalWriter();
+
+    const std::string& dir() const { return dir_; }
+
+    // Creates the directory if needed and checks that files can be created in it.
+    Result<void> prepare_dir();
+
+    // Checks the directory belongs to this system (ident file, else the newest segment's long
+    // page header) and records the ident if absent. Never modifies anything on a mismatch.
+    Result<void> check_identity(std::uint64_t system_identifier, std::uint32_t seg_size);
+
+    // Scans the directory for the resume position (needs the segment size).
+    Result<std::optional<ResumePoint>> find_resume_point();
+
+    // Sets where the next write goes (after find_resume_point or from the primary).
+    void set_position(TimeLineID tli, XLogRecPtr lsn);
+
+    // Writes WAL bytes of timeline tli at LSN start (which may span segments). Completes (renames)
+    // segments whose last byte is written.
+    Result<void> write(TimeLineID tli, XLogRecPtr start, std::span<const std::uint8_t> data);
+    // fdatasync of the open segment; flush position becomes the write position.
+    Result<void> flush();
+    // Flushes and closes the open segment; it stays .partial unless complete.
+    Result<void> close_segment();
+    // close_segment() and record the exact flushed position for the next start.
+    Result<void> close_cleanly();
+
+    bool has_history(TimeLineID tli) const;
+    Result<void> write_history(TimeLineID tli, const std::string& content);
+
+    TimeLineID timeline() const { return tli_; }
+    XLogRecPtr write_pos() const { return write_pos_; }
+    XLogRecPtr flush_pos() const { return flush_pos_; }
+    std::uint32_t segment_size() const { return seg_size_; }
+
+private:
+    Result<void> open_segment(TimeLineID tli, XLogSegNo segno);
+    Result<void> complete_segment();
+    std::string path_of(const std::string& name) const { return dir_ + "/" + name; }
+
+    std::string dir_;
+    std::uint32_t seg_size_ = 0;
+    TimeLineID tli_ = 0;
+    XLogRecPtr write_pos_ = 0;
+    XLogRecPtr flush_pos_ = 0;
+
+    fs::UniqueFd fd_;
+    TimeLineID open_tli_ = 0;
+    XLogSegNo open_segno_ = 0;
+    bool dirty_ = false;
+};
+
+}  // namespace understudy::receiver

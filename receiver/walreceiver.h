@@ -1,0 +1,62 @@
+// The walreceiver's control loop (PG15 walreceiver.c WalReceiverMain, receivelog.c
+// ReceiveXlogStream, pg_receivewal.c StreamLog): a libuv loop that connects without blocking,
+// runs IDENTIFY_SYSTEM / TIMELINE_HISTORY / READ_REPLICATION_SLOT / START_REPLICATION, hands the
+// socket to a StreamingSession, follows timeline switches, and reconnects with capped exponential
+// backoff. SIGINT/SIGTERM: flush, final reply, clean exit.
+//
+// Made to be embedded: the later `standby` command runs it on one thread with a replayer on
+// another; set_apply_lsn() feeds the apply position into replies, wake_for_reply() asks for an
+// immediate reply, flushed_lsn() tells how far WAL is durable. Those three are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/lsn.h"
+#include "common/result.h"
+
+namespace understudy::receiver {
+
+struct ReceiverOptions {
+    std::string conninfo;                         // the user's --primary (any libpq conninfo/URI)
+    std::optional<std::string> application_name;  // nullopt: conninfo's, else "understudy"
+    std::string wal_dir;
+    std::string slot;  // empty: no slot
+    bool create_slot = false;
+    std::optional<XLogRecPtr> endpos;
+    bool loop = true;  // reconnect after a lost connection
+    std::chrono::milliseconds status_interval{10000};
+    std::chrono::milliseconds timeout{60000};
+    std::string status_file;  // empty: none
+    bool handle_signals = true;  // SIGINT/SIGTERM stop the receiver
+    std::chrono::milliseconds backoff_min{500};
+    std::chrono::milliseconds backoff_max{15000};
+};
+
+class WalReceiver {
+public:
+    explicit WalReceiver(ReceiverOptions opts);
+    ~WalReceiver();
+    WalReceiver(const WalReceiver&) = delete;
+    WalReceiver& operator=(const WalReceiver&) = delete;
+
+    // Runs the loop until --endpos, a stop request, or a failure that retrying cannot fix.
+    Result<void> run();
+
+    // Thread-safe controls for an embedding owner.
+    void set_apply_lsn(XLogRecPtr lsn);
+    void wake_for_reply();
+    void request_stop();
+    XLogRecPtr flushed_lsn() const;
+    XLogRecPtr received_lsn() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace understudy::receiver

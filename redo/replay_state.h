@@ -1,0 +1,52 @@
+// The durable replay state of a scratch data directory: where redo stopped and the counters
+// PostgreSQL's startup process keeps in shared memory and pg_control (ShmemVariableCache's
+// nextXid / nextOid, MultiXactState's nextMXact / nextOffset, the last restartpoint of
+// ControlFile, the oldest running xid from XLOG_RUNNING_XACTS). Written at every restartpoint,
+// after the pages and SLRUs are on disk, atomically (temp file, fsync, rename, fsync directory:
+// common/fs.h), so that after a crash at any moment a rerun finds either the old or the new
+// state, never a torn one.
+//
+// Stored as JSON, LSNs in PostgreSQL's "X/X" form, in <data dir>/understudy_replay_state.json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/lsn.h"
+#include "common/result.h"
+#include "redo/decoded_record.h"
+
+namespace understudy {
+
+inline constexpr std::string_view kReplayStateFile = "understudy_replay_state.json";
+inline constexpr int kReplayStateVersion = 1;
+
+struct ReplayState {
+    XLogRecPtr apply_lsn = InvalidXLogRecPtr;              // end of the last applied record
+    XLogRecPtr last_restartpoint_lsn = InvalidXLogRecPtr;  // checkpoint record of the last restartpoint
+    XLogRecPtr last_restartpoint_redo = InvalidXLogRecPtr; // its redo pointer
+    TimeLineID timeline = 0;                               // timeline of apply_lsn
+    std::uint64_t next_full_xid = 0;                       // FullTransactionId: epoch << 32 | xid
+    Oid next_oid = 0;
+    std::uint32_t next_multixact = 0;                      // MultiXactId
+    std::uint32_t next_multixact_offset = 0;               // MultiXactOffset
+    TransactionId oldest_running_xid = InvalidTransactionId;
+    friend bool operator==(const ReplayState&, const ReplayState&) = default;
+};
+
+// <data_dir>/understudy_replay_state.json
+std::string replay_state_path(const std::string& data_dir);
+
+// The JSON text (pretty, one field per line) and back. Parsing is strict: every field present
+// with the right type, LSNs valid; errors name `source` (a file name) and the field.
+std::string replay_state_to_json(const ReplayState& state);
+Result<ReplayState> parse_replay_state(std::string_view text, const std::string& source);
+
+// Durable write (atomic replace) / read. Reading a directory without a state file gives
+// nullopt (a fresh start); a damaged file is an error that says to start over or fix it.
+Result<void> write_replay_state(const std::string& data_dir, const ReplayState& state);
+Result<std::optional<ReplayState>> read_replay_state(const std::string& data_dir);
+
+}  // namespace understudy

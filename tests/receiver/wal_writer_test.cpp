@@ -1,0 +1,220 @@
+// Segment naming, preallocation, completion and resume logic of the WAL writer, in a temp dir.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/fs.h"
+#include "receiver/wal_writer.h"
+
+using namespace understudy;
+using namespace understudy::receiver;
+namespace sfs = std::filesystem;
+
+namespace {
+
+constexpr std::uint32_t kSeg = 1u << 20;
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/understudy-unit-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        sfs::remove_all(path, ec);
+    }
+};
+
+// A page with a WAL page header for `pageaddr` followed by `fill` bytes.
+void put_page_header(std::vector<std::uint8_t>& buf, std::size_t off, XLogRecPtr pageaddr, bool long_header,
+                     std::uint64_t sysid = 0) {
+    store<std::uint16_t>(buf.data() + off, 0xD110);
+    store<std::uint16_t>(buf.data() + off + 2, long_header ? 0x0002 : 0);
+    store<std::uint32_t>(buf.data() + off + 4, 1);
+    store<std::uint64_t>(buf.data() + off + 8, pageaddr);
+    if (long_header) {
+        store<std::uint64_t>(buf.data() + off + 24, sysid);
+        store<std::uint32_t>(buf.data() + off + 32, kSeg);
+        store<std::uint32_t>(buf.data() + off + 36, 8192);
+    }
+}
+
+std::vector<std::uint8_t> wal_bytes(XLogRecPtr start, std::size_t n, std::uint64_t sysid = 42) {
+    std::vector<std::uint8_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>((start + i) * 7 + 1) | 1;  // never 0
+    // Page headers where pages begin, so the resume scan accepts the data.
+    for (XLogRecPtr p = (start + 8191) / 8192 * 8192; p + 40 <= start + n; p += 8192)
+        put_page_header(out, static_cast<std::size_t>(p - start), p, p % kSeg == 0, sysid);
+    return out;
+}
+
+std::uint64_t file_size(const std::string& p) { return sfs::file_size(p); }
+
+std::vector<std::uint8_t> slurp(const std::string& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("choose_resume_point picks the newest segment, then the highest timeline, complete over partial") {
+    std::vector<SegmentFileInfo> files = {
+        {{1, 5, false}, kSeg},
+        {{1, 6, true}, 1000},
+    };
+    auto rp = choose_resume_point(files, kSeg);
+    REQUIRE(rp);
+    CHECK(rp->tli == 1);
+    CHECK(rp->lsn == 6 * XLogRecPtr{kSeg} + 1000);
+
+    files.push_back({{2, 6, true}, 24});
+    rp = choose_resume_point(files, kSeg);
+    CHECK(rp->tli == 2);
+    CHECK(rp->lsn == 6 * XLogRecPtr{kSeg} + 24);
+
+    files.push_back({{2, 6, false}, kSeg});
+    rp = choose_resume_point(files, kSeg);
+    CHECK(rp->lsn == 7 * XLogRecPtr{kSeg});
+    CHECK_FALSE(choose_resume_point({}, kSeg));
+}
+
+TEST_CASE("partial_valid_length stops at trailing zeros and at a page without a valid header") {
+    const XLogRecPtr seg_start = 3 * XLogRecPtr{kSeg};
+    std::vector<std::uint8_t> seg(kSeg, 0);
+    CHECK(partial_valid_length(seg, seg_start) == 0);
+    auto data = wal_bytes(seg_start, 20000);
+    std::copy(data.begin(), data.end(), seg.begin());
+    CHECK(partial_valid_length(seg, seg_start) == 20000);
+    // A hole: the third page's header is gone (zeroed), data after it must not be trusted.
+    std::fill(seg.begin() + 16384, seg.begin() + 16384 + 24, 0);
+    CHECK(partial_valid_length(seg, seg_start) == 16384);
+    // A page header for the wrong address (e.g. recycled content).
+    data = wal_bytes(seg_start, 20000);
+    std::copy(data.begin(), data.end(), seg.begin());
+    store<std::uint64_t>(seg.data() + 8192 + 8, 0x1234);
+    CHECK(partial_valid_length(seg, seg_start) == 8192);
+}
+
+TEST_CASE("long page header gives the system identifier and segment size") {
+    std::vector<std::uint8_t> page(8192, 0);
+    put_page_header(page, 0, 0, true, 0xABCDEF);
+    auto id = read_long_page_header(page);
+    REQUIRE(id);
+    CHECK(id->xlp_sysid == 0xABCDEF);
+    CHECK(id->xlp_seg_size == kSeg);
+    std::vector<std::uint8_t> zeros(8192, 0);
+    CHECK_FALSE(read_long_page_header(zeros));
+}
+
+TEST_CASE("writer preallocates .partial, completes segments with a rename, and resumes where it stopped") {
+    TempDir dir;
+    const std::string wal = dir.path + "/wal";
+    const XLogRecPtr start = 5 * XLogRecPtr{kSeg};
+    const std::size_t first = kSeg + 30000;  // one full segment and part of the next
+    auto data = wal_bytes(start, first + 5000);
+    {
+        WalWriter w(wal);
+        REQUIRE(w.prepare_dir().ok());
+        REQUIRE(w.check_identity(42, kSeg).ok());
+        w.set_position(1, start);
+        REQUIRE(w.write(1, start, std::span(data).first(first)).ok());
+        CHECK(w.write_pos() == start + first);
+        CHECK(sfs::exists(wal + "/000000010000000000000005"));
+        CHECK_FALSE(sfs::exists(wal + "/000000010000000000000005.partial"));
+        CHECK(w.flush_pos() == start + kSeg);  // the completed segment is durable
+        REQUIRE(sfs::exists(wal + "/000000010000000000000006.partial"));
+        CHECK(file_size(wal + "/000000010000000000000006.partial") == kSeg);
+        REQUIRE(w.flush().ok());
+        CHECK(w.flush_pos() == start + first);
+        REQUIRE(w.close_segment().ok());
+    }
+    auto seg5 = slurp(wal + "/000000010000000000000005");
+    CHECK(std::equal(seg5.begin(), seg5.end(), data.begin()));
+    {
+        WalWriter w(wal);
+        REQUIRE(w.prepare_dir().ok());
+        REQUIRE(w.check_identity(42, kSeg).ok());
+        auto rp = w.find_resume_point();
+        REQUIRE(rp.ok());
+        REQUIRE(rp->has_value());
+        CHECK((*rp)->tli == 1);
+        CHECK((*rp)->lsn == start + first);  // no gap, nothing fetched twice
+        w.set_position((*rp)->tli, (*rp)->lsn);
+        REQUIRE(w.write(1, (*rp)->lsn, std::span(data).subspan(first)).ok());
+        REQUIRE(w.close_segment().ok());
+    }
+    auto seg6 = slurp(wal + "/000000010000000000000006.partial");
+    REQUIRE(seg6.size() == kSeg);
+    CHECK(std::equal(data.begin() + kSeg, data.end(), seg6.begin()));
+    CHECK(std::all_of(seg6.begin() + static_cast<long>(data.size() - kSeg), seg6.end(), [](auto b) { return b == 0; }));
+}
+
+TEST_CASE("identity: the ident file or a segment's long header refuses another system's WAL") {
+    TempDir dir;
+    const std::string wal = dir.path + "/wal";
+    WalWriter w(wal);
+    REQUIRE(w.prepare_dir().ok());
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    auto ident = fs::read_file(wal + "/" + kIdentFileName);
+    REQUIRE(ident.ok());
+    auto parsed = ident_from_json(*ident, "x");
+    REQUIRE(parsed.ok());
+    CHECK(parsed->system_identifier == 42);
+    auto other = w.check_identity(43, kSeg);
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.message().find("holds WAL of database system 42") != std::string::npos);
+    CHECK_FALSE(w.check_identity(42, 2 * kSeg).ok());
+
+    // No ident file, but a segment of system 77.
+    TempDir dir2;
+    WalWriter w2(dir2.path);
+    std::vector<std::uint8_t> seg(kSeg, 0);
+    put_page_header(seg, 0, 0, true, 77);
+    std::ofstream(dir2.path + "/000000010000000000000000", std::ios::binary)
+        .write(reinterpret_cast<const char*>(seg.data()), static_cast<std::streamsize>(seg.size()));
+    auto r = w2.check_identity(42, kSeg);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.message().find("system 77") != std::string::npos);
+    CHECK_FALSE(sfs::exists(dir2.path + "/" + kIdentFileName));  // nothing written on refusal
+}
+
+TEST_CASE("prepare_dir explains an unusable directory") {
+    TempDir dir;
+    std::ofstream(dir.path + "/file") << "x";
+    WalWriter w(dir.path + "/file/wal");
+    auto r = w.prepare_dir();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.message().find("cannot be used") != std::string::npos);
+}
+
+TEST_CASE("a clean stop records the exact position even when the WAL ends in zero bytes") {
+    TempDir dir;
+    const XLogRecPtr start = 2 * XLogRecPtr{kSeg};
+    auto data = wal_bytes(start, 10000);
+    std::fill(data.end() - 6, data.end(), 0);  // e.g. MAXALIGN padding after the last record
+    {
+        WalWriter w(dir.path);
+        REQUIRE(w.check_identity(42, kSeg).ok());
+        w.set_position(1, start);
+        REQUIRE(w.write(1, start, data).ok());
+        REQUIRE(w.close_cleanly().ok());
+    }
+    WalWriter w(dir.path);
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    auto rp = w.find_resume_point();
+    REQUIRE(rp.ok());
+    REQUIRE(rp->has_value());
+    CHECK((*rp)->lsn == start + 10000);
+    // Without the clean-stop record (a crash) the scan resumes before the zeros: never after.
+    sfs::remove(dir.path + "/" + kStopStateFileName);
+    rp = w.find_resume_point();
+    CHECK((*rp)->lsn == start + 10000 - 6);
+}

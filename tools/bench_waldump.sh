@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Benchmark: `understudy waldump` against pg_waldump (PostgreSQL 15) over the same WAL.
+#
+# Generates a few hundred MB of pgbench WAL on a throwaway primary (temp dir, 127.0.0.1, free
+# port; run as the postgres user when root), stops it, then times alternating runs of
+#   understudy waldump --stats   vs  pg_waldump --stats
+#   understudy waldump (text)    vs  pg_waldump (text)        (output to /dev/null)
+# over the same LSN range, and prints medians and ratios (pg_waldump time / understudy time:
+# above 1 means understudy is faster). Results go to the "waldump" section of
+# docs/benchmarks.md (only that section is rewritten).
+#
+# Usage: tools/bench_waldump.sh [--mb=300] [--runs=5] [--keep=DIR] [--reuse=DIR] [--no-doc]
+# Environment: UNDERSTUDY_BIN, UNDERSTUDY_PG_BINDIR as in tools/waldump_diff.sh.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET_MB=300
+RUNS=5
+KEEP=""
+REUSE=""
+WRITE_DOC=1
+for arg in "$@"; do
+  case "$arg" in
+    --mb=*) TARGET_MB=${arg#*=} ;;
+    --runs=*) RUNS=${arg#*=} ;;
+    --keep=*) KEEP=${arg#*=} ;;
+    --reuse=*) REUSE=$(realpath "${arg#*=}") ;;
+    --no-doc) WRITE_DOC=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) echo "bench_waldump: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
+[ -x "$UNDERSTUDY" ] || { echo "bench_waldump: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
+AS_PG=()
+if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); fi
+
+DATA_RUNNING=""
+cleanup() {
+  if [ -n "$DATA_RUNNING" ]; then
+    "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA_RUNNING" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -z "$KEEP" ] && [ -z "$REUSE" ] && [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+if [ -n "$REUSE" ]; then
+  WORK=$REUSE
+else
+  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; WORK=$(realpath "$KEEP"); else WORK=$(mktemp -d /tmp/understudy-bench.XXXXXX); fi
+  chmod 755 "$WORK"
+  [ "$(id -u)" -ne 0 ] || chown postgres: "$WORK"
+  DATA="$WORK/data"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
+      -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
+  cat >>"$DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$WORK'
+wal_level = replica
+wal_keep_size = 16GB
+max_wal_size = 4GB
+fsync = off
+synchronous_commit = off
+CONF
+  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
+  DATA_RUNNING=$DATA
+  PSQL=("$BINDIR/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
+  START=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
+  "$BINDIR/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s 10 postgres >"$WORK/pgbench.log" 2>&1
+  while :; do
+    mb=$("${PSQL[@]}" -c "select (pg_current_wal_insert_lsn() - '$START'::pg_lsn) / 1048576")
+    mb=${mb%.*}
+    [ "$mb" -lt "$TARGET_MB" ] || break
+    "$BINDIR/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -n -T 10 -c 4 -j 2 postgres >>"$WORK/pgbench.log" 2>&1
+  done
+  END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
+  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+  DATA_RUNNING=""
+  mv "$DATA/pg_wal" "$WORK/pg_wal"
+  rm -rf "$DATA"
+  echo "$START $END" >"$WORK/range"
+fi
+read -r START END <"$WORK/range"
+WALDIR="$WORK/pg_wal"
+RANGE=(-p "$WALDIR" -s "$START" -e "$END")
+MB=$(python3 -c "import sys
+def v(s): h,l=s.split('/'); return (int(h,16)<<32)|int(l,16)
+print(round((v(sys.argv[2])-v(sys.argv[1]))/1048576))" "$START" "$END")
+RECORDS=$("$BINDIR/pg_waldump" "${RANGE[@]}" --stats | awk '$1 == "Total" { print $2 }')
+echo "WAL: $START .. $END ($MB MB, $RECORDS records) in $WALDIR"
+
+# Warm the page cache, and check that both tools agree before timing them.
+"$BINDIR/pg_waldump" "${RANGE[@]}" --stats >"$WORK/pg.stats" 2>&1 || true
+"$UNDERSTUDY" waldump "${RANGE[@]}" --stats >"$WORK/us.stats" 2>&1 || true
+STATS_SAME=no
+cmp -s "$WORK/pg.stats" "$WORK/us.stats" && STATS_SAME=yes
+echo "--stats outputs identical: $STATS_SAME"
+
+now() { date +%s.%N; }
+time_run() {  # prints seconds
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null 2>&1 || true
+  t1=$(now)
+  python3 -c "print(f'{$t1 - $t0:.3f}')"
+}
+declare -A T=()
+for i in $(seq 1 "$RUNS"); do
+  T[us_stats]+=" $(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats)"
+  T[pg_stats]+=" $(time_run "$BINDIR/pg_waldump" "${RANGE[@]}" --stats)"
+  T[pg_text]+=" $(time_run "$BINDIR/pg_waldump" "${RANGE[@]}")"
+  T[us_text]+=" $(time_run "$UNDERSTUDY" waldump "${RANGE[@]}")"
+  echo "run $i/$RUNS: understudy --stats ${T[us_stats]##* }s, pg_waldump --stats ${T[pg_stats]##* }s, understudy text ${T[us_text]##* }s, pg_waldump text ${T[pg_text]##* }s"
+done
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b>0 else 'inf')" "$1" "$2"; }
+us_s=$(median "${T[us_stats]}"); pg_s=$(median "${T[pg_stats]}")
+us_t=$(median "${T[us_text]}"); pg_t=$(median "${T[pg_text]}")
+r_s=$(ratio "$pg_s" "$us_s"); r_t=$(ratio "$pg_t" "$us_t")
+printf '%-8s %14s %14s %10s\n' mode "pg_waldump s" "understudy s" "speedup"
+printf '%-8s %14s %14s %9sx\n' --stats "$pg_s" "$us_s" "$r_s" text "$pg_t" "$us_t" "$r_t"
+
+if [ "$WRITE_DOC" = 1 ]; then
+  DOC="$ROOT/docs/benchmarks.md"
+  CPU=$(awk -F: '/model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
+  SECTION=$(cat <<MD
+## waldump
+
+\`understudy waldump\` against PostgreSQL 15's \`pg_waldump\` over the same WAL range, made by
+\`tools/bench_waldump.sh\` (pgbench -i -s 10, then pgbench -c 4 until about ${TARGET_MB} MB of WAL;
+wal_compression off). Alternating runs, ${RUNS} of each, median wall-clock seconds, output to
+/dev/null; speedup = pg_waldump time / understudy time (above 1: understudy is faster). CRC
+checking is on in both (neither can turn it off).
+
+- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD)
+- Machine: $(nproc) cores, ${CPU}, shared with other jobs (timings are noisy)
+- WAL: ${MB} MB, ${RECORDS} records (\`$START\` .. \`$END\`)
+- \`--stats\` outputs identical: ${STATS_SAME}
+
+| mode | pg_waldump (s) | understudy waldump (s) | speedup |
+|------|---------------:|-----------------------:|--------:|
+| \`--stats\` | ${pg_s} | ${us_s} | ${r_s}x |
+| text | ${pg_t} | ${us_t} | ${r_t}x |
+
+Goal (issue 3): at least 2x faster than pg_waldump.
+MD
+)
+  python3 - "$DOC" "$SECTION" <<'PY'
+import re, sys, os
+path, section = sys.argv[1], sys.argv[2].rstrip() + "\n"
+text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+m = re.search(r"^## waldump\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+if m:
+    text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
+else:
+    text = text.rstrip() + "\n\n" + section
+open(path, "w").write(text)
+PY
+  echo "results written to $DOC (section \"## waldump\")"
+fi
