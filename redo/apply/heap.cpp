@@ -210,7 +210,8 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
     std::uint8_t* page = buf.data();
     if (auto r = check_new_offset(rec, what, 0, page, xlrec->offnum); !r) return r;
     const std::span<const std::uint8_t> data = (*blk)->data;
-    if (data.size() <= SizeOfHeapHeader || data.size() - SizeOfHeapHeader > ht::MaxHeapTupleSize)
+    if (data.size() <= SizeOfHeapHeader ||
+        data.size() - SizeOfHeapHeader + ht::SizeofHeapTupleHeader > ht::MaxHeapTupleSize)
         return block_error(rec, what, 0, fmt::format("tuple data of {} bytes is not a heap tuple", data.size()));
     const std::size_t newlen = data.size() - SizeOfHeapHeader;
 
@@ -440,6 +441,8 @@ Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
     constexpr const char* what = "Heap CONFIRM";
     auto xlrec = main_struct<xl_heap_confirm>(rec, what, SizeOfHeapConfirm);
     if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
     PageHandle buf;
     auto action = read_block(ctx, rec, 0, buf);
     if (!action) return action.error();
@@ -447,7 +450,7 @@ Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
     auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
     if (!htup) return htup.error();
     // Confirm tuple as actually inserted.
-    ht::set_ctid(*htup, rec.block(0)->blkno, xlrec->offnum);
+    ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
     finish_page(rec, buf);
     return {};
 }
@@ -488,11 +491,13 @@ Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
     constexpr const char* what = "Heap INPLACE";
     auto xlrec = main_struct<xl_heap_inplace>(rec, what, SizeOfHeapInplace);
     if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
     PageHandle buf;
     auto action = read_block(ctx, rec, 0, buf);
     if (!action) return action.error();
     if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-    const std::span<const std::uint8_t> newtup = rec.block(0)->data;
+    const std::span<const std::uint8_t> newtup = (*blk)->data;
     std::uint8_t* page = buf.data();
     auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
     if (!htup) return htup.error();
@@ -655,12 +660,14 @@ Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
     constexpr const char* what = "Heap2 FREEZE_PAGE";
     auto xlrec = main_struct<xl_heap_freeze_page>(rec, what, SizeOfHeapFreezePage);
     if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
     PageHandle buf;
     auto action = read_block(ctx, rec, 0, buf);
     if (!action) return action.error();
     if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
 
-    const std::span<const std::uint8_t> data = rec.block(0)->data;
+    const std::span<const std::uint8_t> data = (*blk)->data;
     if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
         return block_error(rec, what, 0,
                            fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),

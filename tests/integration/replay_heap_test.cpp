@@ -6,8 +6,8 @@
 // sides, with the page our redo produced -- PostgreSQL's checkConsistency (xlogrecovery.c).
 //
 // The replay engine (redo/replayer.*) is not in this branch yet, so this test drives the redo
-// routines through a minimal RedoContext over the real page cache and smgr (ImageOnlyContext
-// below): Heap / Heap2 records go through the rmgr table's redo routines; for every other
+// routines through a minimal RedoContext over the real page cache and smgr (ImageOnlyContext,
+// tests/redo/page_cache_context.h): Heap / Heap2 records go through the rmgr table's redo routines; for every other
 // record only its BKPIMAGE_APPLY images are restored (XLOG FPI / FPI_FOR_HINT records are
 // nothing else), which is all the heap pages need.
 #include <doctest/doctest.h>
@@ -37,6 +37,7 @@
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
 #include "tests/integration/waldump_common.h"
+#include "tests/redo/page_cache_context.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace understudy;
@@ -45,79 +46,8 @@ using namespace understudy::testing::waldump;
 
 namespace {
 
-redo::XLogRedoAction to_redo_action(storage::XLogRedoAction a) {
-    switch (a) {
-        case storage::XLogRedoAction::BLK_NEEDS_REDO: return redo::XLogRedoAction::BLK_NEEDS_REDO;
-        case storage::XLogRedoAction::BLK_DONE: return redo::XLogRedoAction::BLK_DONE;
-        case storage::XLogRedoAction::BLK_RESTORED: return redo::XLogRedoAction::BLK_RESTORED;
-        case storage::XLogRedoAction::BLK_NOTFOUND: break;
-    }
-    return redo::XLogRedoAction::BLK_NOTFOUND;
-}
-
-storage::PageKey key_of(const DecodedBkpBlock& blk) {
-    return storage::PageKey{blk.rnode, static_cast<ForkNumber>(blk.forknum), blk.blkno};
-}
-
-// xlogutils.c for the test: XLogReadBufferForRedoExtended / XLogInitBufferForRedo /
-// XLogReadBufferExtended over the page cache of a scratch data directory.
-class ImageOnlyContext final : public redo::RedoContext {
-public:
-    explicit ImageOnlyContext(const std::string& dir)
-        : dir_(dir), smgr_(dir), pages_(smgr_, 16384), clog_(dir), commit_ts_(dir), multixact_(dir) {}
-
-    Result<redo::XLogRedoAction> read_buffer_for_redo(const DecodedRecord& rec, int block_id,
-                                                      storage::PageHandle& out, storage::ReadBufferMode mode,
-                                                      bool /*get_cleanup_lock*/) override {
-        const DecodedBkpBlock* blk = rec.block(block_id);
-        if (blk == nullptr)
-            return make_error(fmt::format("record at {} has no block {}", format_lsn(rec.lsn), block_id));
-        std::array<std::uint8_t, BLCKSZ> image{};
-        std::span<const std::uint8_t> apply;
-        if (blk->has_image && blk->apply_image) {
-            if (auto r = restore_block_image(rec, block_id, image); !r) return r.error();
-            apply = image;
-        }
-        auto r = pages_.read_buffer_for_redo(key_of(*blk), rec.end_lsn, mode, (blk->flags & BKPBLOCK_WILL_INIT) != 0,
-                                             apply);
-        if (!r) return r.error();
-        if (r->action == storage::XLogRedoAction::BLK_NOTFOUND) ++blocks_not_found;
-        out = std::move(r->page);
-        return to_redo_action(r->action);
-    }
-
-    Result<storage::PageHandle> init_buffer_for_redo(const DecodedRecord& rec, int block_id) override {
-        storage::PageHandle page;
-        auto a = read_buffer_for_redo(rec, block_id, page, storage::ReadBufferMode::RBM_ZERO_AND_LOCK, false);
-        if (!a) return a.error();
-        if (!page.valid()) return make_error("init_buffer_for_redo: no page");
-        return page;
-    }
-
-    Result<storage::CachedPage> read_buffer_extended(const RelFileNode& rnode, ForkNumber forknum, BlockNumber blkno,
-                                                     storage::ReadBufferMode mode) override {
-        return pages_.read_for_redo(storage::PageKey{rnode, forknum, blkno}, mode);
-    }
-
-    storage::PageCache& pages() override { return pages_; }
-    storage::Smgr& smgr() override { return smgr_; }
-    storage::Clog& clog() override { return clog_; }
-    storage::CommitTs& commit_ts() override { return commit_ts_; }
-    storage::MultiXactSlrus& multixact() override { return multixact_; }
-    ReplayState& state() override { return state_; }
-    const std::string& data_dir() const override { return dir_; }
-
-    std::uint64_t blocks_not_found = 0;
-
-private:
-    std::string dir_;
-    storage::Smgr smgr_;
-    storage::PageCache pages_;
-    storage::Clog clog_;
-    storage::CommitTs commit_ts_;
-    storage::MultiXactSlrus multixact_;
-    ReplayState state_;
-};
+using understudy::testing::ImageOnlyContext;
+using understudy::testing::key_of;
 
 struct TypeStats {
     std::uint64_t records = 0;
