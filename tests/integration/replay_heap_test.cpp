@@ -199,9 +199,12 @@ TEST_CASE("Heap and Heap2 redo reproduce the primary's pages (wal_consistency_ch
     const VerifyRun run = replay_and_verify(pg.wal_dir(), lsn_of(redo_lsn), lsn_of(range.end), scratch.path());
 
     for (const auto& e : run.errors) FAIL_CHECK(e);
-    for (const auto& m : run.mismatches)
+    // The first mismatches are enough to debug; the count is checked below.
+    for (std::size_t i = 0; i < run.mismatches.size() && i < 20; ++i) {
+        const auto& m = run.mismatches[i];
         FAIL_CHECK("mismatch at " << m.lsn << " " << m.type << " rel " << m.rel << " fork " << m.fork << " block "
                                   << m.block << " offset " << m.offset);
+    }
 
     std::uint64_t checked = 0, mismatched = 0, unsupported = 0, records = 0;
     for (const auto& [type, st] : run.by_type) {
