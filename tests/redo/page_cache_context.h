@@ -22,16 +22,6 @@
 
 namespace understudy::testing {
 
-inline redo::XLogRedoAction to_redo_action(storage::XLogRedoAction a) {
-    switch (a) {
-        case storage::XLogRedoAction::BLK_NEEDS_REDO: return redo::XLogRedoAction::BLK_NEEDS_REDO;
-        case storage::XLogRedoAction::BLK_DONE: return redo::XLogRedoAction::BLK_DONE;
-        case storage::XLogRedoAction::BLK_RESTORED: return redo::XLogRedoAction::BLK_RESTORED;
-        case storage::XLogRedoAction::BLK_NOTFOUND: break;
-    }
-    return redo::XLogRedoAction::BLK_NOTFOUND;
-}
-
 inline storage::PageKey key_of(const DecodedBkpBlock& blk) {
     return storage::PageKey{blk.rnode, static_cast<ForkNumber>(blk.forknum), blk.blkno};
 }
@@ -60,7 +50,7 @@ public:
         if (!r) return r.error();
         if (r->action == storage::XLogRedoAction::BLK_NOTFOUND) ++blocks_not_found;
         out = std::move(r->page);
-        return to_redo_action(r->action);
+        return r->action;
     }
 
     Result<storage::PageHandle> init_buffer_for_redo(const DecodedRecord& rec, int block_id) override {
