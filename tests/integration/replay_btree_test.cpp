@@ -20,6 +20,7 @@
 
 #include "common/wal_format.h"
 #include "redo/page_image.h"
+#include "redo/records/nbtree.h"
 #include "redo/redo_context.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
@@ -124,6 +125,27 @@ void restore_apply_images(HarnessContext& ctx, const DecodedRecord& rec) {
     }
 }
 
+// Record variants that take their own path through the redo routines, by name.
+void count_variants(const DecodedRecord& rec, std::map<std::string, std::uint64_t>& variants) {
+    const std::uint8_t info = rec.info();
+    if (info == XLOG_BTREE_SPLIT_L || info == XLOG_BTREE_SPLIT_R) {
+        auto x = read_record_struct<xl_btree_split>(rec.main_data, SizeOfBtreeSplit);
+        if (x && x->postingoff != 0) ++variants["split with posting split"];
+        if (x && x->level > 0) ++variants["split of an internal page"];
+    } else if (info == XLOG_BTREE_VACUUM) {
+        auto x = read_record_struct<xl_btree_vacuum>(rec.main_data, SizeOfBtreeVacuum);
+        if (x && x->nupdated > 0) ++variants["vacuum with updated posting lists"];
+    } else if (info == XLOG_BTREE_DELETE) {
+        auto x = read_record_struct<xl_btree_delete>(rec.main_data, SizeOfBtreeDelete);
+        if (x && x->nupdated > 0) ++variants["delete with updated posting lists"];
+    } else if (info == XLOG_BTREE_UNLINK_PAGE || info == XLOG_BTREE_UNLINK_PAGE_META) {
+        if (rec.has_block_ref(3)) ++variants["unlink of an internal page (leaf re-created)"];
+    } else if (info == XLOG_BTREE_NEWROOT) {
+        auto x = read_record_struct<xl_btree_newroot>(rec.main_data, SizeOfBtreeNewroot);
+        if (x && x->level > 0) ++variants["new root above a split root"];
+    }
+}
+
 struct TypeStats {
     std::uint64_t records = 0;
     std::uint64_t images_checked = 0;
@@ -140,7 +162,8 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
     pg.sql("checkpoint");
     const auto redo_lsn = parse_lsn(pg.sql("select redo_lsn from pg_control_checkpoint()"));
     REQUIRE(redo_lsn);
-    auto range = waldump::run_workload(pg, "heap_btree.sql");
+    waldump::run_workload(pg, "heap_btree.sql");
+    auto range = waldump::run_workload(pg, "btree_deep.sql");
     const auto end_lsn = parse_lsn(range.end);
     REQUIRE(end_lsn);
     pg.stop();
@@ -154,6 +177,7 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
     reader.begin_read(*redo_lsn);
 
     std::map<std::string, TypeStats> stats;
+    std::map<std::string, std::uint64_t> variants;
     std::uint64_t records = 0, btree_records = 0, mismatches = 0;
     std::string first_mismatches, redo_error;
     std::uint64_t unsupported = 0;
@@ -170,6 +194,7 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
         const std::string type = btree_identify(rec.xl_info) ? btree_identify(rec.xl_info) : "?";
         TypeStats& ts = stats[type];
         ++ts.records;
+        count_variants(rec, variants);
         auto outcome = btree_redo(ctx, rec);
         if (!outcome.ok()) {  // pages after this one are not to be trusted: stop, report below
             redo_error = outcome.message();
@@ -214,6 +239,7 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
                                ts.records, ts.images_checked, ts.images_mismatched, ts.images_page_missing);
         checked += ts.images_checked;
     }
+    for (const auto& [name, n] : variants) summary += fmt::format("  {}: {}\n", name, n);
     MESSAGE(summary);
     CHECK_MESSAGE(redo_error.empty(), redo_error);
     CHECK(unsupported == 0);
