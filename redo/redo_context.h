@@ -29,13 +29,11 @@ struct ReplayState;  // redo/replay_state.h
 
 namespace redo {
 
-// XLogRedoAction (xlogutils.h, PG15).
-enum class XLogRedoAction {
-    BLK_NEEDS_REDO,  // the page is read: apply the change
-    BLK_DONE,        // the page already has this change (page LSN >= record end)
-    BLK_RESTORED,    // a full-page image was restored: nothing more to do for this block
-    BLK_NOTFOUND,    // sparse start or dropped relation: the page is not there; skip this block
-};
+// XLogRedoAction (xlogutils.h, PG15): BLK_NEEDS_REDO (the page is read: apply the change),
+// BLK_DONE (page LSN >= record end), BLK_RESTORED (a full-page image was restored: nothing more
+// to do for this block), BLK_NOTFOUND (sparse start or dropped relation: skip this block).
+// One definition, shared with the page cache's read_buffer_for_redo.
+using XLogRedoAction = storage::XLogRedoAction;
 
 // What a redo routine reports back for a record.
 enum class RedoOutcome {
@@ -74,6 +72,14 @@ public:
     virtual ReplayState& state() = 0;
     // Absolute path of the scratch data directory (relation map files, pg_tblspc links, ...).
     virtual const std::string& data_dir() const = 0;
+
+    // RecoveryRestartPoint (PG15 xlogrecovery.c): xlog_redo calls this for a checkpoint record;
+    // the engine performs the restartpoint (pages, SLRUs and replay state made durable) once
+    // the record has been applied. The default does nothing (contexts without durability).
+    virtual void request_restartpoint(XLogRecPtr checkpoint_lsn, XLogRecPtr redo_lsn) {
+        (void)checkpoint_lsn;
+        (void)redo_lsn;
+    }
 };
 
 }  // namespace redo

@@ -5,6 +5,11 @@
 //
 // A page is BLCKSZ bytes at `std::uint8_t* page` (any alignment): header fields and line
 // pointers are read and written with memcpy, never through casts.
+//
+// Names here live in understudy::storage; some (OffsetNumber, InvalidOffsetNumber, MAXALIGN)
+// are also declared in understudy by redo/records/*.h for record layouts. Qualify them
+// (storage::...) instead of `using namespace understudy::storage`, which would make them
+// ambiguous.
 #pragma once
 
 #include <cstddef>

@@ -4,6 +4,9 @@
 // clog.c (transaction status, 2 bits per xid), commit_ts.c (TimestampTz + RepOriginId per xid)
 // and multixact.c (offsets and member groups).
 //
+// MultiXactId, MultiXactOffset, TimestampTz and the MultiXactStatus values are also declared in
+// understudy by redo/records/; qualify the storage:: ones rather than importing the namespace.
+//
 // Recovery reads a page whose segment file does not exist as zeroes (SlruPhysicalReadPage in
 // recovery); here a file too short for the page reads as zeroes as well (a sparse start).
 #pragma once

@@ -215,3 +215,24 @@ TEST_CASE("multixact truncation: member segments by range, offsets by PreviousMu
     CHECK(mx.offsets().segments() == std::vector<int>{1, 2});
     CHECK(previous_multixact_id(FirstMultiXactId) == MaxMultiXactId);
 }
+
+TEST_CASE("Slru: a small page cache writes dirty pages out before dropping them") {
+    ScratchDir dir;
+    {
+        Slru slru(dir.path(), "pg_xact", clog_page_precedes, 2);
+        for (int page = 0; page < 5; ++page) {
+            auto p = slru.read_page(page * 40);  // pages in segments 0, 1, 2, 3, 5
+            REQUIRE(p);
+            (*p)[7] = static_cast<std::uint8_t>(0x30 + page);
+            slru.mark_dirty(page * 40);
+        }
+        REQUIRE(slru.flush());
+    }
+    Slru again(dir.path(), "pg_xact", clog_page_precedes, 2);
+    for (int page = 0; page < 5; ++page) {
+        auto p = again.read_page(page * 40);
+        REQUIRE(p);
+        CHECK((*p)[7] == 0x30 + page);
+    }
+    CHECK(again.segments() == std::vector<int>{0, 1, 2, 3, 5});
+}
