@@ -119,6 +119,7 @@ Result<void> StreamingSession::write_flush_reply() {
 }
 
 Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
+    last_receive_ = Clock::now();
     if (phase_ == Phase::EndingCopy) {
         if (auto r = conn_.consume_input(); !r) return r.error();
         return collect_end_results();
@@ -185,7 +186,6 @@ Result<std::optional<SessionEnd>> StreamingSession::collect_end_results() {
 }
 
 Result<void> StreamingSession::on_tick() {
-    if (phase_ != Phase::Copying) return {};
     auto now = Clock::now();
     if (cfg_.timeout.count() > 0) {
         auto silent = now - last_receive_;
@@ -193,11 +193,13 @@ Result<void> StreamingSession::on_tick() {
             return make_error(fmt::format("no message from the primary for {} s (--timeout); dropping the "
                                           "connection",
                                           std::chrono::duration_cast<std::chrono::seconds>(silent).count()));
+        if (phase_ != Phase::Copying) return {};  // waiting for the results after CopyDone
         if (silent >= cfg_.timeout / 2 && !ping_sent_) {
             ping_sent_ = true;
             return send_reply(true, true);
         }
     }
+    if (phase_ != Phase::Copying) return {};
     return send_reply(false, false);
 }
 

@@ -30,7 +30,6 @@ bool is_permanent_server_error(const std::string& message) {
         "must be superuser",
         "permission denied",
         "cannot use",
-        "invalid",
         "syntax error",
         "is not a physical",
     };
@@ -126,6 +125,7 @@ struct WalReceiver::Impl {
         uv_close(reinterpret_cast<uv_handle_t*>(poll), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
         poll = nullptr;
         poll_fd = -1;
+        poll_events = 0;
     }
 
     void close_connection() {
@@ -148,7 +148,10 @@ struct WalReceiver::Impl {
             }
             poll->data = this;
             poll_fd = fd;
+            poll_events = 0;
         }
+        if (events == poll_events) return;  // already watching for exactly these
+        poll_events = events;
         uv_poll_start(poll, events, on_poll_cb);
     }
 
@@ -525,6 +528,7 @@ struct WalReceiver::Impl {
     uv_async_t async{};
     uv_poll_t* poll = nullptr;
     int poll_fd = -1;
+    int poll_events = 0;
 
     std::atomic<XLogRecPtr> apply_lsn{0};
     std::atomic<XLogRecPtr> flushed{0};

@@ -19,11 +19,16 @@ TEST_CASE("received segments are byte-identical to pg_wal across segment switche
     auto child = Child::spawn(receive_argv(pg, wal, {"--status-file", status, "--status-interval", "1", "-v"}),
                               dir.path() + "/receive.log");
     REQUIRE(wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s));
-    CHECK(pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming");
+    // 'catchup' until the walsender has sent everything up to the primary's position.
+    CHECK(wait_until([&] {
+        return pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming";
+    }, 30s));
 
     auto bench = pg.pgbench(4, 2);
     REQUIRE_MESSAGE(bench.exit_code == 0, bench.output);
-    for (int i = 0; i < 3; ++i) pg.sql("create table if not exists filler(x text); insert into filler select repeat('x', 1000) from generate_series(1, 300); select pg_switch_wal()");
+    pg.sql("create table filler(x text)");
+    for (int i = 0; i < 6; ++i)  // six segment switches, whatever pgbench managed on a busy machine
+        pg.sql("insert into filler select repeat('x', 1000) from generate_series(1, 300); select pg_switch_wal()");
     XLogRecPtr target = current_lsn(pg);
     REQUIRE_MESSAGE(wait_flushed(status, target), slurp(dir.path() + "/receive.log"));
 

@@ -27,33 +27,41 @@ public:
                          "libpq connection string or URI of the primary (host=... port=... user=... or "
                          "postgresql://...); replication=true is added; passwords, .pgpass, service files and "
                          "TLS work as in libpq")
+            ->type_name("CONNINFO")
             ->required();
         sub_->add_option("--wal-dir", wal_dir_,
                          "directory for the received segment files (created if missing); streaming resumes from "
                          "the files already in it")
+            ->type_name("DIR")
             ->required();
-        sub_->add_option("--slot", slot_, "stream through this physical replication slot");
+        sub_->add_option("--slot", slot_, "stream through this physical replication slot")->type_name("NAME");
         sub_->add_flag("--create-slot", create_slot_,
                        "create the --slot (reserving WAL) if it does not exist yet");
         sub_->add_option("--endpos", endpos_text_,
-                         "stop (exit 0) once all WAL up to this LSN (e.g. 0/3000000) is flushed");
-        sub_->add_flag("--no-loop", no_loop_, "exit with an error on connection loss instead of reconnecting");
+                         "stop (exit 0) once all WAL up to this LSN (e.g. 0/3000000) is flushed")
+            ->type_name("LSN");
+        sub_->add_flag("--no-loop", no_loop_, "exit with an error when a connection fails or is lost, instead of retrying with "
+                       "capped exponential backoff (0.5 s doubling to 15 s)");
         sub_->add_option("--status-interval", status_interval_,
                          "seconds between status updates sent to the primary (0: only after writes and on "
                          "request)")
+            ->type_name("SECS")
             ->default_val(10)
             ->check(CLI::NonNegativeNumber);
         sub_->add_option("--timeout", timeout_,
                          "seconds without any message before the connection is dropped and remade; after half of "
                          "it the primary is asked for a reply (0: never)")
+            ->type_name("SECS")
             ->default_val(60)
             ->check(CLI::NonNegativeNumber);
         sub_->add_option("--application-name", application_name_,
                          "application_name the primary sees (pg_stat_replication, synchronous_standby_names); "
-                         "default: the conninfo's, else \"understudy\"");
+                         "default: the conninfo's, else \"understudy\"")
+            ->type_name("NAME");
         sub_->add_option("--status-file", status_file_,
                          "JSON file rewritten atomically at each status update: system_identifier, timeline, "
-                         "received_lsn, flushed_lsn, primary_wal_end_lsn, updated_at, ...");
+                         "received_lsn, flushed_lsn, primary_wal_end_lsn, updated_at, ...")
+            ->type_name("FILE");
         sub_->add_flag("-v,--verbose", verbose_, "print progress (-vv: debug output)");
     }
 
