@@ -124,7 +124,7 @@ std::string replay_state_to_json(const ReplayState& s) {
     j["next_multixact_offset"] = s.next_multixact_offset;
     j["oldest_running_xid"] = s.oldest_running_xid;
     j["latest_completed_xid"] = s.latest_completed_xid;
-    j["commit_ts_active"] = s.commit_ts_active;
+    if (s.commit_ts_active) j["commit_ts_active"] = *s.commit_ts_active;
     json prepared = json::array();
     for (const auto& p : s.prepared_xacts)
         prepared.push_back({{"xid", p.xid},

@@ -59,7 +59,9 @@ struct ReplayState {
     // Appended for the Transaction / CommitTs / Standby / ReplicationOrigin redo routines. Optional
     // in the JSON file (absent: the defaults), so state files written before them still read.
     TransactionId latest_completed_xid = InvalidTransactionId;  // from XLOG_RUNNING_XACTS
-    bool commit_ts_active = false;  // commitTsShared->commitTsActive (commit_ts.c, PG15)
+    // commitTsShared->commitTsActive (commit_ts.c, PG15); nullopt: not known yet (the Transaction
+    // redo then looks for pg_commit_ts segments once, as StartupCommitTs trusts pg_control).
+    std::optional<bool> commit_ts_active;
     std::vector<PreparedXact> prepared_xacts;                 // TwoPhaseState in recovery
     std::vector<ReplicationOriginProgress> replication_origins;  // replication_states[]
     friend bool operator==(const ReplayState&, const ReplayState&) = default;

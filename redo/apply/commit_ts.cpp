@@ -6,8 +6,11 @@
 //
 // Either record proves the primary runs with track_commit_timestamp = on: the replay state's
 // commit_ts_active is set, so that commit records write their timestamps from then on.
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "redo/apply/commit_ts.h"
 #include "redo/records/commit_ts.h"
 #include "redo/records/pg_types.h"
 #include "redo/replay_state.h"
@@ -22,6 +25,37 @@ Error commit_ts_error(const DecodedRecord& rec, const char* what, const std::str
 }
 
 }  // namespace
+
+namespace redo {
+
+Result<void> commit_ts_parameter_change(RedoContext& ctx, bool newvalue) {
+    ReplayState& st = ctx.state();
+    const bool was_active = st.commit_ts_active.value_or(false);
+    if (newvalue) {
+        if (!was_active) {
+            // ActivateCommitTs: create the current segment's page if necessary.
+            const auto xid = static_cast<TransactionId>(st.next_full_xid & 0xFFFFFFFFu);
+            const int pageno = static_cast<int>(xid / storage::COMMIT_TS_XACTS_PER_PAGE);
+            storage::Slru& slru = ctx.commit_ts().slru();
+            const int segno = pageno / storage::SLRU_PAGES_PER_SEGMENT;
+            const auto segs = slru.segments();
+            if (std::find(segs.begin(), segs.end(), segno) == segs.end())
+                if (auto r = ctx.commit_ts().zero_page(pageno); !r) return r;
+        }
+        st.commit_ts_active = true;
+        return {};
+    }
+    if (was_active) {
+        // DeactivateCommitTs: SlruScanDirectory(CommitTsCtl, SlruScanDirCbDeleteAll).
+        storage::Slru& slru = ctx.commit_ts().slru();
+        for (int segno : slru.segments())
+            if (auto r = slru.delete_segment(segno); !r) return r;
+    }
+    st.commit_ts_active = false;
+    return {};
+}
+
+}  // namespace redo
 
 // commit_ts_redo (commit_ts.c, PG15).
 Result<redo::RedoOutcome> commit_ts_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {

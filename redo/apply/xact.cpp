@@ -46,14 +46,14 @@ Error record_error(const DecodedRecord& rec, const char* what, const std::string
 }
 
 // Whether TransactionTreeSetCommitTsData writes (commitTsShared->commitTsActive, commit_ts.c,
-// PG15). The flag lives in the replay state (set by the CommitTs records and, when the engine
-// passes it on, PARAMETER_CHANGE); a data directory that already has pg_commit_ts segments (a
-// copy of a primary with track_commit_timestamp = on) counts as active, as StartupCommitTs
-// activates the module from pg_control.
+// PG15). The flag lives in the replay state (set by the CommitTs records and by
+// PARAMETER_CHANGE, CommitTsParameterChange); while it is unknown, a data directory that already
+// has pg_commit_ts segments (a copy of a primary with track_commit_timestamp = on) counts as
+// active, as StartupCommitTs activates the module from pg_control.
 bool commit_ts_active(RedoContext& ctx) {
     ReplayState& st = ctx.state();
-    if (!st.commit_ts_active && !ctx.commit_ts().slru().segments().empty()) st.commit_ts_active = true;
-    return st.commit_ts_active;
+    if (!st.commit_ts_active) st.commit_ts_active = !ctx.commit_ts().slru().segments().empty();
+    return *st.commit_ts_active;
 }
 
 // DropRelationFiles(xnodes, nrels, isRedo=true) (md.c, PG15): smgrdounlinkall drops the
