@@ -72,6 +72,14 @@ public:
     virtual ReplayState& state() = 0;
     // Absolute path of the scratch data directory (relation map files, pg_tblspc links, ...).
     virtual const std::string& data_dir() const = 0;
+
+    // RecoveryRestartPoint (PG15 xlogrecovery.c): xlog_redo calls this for a checkpoint record;
+    // the engine performs the restartpoint (pages, SLRUs and replay state made durable) once
+    // the record has been applied. The default does nothing (contexts without durability).
+    virtual void request_restartpoint(XLogRecPtr checkpoint_lsn, XLogRecPtr redo_lsn) {
+        (void)checkpoint_lsn;
+        (void)redo_lsn;
+    }
 };
 
 }  // namespace redo

@@ -14,6 +14,7 @@ namespace {
 // Commands are registered here; a new subcommand is one line.
 constexpr understudy::cli::CommandFactory kFactories[] = {
     understudy::cli::make_receive_command,
+    understudy::cli::make_replay_command,
     understudy::cli::make_waldump_command,
 };
 

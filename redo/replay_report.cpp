@@ -1,0 +1,108 @@
+#include "redo/replay_report.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "redo/rmgr.h"
+#include "redo/storage/relpath.h"
+
+namespace understudy::redo {
+
+namespace {
+
+std::string rmgr_name(std::uint8_t id) {
+    const RmgrInfo* info = find_rmgr(id);
+    return info != nullptr ? info->name : fmt::format("custom{:03}", id);
+}
+
+}  // namespace
+
+std::uint64_t ReplayReport::total_mismatches() const {
+    std::uint64_t n = 0;
+    for (const auto& c : rmgrs) n += c.images_mismatched;
+    return n;
+}
+
+std::uint64_t ReplayReport::total_unsupported() const {
+    std::uint64_t n = 0;
+    for (const auto& c : rmgrs) n += c.unsupported;
+    return n;
+}
+
+std::string report_to_json(const ReplayReport& report) {
+    using nlohmann::ordered_json;
+    ordered_json j;
+    j["start_lsn"] = format_lsn(report.start_lsn);
+    j["end_lsn"] = format_lsn(report.end_lsn);
+    j["records"] = report.records;
+    j["bytes"] = report.bytes;
+    j["seconds"] = report.seconds;
+    j["verify"] = report.verify;
+    j["restartpoints"] = report.restartpoints;
+    j["stop_reason"] = report.stop_reason;
+    j["error"] = report.error;
+    ordered_json rm = ordered_json::object();
+    for (std::size_t id = 0; id < report.rmgrs.size(); ++id) {
+        const RmgrCounters& c = report.rmgrs[id];
+        if (c.records == 0) continue;
+        rm[rmgr_name(static_cast<std::uint8_t>(id))] = ordered_json{
+            {"records", c.records},
+            {"applied", c.applied},
+            {"skipped_done", c.skipped_done},
+            {"unsupported", c.unsupported},
+            {"images_checked", c.images_checked},
+            {"images_mismatched", c.images_mismatched},
+            {"images_notfound", c.images_notfound},
+            {"images_skipped_newer", c.images_skipped_newer},
+            {"missing_pages", c.missing_pages},
+            {"bytes", c.bytes},
+        };
+    }
+    j["rmgrs"] = rm;
+    ordered_json mm = ordered_json::array();
+    for (const Mismatch& m : report.mismatches)
+        mm.push_back(ordered_json{
+            {"lsn", format_lsn(m.lsn)},
+            {"rmgr", rmgr_name(m.rmid)},
+            {"record", m.record},
+            {"rel", storage::format_relfilenode(m.rnode)},
+            {"fork", fork_name(m.forknum)},
+            {"block", m.blkno},
+            {"offset", m.offset},
+        });
+    j["mismatches"] = mm;
+    j["mismatches_total"] = report.total_mismatches();
+    return j.dump(2) + "\n";
+}
+
+std::string report_summary(const ReplayReport& report) {
+    std::string out;
+    auto it = std::back_inserter(out);
+    const double mb = static_cast<double>(report.bytes) / (1024.0 * 1024.0);
+    const double secs = report.seconds > 0 ? report.seconds : 1e-9;
+    fmt::format_to(it, "replayed {} records ({:.1f} MB) from {} to {} in {:.2f} s ({:.0f} records/s, {:.1f} MB/s); {}\n",
+                   report.records, mb, format_lsn(report.start_lsn), format_lsn(report.end_lsn), report.seconds,
+                   static_cast<double>(report.records) / secs, mb / secs, report.stop_reason);
+    fmt::format_to(it, "{:<18} {:>10} {:>10} {:>8} {:>11} {:>8} {:>9} {:>8}\n", "rmgr", "records", "applied", "done",
+                   "unsupported", "checked", "mismatch", "missing");
+    for (std::size_t id = 0; id < report.rmgrs.size(); ++id) {
+        const RmgrCounters& c = report.rmgrs[id];
+        if (c.records == 0) continue;
+        fmt::format_to(it, "{:<18} {:>10} {:>10} {:>8} {:>11} {:>8} {:>9} {:>8}\n",
+                       rmgr_name(static_cast<std::uint8_t>(id)), c.records, c.applied, c.skipped_done, c.unsupported,
+                       c.images_checked, c.images_mismatched, c.missing_pages);
+    }
+    if (report.verify)
+        fmt::format_to(it, "verify: {} page mismatches\n", report.total_mismatches());
+    for (std::size_t i = 0; i < report.mismatches.size() && i < 10; ++i) {
+        const Mismatch& m = report.mismatches[i];
+        fmt::format_to(it, "  mismatch at {} {}/{} rel {} fork {} block {} offset {}\n", format_lsn(m.lsn),
+                       rmgr_name(m.rmid), m.record, storage::format_relfilenode(m.rnode), fork_name(m.forknum),
+                       m.blkno, m.offset);
+    }
+    return out;
+}
+
+}  // namespace understudy::redo

@@ -1,0 +1,330 @@
+#include "redo/replayer.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/bytes.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "redo/records/xlog.h"
+#include "redo/redo_engine_context.h"
+#include "redo/replay_state.h"
+#include "redo/rmgr.h"
+#include "redo/verify.h"
+#include "redo/wal_reader.h"
+#include "redo/wal_source.h"
+
+namespace understudy::redo {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What the WAL directory holds: its segment size, oldest segment, newest timeline.
+struct WalDirInfo {
+    std::uint32_t seg_size = 0;
+    XLogSegNo first_segno = 0;
+    TimeLineID tli = 1;
+};
+
+Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
+    auto seg_size = detect_segment_size(dir, "");
+    if (!seg_size) return seg_size.error();
+    if (!*seg_size)
+        return make_error(fmt::format("no WAL segment files in \"{}\": give --wal-dir a directory holding segments "
+                                      "(e.g. a copy of pg_wal)",
+                                      dir));
+    WalDirInfo info;
+    info.seg_size = **seg_size;
+    bool any = false;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        auto parsed = parse_segment_file_name(entry.path().filename().string(), info.seg_size);
+        if (!parsed) continue;
+        if (!any || parsed->segno < info.first_segno) info.first_segno = parsed->segno;
+        info.tli = any ? std::max(info.tli, parsed->tli) : parsed->tli;
+        any = true;
+    }
+    if (ec) return make_error(fmt::format("could not read WAL directory \"{}\": {}", dir, ec.message()));
+    return info;
+}
+
+bool is_checkpoint_record(const DecodedRecord& rec) {
+    return rec.xl_rmid == RM_XLOG_ID &&
+           (rec.info() == XLOG_CHECKPOINT_ONLINE || rec.info() == XLOG_CHECKPOINT_SHUTDOWN);
+}
+
+// The redo point of the first checkpoint record in the WAL from `from` on (a sparse start).
+Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from) {
+    const XLogRecPtr first = reader.find_next_record(from);
+    if (first == InvalidXLogRecPtr)
+        return make_error(fmt::format("could not find a valid WAL record at or after {}{}", format_lsn(from),
+                                      reader.end_reason().empty() ? "" : ": " + reader.end_reason()));
+    for (;;) {
+        const ReadStatus st = reader.read_record();
+        if (st != ReadStatus::Record)
+            return make_error(fmt::format(
+                "no checkpoint record found in the WAL from {} to {}: give --start LSN (e.g. the redo LSN "
+                "of a checkpoint) or add older WAL",
+                format_lsn(first), format_lsn(reader.end_rec_ptr())));
+        const DecodedRecord& rec = reader.record();
+        if (!is_checkpoint_record(rec)) continue;
+        if (rec.main_data.size() < sizeof(CheckPoint))
+            return make_error(fmt::format("checkpoint record at {} is too short", format_lsn(rec.lsn)));
+        const XLogRecPtr redo = load<XLogRecPtr>(rec.main_data.data());  // CheckPoint.redo
+        log::info("sparse start: first checkpoint record at {}, redo point {}", format_lsn(rec.lsn),
+                  format_lsn(redo));
+        if (redo < first)
+            return make_error(fmt::format("the first checkpoint record (at {}) has its redo point {} before the "
+                                          "oldest WAL available ({}): add older WAL or give --start",
+                                          format_lsn(rec.lsn), format_lsn(redo), format_lsn(first)));
+        return redo;
+    }
+}
+
+// One run of the engine (the state of PerformWalRecovery's loop).
+class ReplayRun {
+public:
+    ReplayRun(const ReplayOptions& options, ReplayReport& report, ReplayState& state,
+              const std::atomic<bool>& stop, const std::atomic<bool>& paused,
+              const std::atomic<XLogRecPtr>& flush_limit, std::atomic<XLogRecPtr>& apply_lsn,
+              const std::function<void(XLogRecPtr)>& observer)
+        : options_(options),
+          report_(report),
+          state_(state),
+          stop_(stop),
+          paused_(paused),
+          flush_limit_(flush_limit),
+          apply_lsn_(apply_lsn),
+          observer_(observer),
+          ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
+
+    Result<void> run(WalReader& reader);
+    // Pages + SLRUs to disk, then the replay state (the order that makes the state truthful).
+    Result<void> checkpoint_state();
+
+private:
+    enum class Next { record, end, stop, corrupt };
+    Next read_next(WalReader& reader);
+    bool wait_for_flush_limit(const DecodedRecord& rec);
+    Result<void> apply(const DecodedRecord& rec);
+    Result<void> restartpoint(const RestartpointRequest& rp);
+    void maybe_progress();
+
+    const ReplayOptions& options_;
+    ReplayReport& report_;
+    ReplayState& state_;
+    const std::atomic<bool>& stop_;
+    const std::atomic<bool>& paused_;
+    const std::atomic<XLogRecPtr>& flush_limit_;
+    std::atomic<XLogRecPtr>& apply_lsn_;
+    const std::function<void(XLogRecPtr)>& observer_;
+    EngineContext ctx_;
+    Clock::time_point last_progress_ = Clock::now();
+};
+
+ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
+    while (paused_.load() && !stop_.load()) std::this_thread::sleep_for(options_.poll);
+    if (stop_.load()) return Next::stop;
+    const ReadStatus st =
+        options_.follow ? reader.read_record_following(options_.poll, &stop_) : reader.read_record();
+    if (st == ReadStatus::Corrupt) return Next::corrupt;
+    if (st == ReadStatus::EndOfWal) return stop_.load() ? Next::stop : Next::end;
+    return Next::record;
+}
+
+// The receiver's flushed position bounds what may be applied (a standby must not apply WAL that
+// is not yet durable locally). Returns false when stopped while waiting.
+bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
+    for (;;) {
+        const XLogRecPtr limit = flush_limit_.load();
+        if (limit == InvalidXLogRecPtr || rec.end_lsn <= limit) return true;
+        if (stop_.load()) return false;
+        std::this_thread::sleep_for(options_.poll);
+    }
+}
+
+// ApplyWalRecord (PG15): dispatch to the rmgr's redo, then the consistency check.
+Result<void> ReplayRun::apply(const DecodedRecord& rec) {
+    RmgrCounters& c = report_.rmgrs[rec.xl_rmid];
+    ++c.records;
+    c.bytes += rec.xl_tot_len;
+    ++report_.records;
+    report_.bytes += rec.xl_tot_len;
+
+    const RmgrInfo* rmgr = find_rmgr(rec.xl_rmid);
+    ctx_.begin_record();
+    RedoOutcome outcome = RedoOutcome::unsupported;
+    if (rmgr != nullptr && rmgr->redo != nullptr) {
+        auto r = rmgr->redo(ctx_, rec);
+        if (!r) {
+            const char* ident = rmgr->identify != nullptr ? rmgr->identify(rec.xl_info) : nullptr;
+            return make_error(fmt::format("redo of the {}/{} record at {} failed: {}", rmgr->name,
+                                          ident != nullptr ? ident : "UNKNOWN", format_lsn(rec.lsn), r.message()));
+        }
+        outcome = *r;
+    }
+    if (outcome == RedoOutcome::unsupported) {
+        // Keep the pages the record brings whole images of right even without its routine.
+        if (auto r = ctx_.restore_apply_images(rec); !r) return r;
+        ++c.unsupported;
+    } else {
+        const RecordBlockCounts& bc = ctx_.record_counts();
+        if (bc.reads > 0 && bc.done == bc.reads)
+            ++c.skipped_done;
+        else
+            ++c.applied;
+    }
+    c.missing_pages += static_cast<std::uint64_t>(ctx_.record_counts().notfound);
+
+    if (options_.verify && outcome == RedoOutcome::applied && rmgr != nullptr && rmgr->mask != nullptr &&
+        (rec.xl_info & XLR_CHECK_CONSISTENCY) != 0) {
+        if (auto r = verify_record_images(ctx_.pages(), rec, *rmgr, c, report_.mismatches,
+                                          ReplayReport::kMaxMismatchesListed);
+            !r)
+            return make_error(fmt::format("consistency check of the record at {}: {}", format_lsn(rec.lsn),
+                                          r.message()));
+    }
+    return {};
+}
+
+Result<void> ReplayRun::checkpoint_state() {
+    if (auto r = ctx_.flush_all(); !r) return r;
+    return write_replay_state(options_.data_dir, state_);
+}
+
+// CreateRestartPoint (PG15 xlog.c), at every checkpoint record: everything applied so far is
+// made durable, then the replay state records the checkpoint and the apply position.
+Result<void> ReplayRun::restartpoint(const RestartpointRequest& rp) {
+    state_.last_restartpoint_lsn = rp.checkpoint_lsn;
+    state_.last_restartpoint_redo = rp.redo_lsn;
+    if (auto r = checkpoint_state(); !r)
+        return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
+    ++report_.restartpoints;
+    log::debug("restartpoint at {} (redo {})", format_lsn(rp.checkpoint_lsn), format_lsn(rp.redo_lsn));
+    return {};
+}
+
+void ReplayRun::maybe_progress() {
+    if (!options_.on_progress) return;
+    const auto now = Clock::now();
+    if (now - last_progress_ < options_.progress_interval) return;
+    last_progress_ = now;
+    options_.on_progress(report_, state_.apply_lsn);
+}
+
+Result<void> ReplayRun::run(WalReader& reader) {
+    for (;;) {
+        const Next next = read_next(reader);
+        if (next == Next::stop) {
+            report_.stop_reason = "stopped";
+            break;
+        }
+        if (next == Next::end) {
+            report_.stop_reason = reader.end_lsn_reached() ? "end LSN reached" : "end of WAL";
+            break;
+        }
+        if (next == Next::corrupt) {
+            report_.stop_reason = "corrupt WAL";
+            // Everything applied so far is good: keep it.
+            auto saved = checkpoint_state();
+            std::string msg = fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
+                                          "holds every record before it (apply position {})",
+                                          format_lsn(reader.error_lsn()), reader.error_message(),
+                                          format_lsn(state_.apply_lsn));
+            if (!saved) msg += fmt::format("; saving the replay state failed too: {}", saved.message());
+            return make_error(std::move(msg));
+        }
+        const DecodedRecord& rec = reader.record();
+        if (options_.end != InvalidXLogRecPtr && rec.lsn >= options_.end) {
+            report_.stop_reason = "end LSN reached";
+            break;
+        }
+        if (!wait_for_flush_limit(rec)) {
+            report_.stop_reason = "stopped";
+            break;
+        }
+        if (report_.records == 0) report_.start_lsn = rec.lsn;
+        if (auto r = apply(rec); !r) {
+            report_.stop_reason = "redo failed";
+            // Not flushed: pages this record half-changed carry its LSN and would look done to
+            // a rerun. The directory stays as of the last restartpoint (a rerun redoes from
+            // there and stops here again).
+            return make_error(fmt::format("{}; the data directory is left as of the last restartpoint ({})",
+                                          r.message(), format_lsn(state_.last_restartpoint_lsn)));
+        }
+        state_.apply_lsn = rec.end_lsn;
+        apply_lsn_.store(rec.end_lsn);
+        report_.end_lsn = rec.end_lsn;
+        if (auto rp = ctx_.take_restartpoint_request())
+            if (auto r = restartpoint(*rp); !r) return r;
+        if (observer_) observer_(rec.end_lsn);
+        maybe_progress();
+    }
+    return checkpoint_state();
+}
+
+}  // namespace
+
+Replayer::Replayer(ReplayOptions options) : options_(std::move(options)) {}
+
+Result<void> Replayer::run() {
+    const auto started = Clock::now();
+    report_ = ReplayReport{};
+    report_.verify = options_.verify;
+    auto finish = [&](Result<void> r) -> Result<void> {
+        report_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        if (!r) report_.error = r.message();
+        return r;
+    };
+
+    if (auto r = fs::make_dirs(options_.data_dir); !r) return finish(r);
+    auto dir = scan_wal_dir(options_.wal_dir);
+    if (!dir) return finish(dir.error());
+    auto saved = read_replay_state(options_.data_dir);
+    if (!saved) return finish(saved.error());
+
+    ReplayState state = saved->value_or(ReplayState{});
+    DirectorySource source(options_.wal_dir, dir->tli, dir->seg_size);
+    if (auto r = source.load_history(); !r) return finish(r);
+    WalReader reader(source);
+
+    XLogRecPtr first = InvalidXLogRecPtr;
+    if (*saved && state.apply_lsn != InvalidXLogRecPtr) {
+        if (options_.start != InvalidXLogRecPtr && options_.start > state.apply_lsn)
+            return finish(make_error(fmt::format(
+                "--start {} is after the apply position {} of the replay state in \"{}\": records in between "
+                "would be skipped; remove the data directory to start over, or omit --start",
+                format_lsn(options_.start), format_lsn(state.apply_lsn), options_.data_dir)));
+        // XLogBeginRead at the end of the last applied record (the reader skips a page header).
+        first = state.apply_lsn;
+        reader.begin_read(first);
+        log::info("continuing replay at {} (replay state; last restartpoint {})", format_lsn(first),
+                  format_lsn(state.last_restartpoint_lsn));
+    } else {
+        XLogRecPtr from = options_.start;
+        if (from == InvalidXLogRecPtr) {
+            auto redo = find_first_checkpoint_redo(reader, segno_to_lsn(dir->first_segno, dir->seg_size));
+            if (!redo) return finish(redo.error());
+            from = *redo;
+        }
+        first = reader.find_next_record(from);
+        if (first == InvalidXLogRecPtr)
+            return finish(make_error(fmt::format("could not find a valid WAL record at or after {} in \"{}\"{}",
+                                                 format_lsn(from), options_.wal_dir,
+                                                 reader.end_reason().empty() ? "" : ": " + reader.end_reason())));
+    }
+    if (state.timeline == 0) state.timeline = dir->tli;
+    report_.start_lsn = first;
+    report_.end_lsn = state.apply_lsn != InvalidXLogRecPtr ? state.apply_lsn : first;
+    apply_lsn_.store(report_.end_lsn);
+
+    ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, observer_);
+    return finish(run.run(reader));
+}
+
+}  // namespace understudy::redo

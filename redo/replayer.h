@@ -1,0 +1,84 @@
+// The replay engine: PostgreSQL 15's startup process loop (PerformWalRecovery /
+// ApplyWalRecord in src/backend/access/transam/xlogrecovery.c) over our WAL reader, rmgr table
+// and storage layer, rebuilding a scratch data directory.
+//
+// Where replay starts (the rule, in order):
+//   1. The data directory has a replay state (understudy_replay_state.json): continue at its
+//      apply position (the end of the last record applied before the state was written). A
+//      --start at or before that position is ignored (those records are in the directory
+//      already); one after it is an error (records would be skipped).
+//   2. Otherwise --start LSN: the first record at or after it.
+//   3. Otherwise a sparse start like a standby from a base backup: the redo point of the first
+//      checkpoint record found in the WAL directory (searched from its oldest segment).
+// Replay stops before the first record starting at or past --end, at the end of the WAL (or,
+// following, waits for more), at stop(), or at the first corrupt record (an error naming its
+// LSN; everything applied before it is flushed and the state written, so the directory is at
+// the last good record).
+//
+// For the standby: run() can run in a thread while another thread calls stop(), pause(),
+// resume(), set_flush_limit() (apply only records that end at or before what the receiver
+// flushed) and reads apply_lsn() or gets the apply observer's callbacks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/lsn.h"
+#include "common/result.h"
+#include "redo/replay_report.h"
+
+namespace understudy::redo {
+
+struct ReplayOptions {
+    std::string wal_dir;
+    std::string data_dir;
+    XLogRecPtr start = InvalidXLogRecPtr;  // see the start rule above
+    XLogRecPtr end = InvalidXLogRecPtr;    // stop before the first record starting at or past it
+    bool follow = false;                   // wait for more WAL at its end
+    bool verify = false;                   // compare wal_consistency_checking images
+    std::size_t cache_pages = 65536;       // page cache bound (8 kB pages): 512 MB
+    std::chrono::milliseconds poll{100};   // follow / flush-limit polling interval
+    // Called at most once per progress_interval from the replay thread (progress lines).
+    std::function<void(const ReplayReport&, XLogRecPtr apply_lsn)> on_progress;
+    std::chrono::milliseconds progress_interval{1000};
+};
+
+class Replayer {
+public:
+    explicit Replayer(ReplayOptions options);
+    Replayer(const Replayer&) = delete;
+    Replayer& operator=(const Replayer&) = delete;
+
+    // Replays until a stop condition; the report is complete afterwards either way. An error
+    // (corrupt WAL, a redo routine's failure, I/O) is returned and also in report().error.
+    Result<void> run();
+
+    // ---- control, callable from other threads while run() works ----
+    void stop() { stop_.store(true); }
+    void pause() { paused_.store(true); }
+    void resume() { paused_.store(false); }
+    bool paused() const { return paused_.load(); }
+    // Apply only records ending at or before `lsn` (InvalidXLogRecPtr: no limit).
+    void set_flush_limit(XLogRecPtr lsn) { flush_limit_.store(lsn); }
+    // End of the last applied record.
+    XLogRecPtr apply_lsn() const { return apply_lsn_.load(); }
+    // Called from the replay thread after each applied record with the new apply position.
+    void set_apply_observer(std::function<void(XLogRecPtr)> observer) { observer_ = std::move(observer); }
+
+    const ReplayReport& report() const { return report_; }
+
+private:
+    ReplayOptions options_;
+    ReplayReport report_;
+    std::function<void(XLogRecPtr)> observer_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> paused_{false};
+    std::atomic<XLogRecPtr> flush_limit_{InvalidXLogRecPtr};
+    std::atomic<XLogRecPtr> apply_lsn_{InvalidXLogRecPtr};
+};
+
+}  // namespace understudy::redo
