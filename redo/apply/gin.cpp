@@ -20,6 +20,7 @@ namespace {
 
 using redo::XLogRedoAction;
 using storage::PageHandle;
+using storage::SizeOfIndexTupleData;
 
 std::string rel_block(const DecodedRecord& rec, int block_id) {
     const DecodedBkpBlock* b = rec.block(block_id);
