@@ -29,6 +29,7 @@
 #include "redo/storage/page_cache.h"
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
+#include "tests/integration/replay_common.h"
 #include "tests/integration/waldump_common.h"
 #include "tests/redo/storage/scratch.h"
 #include "tests/support/pg_cluster.h"
@@ -167,13 +168,16 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
     auto range = waldump::run_workload(pg, "btree_deep.sql");
     const auto end_lsn = parse_lsn(range.end);
     REQUIRE(end_lsn);
+    TempDir work("replay-btree");
+    const std::string wal = work.path() + "/wal";
+    replay::switch_and_copy_wal(pg, wal);
     pg.stop();
     MESSAGE("heap_btree.sql + btree_deep.sql, wal_consistency_checking: replay from redo point "
             << format_lsn(*redo_lsn) << " to " << range.end);
 
     storage::test::ScratchDir scratch;
     HarnessContext ctx(scratch.path());
-    DirectorySource source(pg.wal_dir(), 1, 16 * 1024 * 1024);
+    DirectorySource source(wal, 1, 16 * 1024 * 1024);
     WalReader reader(source);
     reader.begin_read(*redo_lsn);
 
@@ -264,4 +268,25 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
         INFO(variant);
         CHECK(variants[variant] > 0);
     }
+
+    // The same WAL through the replay engine: `understudy replay --verify` from the same
+    // sparse start reports no Btree record unsupported and no Btree image mismatched.
+    const std::string data = work.path() + "/data", report = work.path() + "/report.json";
+    auto run = replay::run_replay(
+        {"--wal-dir", wal, "--data-dir", data, "--start", format_lsn(*redo_lsn), "--verify", "--report", report},
+        work.path());
+    INFO("stderr: ", run.err);
+    auto j = replay::read_json(report);
+    CHECK(j["error"] == "");
+    REQUIRE(j["rmgrs"].contains("Btree"));
+    const auto& bt = j["rmgrs"]["Btree"];
+    MESSAGE("understudy replay --verify: Btree records ", bt["records"], " applied ", bt["applied"], " skipped_done ",
+            bt["skipped_done"], " unsupported ", bt["unsupported"], " images checked ", bt["images_checked"],
+            " mismatched ", bt["images_mismatched"]);
+    CHECK(bt["records"].get<std::uint64_t>() == btree_records);
+    CHECK(bt["unsupported"] == 0);
+    CHECK(bt["images_mismatched"] == 0);
+    CHECK(bt["images_checked"].get<std::uint64_t>() == checked);
+    for (const auto& m : j["mismatches"]) CHECK_MESSAGE(m["rmgr"] != "Btree", m.dump());
+    CHECK(run.exit_code == 0);
 }
