@@ -273,7 +273,7 @@ TEST_CASE("Heap and Heap2 redo reproduce the primary's pages (wal_consistency_ch
     PgCluster pg(opts);
     pg.sql("checkpoint");
     const std::string redo_lsn = pg.sql("select redo_lsn from pg_control_checkpoint()");
-    auto range = run_workload(pg, "heap_btree.sql");
+    auto range = run_workload(pg, "heap_btree.sql", false);
     const auto rels = workload_relations(pg);
     REQUIRE(rels.size() > 10);
     TempDir work("understudy-replay-heap-engine");
