@@ -357,7 +357,7 @@ TEST_CASE("Heap and Heap2 redo reproduce the primary's pages (wal_consistency_ch
     INFO("stderr: ", engine.err);
     auto j = replay::read_json(report);
     CHECK(j["error"] == "");
-    for (const char* name : {"Heap", "Heap2"}) {
+    for (const std::string name : {"Heap", "Heap2"}) {
         CAPTURE(name);
         REQUIRE(j["rmgrs"].contains(name));
         auto& c = j["rmgrs"][name];
