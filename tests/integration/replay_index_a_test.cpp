@@ -39,7 +39,7 @@ TEST_CASE("replay --verify of Hash, Gin and Generic WAL from a sparse start: zer
         INFO("rmgr ", name);
         REQUIRE(j["rmgrs"].contains(name));
         const auto& c = j["rmgrs"][name];
-        MESSAGE(name, ": records ", c["records"], " applied ", c["applied"], " skipped_done ", c["skipped_done"],
+        MESSAGE(std::string(name), ": records ", c["records"], " applied ", c["applied"], " skipped_done ", c["skipped_done"],
                 " unsupported ", c["unsupported"], " checked ", c["images_checked"], " mismatched ",
                 c["images_mismatched"]);
         CHECK(c["records"].get<std::uint64_t>() > 0);
