@@ -36,6 +36,56 @@ constexpr Table kTables = make_tables();
 
 using UpdateFn = pg_crc32c (*)(pg_crc32c, const std::uint8_t*, std::size_t);
 
+// ---- shifting a CRC register over zero bytes (for combining interleaved streams) -----------
+// A CRC register advanced over n zero bytes is a linear map of the register: a 32x32 matrix
+// over GF(2), precomputed here as four 256-entry tables (one per register byte).
+
+using Matrix = std::array<std::uint32_t, 32>;  // column i = image of bit i
+
+constexpr std::uint32_t matrix_times(const Matrix& m, std::uint32_t v) {
+    std::uint32_t r = 0;
+    for (int i = 0; v != 0; ++i, v >>= 1)
+        if (v & 1) r ^= m[static_cast<std::size_t>(i)];
+    return r;
+}
+
+constexpr Matrix matrix_square(const Matrix& m) {
+    Matrix r{};
+    for (std::size_t i = 0; i < 32; ++i) r[i] = matrix_times(m, m[i]);
+    return r;
+}
+
+// The operator for `len` zero bytes (len a power of two).
+constexpr Matrix zeros_operator(std::size_t len) {
+    Matrix op{};  // one zero bit
+    op[0] = kPolyReflected;
+    for (std::size_t i = 1; i < 32; ++i) op[i] = std::uint32_t{1} << (i - 1);
+    op = matrix_square(op);  // 2 bits
+    op = matrix_square(op);  // 4 bits
+    for (std::size_t n = 1; n < len * 8 / 4; n <<= 1) op = matrix_square(op);
+    return op;
+}
+
+using ShiftTable = std::array<std::array<std::uint32_t, 256>, 4>;
+
+constexpr ShiftTable make_shift_table(std::size_t len) {
+    const Matrix op = zeros_operator(len);
+    ShiftTable t{};
+    for (std::uint32_t n = 0; n < 256; ++n)
+        for (std::size_t b = 0; b < 4; ++b) t[b][n] = matrix_times(op, n << (8 * b));
+    return t;
+}
+
+inline std::uint32_t shift(const ShiftTable& t, std::uint32_t crc) {
+    return t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24];
+}
+
+// Three interleaved streams hide the crc32 instruction's latency on long buffers.
+constexpr std::size_t kLong = 2048;
+constexpr std::size_t kShort = 256;
+const ShiftTable kShiftLong = make_shift_table(kLong);
+const ShiftTable kShiftShort = make_shift_table(kShort);
+
 UpdateFn choose_update() {
     return crc32c_hardware_available() ? crc32c_update_sse42 : crc32c_update_portable;
 }
@@ -63,6 +113,25 @@ __attribute__((target("sse4.2"))) pg_crc32c crc32c_update_sse42(pg_crc32c crc,
                                                                 std::size_t len) {
 #if defined(__x86_64__)
     std::uint64_t c = crc;
+    // 3 x kLong, then 3 x kShort blocks in parallel; each block's CRC is shifted over the
+    // following blocks' length and folded in (the CRC register is linear).
+    for (std::size_t block : {kLong, kShort}) {
+        const ShiftTable& table = block == kLong ? kShiftLong : kShiftShort;
+        while (len >= 3 * block) {
+            std::uint64_t c1 = 0, c2 = 0;
+            const std::uint8_t* end = p + block;
+            do {
+                c = _mm_crc32_u64(c, load<std::uint64_t>(p));
+                c1 = _mm_crc32_u64(c1, load<std::uint64_t>(p + block));
+                c2 = _mm_crc32_u64(c2, load<std::uint64_t>(p + 2 * block));
+                p += 8;
+            } while (p < end);
+            c = shift(table, static_cast<std::uint32_t>(c)) ^ c1;
+            c = shift(table, static_cast<std::uint32_t>(c)) ^ c2;
+            p += 2 * block;
+            len -= 3 * block;
+        }
+    }
     while (len >= 8) {
         c = _mm_crc32_u64(c, load<std::uint64_t>(p));
         p += 8;

@@ -219,6 +219,12 @@ void ReplayRun::maybe_progress() {
 
 Result<void> ReplayRun::run(WalReader& reader) {
     for (;;) {
+        // The next record starts at or after the end of the last one: do not even read it (it
+        // may be past the end of the usable WAL).
+        if (options_.end != InvalidXLogRecPtr && report_.records > 0 && state_.apply_lsn >= options_.end) {
+            report_.stop_reason = "end LSN reached";
+            break;
+        }
         const Next next = read_next(reader);
         if (next == Next::stop) {
             report_.stop_reason = "stopped";

@@ -72,9 +72,10 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
 
     const XLogSegNo segno = lsn_to_segno(pageptr, seg_size_);
     const std::uint32_t off = segment_offset(pageptr, seg_size_);
-    if (!seg_segno_ || *seg_segno_ != segno || reread_) {
-        const std::uint32_t reread_from = (seg_segno_ && *seg_segno_ == segno) ? off : seg_size_;
-        auto got = source_.segment(segno, reread_from);
+    const bool same_segment = seg_segno_ && *seg_segno_ == segno;
+    if (!same_segment || reread_ || seg_.bytes.size() < std::uint64_t{off} + count) {
+        const std::uint32_t reread_from = (same_segment && reread_) ? off : seg_size_;
+        auto got = source_.segment(segno, off + count, reread_from);
         if (!got) {
             seg_segno_.reset();
             report(Fail::Corrupt, got.message());
@@ -83,7 +84,7 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
         if (!*got) {
             seg_segno_.reset();
             end_reason_ = fmt::format("could not find file \"{}\": No such file or directory",
-                                      segment_name(segno));
+                                      segment_file_name(source_.timeline_for(segno), segno, seg_size_));
             report(Fail::End, {});
             return -1;
         }
@@ -93,9 +94,14 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
     }
 
     const std::size_t avail = seg_.bytes.size() > off ? seg_.bytes.size() - off : 0;
-    if (avail < req_len) {
-        end_reason_ = fmt::format("could not read from file {}, offset {}: read {} of {}",
-                                  seg_.name, off, avail, std::min(count, XLOG_BLCKSZ));
+    if (avail < (options_.whole_pages ? count : req_len)) {
+        // WALRead's words: a short read goes on at the offset reached and then reads nothing.
+        const std::string name = segment_file_name(seg_.tli, segno, seg_size_);
+        end_reason_ =
+            avail == 0 ? fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
+                                     off, count)
+                       : fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
+                                     off + avail, count - avail);
         report(Fail::End, {});
         return -1;
     }

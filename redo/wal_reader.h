@@ -31,6 +31,10 @@ struct WalReaderOptions {
     XLogRecPtr end_lsn = InvalidXLogRecPtr;
     // Reject long page headers from another system (0: accept any, as pg_waldump does).
     std::uint64_t system_identifier = 0;
+    // pg_waldump's WALRead: a page is read whole (or up to end_lsn) or not at all, so a file
+    // that ends inside a page stops reading at that page's start. Off: records on the part of
+    // a page that exists are read (a .partial segment being written).
+    bool whole_pages = false;
 };
 
 class WalReader {

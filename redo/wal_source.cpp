@@ -133,10 +133,10 @@ Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
             segno_ = segno;
             seg_tli_ = tli;
             seg_name_ = name;
-            // A complete file is mapped (shared, so later writes to it stay visible).
             struct stat st;
             if (::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(seg_size_)) {
-                void* m = ::mmap(nullptr, seg_size_, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+                // Shared, read-only: later writes to the file stay visible (follow mode).
+                void* m = ::mmap(nullptr, seg_size_, PROT_READ, MAP_SHARED, fd, 0);
                 if (m != MAP_FAILED) {
                     ::madvise(m, seg_size_, MADV_SEQUENTIAL);
                     map_ = static_cast<const std::uint8_t*>(m);
@@ -145,39 +145,46 @@ Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
                 }
             }
             ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-            if (buf_.size() != seg_size_) buf_.assign(seg_size_, 0);
+            // Uninitialised on purpose: only the pages read into are ever touched.
+            if (!buf_) buf_.reset(new std::uint8_t[seg_size_]);
             return true;
         }
     }
     return false;
 }
 
-Result<void> DirectorySource::read_available(std::uint32_t from) {
+Result<void> DirectorySource::read_range(std::uint32_t from, std::uint32_t to) {
     from = std::min(from, len_);
-    auto n = pread_full(fd_.get(), buf_.data() + from, seg_size_ - from, from, seg_name_);
+    std::uint64_t end = (std::uint64_t{to} + kChunk - 1) / kChunk * kChunk;
+    end = std::min<std::uint64_t>(end, seg_size_);
+    if (end <= from) return {};
+    auto n = pread_full(fd_.get(), buf_.get() + from, static_cast<std::size_t>(end - from),
+                        static_cast<off_t>(from), seg_name_);
     if (!n) return n.error();
     len_ = from + static_cast<std::uint32_t>(*n);
     return {};
 }
 
-Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno,
+Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno, std::uint32_t want_end,
                                                             std::uint32_t reread_from) {
+    want_end = std::min(want_end, seg_size_);
     if (!segno_ || *segno_ != segno) {
         auto opened = open_segment(segno);
         if (!opened) return opened.error();
         if (!*opened) return std::optional<SegmentData>{};
-        if (map_) return std::optional<SegmentData>{
-            SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
-        if (auto r = read_available(0); !r) return r.error();
-    } else if (map_) {
+        reread_from = seg_size_;
+    }
+    if (map_)
         return std::optional<SegmentData>{
             SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
-    } else if (reread_from < len_ || len_ < seg_size_) {
+    if (reread_from < len_) {
         // Growing or rewritten file (follow mode): read again from there.
-        if (auto r = read_available(std::min(reread_from, len_)); !r) return r.error();
+        if (auto r = read_range(reread_from, std::max(want_end, len_)); !r) return r.error();
+    } else if (len_ < want_end) {
+        if (auto r = read_range(len_, want_end); !r) return r.error();
     }
     return std::optional<SegmentData>{
-        SegmentData{std::span<const std::uint8_t>(buf_.data(), len_), seg_tli_, seg_name_}};
+        SegmentData{std::span<const std::uint8_t>(buf_.get(), len_), seg_tli_, seg_name_}};
 }
 
 // ---- MemorySource -----------------------------------------------------------------------------
@@ -186,7 +193,8 @@ MemorySource::MemorySource(std::span<const std::uint8_t> bytes, XLogRecPtr start
                            std::uint32_t seg_size, TimeLineID tli)
     : bytes_(bytes), start_(start), seg_size_(seg_size), tli_(tli) {}
 
-Result<std::optional<SegmentData>> MemorySource::segment(XLogSegNo segno, std::uint32_t) {
+Result<std::optional<SegmentData>> MemorySource::segment(XLogSegNo segno, std::uint32_t,
+                                                         std::uint32_t) {
     XLogRecPtr seg_start = segno_to_lsn(segno, seg_size_);
     if (seg_start < start_ || seg_start - start_ >= bytes_.size())
         return std::optional<SegmentData>{};
@@ -222,7 +230,8 @@ Result<FileSource> FileSource::open(const std::string& path) {
     return src;
 }
 
-Result<std::optional<SegmentData>> FileSource::segment(XLogSegNo segno, std::uint32_t) {
+Result<std::optional<SegmentData>> FileSource::segment(XLogSegNo segno, std::uint32_t,
+                                                       std::uint32_t) {
     if (segno != segno_) return std::optional<SegmentData>{};
     return std::optional<SegmentData>{SegmentData{bytes_, tli_, path_}};
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,12 +27,16 @@ struct SegmentData {
 class WalSource {
 public:
     virtual ~WalSource() = default;
-    // The bytes of segment `segno`, or nullopt when it does not exist (yet). Bytes from offset
-    // `reread_from` on that an earlier call returned must be read again (the file may have
-    // grown or been written since): pass the segment size to reuse everything cached.
-    virtual Result<std::optional<SegmentData>> segment(XLogSegNo segno,
+    // The bytes of segment `segno`, or nullopt when it does not exist (yet). The caller wants
+    // at least the bytes before `want_end` (a source may return more, or fewer when they do not
+    // exist yet). Bytes from offset `reread_from` on that an earlier call returned must be read
+    // again (the file may have grown or been written since): pass the segment size to reuse
+    // everything cached. Bytes returned earlier and not re-read stay where they were.
+    virtual Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
                                                        std::uint32_t reread_from) = 0;
     virtual std::uint32_t segment_size() const = 0;
+    // The timeline a segment would be read from, to name a missing one in messages.
+    virtual TimeLineID timeline_for(XLogSegNo /*segno*/) const { return 1; }
 };
 
 // One line of a timeline history file: `tli` was left at `switchpoint`.
@@ -54,15 +59,18 @@ public:
     // Follow the timeline history of `tli` (reads <tli>.history from the directory if present).
     Result<void> load_history();
 
-    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
+                                               std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
+    TimeLineID timeline_for(XLogSegNo /*segno*/) const override { return tli_; }
     const std::string& dir() const { return dir_; }
 
 private:
     // Timelines to try for `segno`, preferred first.
     std::vector<TimeLineID> timelines_for(XLogSegNo segno) const;
     Result<bool> open_segment(XLogSegNo segno);
-    Result<void> read_available(std::uint32_t from);
+    // Reads from `from` up to `to` (rounded up to kChunk), or less at the end of the file.
+    Result<void> read_range(std::uint32_t from, std::uint32_t to);
 
     std::string dir_;
     TimeLineID tli_;
@@ -71,13 +79,16 @@ private:
 
     void unmap();
 
-    // The cached segment: mapped when the file is complete (no copy), else read into buf_.
+    // A complete segment file is mapped (no copy; pages are mapped as they are touched). A
+    // shorter one (.partial, being written) is read lazily in large chunks into one buffer
+    // (allocated once, not zeroed).
+    static constexpr std::uint32_t kChunk = 1u << 20;
     fs::UniqueFd fd_;
     const std::uint8_t* map_ = nullptr;
     std::optional<XLogSegNo> segno_;
     TimeLineID seg_tli_ = 0;
     std::string seg_name_;
-    std::vector<std::uint8_t> buf_;
+    std::unique_ptr<std::uint8_t[]> buf_;
     std::uint32_t len_ = 0;  // bytes of buf_ filled
 };
 
@@ -86,8 +97,10 @@ class MemorySource final : public WalSource {
 public:
     MemorySource(std::span<const std::uint8_t> bytes, XLogRecPtr start, std::uint32_t seg_size,
                  TimeLineID tli = 1);
-    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
+                                               std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
+    TimeLineID timeline_for(XLogSegNo /*segno*/) const override { return tli_; }
 
 private:
     std::span<const std::uint8_t> bytes_;
@@ -100,7 +113,8 @@ private:
 class FileSource final : public WalSource {
 public:
     static Result<FileSource> open(const std::string& path);
-    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t reread_from) override;
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
+                                               std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
     XLogSegNo segno() const { return segno_; }
     TimeLineID tli() const { return tli_; }

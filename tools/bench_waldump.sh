@@ -100,29 +100,43 @@ STATS_SAME=no
 cmp -s "$WORK/pg.stats" "$WORK/us.stats" && STATS_SAME=yes
 echo "--stats outputs identical: $STATS_SAME"
 
-now() { date +%s.%N; }
-time_run() {  # prints seconds
-  local t0 t1
-  t0=$(now)
-  "$@" >/dev/null 2>&1 || true
-  t1=$(now)
-  python3 -c "print(f'{$t1 - $t0:.3f}')"
+# One timed run: prints "wall cpu" seconds (cpu = user + sys of the child), output discarded.
+time_run() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+t0 = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = time.monotonic() - t0
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+print(f"{wall:.3f} {cpu:.3f}")
+PY
 }
-declare -A T=()
+declare -A W=() C=()
+record() {  # key, "wall cpu"
+  W[$1]+=" ${2% *}"; C[$1]+=" ${2#* }"
+}
 for i in $(seq 1 "$RUNS"); do
-  T[us_stats]+=" $(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats)"
-  T[pg_stats]+=" $(time_run "$BINDIR/pg_waldump" "${RANGE[@]}" --stats)"
-  T[pg_text]+=" $(time_run "$BINDIR/pg_waldump" "${RANGE[@]}")"
-  T[us_text]+=" $(time_run "$UNDERSTUDY" waldump "${RANGE[@]}")"
-  echo "run $i/$RUNS: understudy --stats ${T[us_stats]##* }s, pg_waldump --stats ${T[pg_stats]##* }s, understudy text ${T[us_text]##* }s, pg_waldump text ${T[pg_text]##* }s"
+  record us_stats "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats)"
+  record pg_stats "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}" --stats)"
+  record pg_text "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}")"
+  record us_text "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}")"
+  echo "run $i/$RUNS (wall s): understudy --stats ${W[us_stats]##* }, pg_waldump --stats ${W[pg_stats]##* }, understudy text ${W[us_text]##* }, pg_waldump text ${W[pg_text]##* }"
 done
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b>0 else 'inf')" "$1" "$2"; }
-us_s=$(median "${T[us_stats]}"); pg_s=$(median "${T[pg_stats]}")
-us_t=$(median "${T[us_text]}"); pg_t=$(median "${T[pg_text]}")
+us_s=$(median "${W[us_stats]}"); pg_s=$(median "${W[pg_stats]}")
+us_t=$(median "${W[us_text]}"); pg_t=$(median "${W[pg_text]}")
 r_s=$(ratio "$pg_s" "$us_s"); r_t=$(ratio "$pg_t" "$us_t")
-printf '%-8s %14s %14s %10s\n' mode "pg_waldump s" "understudy s" "speedup"
-printf '%-8s %14s %14s %9sx\n' --stats "$pg_s" "$us_s" "$r_s" text "$pg_t" "$us_t" "$r_t"
+us_sc=$(median "${C[us_stats]}"); pg_sc=$(median "${C[pg_stats]}")
+us_tc=$(median "${C[us_text]}"); pg_tc=$(median "${C[pg_text]}")
+r_sc=$(ratio "$pg_sc" "$us_sc"); r_tc=$(ratio "$pg_tc" "$us_tc")
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+printf '%-8s %12s %12s %8s   %12s %12s %8s\n' mode "pg wall s" "us wall s" speedup "pg cpu s" "us cpu s" speedup
+printf '%-8s %12s %12s %7sx   %12s %12s %7sx\n' --stats "$pg_s" "$us_s" "$r_s" "$pg_sc" "$us_sc" "$r_sc" \
+  text "$pg_t" "$us_t" "$r_t" "$pg_tc" "$us_tc" "$r_tc"
+echo "load average after the runs: $LOAD"
 
 if [ "$WRITE_DOC" = 1 ]; then
   DOC="$ROOT/docs/benchmarks.md"
@@ -141,10 +155,13 @@ checking is on in both (neither can turn it off).
 - WAL: ${MB} MB, ${RECORDS} records (\`$START\` .. \`$END\`)
 - \`--stats\` outputs identical: ${STATS_SAME}
 
-| mode | pg_waldump (s) | understudy waldump (s) | speedup |
-|------|---------------:|-----------------------:|--------:|
-| \`--stats\` | ${pg_s} | ${us_s} | ${r_s}x |
-| text | ${pg_t} | ${us_t} | ${r_t}x |
+| mode | pg_waldump wall (s) | understudy wall (s) | speedup (wall) | pg_waldump CPU (s) | understudy CPU (s) | speedup (CPU) |
+|------|------:|------:|------:|------:|------:|------:|
+| \`--stats\` | ${pg_s} | ${us_s} | ${r_s}x | ${pg_sc} | ${us_sc} | ${r_sc}x |
+| text | ${pg_t} | ${us_t} | ${r_t}x | ${pg_tc} | ${us_tc} | ${r_tc}x |
+
+CPU = user + sys time of the process (less sensitive to other jobs on the machine than wall
+time). Load average after the runs: ${LOAD}.
 
 Goal (issue 3): at least 2x faster than pg_waldump.
 MD

@@ -122,6 +122,10 @@ else
   if ! "${PSQL[@]}" -v ON_ERROR_STOP=1 -v tsdir="$WORK/ts" -f "$WORKLOAD" >"$WORK/workload.log" 2>&1; then
     echo "waldump_diff: workload failed:" >&2; tail -20 "$WORK/workload.log" >&2; exit 1
   fi
+  # A restart with a changed WAL-related setting: CHECKPOINT_SHUTDOWN and PARAMETER_CHANGE.
+  "${PSQL[@]}" -c "alter system set max_wal_senders = 12" >/dev/null
+  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -m fast -w -t 120 restart >/dev/null
+  "${PSQL[@]}" -c "insert into wdt_xact values (100)" >/dev/null
   END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   TLI=$("${PSQL[@]}" -c "select timeline_id from pg_control_checkpoint()")
   "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 120 stop >/dev/null

@@ -110,7 +110,7 @@ const char* xlog_identify(std::uint8_t xl_info) {
         case XLOG_CHECKPOINT_ONLINE: return "CHECKPOINT_ONLINE";
         case XLOG_NOOP: return "NOOP";
         case XLOG_NEXTOID: return "NEXTOID";
-        case 0x40: return "SWITCH";  // XLOG_SWITCH (common/wal_format.h once merged)
+        case XLOG_SWITCH: return "SWITCH";
         case XLOG_BACKUP_END: return "BACKUP_END";
         case XLOG_PARAMETER_CHANGE: return "PARAMETER_CHANGE";
         case XLOG_RESTORE_POINT: return "RESTORE_POINT";

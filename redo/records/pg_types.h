@@ -78,7 +78,8 @@ std::optional<T> read_record_struct(std::span<const std::uint8_t> bytes, std::si
     static_assert(std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>);
     if (bytes.size() < size_of) return std::nullopt;
     T v{};
-    std::memcpy(&v, bytes.data(), bytes.size() < sizeof(T) ? bytes.size() : sizeof(T));
+    const std::size_t n = bytes.size() < sizeof(T) ? bytes.size() : sizeof(T);
+    if (n > 0) std::memcpy(&v, bytes.data(), n);  // never memcpy from the null data() of an empty span
     return v;
 }
 

@@ -45,6 +45,18 @@ TEST_CASE("crc32c hardware and portable implementations agree on random data") {
     }
 }
 
+TEST_CASE("crc32c interleaved streams agree with the portable code around block thresholds") {
+    std::vector<std::uint8_t> buf(40000);
+    for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 131 + 7);
+    for (std::size_t len : {0, 1, 7, 8, 767, 768, 769, 6143, 6144, 6145, 6144 + 768, 12288, 39999}) {
+        CAPTURE(len);
+        for (std::size_t off : {0, 1, 5}) {
+            REQUIRE(crc32c_update(0x12345678u, buf.data() + off, len) ==
+                    crc32c_update_portable(0x12345678u, buf.data() + off, len));
+        }
+    }
+}
+
 TEST_CASE("crc32c can be computed in pieces like COMP_CRC32C") {
     auto d = bytes_of("The quick brown fox jumps over the lazy dog");
     pg_crc32c whole = crc32c(d);

@@ -243,7 +243,7 @@ PgOptions workload_options(const std::string& wal_compression, bool consistency_
     return o;
 }
 
-WalRange run_workload(const PgCluster& pg, const std::string& file) {
+WalRange run_workload(PgCluster& pg, const std::string& file, bool restart) {
     std::string ts = pg.base_dir() + "/ts";
     auto mk = run(as_postgres({"mkdir", "-p", ts}));
     if (mk.exit_code != 0) throw std::runtime_error("mkdir " + ts + ": " + mk.output);
@@ -253,6 +253,11 @@ WalRange run_workload(const PgCluster& pg, const std::string& file) {
     auto r = pg.client("psql", {"-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-v", "tsdir=" + ts, "-f", path,
                                 "-d", "postgres"});
     if (r.exit_code != 0) throw std::runtime_error("workload " + path + " failed:\n" + r.output);
+    if (restart) {
+        pg.sql("alter system set max_wal_senders = 12");
+        pg.restart();
+        pg.sql("insert into wdt_xact values (100)");
+    }
     range.end = pg.sql("select pg_current_wal_insert_lsn()");
     return range;
 }

@@ -68,8 +68,10 @@ struct WalRange {
 };
 
 // Runs tests/workloads/<file> with psql (autocommit, ON_ERROR_STOP, tsdir in the cluster's
-// base dir) and returns the range of WAL it wrote. Throws with psql's output on failure.
-WalRange run_workload(const PgCluster& pg, const std::string& file = "all_rmgrs.sql");
+// base dir), then changes max_wal_senders and restarts the server (CHECKPOINT_SHUTDOWN,
+// PARAMETER_CHANGE) and inserts a row into wdt_xact when `restart` is set; returns the range of
+// WAL written. Throws with psql's output on failure.
+WalRange run_workload(PgCluster& pg, const std::string& file = "all_rmgrs.sql", bool restart = true);
 
 // The block reference lines of `pg_waldump -b` output that carry a full-page image compressed
 // with `method` ("pglz", "lz4", "zstd"): proves the server setting took effect.

@@ -73,6 +73,25 @@ public:
         return add(rmid, info, main_data(d));
     }
 
+    // A record cut off at the end of its page (the server crashed while writing it): the next
+    // page starts with XLP_FIRST_IS_OVERWRITE_CONTRECORD and new WAL. Returns its LSN.
+    XLogRecPtr add_aborted(std::size_t data_len) {
+        std::vector<std::uint8_t> d(data_len, 0x5A);
+        const std::vector<std::uint8_t> body = main_data(d);
+        start_page_if_needed(0);
+        const XLogRecPtr lsn = pos_;
+        std::vector<std::uint8_t> rec(SizeOfXLogRecord + body.size(), 0);
+        store(rec.data() + record_layout::xl_tot_len, static_cast<std::uint32_t>(rec.size()));
+        store(rec.data() + record_layout::xl_prev, prev_);
+        rec[record_layout::xl_rmid] = 21;
+        std::copy(body.begin(), body.end(), rec.begin() + SizeOfXLogRecord);
+        const std::size_t room = XLOG_BLCKSZ - pos_ % XLOG_BLCKSZ;
+        write(rec.data(), std::min(room, rec.size()));
+        overwrite_next_ = true;
+        return lsn;
+    }
+    void set_tli(TimeLineID tli) { tli_ = tli; }
+
     // Zero-pads up to `lsn` (page headers are written for pages entered on the way).
     void pad_to(XLogRecPtr lsn) {
         while (pos_ < lsn) {
@@ -106,6 +125,12 @@ private:
         const std::uint32_t size = is_long ? SizeOfXLogLongPHD : SizeOfXLogShortPHD;
         std::vector<std::uint8_t> h(size, 0);
         std::uint16_t info = (is_long ? XLP_LONG_HEADER : 0) | (rem_len ? XLP_FIRST_IS_CONTRECORD : 0);
+        if (overwrite_next_) {
+            info = static_cast<std::uint16_t>((info & ~XLP_FIRST_IS_CONTRECORD) |
+                                              XLP_FIRST_IS_OVERWRITE_CONTRECORD);
+            rem_len = 0;
+            overwrite_next_ = false;
+        }
         store<std::uint16_t>(h.data() + page_layout::xlp_magic, 0xD110);
         store<std::uint16_t>(h.data() + page_layout::xlp_info, info);
         store<std::uint32_t>(h.data() + page_layout::xlp_tli, tli_);
@@ -129,6 +154,7 @@ private:
     TimeLineID tli_;
     std::uint64_t sysid_;
     XLogRecPtr prev_ = 0;
+    bool overwrite_next_ = false;
     std::vector<std::uint8_t> bytes_;
 };
 

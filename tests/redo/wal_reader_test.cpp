@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -275,4 +276,122 @@ TEST_CASE("timeline history files parse and reject bad input") {
     CHECK((*h)[1].switchpoint == 0x5000158);
     CHECK_FALSE(parse_timeline_history("2\t0/1\tx\n1\t0/2\ty\n"));
     CHECK_FALSE(parse_timeline_history("garbage\n"));
+}
+
+TEST_CASE("a record whose continuation was overwritten is skipped (XLP_FIRST_IS_OVERWRITE_CONTRECORD)") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(100);
+    while (b.pos() % XLOG_BLCKSZ < 4000) b.add_data(500);
+    XLogRecPtr before = b.add_data(10);
+    XLogRecPtr aborted = b.add_aborted(9000);
+    CHECK(b.pos() % XLOG_BLCKSZ == 0);
+    // PostgreSQL writes XLOG_OVERWRITE_CONTRECORD (0xD0) first; its prev-link is the last good
+    // record.
+    XLogRecPtr overwrite = b.add(0, 0xD0, WalBuilder::main_data(std::vector<std::uint8_t>(16, 1)));
+    XLogRecPtr after = b.add_data(20);
+    b.zero_fill_segment();
+
+    MemorySource src(b.bytes(), b.start(), b.seg_size());
+    WalReader r(src);
+    r.begin_read(first);
+    ReadStatus st;
+    auto got = read_all(r, st);
+    REQUIRE(got.size() >= 4);
+    CHECK(got[got.size() - 3] == before);
+    CHECK(got[got.size() - 2] == overwrite);
+    CHECK(got.back() == after);
+    CHECK(std::find(got.begin(), got.end(), aborted) == got.end());
+    CHECK(r.overwritten_rec_ptr() == aborted);
+    CHECK(overwrite == aborted - aborted % XLOG_BLCKSZ + XLOG_BLCKSZ + SizeOfXLogShortPHD);
+}
+
+TEST_CASE("timelines: segments are found through the history file; a timeline going back is corrupt") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(50);
+    while (b.pos() < b.start() + b.seg_size() - 2000) b.add_data(1500);
+    b.add(0, XLOG_SWITCH, {});
+    b.set_tli(2);  // timeline 2 starts in segment 2
+    XLogRecPtr on_tli2 = b.add_data(30);
+    b.add_data(30);
+    b.zero_fill_segment();
+    std::vector<std::uint8_t>& all = b.bytes();
+    const std::size_t seg = b.seg_size();
+
+    TempDirectory dir;
+    dir.write(segment_file_name(1, 1, b.seg_size()), std::span(all).first(seg));
+    dir.write(segment_file_name(2, 2, b.seg_size()), std::span(all).subspan(seg, seg));
+    {
+        std::ofstream h(dir.path + "/00000002.history");
+        h << "1\t0/200000\tno recovery target specified\n";
+    }
+    SUBCASE("reading timeline 2 with its history reaches segment 1 on timeline 1") {
+        DirectorySource src(dir.path, 2, b.seg_size());
+        REQUIRE(src.load_history());
+        WalReader r(src);
+        r.begin_read(first);
+        ReadStatus st;
+        auto got = read_all(r, st);
+        CHECK(got.front() == first);
+        CHECK(std::find(got.begin(), got.end(), on_tli2) != got.end());
+    }
+    SUBCASE("without the history, timeline 2 has no segment 1") {
+        DirectorySource src(dir.path, 2, b.seg_size());
+        WalReader r(src);
+        r.begin_read(first);
+        CHECK(r.read_record() == ReadStatus::EndOfWal);
+        CHECK(r.end_reason().find("000000020000000000000001") != std::string::npos);
+    }
+    SUBCASE("pages of timeline 1 after pages of timeline 2") {
+        // Relabel segment 1's pages as timeline 3: segment 2 (timeline 2) then goes backwards.
+        for (std::size_t off = 0; off < seg; off += XLOG_BLCKSZ)
+            store<std::uint32_t>(all.data() + off + page_layout::xlp_tli, 3);
+        MemorySource src(all, b.start(), b.seg_size());
+        WalReader r(src);
+        r.begin_read(first);
+        ReadStatus st;
+        read_all(r, st);
+        CHECK(st == ReadStatus::Corrupt);
+        CHECK(r.error_message() ==
+              "out-of-sequence timeline ID 2 (after 3) in log segment 000000010000000000000002, offset 0");
+    }
+}
+
+TEST_CASE("resource manager ids: built-in and custom ones are valid, 22..127 are not") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(10);
+    b.add_data(10, 130);  // a custom rmgr (PostgreSQL 15 allows 128..255)
+    XLogRecPtr bad = b.add_data(10, 50);
+    MemorySource src(b.bytes(), b.start(), b.seg_size());
+    WalReader r(src);
+    r.begin_read(first);
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    CHECK(r.record().xl_rmid == 130);
+    CHECK(r.read_record() == ReadStatus::Corrupt);
+    CHECK(r.error_message() == fmt::format("invalid resource manager ID 50 at {}", format_lsn(bad)));
+}
+
+TEST_CASE("a single segment file is read from any path; its segment number comes from its name or header") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(10);
+    XLogRecPtr second = b.add_data(2000);
+    b.zero_fill_segment();
+    TempDirectory dir;
+    dir.write("copy-of-wal", b.bytes());
+    dir.write(segment_file_name(1, 1, b.seg_size()), b.bytes());
+    for (const char* name : {"copy-of-wal", "000000010000000000000001"}) {
+        CAPTURE(name);
+        auto src = FileSource::open(dir.path + "/" + name);
+        REQUIRE(src);
+        CHECK(src->segno() == 1);
+        CHECK(src->segment_size() == b.seg_size());
+        WalReader r(*src);
+        CHECK(r.find_next_record(b.start()) == first);
+        REQUIRE(r.read_record() == ReadStatus::Record);
+        REQUIRE(r.read_record() == ReadStatus::Record);
+        CHECK(r.record().lsn == second);
+        CHECK(r.read_record() == ReadStatus::EndOfWal);
+    }
+    dir.write("short", std::span(b.bytes()).first(100));
+    CHECK_FALSE(FileSource::open(dir.path + "/short"));
 }

@@ -10,7 +10,9 @@
 --   max_prepared_transactions > 0, track_commit_timestamp = on, max_replication_slots > 0
 -- and the psql variable tsdir set to an empty directory owned by the server's OS user:
 --   psql -v ON_ERROR_STOP=1 -v tsdir=/tmp/x/ts -f tests/workloads/all_rmgrs.sql
--- Used by tools/waldump_diff.sh and tests/integration/waldump_parity_test.cpp.
+-- Used by tools/waldump_diff.sh and tests/integration/waldump_parity_test.cpp, which then also
+-- change max_wal_senders and restart the server (XLOG CHECKPOINT_SHUTDOWN, PARAMETER_CHANGE)
+-- and insert one more row before taking the end LSN.
 
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -108,6 +110,11 @@ DELETE FROM wdt_hash WHERE k = 42 AND v % 5 <> 0;
 DELETE FROM wdt_hash WHERE k % 3 = 0;
 VACUUM wdt_hash;                                                        -- squeeze / move contents
 INSERT INTO wdt_hash SELECT g, g FROM generate_series(4001, 6000) g;    -- split cleanup
+DELETE FROM wdt_hash WHERE k = 42;
+SET enable_seqscan = off; SET enable_bitmapscan = off;
+SELECT count(*) FROM wdt_hash WHERE k = 42;                             -- marks entries LP_DEAD
+RESET enable_seqscan; RESET enable_bitmapscan;
+INSERT INTO wdt_hash SELECT 42, g FROM generate_series(1, 1500) g;      -- VACUUM_ONE_PAGE
 
 --------------------------------------------------------------------------------------------
 -- GIN: fastupdate pending list (insert list page, update meta, delete list pages), posting
@@ -148,6 +155,11 @@ INSERT INTO wdt_spg SELECT g, point(g % 211, g % 307), 'prefix' || (g % 1000)::t
 DELETE FROM wdt_spg WHERE id % 3 = 0;
 VACUUM wdt_spg;
 INSERT INTO wdt_spg SELECT g, point(g, g), 'other' || g::text FROM generate_series(1, 500) g;
+CREATE TABLE wdt_spg_small (p point);
+CREATE INDEX wdt_spg_small_idx ON wdt_spg_small USING spgist (p);
+INSERT INTO wdt_spg_small SELECT point(g, g) FROM generate_series(1, 10) g;
+DELETE FROM wdt_spg_small WHERE p[0] > 5;
+VACUUM wdt_spg_small;                                                   -- VACUUM_ROOT
 
 --------------------------------------------------------------------------------------------
 -- BRIN: create (summarize), inserts, revmap extension, summarize, desummarize.
@@ -257,6 +269,16 @@ BEGIN
     COMMIT;
   END LOOP;
 END $$;
+
+--------------------------------------------------------------------------------------------
+-- Page reuse: btree and GiST pages deleted by the VACUUMs above are recyclable now that many
+-- transactions have passed (Btree REUSE_PAGE, Gist PAGE_REUSE).
+--------------------------------------------------------------------------------------------
+VACUUM wdt_bt;
+VACUUM wdt_gist;
+INSERT INTO wdt_bt SELECT g, g % 7, md5(g::text) || repeat('r', 200) FROM generate_series(100, 900) g;
+INSERT INTO wdt_gist SELECT g, point(g % 300, g / 300), box(point(g, g), point(g + 1, g + 1))
+  FROM generate_series(2001, 4000) g;
 
 --------------------------------------------------------------------------------------------
 -- Tablespaces, databases (both strategies), relation map (VACUUM FULL of pg_class).

@@ -345,6 +345,7 @@ int WaldumpCommand::run() {
     DirectorySource source(target_.dir, timeline_id_, target_.seg_size);
     WalReaderOptions opts;
     opts.end_lsn = endptr_;
+    opts.whole_pages = !follow_;  // as pg_waldump reads; following waits for partial pages
     WalReader reader(source, opts);
 
     const XLogRecPtr first = reader.find_next_record(startptr_);
@@ -353,8 +354,7 @@ int WaldumpCommand::run() {
         fatal(fmt::format("could not find a valid record after {}", format_lsn(startptr_)));
     }
 
-    static char outbuf[1 << 20];
-    std::setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    // Output is built in `out` and written in large chunks.
     std::string out;
     out.reserve(1 << 16);
 
@@ -404,13 +404,16 @@ int WaldumpCommand::run() {
             break;
         }
     }
-    if (stats && !quiet_) waldump::append_stats(out, st, stats_ == "record");
+    // A segment that is missing or cut short is fatal at once in pg_waldump (no statistics).
+    const bool read_failed = status != ReadStatus::Record && !g_time_to_stop &&
+                             !reader.end_reason().empty() && !reader.end_lsn_reached();
+    if (stats && !quiet_ && !read_failed) waldump::append_stats(out, st, stats_ == "record");
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
 
     if (g_time_to_stop) return kExitOk;
+    if (read_failed) fatal(reader.end_reason());
     if (status != ReadStatus::Record) {
-        if (!reader.end_reason().empty() && !reader.end_lsn_reached()) fatal(reader.end_reason());
         if (!reader.error_message().empty())
             fatal(fmt::format("error in WAL record at {}: {}", format_lsn(reader.read_rec_ptr()),
                               reader.error_message()));

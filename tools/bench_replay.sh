@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Benchmark: replay a few hundred MB of pgbench WAL from a base backup to the same LSN with
+# `understudy replay` and with PostgreSQL 15's own startup process (a standby with the same
+# segments copied into its pg_wal, recovery_target_lsn + pause), alternating runs; prints the
+# time of every run, the medians and the ratio, and the understudy report's counters (so a run
+# where redo routines are still missing shows it).
+#
+# PostgreSQL is timed from `pg_ctl start` until pg_last_wal_replay_lsn() reaches the target
+# (polled every 50 ms; its pages are still in shared buffers then). understudy is timed for the
+# whole command, which includes writing back and fsyncing every page at the end.
+# Usage: tools/bench_replay.sh [RUNS_PER_TOOL (default 3)] [PGBENCH_SCALE (default 30)] [PGBENCH_SECONDS (default 20)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-3}"
+SCALE="${2:-30}"
+SECS="${3:-20}"
+BIN="$PWD/build/tools/understudy/understudy"
+[ -x "$BIN" ] || { echo "build first: ninja -C build" >&2; exit 1; }
+PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
+[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+
+TMP="$(mktemp -d /tmp/understudy-bench-replay-XXXXXX)"
+[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+PORT="$(free_port)"
+stop_pg() { [ -f "$1/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true; }
+cleanup() {
+  stop_pg "$TMP/primary"; stop_pg "$TMP/pgrun"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# ---- primary, base backup, WAL ----
+as_pg "$PGBIN/initdb" -D "$TMP/primary" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
+cat >>"$TMP/primary/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$TMP'
+max_wal_senders = 4
+max_wal_size = 8GB
+wal_keep_size = 16GB
+checkpoint_timeout = 1d
+fsync = off
+CONF
+as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -l "$TMP/primary.log" -w start >/dev/null
+PSQL=("$PGBIN/psql" -h 127.0.0.1 -U postgres -d postgres -AtqX)
+as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$TMP/backup" -X none --checkpoint=fast --no-sync
+START="$(sed -n 's/^START WAL LOCATION: \([^ ]*\).*/\1/p' "$TMP/backup/backup_label")"
+as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -c 2 -j 2 -T "$SECS" postgres >/dev/null 2>&1
+"${PSQL[@]}" -p "$PORT" -c "CHECKPOINT" >/dev/null
+TARGET="$("${PSQL[@]}" -p "$PORT" -c "select pg_current_wal_insert_lsn()")"
+"${PSQL[@]}" -p "$PORT" -c "select pg_logical_emit_message(false, 'bench', 'past the target')" >/dev/null
+"${PSQL[@]}" -p "$PORT" -c "select pg_switch_wal()" >/dev/null
+"${PSQL[@]}" -p "$PORT" -c "CHECKPOINT" >/dev/null
+MB="$("${PSQL[@]}" -p "$PORT" -c "select round(pg_wal_lsn_diff('$TARGET', '$START') / 1048576.0)")"
+as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -m fast -w stop >/dev/null
+mkdir -p "$TMP/wal"
+find "$TMP/primary/pg_wal" -maxdepth 1 -type f -regex '.*/[0-9A-F]\{24\}' -exec cp {} "$TMP/wal/" \;
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$TMP/wal"
+echo "WAL: $START .. $TARGET = $MB MB (pgbench scale $SCALE + ${SECS} s, 2 clients)"
+
+# ---- one run each ----
+run_pg() {
+  rm -rf "$TMP/pgrun"
+  as_pg cp -a "$TMP/backup" "$TMP/pgrun"
+  as_pg cp "$TMP"/wal/* "$TMP/pgrun/pg_wal/"
+  local port; port="$(free_port)"
+  cat >>"$TMP/pgrun/postgresql.auto.conf" <<CONF
+port = $port
+fsync = on
+hot_standby = on
+recovery_target_lsn = '$TARGET'
+recovery_target_inclusive = off
+recovery_target_action = 'pause'
+CONF
+  as_pg touch "$TMP/pgrun/standby.signal"
+  sync
+  local t0 t1 lsn
+  t0="$(now)"
+  as_pg "$PGBIN/pg_ctl" -D "$TMP/pgrun" -l "$TMP/pgrun.log" start >/dev/null
+  while :; do
+    lsn="$("${PSQL[@]}" -p "$port" -c "select pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '$TARGET') >= 0 or pg_get_wal_replay_pause_state() = 'paused'" 2>/dev/null || true)"
+    [ "$lsn" = "t" ] && break
+    sleep 0.05
+  done
+  t1="$(now)"
+  PG_LSN="$("${PSQL[@]}" -p "$port" -c "select pg_last_wal_replay_lsn()")"
+  as_pg "$PGBIN/pg_ctl" -D "$TMP/pgrun" -m immediate -w stop >/dev/null
+  echo "$t1 - $t0" | bc
+}
+run_us() {
+  rm -rf "$TMP/usrun"
+  cp -a "$TMP/backup" "$TMP/usrun"
+  sync
+  local t0 t1
+  t0="$(now)"
+  "$BIN" replay --wal-dir "$TMP/wal" --data-dir "$TMP/usrun" --start "$START" --end "$TARGET" \
+    --report "$TMP/report.json" >"$TMP/us.out"
+  t1="$(now)"
+  echo "$t1 - $t0" | bc
+}
+
+US=(); PG=()
+for i in $(seq "$RUNS"); do
+  t="$(run_us)"; US+=("$t"); printf 'understudy  run %d: %7.2f s\n' "$i" "$t"
+  t="$(run_pg)"; PG+=("$t"); printf 'postgresql  run %d: %7.2f s\n' "$i" "$t"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+MU="$(median "${US[@]}")"; MP="$(median "${PG[@]}")"
+echo
+echo "median over $RUNS runs each, $MB MB of WAL:"
+printf '  understudy replay  %7.2f s (%6.1f MB/s)\n' "$MU" "$(echo "$MB / $MU" | bc -l)"
+printf '  postgresql startup %7.2f s (%6.1f MB/s)\n' "$MP" "$(echo "$MB / $MP" | bc -l)"
+printf '  ratio postgresql/understudy: %.2f (above 1: understudy is faster)\n' "$(echo "$MP / $MU" | bc -l)"
+python3 - "$TMP/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"understudy report: {r['records']} records to {r['end_lsn']}, restartpoints {r['restartpoints']}")
+for name, c in r["rmgrs"].items():
+    print(f"  {name:<12} records {c['records']:>8} applied {c['applied']:>8} done {c['skipped_done']:>7} unsupported {c['unsupported']:>8}")
+PY
