@@ -18,7 +18,7 @@ namespace {
 
 // Rmgrs whose redo routines are written (no record of theirs may be unsupported). The rest of
 // issue 4's rmgrs join this list as their routines land in main.
-const std::set<std::string> kRmgrsWithRedo = {"XLOG", "Btree"};
+const std::set<std::string> kRmgrsWithRedo = {"XLOG", "Btree", "Hash", "Gin", "Generic"};
 
 }  // namespace
 
