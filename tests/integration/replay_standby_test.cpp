@@ -179,6 +179,11 @@ TEST_CASE("replay ends with the pages a PostgreSQL 15 standby ends with at the s
                                    std::chrono::seconds(300), std::chrono::milliseconds(200));
     REQUIRE_MESSAGE(paused, waldump::read_file(work.path() + "/recovery.log"));
     const std::string pg_replayed = rec.sql("select pg_last_wal_replay_lsn()");
+    if (pg_replayed != target) {
+        auto log = waldump::read_file(work.path() + "/recovery.log");
+        MESSAGE("PostgreSQL paused at ", pg_replayed, " before the target ", target, "; its log ends:\n",
+                log.substr(log.size() > 3000 ? log.size() - 3000 : 0));
+    }
     rec.stop();
 
     // understudy: a copy of the same backup, from the backup's start to the same target.
