@@ -17,8 +17,8 @@ TEST_CASE("replay --verify of Hash, Gin and Generic WAL from a sparse start: zer
     auto opts = waldump::workload_options("pglz", true);
     PgCluster pg(opts);
     const std::string redo = checkpoint_redo_lsn(pg);
-    waldump::run_workload(pg, "index_rmgrs.sql");
-    waldump::run_workload(pg, "bloom_generic.sql");
+    waldump::run_workload(pg, "index_rmgrs.sql", false);
+    waldump::run_workload(pg, "bloom_generic.sql", false);
     const std::string end = pg.sql("select pg_current_wal_insert_lsn()");
 
     TempDir work("replay-index-a");
