@@ -101,4 +101,19 @@ struct DecodedRecord {
     }
 };
 
+// What pg_waldump --stats and its header filters need of a record: the header and
+// XLogRecGetLen()'s two lengths (record without its block images, and the images). The reader
+// fills it for every record; with WalReaderOptions::decode_blocks off, it is all it fills.
+struct RecordSummary {
+    XLogRecPtr lsn = 0;
+    XLogRecPtr end_lsn = 0;
+    std::uint32_t xl_tot_len = 0;
+    TransactionId xl_xid = 0;
+    std::uint8_t xl_info = 0;
+    std::uint8_t xl_rmid = 0;
+    std::uint32_t rec_len = 0;  // xl_tot_len minus fpi_len
+    std::uint32_t fpi_len = 0;  // sum of the block images' bimg_len
+};
+
 }  // namespace understudy
+

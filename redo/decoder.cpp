@@ -186,4 +186,92 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
     return l;
 }
 
+// DecodeXLogRecord's header walk (PG15), keeping only the image lengths. Every check of
+// decode_record() is made here too (as a plain "no"), so a record this accepts decodes.
+std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
+                                                 std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < SizeOfXLogRecord) return std::nullopt;
+    const std::uint8_t* p = bytes.data() + SizeOfXLogRecord;
+    const std::uint8_t* const end = bytes.data() + bytes.size();
+    const auto left = [&] { return static_cast<std::size_t>(end - p); };
+    std::uint64_t datatotal = 0;
+    std::uint32_t fpi_len = 0;
+    int max_block_id = -1;
+    bool have_rel = false;  // a block named its relation (BKPBLOCK_SAME_REL may follow)
+
+    while (left() > datatotal) {
+        const std::uint8_t block_id = *p++;
+        if (block_id == XLR_BLOCK_ID_DATA_SHORT) {
+            if (left() < 1) return std::nullopt;
+            datatotal += *p++;
+            break;  // the main data is always last
+        }
+        if (block_id == XLR_BLOCK_ID_DATA_LONG) {
+            if (left() < 4) return std::nullopt;
+            datatotal += load<std::uint32_t>(p);
+            p += 4;
+            break;
+        }
+        if (block_id == XLR_BLOCK_ID_ORIGIN || block_id == XLR_BLOCK_ID_TOPLEVEL_XID) {
+            const std::size_t n = block_id == XLR_BLOCK_ID_ORIGIN ? sizeof(RepOriginId)
+                                                                  : sizeof(TransactionId);
+            if (left() < n) return std::nullopt;
+            p += n;
+            continue;
+        }
+        if (block_id > XLR_MAX_BLOCK_ID || block_id <= max_block_id) return std::nullopt;
+        max_block_id = block_id;
+
+        // fork_flags (1), data_length (2)
+        if (left() < 3) return std::nullopt;
+        const std::uint8_t fork_flags = p[0];
+        const std::uint16_t data_len = load<std::uint16_t>(p + 1);
+        p += 3;
+        if (((fork_flags & BKPBLOCK_HAS_DATA) != 0) != (data_len != 0)) return std::nullopt;
+        datatotal += data_len;
+
+        if (fork_flags & BKPBLOCK_HAS_IMAGE) {
+            // bimg_len (2), hole_offset (2), bimg_info (1)[, hole_length (2)]
+            if (left() < 5) return std::nullopt;
+            const std::uint16_t bimg_len = load<std::uint16_t>(p);
+            const std::uint16_t hole_offset = load<std::uint16_t>(p + 2);
+            const std::uint8_t bimg_info = p[4];
+            p += 5;
+            const bool has_hole = (bimg_info & f.bkpimage_has_hole) != 0;
+            const bool compressed = f.image_compressed(bimg_info);
+            std::uint16_t hole_length = 0;
+            if (compressed) {
+                if (has_hole) {
+                    if (left() < 2) return std::nullopt;
+                    hole_length = load<std::uint16_t>(p);
+                    p += 2;
+                }
+            } else {
+                hole_length = static_cast<std::uint16_t>(BLCKSZ - bimg_len);
+            }
+            // check_image()'s conditions
+            if (has_hole && (hole_offset == 0 || hole_length == 0 || bimg_len == BLCKSZ))
+                return std::nullopt;
+            if (!has_hole && (hole_offset != 0 || hole_length != 0)) return std::nullopt;
+            if (compressed && bimg_len == BLCKSZ) return std::nullopt;
+            if (!has_hole && !compressed && bimg_len != BLCKSZ) return std::nullopt;
+            datatotal += bimg_len;
+            fpi_len += bimg_len;
+        }
+        if (!(fork_flags & BKPBLOCK_SAME_REL)) {
+            if (left() < 3 * sizeof(Oid)) return std::nullopt;
+            p += 3 * sizeof(Oid);
+            have_rel = true;
+        } else if (!have_rel) {
+            return std::nullopt;
+        }
+        if (left() < sizeof(BlockNumber)) return std::nullopt;
+        p += sizeof(BlockNumber);
+    }
+    if (left() != datatotal) return std::nullopt;
+    const std::uint32_t tot_len = load<std::uint32_t>(bytes.data() + record_layout::xl_tot_len);
+    return RecordLengths{tot_len - fpi_len, fpi_len};
+}
+
 }  // namespace understudy
+

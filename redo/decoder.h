@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "common/result.h"
@@ -26,5 +27,11 @@ struct RecordLengths {
     std::uint32_t fpi_len = 0;
 };
 RecordLengths record_lengths(const DecodedRecord& rec);
+
+// The lengths XLogRecGetLen() gives, for pg_waldump --stats: walks the record's block headers
+// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks. nullopt when
+// decode_record() would reject the bytes: call it then, for the error message.
+std::optional<RecordLengths> scan_record_lengths(const WalFormat& format,
+                                                 std::span<const std::uint8_t> bytes);
 
 }  // namespace understudy

@@ -416,16 +416,7 @@ restart:
         next -= segment_offset(next, seg_size_);
     }
     next_rec_ptr_ = next;
-    if (auto ok = decode_record(*format_, std::span<const std::uint8_t>(rec, total_len), rec_ptr,
-                                next, read_rec_ptr_, record_);
-        !ok) {
-        report(Fail::Corrupt, ok.message());
-        error_lsn_ = rec_ptr;
-        return ReadStatus::Corrupt;
-    }
-    read_rec_ptr_ = rec_ptr;
-    end_rec_ptr_ = next;
-    return ReadStatus::Record;
+    return finish_record(rec, total_len, rec_ptr, next);
 
 err:
     // A record cut short without any other error (PostgreSQL 15.18 reports no message here: the
@@ -436,6 +427,34 @@ err:
     inval_read_state();
     reread_ = true;
     return fail_ == Fail::Corrupt ? ReadStatus::Corrupt : ReadStatus::EndOfWal;
+}
+
+// DecodeXLogRecord's place in XLogDecodeNextRecord (PG15).
+ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total_len,
+                                    XLogRecPtr rec_ptr, XLogRecPtr next) {
+    const std::span<const std::uint8_t> bytes(rec, total_len);
+    std::optional<RecordLengths> lengths;
+    if (!options_.decode_blocks) lengths = scan_record_lengths(*format_, bytes);
+    if (!lengths) {
+        // Decoding names the error (and decodes anything the scan would not vouch for).
+        if (auto ok = decode_record(*format_, bytes, rec_ptr, next, read_rec_ptr_, record_); !ok) {
+            report(Fail::Corrupt, ok.message());
+            error_lsn_ = rec_ptr;
+            return ReadStatus::Corrupt;
+        }
+        lengths = record_lengths(record_);
+    }
+    summary_.lsn = rec_ptr;
+    summary_.end_lsn = next;
+    summary_.xl_tot_len = total_len;
+    summary_.xl_xid = load<std::uint32_t>(rec + record_layout::xl_xid);
+    summary_.xl_info = rec[record_layout::xl_info];
+    summary_.xl_rmid = rec[record_layout::xl_rmid];
+    summary_.rec_len = lengths->rec_len;
+    summary_.fpi_len = lengths->fpi_len;
+    read_rec_ptr_ = rec_ptr;
+    end_rec_ptr_ = next;
+    return ReadStatus::Record;
 }
 
 // XLogFindNextRecord (PG15).

@@ -21,7 +21,7 @@
 namespace understudy {
 
 enum class ReadStatus {
-    Record,    // record() holds the next record
+    Record,    // record() (or only summary(): see decode_blocks) holds the next record
     EndOfWal,  // clean end, zeroed / torn / recycled tail, missing segment, end LSN reached
     Corrupt,   // invalid data at error_lsn(): error_message() says what
 };
@@ -35,6 +35,9 @@ struct WalReaderOptions {
     // that ends inside a page stops reading at that page's start. Off: records on the part of
     // a page that exists are read (a .partial segment being written).
     bool whole_pages = false;
+    // Off: records are checked as always (header, CRC, and that they would decode) but only
+    // summary() is filled; record() is not (pg_waldump --stats needs lengths, not blocks).
+    bool decode_blocks = true;
 };
 
 class WalReader {
@@ -56,8 +59,10 @@ public:
     ReadStatus read_record_following(std::chrono::milliseconds poll,
                                      const std::atomic<bool>* stop = nullptr);
 
-    // The record read last (valid until the next read).
+    // The record read last (valid until the next read; not filled when decode_blocks is off).
     const DecodedRecord& record() const { return record_; }
+    // Its header and lengths (always filled).
+    const RecordSummary& summary() const { return summary_; }
     // ReadRecPtr / EndRecPtr: start of the last record returned and where the next starts.
     XLogRecPtr read_rec_ptr() const { return read_rec_ptr_; }
     XLogRecPtr end_rec_ptr() const { return end_rec_ptr_; }
@@ -89,6 +94,9 @@ private:
     bool valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
                              const std::uint8_t* hdr, bool rand_access);
     bool valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len, XLogRecPtr rec_ptr);
+    // Decodes (or with decode_blocks off, scans) the record `rec` just read at `rec_ptr`.
+    ReadStatus finish_record(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
+                             XLogRecPtr next);
     void inval_read_state();
     void report(Fail kind, std::string msg);
     // Reclassifies a failure at the tail of the WAL (zeros / torn record) as the end of WAL.
@@ -120,6 +128,7 @@ private:
 
     std::vector<std::uint8_t> rec_buf_;  // reassembly of records that cross pages
     DecodedRecord record_;
+    RecordSummary summary_;
 
     Fail fail_ = Fail::None;
     std::string errormsg_;

@@ -107,7 +107,10 @@ private:
     void register_options(CLI::App& app);
     void parse_filters();
     void resolve_range();
-    bool matches(const DecodedRecord& rec) const;
+    // The filters that need the block references (-R, -B, -F, -w).
+    bool filters_blocks() const { return filter_extended_ || fullpage_; }
+    bool matches_header(const RecordSummary& rec) const;
+    bool matches_blocks(const DecodedRecord& rec) const;
 
     // raw option values
     bool bkp_details_ = false;
@@ -312,10 +315,15 @@ void WaldumpCommand::resolve_range() {
     if (startptr_ == InvalidXLogRecPtr) throw UsageError{"no start WAL location given"};
 }
 
-// XLogRecordMatchesRelationBlock / XLogRecordHasFPW and the other filters of pg_waldump's loop.
-bool WaldumpCommand::matches(const DecodedRecord& rec) const {
+// The rmgr and xid filters of pg_waldump's loop.
+bool WaldumpCommand::matches_header(const RecordSummary& rec) const {
     if (filter_rmgr_enabled_ && !filter_rmgr_[rec.xl_rmid]) return false;
     if (filter_xid_ && *filter_xid_ != rec.xl_xid) return false;
+    return true;
+}
+
+// XLogRecordMatchesRelationBlock / XLogRecordHasFPW, the other filters of pg_waldump's loop.
+bool WaldumpCommand::matches_blocks(const DecodedRecord& rec) const {
     if (filter_extended_) {
         bool any = false;
         for (int id = 0; id <= rec.max_block_id && !any; ++id) {
@@ -346,6 +354,10 @@ int WaldumpCommand::run() {
     WalReaderOptions opts;
     opts.end_lsn = endptr_;
     opts.whole_pages = !follow_;  // as pg_waldump reads; following waits for partial pages
+    const bool stats = !stats_.empty();
+    // Statistics need only the lengths (and -q nothing): the blocks are decoded only when a
+    // filter or the output looks at them. Records are checked the same either way.
+    opts.decode_blocks = !(stats || quiet_) || filters_blocks();
     WalReader reader(source, opts);
 
     const XLogRecPtr first = reader.find_next_record(startptr_);
@@ -366,7 +378,6 @@ int WaldumpCommand::run() {
                     skipped == 1 ? "" : "s");
     }
 
-    const bool stats = !stats_.empty();
     waldump::Stats st;
     if (stats && !quiet_) st.startptr = first;
     int displayed = 0;
@@ -382,11 +393,12 @@ int WaldumpCommand::run() {
             std::this_thread::sleep_for(std::chrono::seconds(1));
             continue;
         }
-        const DecodedRecord& rec = reader.record();
-        if (!matches(rec)) continue;
+        if (!matches_header(reader.summary())) continue;
+        const DecodedRecord& rec = reader.record();  // filled when opts.decode_blocks
+        if (filters_blocks() && !matches_blocks(rec)) continue;
         if (!quiet_) {
             if (stats) {
-                st.add(rec);
+                st.add(reader.summary());
                 st.endptr = reader.end_rec_ptr();
             } else if (json_) {
                 waldump::append_record_json(out, rec);

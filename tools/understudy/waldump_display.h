@@ -36,7 +36,7 @@ struct Stats {
     std::array<std::array<StatsRow, 16>, 256> record_stats{};
 
     // XLogRecStoreStats
-    void add(const DecodedRecord& rec);
+    void add(const RecordSummary& rec);
 };
 // XLogDumpDisplayStats (prints nothing when no record was counted).
 void append_stats(std::string& out, const Stats& stats, bool per_record);
