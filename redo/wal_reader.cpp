@@ -148,6 +148,7 @@ int WalReader::read_page(XLogRecPtr pageptr, std::uint32_t req_len) {
     }
     page_segno_ = segno;
     page_off_ = off;
+    page_ptr_ = pageptr;
     read_len_ = n;
     return n;
 }
@@ -289,9 +290,48 @@ ReadStatus WalReader::read_record_following(std::chrono::milliseconds poll,
     }
 }
 
+// The path XLogDecodeNextRecord (PG15) takes for most records, with the page already read:
+// the record starts past the page header and ends inside the page's valid bytes, and follows
+// the record decoded before it. The same checks as the general path below, in a line; anything
+// unusual (an error too) is left to that path, which then says what is wrong.
+bool WalReader::read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status) {
+    if (read_len_ <= 0 || decode_rec_ptr_ == InvalidXLogRecPtr) return false;
+    const XLogRecPtr page_ptr = rec_ptr & ~XLogRecPtr{XLOG_BLCKSZ - 1};
+    if (page_ptr != page_ptr_) return false;
+    const auto off = static_cast<std::uint32_t>(rec_ptr - page_ptr);
+    const std::uint16_t xlp_info = load<std::uint16_t>(page_ + page_layout::xlp_info);
+    const std::uint32_t page_header_size =
+        (xlp_info & XLP_LONG_HEADER) ? SizeOfXLogLongPHD : SizeOfXLogShortPHD;
+    const auto valid = static_cast<std::uint32_t>(read_len_);
+    if (off <= page_header_size || off + SizeOfXLogRecord > valid) return false;
+
+    const std::uint8_t* rec = page_ + off;
+    const std::uint32_t total_len = load<std::uint32_t>(rec + record_layout::xl_tot_len);
+    if (total_len < SizeOfXLogRecord || total_len > valid - off) return false;
+    if (!format_->rmgr_id_valid(rec[record_layout::xl_rmid]) ||
+        load<std::uint64_t>(rec + record_layout::xl_prev) != decode_rec_ptr_)
+        return false;
+    pg_crc32c crc = crc32c_update(crc32c_init(), rec + SizeOfXLogRecord,
+                                  total_len - SizeOfXLogRecord);
+    crc = crc32c_finish(crc32c_update(crc, rec, record_layout::xl_crc));
+    if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) return false;
+
+    XLogRecPtr next = rec_ptr + maxalign(total_len);
+    decode_rec_ptr_ = rec_ptr;
+    if (rec[record_layout::xl_rmid] == RM_XLOG_ID_VALUE &&
+        (rec[record_layout::xl_info] & XLR_RMGR_INFO_MASK) == XLOG_SWITCH) {
+        next += seg_size_ - 1;
+        next -= segment_offset(next, seg_size_);
+    }
+    next_rec_ptr_ = next;
+    status = finish_record(rec, total_len, rec_ptr, next);
+    return true;
+}
+
 // XLogDecodeNextRecord (PG15), blocking mode.
 ReadStatus WalReader::decode_next_record() {
     XLogRecPtr rec_ptr = next_rec_ptr_;
+    if (ReadStatus status; read_record_in_page(rec_ptr, status)) return status;
     const bool rand_access = decode_rec_ptr_ == InvalidXLogRecPtr;
     bool assembled = false;
     std::uint32_t total_len = 0;

@@ -85,6 +85,9 @@ private:
     enum class Fail { None, End, Corrupt };
 
     ReadStatus decode_next_record();
+    // decode_next_record()'s common case, when the record lies inside the page read last;
+    // false (nothing changed) for everything else, errors included.
+    bool read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status);
     // ReadPageInternal: makes page `pageptr` current with at least `req_len` valid bytes;
     // returns the valid length or -1.
     int read_page(XLogRecPtr pageptr, std::uint32_t req_len);
@@ -120,8 +123,9 @@ private:
     // Current page (ReadPageInternal's cache) and the segment it lives in.
     XLogSegNo page_segno_ = 0;
     std::uint32_t page_off_ = 0;
-    int read_len_ = 0;
+    int read_len_ = 0;  // valid bytes of page_ (0: no page cached)
     const std::uint8_t* page_ = nullptr;
+    XLogRecPtr page_ptr_ = InvalidXLogRecPtr;  // LSN of page_ while read_len_ > 0
     std::optional<XLogSegNo> seg_segno_;
     SegmentData seg_;
     bool reread_ = false;  // after a failure, re-read the source's bytes before trusting them
