@@ -34,8 +34,6 @@ constexpr Table make_tables() {
 
 constexpr Table kTables = make_tables();
 
-using UpdateFn = pg_crc32c (*)(pg_crc32c, const std::uint8_t*, std::size_t);
-
 // ---- shifting a CRC register over zero bytes (for combining interleaved streams) -----------
 // A CRC register advanced over n zero bytes is a linear map of the register: a 32x32 matrix
 // over GF(2), precomputed here as four 256-entry tables (one per register byte).
@@ -86,7 +84,7 @@ constexpr std::size_t kShort = 256;
 const ShiftTable kShiftLong = make_shift_table(kLong);
 const ShiftTable kShiftShort = make_shift_table(kShort);
 
-UpdateFn choose_update() {
+Crc32cUpdateFn choose_update() {
     return crc32c_hardware_available() ? crc32c_update_sse42 : crc32c_update_portable;
 }
 
@@ -114,7 +112,9 @@ __attribute__((target("sse4.2"))) pg_crc32c crc32c_update_sse42(pg_crc32c crc,
 #if defined(__x86_64__)
     std::uint64_t c = crc;
     // 3 x kLong, then 3 x kShort blocks in parallel; each block's CRC is shifted over the
-    // following blocks' length and folded in (the CRC register is linear).
+    // following blocks' length and folded in (the CRC register is linear). Most WAL records
+    // are shorter than that and go straight to the single stream.
+    if (len >= 3 * kShort) [[unlikely]] {
     for (std::size_t block : {kLong, kShort}) {
         const ShiftTable& table = block == kLong ? kShiftLong : kShiftShort;
         while (len >= 3 * block) {
@@ -131,6 +131,7 @@ __attribute__((target("sse4.2"))) pg_crc32c crc32c_update_sse42(pg_crc32c crc,
             p += 2 * block;
             len -= 3 * block;
         }
+    }
     }
     while (len >= 8) {
         c = _mm_crc32_u64(c, load<std::uint64_t>(p));
@@ -156,9 +157,13 @@ pg_crc32c crc32c_update_sse42(pg_crc32c crc, const std::uint8_t* p, std::size_t 
 bool crc32c_hardware_available() { return false; }
 #endif
 
+Crc32cUpdateFn crc32c_update_function() {
+    static const Crc32cUpdateFn update = choose_update();  // decided once, never changes
+    return update;
+}
+
 pg_crc32c crc32c_update(pg_crc32c crc, const std::uint8_t* data, std::size_t len) {
-    static const UpdateFn update = choose_update();  // decided once, never changes
-    return update(crc, data, len);
+    return crc32c_update_function()(crc, data, len);
 }
 
 }  // namespace understudy

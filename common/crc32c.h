@@ -18,6 +18,10 @@ inline constexpr pg_crc32c crc32c_finish(pg_crc32c crc) { return crc ^ 0xFFFFFFF
 // COMP_CRC32C: folds `len` bytes into a running CRC (dispatches to the fastest implementation).
 pg_crc32c crc32c_update(pg_crc32c crc, const std::uint8_t* data, std::size_t len);
 
+// The implementation crc32c_update() dispatches to, for a hot loop to call directly.
+using Crc32cUpdateFn = pg_crc32c (*)(pg_crc32c, const std::uint8_t*, std::size_t);
+Crc32cUpdateFn crc32c_update_function();
+
 // The two implementations, exposed for tests and benchmarks.
 pg_crc32c crc32c_update_portable(pg_crc32c crc, const std::uint8_t* data, std::size_t len);
 // Only call when crc32c_hardware_available().

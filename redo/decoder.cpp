@@ -188,9 +188,9 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
 
 // DecodeXLogRecord's header walk (PG15), keeping only the image lengths. Every check of
 // decode_record() is made here too (as a plain "no"), so a record this accepts decodes.
-std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
-                                                 std::span<const std::uint8_t> bytes) {
-    if (bytes.size() < SizeOfXLogRecord) return std::nullopt;
+bool scan_record_lengths(const WalFormat& f, std::span<const std::uint8_t> bytes,
+                         RecordLengths& out) {
+    if (bytes.size() < SizeOfXLogRecord) return false;
     const std::uint8_t* p = bytes.data() + SizeOfXLogRecord;
     const std::uint8_t* const end = bytes.data() + bytes.size();
     const auto left = [&] { return static_cast<std::size_t>(end - p); };
@@ -202,12 +202,12 @@ std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
     while (left() > datatotal) {
         const std::uint8_t block_id = *p++;
         if (block_id == XLR_BLOCK_ID_DATA_SHORT) {
-            if (left() < 1) return std::nullopt;
+            if (left() < 1) return false;
             datatotal += *p++;
             break;  // the main data is always last
         }
         if (block_id == XLR_BLOCK_ID_DATA_LONG) {
-            if (left() < 4) return std::nullopt;
+            if (left() < 4) return false;
             datatotal += load<std::uint32_t>(p);
             p += 4;
             break;
@@ -215,24 +215,24 @@ std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
         if (block_id == XLR_BLOCK_ID_ORIGIN || block_id == XLR_BLOCK_ID_TOPLEVEL_XID) {
             const std::size_t n = block_id == XLR_BLOCK_ID_ORIGIN ? sizeof(RepOriginId)
                                                                   : sizeof(TransactionId);
-            if (left() < n) return std::nullopt;
+            if (left() < n) return false;
             p += n;
             continue;
         }
-        if (block_id > XLR_MAX_BLOCK_ID || block_id <= max_block_id) return std::nullopt;
+        if (block_id > XLR_MAX_BLOCK_ID || block_id <= max_block_id) return false;
         max_block_id = block_id;
 
         // fork_flags (1), data_length (2)
-        if (left() < 3) return std::nullopt;
+        if (left() < 3) return false;
         const std::uint8_t fork_flags = p[0];
         const std::uint16_t data_len = load<std::uint16_t>(p + 1);
         p += 3;
-        if (((fork_flags & BKPBLOCK_HAS_DATA) != 0) != (data_len != 0)) return std::nullopt;
+        if (((fork_flags & BKPBLOCK_HAS_DATA) != 0) != (data_len != 0)) return false;
         datatotal += data_len;
 
         if (fork_flags & BKPBLOCK_HAS_IMAGE) {
             // bimg_len (2), hole_offset (2), bimg_info (1)[, hole_length (2)]
-            if (left() < 5) return std::nullopt;
+            if (left() < 5) return false;
             const std::uint16_t bimg_len = load<std::uint16_t>(p);
             const std::uint16_t hole_offset = load<std::uint16_t>(p + 2);
             const std::uint8_t bimg_info = p[4];
@@ -242,7 +242,7 @@ std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
             std::uint16_t hole_length = 0;
             if (compressed) {
                 if (has_hole) {
-                    if (left() < 2) return std::nullopt;
+                    if (left() < 2) return false;
                     hole_length = load<std::uint16_t>(p);
                     p += 2;
                 }
@@ -251,26 +251,28 @@ std::optional<RecordLengths> scan_record_lengths(const WalFormat& f,
             }
             // check_image()'s conditions
             if (has_hole && (hole_offset == 0 || hole_length == 0 || bimg_len == BLCKSZ))
-                return std::nullopt;
-            if (!has_hole && (hole_offset != 0 || hole_length != 0)) return std::nullopt;
-            if (compressed && bimg_len == BLCKSZ) return std::nullopt;
-            if (!has_hole && !compressed && bimg_len != BLCKSZ) return std::nullopt;
+                return false;
+            if (!has_hole && (hole_offset != 0 || hole_length != 0)) return false;
+            if (compressed && bimg_len == BLCKSZ) return false;
+            if (!has_hole && !compressed && bimg_len != BLCKSZ) return false;
             datatotal += bimg_len;
             fpi_len += bimg_len;
         }
         if (!(fork_flags & BKPBLOCK_SAME_REL)) {
-            if (left() < 3 * sizeof(Oid)) return std::nullopt;
+            if (left() < 3 * sizeof(Oid)) return false;
             p += 3 * sizeof(Oid);
             have_rel = true;
         } else if (!have_rel) {
-            return std::nullopt;
+            return false;
         }
-        if (left() < sizeof(BlockNumber)) return std::nullopt;
+        if (left() < sizeof(BlockNumber)) return false;
         p += sizeof(BlockNumber);
     }
-    if (left() != datatotal) return std::nullopt;
+    if (left() != datatotal) return false;
     const std::uint32_t tot_len = load<std::uint32_t>(bytes.data() + record_layout::xl_tot_len);
-    return RecordLengths{tot_len - fpi_len, fpi_len};
+    out.rec_len = tot_len - fpi_len;
+    out.fpi_len = fpi_len;
+    return true;
 }
 
 }  // namespace understudy

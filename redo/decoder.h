@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 
 #include "common/result.h"
@@ -29,9 +28,10 @@ struct RecordLengths {
 RecordLengths record_lengths(const DecodedRecord& rec);
 
 // The lengths XLogRecGetLen() gives, for pg_waldump --stats: walks the record's block headers
-// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks. nullopt when
-// decode_record() would reject the bytes: call it then, for the error message.
-std::optional<RecordLengths> scan_record_lengths(const WalFormat& format,
-                                                 std::span<const std::uint8_t> bytes);
+// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks. False when
+// decode_record() would reject the bytes (call it then, for the error message): false, and
+// `out` is unspecified.
+bool scan_record_lengths(const WalFormat& format, std::span<const std::uint8_t> bytes,
+                         RecordLengths& out);
 
 }  // namespace understudy

@@ -25,7 +25,10 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
 }  // namespace
 
 WalReader::WalReader(WalSource& source, WalReaderOptions options)
-    : source_(source), options_(options), seg_size_(source.segment_size()) {}
+    : source_(source),
+      options_(options),
+      seg_size_(source.segment_size()),
+      crc_update_(crc32c_update_function()) {}
 
 void WalReader::begin_read(XLogRecPtr lsn) {
     end_rec_ptr_ = lsn;
@@ -240,8 +243,8 @@ bool WalReader::valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
 bool WalReader::valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len,
                                  XLogRecPtr rec_ptr) {
     pg_crc32c crc = crc32c_init();
-    crc = crc32c_update(crc, rec + SizeOfXLogRecord, tot_len - SizeOfXLogRecord);
-    crc = crc32c_update(crc, rec, record_layout::xl_crc);
+    crc = crc_update_(crc, rec + SizeOfXLogRecord, tot_len - SizeOfXLogRecord);
+    crc = crc_update_(crc, rec, record_layout::xl_crc);
     crc = crc32c_finish(crc);
     if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) {
         report(Fail::Corrupt, fmt::format("incorrect resource manager data checksum in record at {}",
@@ -311,9 +314,8 @@ bool WalReader::read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status) {
     if (!format_->rmgr_id_valid(rec[record_layout::xl_rmid]) ||
         load<std::uint64_t>(rec + record_layout::xl_prev) != decode_rec_ptr_)
         return false;
-    pg_crc32c crc = crc32c_update(crc32c_init(), rec + SizeOfXLogRecord,
-                                  total_len - SizeOfXLogRecord);
-    crc = crc32c_finish(crc32c_update(crc, rec, record_layout::xl_crc));
+    pg_crc32c crc = crc_update_(crc32c_init(), rec + SizeOfXLogRecord, total_len - SizeOfXLogRecord);
+    crc = crc32c_finish(crc_update_(crc, rec, record_layout::xl_crc));
     if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) return false;
 
     XLogRecPtr next = rec_ptr + maxalign(total_len);
@@ -473,9 +475,8 @@ err:
 ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total_len,
                                     XLogRecPtr rec_ptr, XLogRecPtr next) {
     const std::span<const std::uint8_t> bytes(rec, total_len);
-    std::optional<RecordLengths> lengths;
-    if (!options_.decode_blocks) lengths = scan_record_lengths(*format_, bytes);
-    if (!lengths) {
+    RecordLengths lengths;
+    if (options_.decode_blocks || !scan_record_lengths(*format_, bytes, lengths)) {
         // Decoding names the error (and decodes anything the scan would not vouch for).
         if (auto ok = decode_record(*format_, bytes, rec_ptr, next, read_rec_ptr_, record_); !ok) {
             report(Fail::Corrupt, ok.message());
@@ -490,8 +491,8 @@ ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total
     summary_.xl_xid = load<std::uint32_t>(rec + record_layout::xl_xid);
     summary_.xl_info = rec[record_layout::xl_info];
     summary_.xl_rmid = rec[record_layout::xl_rmid];
-    summary_.rec_len = lengths->rec_len;
-    summary_.fpi_len = lengths->fpi_len;
+    summary_.rec_len = lengths.rec_len;
+    summary_.fpi_len = lengths.fpi_len;
     read_rec_ptr_ = rec_ptr;
     end_rec_ptr_ = next;
     return ReadStatus::Record;

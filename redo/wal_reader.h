@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/crc32c.h"
 #include "common/lsn.h"
 #include "common/wal_format.h"
 #include "redo/decoded_record.h"
@@ -109,6 +110,7 @@ private:
     WalSource& source_;
     WalReaderOptions options_;
     std::uint32_t seg_size_;
+    Crc32cUpdateFn crc_update_;  // crc32c_update's implementation, called directly
     const WalFormat* format_ = nullptr;
 
     // XLogReaderState positions
