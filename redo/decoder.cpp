@@ -188,8 +188,8 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
 
 // DecodeXLogRecord's header walk (PG15), keeping only the image lengths. Every check of
 // decode_record() is made here too (as a plain "no"), so a record this accepts decodes.
-bool scan_record_lengths(const WalFormat& f, std::span<const std::uint8_t> bytes,
-                         RecordLengths& out) {
+bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> bytes,
+                         std::uint32_t& out_fpi_len) {
     if (bytes.size() < SizeOfXLogRecord) return false;
     const std::uint8_t* p = bytes.data() + SizeOfXLogRecord;
     const std::uint8_t* const end = bytes.data() + bytes.size();
@@ -269,9 +269,7 @@ bool scan_record_lengths(const WalFormat& f, std::span<const std::uint8_t> bytes
         p += sizeof(BlockNumber);
     }
     if (left() != datatotal) return false;
-    const std::uint32_t tot_len = load<std::uint32_t>(bytes.data() + record_layout::xl_tot_len);
-    out.rec_len = tot_len - fpi_len;
-    out.fpi_len = fpi_len;
+    out_fpi_len = fpi_len;
     return true;
 }
 

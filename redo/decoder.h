@@ -27,11 +27,11 @@ struct RecordLengths {
 };
 RecordLengths record_lengths(const DecodedRecord& rec);
 
-// The lengths XLogRecGetLen() gives, for pg_waldump --stats: walks the record's block headers
-// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks. False when
-// decode_record() would reject the bytes (call it then, for the error message): false, and
-// `out` is unspecified.
-bool scan_record_lengths(const WalFormat& format, std::span<const std::uint8_t> bytes,
-                         RecordLengths& out);
+// XLogRecGetLen()'s image length, for pg_waldump --stats: walks the record's block headers
+// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks, and sets
+// `fpi_len` to the sum of the images' bimg_len (the record length is xl_tot_len - fpi_len).
+// False when decode_record() would reject the bytes: call it then, for the error message.
+bool scan_record_fpi_len(const WalFormat& format, std::span<const std::uint8_t> bytes,
+                         std::uint32_t& fpi_len);
 
 }  // namespace understudy

@@ -475,15 +475,15 @@ err:
 ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total_len,
                                     XLogRecPtr rec_ptr, XLogRecPtr next) {
     const std::span<const std::uint8_t> bytes(rec, total_len);
-    RecordLengths lengths;
-    if (options_.decode_blocks || !scan_record_lengths(*format_, bytes, lengths)) {
+    std::uint32_t fpi_len = 0;
+    if (options_.decode_blocks || !scan_record_fpi_len(*format_, bytes, fpi_len)) {
         // Decoding names the error (and decodes anything the scan would not vouch for).
         if (auto ok = decode_record(*format_, bytes, rec_ptr, next, read_rec_ptr_, record_); !ok) {
             report(Fail::Corrupt, ok.message());
             error_lsn_ = rec_ptr;
             return ReadStatus::Corrupt;
         }
-        lengths = record_lengths(record_);
+        fpi_len = record_lengths(record_).fpi_len;
     }
     summary_.lsn = rec_ptr;
     summary_.end_lsn = next;
@@ -491,8 +491,8 @@ ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total
     summary_.xl_xid = load<std::uint32_t>(rec + record_layout::xl_xid);
     summary_.xl_info = rec[record_layout::xl_info];
     summary_.xl_rmid = rec[record_layout::xl_rmid];
-    summary_.rec_len = lengths.rec_len;
-    summary_.fpi_len = lengths.fpi_len;
+    summary_.rec_len = total_len - fpi_len;
+    summary_.fpi_len = fpi_len;
     read_rec_ptr_ = rec_ptr;
     end_rec_ptr_ = next;
     return ReadStatus::Record;
