@@ -216,6 +216,12 @@ bool WalReader::validate_page_header(XLogRecPtr recptr, const std::uint8_t* page
 
 // ---- records ----------------------------------------------------------------------------------
 
+// The reassembly buffer only grows (doubling), so refilling it costs no zeroing; it is never
+// larger than twice the bytes actually reassembled into it.
+void WalReader::grow_rec_buf(std::size_t need) {
+    if (rec_buf_.size() < need) rec_buf_.resize(std::max(need, 2 * rec_buf_.size()));
+}
+
 bool WalReader::valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
                                     const std::uint8_t* hdr, bool rand_access) {
     const std::uint32_t tot_len = load<std::uint32_t>(hdr + record_layout::xl_tot_len);
@@ -390,7 +396,7 @@ restart:
             assembled = true;
             read_off = read_page(target_page_ptr, XLOG_BLCKSZ);
             if (read_off < static_cast<int>(XLOG_BLCKSZ)) goto err;
-            rec_buf_.resize(len);
+            grow_rec_buf(len);
             std::memcpy(rec_buf_.data(), page_ + target_rec_off, len);
             std::uint32_t gotlen = len;
             XLogPageHeader ph;
@@ -428,7 +434,7 @@ restart:
                     read_off = read_page(target_page_ptr, page_header_size + len);
                     if (read_off < 0) goto err;
                 }
-                rec_buf_.resize(gotlen + len);
+                grow_rec_buf(std::size_t{gotlen} + len);
                 std::memcpy(rec_buf_.data() + gotlen, page_ + page_header_size, len);
                 gotlen += len;
                 if (!gotheader) {

@@ -101,6 +101,7 @@ private:
     // Decodes (or with decode_blocks off, scans) the record `rec` just read at `rec_ptr`.
     ReadStatus finish_record(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
                              XLogRecPtr next);
+    void grow_rec_buf(std::size_t need);
     void inval_read_state();
     void report(Fail kind, std::string msg);
     // Reclassifies a failure at the tail of the WAL (zeros / torn record) as the end of WAL.
@@ -132,7 +133,8 @@ private:
     SegmentData seg_;
     bool reread_ = false;  // after a failure, re-read the source's bytes before trusting them
 
-    std::vector<std::uint8_t> rec_buf_;  // reassembly of records that cross pages
+    // Reassembly of records that cross pages (size() is its capacity, not a record's length).
+    std::vector<std::uint8_t> rec_buf_;
     DecodedRecord record_;
     RecordSummary summary_;
 
