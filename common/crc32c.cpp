@@ -133,19 +133,23 @@ __attribute__((target("sse4.2"))) pg_crc32c crc32c_update_sse42(pg_crc32c crc,
         }
     }
     }
-    while (len >= 8) {
+    for (const std::uint8_t* end = p + (len & ~std::size_t{7}); p != end; p += 8)
         c = _mm_crc32_u64(c, load<std::uint64_t>(p));
-        p += 8;
-        len -= 8;
-    }
+    len &= 7;
     crc = static_cast<std::uint32_t>(c);
+#else
+    for (; len >= 4; len -= 4, p += 4) crc = _mm_crc32_u32(crc, load<std::uint32_t>(p));
 #endif
-    while (len >= 4) {
+    // At most 7 bytes left: one step per set bit of the length.
+    if (len & 4) {
         crc = _mm_crc32_u32(crc, load<std::uint32_t>(p));
         p += 4;
-        len -= 4;
     }
-    while (len--) crc = _mm_crc32_u8(crc, *p++);
+    if (len & 2) {
+        crc = _mm_crc32_u16(crc, load<std::uint16_t>(p));
+        p += 2;
+    }
+    if (len & 1) crc = _mm_crc32_u8(crc, *p);
     return crc;
 }
 

@@ -187,88 +187,88 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
 }
 
 // DecodeXLogRecord's header walk (PG15), keeping only the image lengths. Every check of
-// decode_record() is made here too (as a plain "no"), so a record this accepts decodes.
+// decode_record() is made here too (as a plain "no"), so a record this accepts decodes. Written
+// for few instructions: it runs once per record. Sizes: XLogRecordBlockHeader (4),
+// XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2), RelFileNode (12),
+// BlockNumber (4).
 bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> bytes,
                          std::uint32_t& out_fpi_len) {
     if (bytes.size() < SizeOfXLogRecord) return false;
     const std::uint8_t* p = bytes.data() + SizeOfXLogRecord;
     const std::uint8_t* const end = bytes.data() + bytes.size();
-    const auto left = [&] { return static_cast<std::size_t>(end - p); };
     std::uint64_t datatotal = 0;
     std::uint32_t fpi_len = 0;
-    int max_block_id = -1;
-    bool have_rel = false;  // a block named its relation (BKPBLOCK_SAME_REL may follow)
+    unsigned next_block_id = 0;  // block ids must increase
+    bool have_rel = false;       // a block named its relation (BKPBLOCK_SAME_REL may follow)
 
-    while (left() > datatotal) {
-        const std::uint8_t block_id = *p++;
-        if (block_id == XLR_BLOCK_ID_DATA_SHORT) {
-            if (left() < 1) return false;
-            datatotal += *p++;
-            break;  // the main data is always last
-        }
-        if (block_id == XLR_BLOCK_ID_DATA_LONG) {
-            if (left() < 4) return false;
-            datatotal += load<std::uint32_t>(p);
+    while (static_cast<std::uint64_t>(end - p) > datatotal) {
+        const std::uint8_t block_id = p[0];
+        if (block_id <= XLR_MAX_BLOCK_ID) {
+            if (block_id < next_block_id || end - p < 4) return false;
+            next_block_id = block_id + 1u;
+            const std::uint8_t fork_flags = p[1];
+            const std::uint16_t data_len = load<std::uint16_t>(p + 2);
             p += 4;
-            break;
-        }
-        if (block_id == XLR_BLOCK_ID_ORIGIN || block_id == XLR_BLOCK_ID_TOPLEVEL_XID) {
-            const std::size_t n = block_id == XLR_BLOCK_ID_ORIGIN ? sizeof(RepOriginId)
-                                                                  : sizeof(TransactionId);
-            if (left() < n) return false;
-            p += n;
-            continue;
-        }
-        if (block_id > XLR_MAX_BLOCK_ID || block_id <= max_block_id) return false;
-        max_block_id = block_id;
-
-        // fork_flags (1), data_length (2)
-        if (left() < 3) return false;
-        const std::uint8_t fork_flags = p[0];
-        const std::uint16_t data_len = load<std::uint16_t>(p + 1);
-        p += 3;
-        if (((fork_flags & BKPBLOCK_HAS_DATA) != 0) != (data_len != 0)) return false;
-        datatotal += data_len;
-
-        if (fork_flags & BKPBLOCK_HAS_IMAGE) {
-            // bimg_len (2), hole_offset (2), bimg_info (1)[, hole_length (2)]
-            if (left() < 5) return false;
-            const std::uint16_t bimg_len = load<std::uint16_t>(p);
-            const std::uint16_t hole_offset = load<std::uint16_t>(p + 2);
-            const std::uint8_t bimg_info = p[4];
-            p += 5;
-            const bool has_hole = (bimg_info & f.bkpimage_has_hole) != 0;
-            const bool compressed = f.image_compressed(bimg_info);
-            std::uint16_t hole_length = 0;
-            if (compressed) {
-                if (has_hole) {
-                    if (left() < 2) return false;
-                    hole_length = load<std::uint16_t>(p);
-                    p += 2;
+            if (((fork_flags & BKPBLOCK_HAS_DATA) != 0) != (data_len != 0)) return false;
+            datatotal += data_len;
+            const bool has_image = (fork_flags & BKPBLOCK_HAS_IMAGE) != 0;
+            const bool same_rel = (fork_flags & BKPBLOCK_SAME_REL) != 0;
+            const std::ptrdiff_t need = (has_image ? 5 : 0) + (same_rel ? 0 : 12) + 4;
+            if (end - p < need) return false;
+            if (has_image) {
+                const std::uint16_t bimg_len = load<std::uint16_t>(p);
+                const std::uint16_t hole_offset = load<std::uint16_t>(p + 2);
+                const std::uint8_t bimg_info = p[4];
+                p += 5;
+                const bool has_hole = (bimg_info & f.bkpimage_has_hole) != 0;
+                const bool compressed = f.image_compressed(bimg_info);
+                std::uint16_t hole_length = 0;
+                if (compressed) {
+                    if (has_hole) {
+                        if (end - p < need - 5 + 2) return false;
+                        hole_length = load<std::uint16_t>(p);
+                        p += 2;
+                    }
+                } else {
+                    hole_length = static_cast<std::uint16_t>(BLCKSZ - bimg_len);
                 }
-            } else {
-                hole_length = static_cast<std::uint16_t>(BLCKSZ - bimg_len);
+                // check_image()'s conditions
+                if (has_hole && (hole_offset == 0 || hole_length == 0 || bimg_len == BLCKSZ))
+                    return false;
+                if (!has_hole && (hole_offset != 0 || hole_length != 0)) return false;
+                if (compressed && bimg_len == BLCKSZ) return false;
+                if (!has_hole && !compressed && bimg_len != BLCKSZ) return false;
+                datatotal += bimg_len;
+                fpi_len += bimg_len;
             }
-            // check_image()'s conditions
-            if (has_hole && (hole_offset == 0 || hole_length == 0 || bimg_len == BLCKSZ))
+            if (!same_rel) {
+                p += 3 * sizeof(Oid);
+                have_rel = true;
+            } else if (!have_rel) {
                 return false;
-            if (!has_hole && (hole_offset != 0 || hole_length != 0)) return false;
-            if (compressed && bimg_len == BLCKSZ) return false;
-            if (!has_hole && !compressed && bimg_len != BLCKSZ) return false;
-            datatotal += bimg_len;
-            fpi_len += bimg_len;
+            }
+            p += sizeof(BlockNumber);
+        } else if (block_id == XLR_BLOCK_ID_DATA_SHORT) {
+            if (end - p < 2) return false;
+            datatotal += p[1];
+            p += 2;
+            break;  // the main data is always last
+        } else if (block_id == XLR_BLOCK_ID_DATA_LONG) {
+            if (end - p < 5) return false;
+            datatotal += load<std::uint32_t>(p + 1);
+            p += 5;
+            break;
+        } else if (block_id == XLR_BLOCK_ID_ORIGIN) {
+            if (end - p < 1 + static_cast<std::ptrdiff_t>(sizeof(RepOriginId))) return false;
+            p += 1 + sizeof(RepOriginId);
+        } else if (block_id == XLR_BLOCK_ID_TOPLEVEL_XID) {
+            if (end - p < 1 + static_cast<std::ptrdiff_t>(sizeof(TransactionId))) return false;
+            p += 1 + sizeof(TransactionId);
+        } else {
+            return false;  // invalid block_id
         }
-        if (!(fork_flags & BKPBLOCK_SAME_REL)) {
-            if (left() < 3 * sizeof(Oid)) return false;
-            p += 3 * sizeof(Oid);
-            have_rel = true;
-        } else if (!have_rel) {
-            return false;
-        }
-        if (left() < sizeof(BlockNumber)) return false;
-        p += sizeof(BlockNumber);
     }
-    if (left() != datatotal) return false;
+    if (static_cast<std::uint64_t>(end - p) != datatotal) return false;
     out_fpi_len = fpi_len;
     return true;
 }

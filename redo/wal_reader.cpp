@@ -285,6 +285,7 @@ ReadStatus WalReader::read_record() {
     errormsg_.clear();
     end_reason_.clear();
     end_lsn_reached_ = false;
+    if (ReadStatus status; read_record_in_page(next_rec_ptr_, status)) return status;
     return decode_next_record();
 }
 
@@ -339,7 +340,6 @@ bool WalReader::read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status) {
 // XLogDecodeNextRecord (PG15), blocking mode.
 ReadStatus WalReader::decode_next_record() {
     XLogRecPtr rec_ptr = next_rec_ptr_;
-    if (ReadStatus status; read_record_in_page(rec_ptr, status)) return status;
     const bool rand_access = decode_rec_ptr_ == InvalidXLogRecPtr;
     bool assembled = false;
     std::uint32_t total_len = 0;

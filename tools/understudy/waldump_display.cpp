@@ -218,19 +218,6 @@ void append_record_json(std::string& out, const DecodedRecord& rec) {
     out.push_back('\n');
 }
 
-void Stats::add(const RecordSummary& rec) {
-    ++count;
-    StatsRow& r = rmgr_stats[rec.xl_rmid];
-    ++r.count;
-    r.rec_len += rec.rec_len;
-    r.fpi_len += rec.fpi_len;
-    std::uint8_t recid = rec.xl_info >> 4;
-    if (rec.xl_rmid == RM_XACT_ID) recid &= 0x07;  // xact keeps a flag in the high bit
-    StatsRow& rr = record_stats[rec.xl_rmid][recid];
-    ++rr.count;
-    rr.rec_len += rec.rec_len;
-    rr.fpi_len += rec.fpi_len;
-}
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "redo/decoded_record.h"
+#include "redo/rmgr.h"
 
 namespace understudy::waldump {
 
@@ -35,8 +36,20 @@ struct Stats {
     std::array<StatsRow, 256> rmgr_stats{};
     std::array<std::array<StatsRow, 16>, 256> record_stats{};
 
-    // XLogRecStoreStats
-    void add(const RecordSummary& rec);
+    // XLogRecStoreStats (inline: once per record)
+    void add(const RecordSummary& rec) {
+        ++count;
+        StatsRow& r = rmgr_stats[rec.xl_rmid];
+        ++r.count;
+        r.rec_len += rec.rec_len;
+        r.fpi_len += rec.fpi_len;
+        std::uint8_t recid = rec.xl_info >> 4;
+        if (rec.xl_rmid == RM_XACT_ID) recid &= 0x07;  // xact keeps a flag in the high bit
+        StatsRow& rr = record_stats[rec.xl_rmid][recid];
+        ++rr.count;
+        rr.rec_len += rec.rec_len;
+        rr.fpi_len += rec.fpi_len;
+    }
 };
 // XLogDumpDisplayStats (prints nothing when no record was counted).
 void append_stats(std::string& out, const Stats& stats, bool per_record);
