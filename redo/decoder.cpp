@@ -191,17 +191,22 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
 // for few instructions: it runs once per record. Sizes: XLogRecordBlockHeader (4),
 // XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2), RelFileNode (12),
 // BlockNumber (4).
-bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> bytes,
-                         std::uint32_t& out_fpi_len) {
-    if (bytes.size() < SizeOfXLogRecord) return false;
-    const std::uint8_t* p = bytes.data() + SizeOfXLogRecord;
-    const std::uint8_t* const end = bytes.data() + bytes.size();
+bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> head,
+                         std::uint32_t tot_len, std::uint32_t& out_fpi_len) {
+    if (tot_len < SizeOfXLogRecord || head.size() < SizeOfXLogRecord || head.size() > tot_len)
+        return false;
+    const std::uint8_t* p = head.data() + SizeOfXLogRecord;
+    const std::uint8_t* const end = head.data() + head.size();  // bounds of header reads
+    // Bytes of the record after p (they need not all be in head).
+    const auto rest = [&] {
+        return std::uint64_t{tot_len} - static_cast<std::uint64_t>(p - head.data());
+    };
     std::uint64_t datatotal = 0;
     std::uint32_t fpi_len = 0;
     unsigned next_block_id = 0;  // block ids must increase
     bool have_rel = false;       // a block named its relation (BKPBLOCK_SAME_REL may follow)
 
-    while (static_cast<std::uint64_t>(end - p) > datatotal) {
+    while (rest() > datatotal) {
         const std::uint8_t block_id = p[0];
         if (block_id <= XLR_MAX_BLOCK_ID) {
             if (block_id < next_block_id || end - p < 4) return false;
@@ -268,7 +273,7 @@ bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> bytes
             return false;  // invalid block_id
         }
     }
-    if (static_cast<std::uint64_t>(end - p) != datatotal) return false;
+    if (rest() != datatotal) return false;
     out_fpi_len = fpi_len;
     return true;
 }

@@ -27,11 +27,13 @@ struct RecordLengths {
 };
 RecordLengths record_lengths(const DecodedRecord& rec);
 
-// XLogRecGetLen()'s image length, for pg_waldump --stats: walks the record's block headers
-// (the same walk and checks as DecodeXLogRecord, PG15) without building blocks, and sets
-// `fpi_len` to the sum of the images' bimg_len (the record length is xl_tot_len - fpi_len).
-// False when decode_record() would reject the bytes: call it then, for the error message.
-bool scan_record_fpi_len(const WalFormat& format, std::span<const std::uint8_t> bytes,
-                         std::uint32_t& fpi_len);
+// XLogRecGetLen()'s image length, for pg_waldump --stats: walks the block headers of a record
+// of `tot_len` bytes (the same walk and checks as DecodeXLogRecord, PG15) without building
+// blocks, and sets `fpi_len` to the sum of the images' bimg_len (the record length is
+// xl_tot_len - fpi_len). `head` is the record's first bytes, at least its headers (all of
+// them, or a prefix). False when decode_record() would reject the record, or the headers run
+// past `head`: decode the whole record then (which also names any error).
+bool scan_record_fpi_len(const WalFormat& format, std::span<const std::uint8_t> head,
+                         std::uint32_t tot_len, std::uint32_t& fpi_len);
 
 }  // namespace understudy

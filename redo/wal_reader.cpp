@@ -248,11 +248,15 @@ bool WalReader::valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
 
 bool WalReader::valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len,
                                  XLogRecPtr rec_ptr) {
-    pg_crc32c crc = crc32c_init();
-    crc = crc_update_(crc, rec + SizeOfXLogRecord, tot_len - SizeOfXLogRecord);
-    crc = crc_update_(crc, rec, record_layout::xl_crc);
-    crc = crc32c_finish(crc);
-    if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) {
+    return valid_record_crc_of_body(
+        rec, crc_update_(crc32c_init(), rec + SizeOfXLogRecord, tot_len - SizeOfXLogRecord),
+        rec_ptr);
+}
+
+bool WalReader::valid_record_crc_of_body(const std::uint8_t* hdr, pg_crc32c body_crc,
+                                         XLogRecPtr rec_ptr) {
+    const pg_crc32c crc = crc32c_finish(crc_update_(body_crc, hdr, record_layout::xl_crc));
+    if (crc != load<std::uint32_t>(hdr + record_layout::xl_crc)) {
         report(Fail::Corrupt, fmt::format("incorrect resource manager data checksum in record at {}",
                                           format_lsn(rec_ptr)));
         return false;
@@ -341,6 +345,11 @@ bool WalReader::read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status) {
 ReadStatus WalReader::decode_next_record() {
     XLogRecPtr rec_ptr = next_rec_ptr_;
     const bool rand_access = decode_rec_ptr_ == InvalidXLogRecPtr;
+    // Without blocks to decode, a record that crosses pages is CRC-checked where it lies and
+    // only its first kHeadBytes (its headers) are copied; when its headers prove longer, it is
+    // read again whole.
+    bool copy_whole = options_.decode_blocks;
+    std::optional<std::uint32_t> scanned_fpi_len;
     bool assembled = false;
     std::uint32_t total_len = 0;
     XLogRecPtr target_page_ptr = 0;
@@ -396,8 +405,21 @@ restart:
             assembled = true;
             read_off = read_page(target_page_ptr, XLOG_BLCKSZ);
             if (read_off < static_cast<int>(XLOG_BLCKSZ)) goto err;
-            grow_rec_buf(len);
-            std::memcpy(rec_buf_.data(), page_ + target_rec_off, len);
+            const std::uint32_t keep = copy_whole ? total_len : std::min(total_len, kHeadBytes);
+            pg_crc32c body_crc = crc32c_init();
+            // Takes record bytes [from, from + n) from `piece`.
+            const auto take = [&](const std::uint8_t* piece, std::uint32_t from, std::uint32_t n) {
+                if (from < keep) {
+                    const std::uint32_t c = std::min(n, keep - from);
+                    grow_rec_buf(std::size_t{from} + c);
+                    std::memcpy(rec_buf_.data() + from, piece, c);
+                }
+                if (!copy_whole && from + n > SizeOfXLogRecord) {
+                    const std::uint32_t skip = from < SizeOfXLogRecord ? SizeOfXLogRecord - from : 0;
+                    body_crc = crc_update_(body_crc, piece + skip, n - skip);
+                }
+            };
+            take(page_ + target_rec_off, 0, len);
             std::uint32_t gotlen = len;
             XLogPageHeader ph;
             do {
@@ -434,8 +456,7 @@ restart:
                     read_off = read_page(target_page_ptr, page_header_size + len);
                     if (read_off < 0) goto err;
                 }
-                grow_rec_buf(std::size_t{gotlen} + len);
-                std::memcpy(rec_buf_.data() + gotlen, page_ + page_header_size, len);
+                take(page_ + page_header_size, gotlen, len);
                 gotlen += len;
                 if (!gotheader) {
                     if (!valid_record_header(rec_ptr, decode_rec_ptr_, rec_buf_.data(), rand_access))
@@ -445,7 +466,18 @@ restart:
             } while (gotlen < total_len);
 
             rec = rec_buf_.data();
-            if (!valid_record_crc(rec, total_len, rec_ptr)) goto err;
+            if (copy_whole) {
+                if (!valid_record_crc(rec, total_len, rec_ptr)) goto err;
+            } else {
+                if (!valid_record_crc_of_body(rec, body_crc, rec_ptr)) goto err;
+                std::uint32_t fpi_len = 0;
+                if (!scan_record_fpi_len(*format_, std::span<const std::uint8_t>(rec, keep),
+                                         total_len, fpi_len)) {
+                    copy_whole = true;  // decode it whole (it may be corrupt: that names why)
+                    goto restart;
+                }
+                scanned_fpi_len = fpi_len;
+            }
             next = target_page_ptr + page_header_size + maxalign(ph.xlp_rem_len);
         } else {
             read_off = read_page(target_page_ptr, std::min(target_rec_off + total_len, XLOG_BLCKSZ));
@@ -464,7 +496,7 @@ restart:
         next -= segment_offset(next, seg_size_);
     }
     next_rec_ptr_ = next;
-    return finish_record(rec, total_len, rec_ptr, next);
+    return finish_record(rec, total_len, rec_ptr, next, scanned_fpi_len);
 
 err:
     // A record cut short without any other error (PostgreSQL 15.18 reports no message here: the
@@ -479,10 +511,12 @@ err:
 
 // DecodeXLogRecord's place in XLogDecodeNextRecord (PG15).
 ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total_len,
-                                    XLogRecPtr rec_ptr, XLogRecPtr next) {
+                                    XLogRecPtr rec_ptr, XLogRecPtr next,
+                                    std::optional<std::uint32_t> scanned_fpi_len) {
     const std::span<const std::uint8_t> bytes(rec, total_len);
-    std::uint32_t fpi_len = 0;
-    if (options_.decode_blocks || !scan_record_fpi_len(*format_, bytes, fpi_len)) {
+    std::uint32_t fpi_len = scanned_fpi_len.value_or(0);
+    if (!scanned_fpi_len &&
+        (options_.decode_blocks || !scan_record_fpi_len(*format_, bytes, total_len, fpi_len))) {
         // Decoding names the error (and decodes anything the scan would not vouch for).
         if (auto ok = decode_record(*format_, bytes, rec_ptr, next, read_rec_ptr_, record_); !ok) {
             report(Fail::Corrupt, ok.message());

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,9 +99,16 @@ private:
     bool valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
                              const std::uint8_t* hdr, bool rand_access);
     bool valid_record_crc(const std::uint8_t* rec, std::uint32_t tot_len, XLogRecPtr rec_ptr);
+    // The same check when the CRC of the bytes after the header is known already.
+    bool valid_record_crc_of_body(const std::uint8_t* hdr, pg_crc32c body_crc, XLogRecPtr rec_ptr);
+    // The bytes of a record that crosses pages copied when its blocks are not decoded: more
+    // than the headers of any sane record (33 block references with images and relations).
+    static constexpr std::uint32_t kHeadBytes = 1024;
     // Decodes (or with decode_blocks off, scans) the record `rec` just read at `rec_ptr`.
+    // `scanned_fpi_len`: the record was scanned already (only its head may be at `rec`).
     ReadStatus finish_record(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
-                             XLogRecPtr next);
+                             XLogRecPtr next,
+                             std::optional<std::uint32_t> scanned_fpi_len = std::nullopt);
     void grow_rec_buf(std::size_t need);
     void inval_read_state();
     void report(Fail kind, std::string msg);
