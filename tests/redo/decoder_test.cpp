@@ -1,6 +1,8 @@
 // DecodeXLogRecord's rules on hand-built record bodies.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <span>
 #include <vector>
 
 #include "common/bytes.h"
@@ -142,4 +144,116 @@ TEST_CASE("decoder errors read like PostgreSQL's and name the LSN") {
         auto r = decode_record(kWalFormatPg15, record(h), 1, 2, report, d);
         CHECK(r.message() == "BKPIMAGE_COMPRESSED set, but block image length 8192 at 16/B374D848");
     }
+}
+
+namespace {
+
+// Record bodies of every shape the scan has a path for: main data only (short, long), one plain
+// block, SAME_REL, images with and without hole, compressed with hole, origin and top-level xid.
+std::vector<std::vector<std::uint8_t>> scan_shapes() {
+    std::vector<std::vector<std::uint8_t>> out;
+    {
+        Body h;
+        h.u8(XLR_BLOCK_ID_DATA_SHORT); h.u8(3); h.bytes({1, 2, 3});
+        out.push_back(record(h));
+    }
+    {
+        Body h;
+        h.u8(XLR_BLOCK_ID_DATA_LONG); h.u32(300); h.bytes(std::vector<std::uint8_t>(300, 9));
+        out.push_back(record(h));
+    }
+    {
+        Body h;  // heap-insert shape: block 0 with data, then short main data
+        h.u8(0); h.u8(BKPBLOCK_HAS_DATA); h.u16(5); h.u32(1663); h.u32(5); h.u32(16384); h.u32(7);
+        h.u8(XLR_BLOCK_ID_DATA_SHORT); h.u8(3);
+        h.bytes({1, 2, 3, 4, 5}); h.bytes({6, 7, 8});
+        out.push_back(record(h));
+    }
+    {
+        Body h;  // two blocks, the second SAME_REL, no data, no main data
+        h.u8(0); h.u8(0); h.u16(0); h.u32(1663); h.u32(5); h.u32(16384); h.u32(7);
+        h.u8(3); h.u8(BKPBLOCK_SAME_REL | VISIBILITYMAP_FORKNUM); h.u16(0); h.u32(0);
+        out.push_back(record(h));
+    }
+    {
+        Body h;  // origin, xid, full image without hole, image with hole, compressed with hole
+        h.u8(XLR_BLOCK_ID_ORIGIN); h.u16(3);
+        h.u8(XLR_BLOCK_ID_TOPLEVEL_XID); h.u32(77);
+        h.u8(0); h.u8(BKPBLOCK_HAS_IMAGE); h.u16(0); h.u16(BLCKSZ); h.u16(0); h.u8(0x02);
+        h.u32(1663); h.u32(5); h.u32(16384); h.u32(1);
+        h.u8(1); h.u8(BKPBLOCK_HAS_IMAGE | BKPBLOCK_SAME_REL | BKPBLOCK_HAS_DATA); h.u16(2);
+        h.u16(8000); h.u16(100); h.u8(0x01); h.u32(2);
+        h.u8(2); h.u8(BKPBLOCK_HAS_IMAGE | BKPBLOCK_SAME_REL); h.u16(0);
+        h.u16(50); h.u16(200); h.u8(0x01 | 0x04); h.u16(300); h.u32(3);
+        h.u8(XLR_BLOCK_ID_DATA_SHORT); h.u8(1);
+        h.bytes(std::vector<std::uint8_t>(BLCKSZ, 1));
+        h.bytes(std::vector<std::uint8_t>(8000, 2)); h.bytes({5, 6});
+        h.bytes(std::vector<std::uint8_t>(50, 3));
+        h.bytes({4});
+        out.push_back(record(h));
+    }
+    return out;
+}
+
+// The scan's verdict must be decode_record()'s, and its image length XLogRecGetLen()'s.
+void check_scan_agrees(const std::vector<std::uint8_t>& rec) {
+    DecodedRecord d;
+    const bool decodes = static_cast<bool>(decode_record(kWalFormatPg15, rec, 1, 2, 0, d));
+    std::uint32_t fpi_len = 12345;
+    const auto tot_len = static_cast<std::uint32_t>(rec.size());
+    const bool scans = scan_record_fpi_len(kWalFormatPg15, rec, tot_len, fpi_len);
+    REQUIRE(scans == decodes);
+    if (decodes) CHECK(fpi_len == record_lengths(d).fpi_len);
+    // With only a head of the record at hand, a yes is still right (a no sends it to the decoder).
+    for (std::size_t head : {std::size_t{24}, std::size_t{40}, std::size_t{64}, rec.size() / 2}) {
+        if (head > rec.size()) continue;
+        std::uint32_t f = 0;
+        if (scan_record_fpi_len(kWalFormatPg15, std::span(rec).first(head), tot_len, f)) {
+            REQUIRE(decodes);
+            CHECK(f == record_lengths(d).fpi_len);
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("scan_record_fpi_len agrees with decode_record on every shape and on damaged records") {
+    const auto shapes = scan_shapes();
+    for (const auto& rec : shapes) {
+        DecodedRecord d;
+        REQUIRE(decode_record(kWalFormatPg15, rec, 1, 2, 0, d));
+        check_scan_agrees(rec);
+    }
+    CHECK(record_lengths([&] {
+              DecodedRecord d;
+              (void)decode_record(kWalFormatPg15, shapes.back(), 1, 2, 0, d);
+              return d;
+          }())
+              .fpi_len == BLCKSZ + 8000 + 50);
+
+    // Damage: every header byte set to a few values, and cuts at every length.
+    std::uint32_t seed = 12345;
+    const auto next = [&] { return seed = seed * 1103515245u + 12345u; };
+    int accepted = 0, rejected = 0;
+    for (const auto& good : shapes) {
+        const std::size_t header_end = std::min<std::size_t>(good.size(), 120);
+        for (std::size_t pos = SizeOfXLogRecord; pos < header_end; ++pos) {
+            for (std::uint8_t v : {std::uint8_t{0}, std::uint8_t{1}, std::uint8_t{0xFF},
+                                   static_cast<std::uint8_t>(next() >> 16)}) {
+                auto bad = good;
+                bad[pos] = v;
+                CAPTURE(pos);
+                check_scan_agrees(bad);
+            }
+        }
+        for (std::size_t len = SizeOfXLogRecord; len < good.size(); len += 1 + good.size() / 200) {
+            std::vector<std::uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len));
+            store<std::uint32_t>(cut.data(), static_cast<std::uint32_t>(len));
+            check_scan_agrees(cut);
+            DecodedRecord d;
+            (decode_record(kWalFormatPg15, cut, 1, 2, 0, d) ? accepted : rejected)++;
+        }
+    }
+    CHECK(rejected > 0);  // the damage did reach the checks
+    CHECK(accepted > 0);
 }

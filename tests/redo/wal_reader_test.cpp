@@ -395,3 +395,129 @@ TEST_CASE("a single segment file is read from any path; its segment number comes
     dir.write("short", std::span(b.bytes()).first(100));
     CHECK_FALSE(FileSource::open(dir.path + "/short"));
 }
+
+namespace {
+
+struct Seen {
+    ReadStatus status;
+    RecordSummary s;
+    std::string error;
+    XLogRecPtr error_lsn;
+};
+
+// Everything a reader reports, record by record, with or without decoding the blocks.
+std::vector<Seen> read_summaries(WalBuilder& b, XLogRecPtr from, bool decode_blocks) {
+    MemorySource src(b.bytes(), b.start(), b.seg_size());
+    WalReaderOptions o;
+    o.decode_blocks = decode_blocks;
+    WalReader r(src, o);
+    r.begin_read(from);
+    std::vector<Seen> out;
+    for (;;) {
+        const ReadStatus st = r.read_record();
+        out.push_back({st, st == ReadStatus::Record ? r.summary() : RecordSummary{},
+                       r.error_message(), st == ReadStatus::Record ? 0 : r.error_lsn()});
+        if (st != ReadStatus::Record) return out;
+        if (decode_blocks) {
+            CHECK(r.summary().lsn == r.record().lsn);
+            CHECK(r.summary().xl_tot_len == r.record().xl_tot_len);
+        }
+    }
+}
+
+bool same(const std::vector<Seen>& a, const std::vector<Seen>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const RecordSummary &x = a[i].s, &y = b[i].s;
+        if (a[i].status != b[i].status || a[i].error != b[i].error ||
+            a[i].error_lsn != b[i].error_lsn || x.lsn != y.lsn || x.end_lsn != y.end_lsn ||
+            x.xl_tot_len != y.xl_tot_len || x.xl_xid != y.xl_xid || x.xl_info != y.xl_info ||
+            x.xl_rmid != y.xl_rmid || x.rec_len != y.rec_len || x.fpi_len != y.fpi_len)
+            return false;
+    }
+    return true;
+}
+
+// A block reference with an uncompressed full-page image (no hole) and `data_len` bytes of data.
+std::vector<std::uint8_t> body_with_image(std::uint16_t data_len, std::size_t origins = 0) {
+    std::vector<std::uint8_t> h;
+    const auto u8 = [&](std::uint8_t v) { h.push_back(v); };
+    const auto u16 = [&](std::uint16_t v) { u8(static_cast<std::uint8_t>(v)); u8(static_cast<std::uint8_t>(v >> 8)); };
+    const auto u32 = [&](std::uint32_t v) { u16(static_cast<std::uint16_t>(v)); u16(static_cast<std::uint16_t>(v >> 16)); };
+    for (std::size_t i = 0; i < origins; ++i) {  // legal, if odd: DecodeXLogRecord takes repeats
+        u8(XLR_BLOCK_ID_ORIGIN);
+        u16(static_cast<std::uint16_t>(i));
+    }
+    u8(0);
+    u8(static_cast<std::uint8_t>(BKPBLOCK_HAS_IMAGE | (data_len ? BKPBLOCK_HAS_DATA : 0)));
+    u16(data_len);
+    u16(BLCKSZ); u16(0); u8(0x02);
+    u32(1663); u32(5); u32(16384); u32(9);
+    u8(XLR_BLOCK_ID_DATA_SHORT); u8(4);
+    for (std::size_t i = 0; i < BLCKSZ; ++i) u8(static_cast<std::uint8_t>(i * 13));
+    for (std::size_t i = 0; i < data_len; ++i) u8(static_cast<std::uint8_t>(i));
+    u32(0xABCDEF01u);
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("without block decoding the reader reports the same records, lengths and errors") {
+    WalBuilder b;
+    const XLogRecPtr first = b.add_data(10);
+    for (int i = 0; i < 40; ++i) {
+        b.add_data(static_cast<std::size_t>(5 + i * 53), 10, 0x20);
+        b.add(10, 0x30, body_with_image(static_cast<std::uint16_t>(i * 11)), 1000u + static_cast<std::uint32_t>(i));
+    }
+    // Headers longer than the 1 kB head the reader copies first: it must read the record again.
+    const XLogRecPtr long_headers = b.add(10, 0x40, body_with_image(20, 600));
+    while (b.pos() < b.start() + b.seg_size() - 3000) b.add_data(900);
+    const XLogRecPtr crossing = b.add(10, 0x30, body_with_image(100));  // into the next segment
+    CHECK(crossing + 8300 > b.start() + b.seg_size());
+    b.add_data(5);
+    b.zero_fill_segment();
+
+    const auto full = read_summaries(b, first, true);
+    const auto lengths = read_summaries(b, first, false);
+    CHECK(full.size() > 80);
+    CHECK(same(full, lengths));
+    bool saw_long = false, saw_image = false;
+    for (const auto& s : lengths) {
+        saw_long = saw_long || (s.s.lsn == long_headers && s.s.fpi_len == BLCKSZ);
+        saw_image = saw_image || (s.s.lsn == crossing && s.s.fpi_len == BLCKSZ &&
+                                  s.s.rec_len == s.s.xl_tot_len - BLCKSZ);
+    }
+    CHECK(saw_long);
+    CHECK(saw_image);
+
+    // Damage inside a record that crosses pages (its image) and in a record's block header:
+    // the same error, at the same LSN, either way.
+    for (const XLogRecPtr at : {crossing + 5000, long_headers + SizeOfXLogRecord + 1800 + 6,
+                                crossing + SizeOfXLogRecord + 1}) {
+        WalBuilder damaged = b;
+        damaged.at(at) ^= 0x40;
+        const auto f = read_summaries(damaged, first, true);
+        const auto l = read_summaries(damaged, first, false);
+        CAPTURE(format_lsn(at));
+        CHECK(f.back().status == ReadStatus::Corrupt);
+        CHECK(same(f, l));
+    }
+}
+
+TEST_CASE("without block decoding, a record that crosses pages and does not decode fails the same") {
+    WalBuilder b;
+    const XLogRecPtr first = b.add_data(10);
+    b.add_data(7000);
+    auto body = body_with_image(0);
+    body[1] |= BKPBLOCK_HAS_DATA;  // ... with no data: DecodeXLogRecord rejects it
+    const XLogRecPtr bad = b.add(10, 0x30, body);
+    b.add_data(5);
+    b.zero_fill_segment();
+    const auto full = read_summaries(b, first, true);
+    const auto lengths = read_summaries(b, first, false);
+    REQUIRE(full.size() == 3);
+    CHECK(full.back().status == ReadStatus::Corrupt);
+    CHECK(full.back().error_lsn == bad);
+    CHECK(full.back().error.starts_with("BKPBLOCK_HAS_DATA set, but no data included at "));
+    CHECK(same(full, lengths));
+}
