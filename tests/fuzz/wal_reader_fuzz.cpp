@@ -1,7 +1,8 @@
 // libFuzzer target over the WAL reader, decoder, page-image restore and waldump's formatting.
 // The input is WAL from the start of a segment (seed corpus: tests/fuzz/corpus, the first pages
 // of real segments); the reader must end every run with a record, an end of WAL or a corruption
-// report, never a crash, hang or out-of-bounds access. Built with -Dfuzz=true (clang only):
+// report, never a crash, hang or out-of-bounds access; and a reader that only scans records
+// for their lengths (decode_blocks off) must agree with the decoding one. Built with -Dfuzz=true (clang only):
 // see tools/fuzz.sh.
 #include <array>
 #include <cstddef>
@@ -49,6 +50,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (rec.has_block_ref(id) && rec.blocks[static_cast<std::size_t>(id)].has_image)
                     (void)restore_block_image(rec, id, page);
         }
+    }
+
+    // Differential: a reader that only scans the records (waldump --stats) must see exactly what
+    // the decoding reader sees: same records, lengths, end and error.
+    WalReaderOptions scan_only;
+    scan_only.decode_blocks = false;
+    WalReader full(src), lengths(src, scan_only);
+    const XLogRecPtr first = full.find_next_record(start + SizeOfXLogLongPHD);
+    if (first == InvalidXLogRecPtr || lengths.find_next_record(start + SizeOfXLogLongPHD) != first)
+        return 0;
+    for (int n = 0; n < 100000; ++n) {
+        const ReadStatus a = full.read_record(), b = lengths.read_record();
+        if (a != b) __builtin_trap();
+        if (a != ReadStatus::Record) {
+            if (full.error_message() != lengths.error_message() ||
+                full.error_lsn() != lengths.error_lsn())
+                __builtin_trap();
+            break;
+        }
+        const RecordSummary &x = full.summary(), &y = lengths.summary();
+        if (x.lsn != y.lsn || x.end_lsn != y.end_lsn || x.rec_len != y.rec_len ||
+            x.fpi_len != y.fpi_len || x.xl_rmid != y.xl_rmid || x.xl_info != y.xl_info ||
+            x.xl_xid != y.xl_xid)
+            __builtin_trap();
     }
     return 0;
 }
