@@ -43,9 +43,10 @@ struct Stats {
         ++r.count;
         r.rec_len += rec.rec_len;
         r.fpi_len += rec.fpi_len;
-        std::uint8_t recid = rec.xl_info >> 4;
-        if (rec.xl_rmid == RM_XACT_ID) recid &= 0x07;  // xact keeps a flag in the high bit
-        StatsRow& rr = record_stats[rec.xl_rmid][recid];
+        // xact keeps a flag in the high bit of its record type (a mask, not a branch: record
+        // types interleave unpredictably)
+        const unsigned recid_mask = rec.xl_rmid == RM_XACT_ID ? 0x07u : 0x0Fu;
+        StatsRow& rr = record_stats[rec.xl_rmid][(rec.xl_info >> 4) & recid_mask];
         ++rr.count;
         rr.rec_len += rec.rec_len;
         rr.fpi_len += rec.fpi_len;
