@@ -113,6 +113,8 @@ cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 print(f"{wall:.3f} {cpu:.3f}")
 PY
 }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before the runs: $LOAD_BEFORE"
 declare -A W=() C=()
 record() {  # key, "wall cpu"
   W[$1]+=" ${2% *}"; C[$1]+=" ${2#* }"
@@ -136,7 +138,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 printf '%-8s %12s %12s %8s   %12s %12s %8s\n' mode "pg wall s" "us wall s" speedup "pg cpu s" "us cpu s" speedup
 printf '%-8s %12s %12s %7sx   %12s %12s %7sx\n' --stats "$pg_s" "$us_s" "$r_s" "$pg_sc" "$us_sc" "$r_sc" \
   text "$pg_t" "$us_t" "$r_t" "$pg_tc" "$us_tc" "$r_tc"
-echo "load average after the runs: $LOAD"
+echo "load average before the runs: $LOAD_BEFORE, after: $LOAD"
 
 if [ "$WRITE_DOC" = 1 ]; then
   DOC="$ROOT/docs/benchmarks.md"
@@ -161,7 +163,7 @@ checking is on in both (neither can turn it off).
 | text | ${pg_t} | ${us_t} | ${r_t}x | ${pg_tc} | ${us_tc} | ${r_tc}x |
 
 CPU = user + sys time of the process (less sensitive to other jobs on the machine than wall
-time). Load average after the runs: ${LOAD}.
+time). Load average before the runs: ${LOAD_BEFORE}; after: ${LOAD} (2 cores).
 
 Goal (issue 3): at least 2x faster than pg_waldump.
 MD
