@@ -1,7 +1,9 @@
 // --verify: PostgreSQL 15's verifyBackupPageConsistency (xlogrecovery.c). After a record of a
 // maskable rmgr is applied, every block carrying an image kept only for consistency checking
 // (has_image && !apply_image: wal_consistency_checking) is compared with our page after both
-// are masked with the rmgr's rm_mask.
+// are masked with the rmgr's rm_mask. A page that still differs is a mismatch, unless the
+// rmgr's known_difference rule (RmgrInfo) recognises it as a difference PostgreSQL 15's own redo
+// produces too: those are counted in images_known_difference with the rule's reason.
 #pragma once
 
 #include <vector>
