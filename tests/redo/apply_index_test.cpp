@@ -35,10 +35,10 @@ constexpr XLogRecPtr kLsn = 0x3000000;
 constexpr XLogRecPtr kOldLsn = 0x1000000;
 
 // Runs the rmgr's redo routine from the table (as ApplyWalRecord does).
-void redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
+void run_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     const RmgrInfo* rm = find_rmgr(rec.xl_rmid);
     REQUIRE(rm != nullptr);
-    REQUIRE(rm->redo != nullptr);
+    REQUIRE((rm->redo != nullptr));
     auto r = rm->redo(ctx, rec);
     REQUIRE_MESSAGE(r.ok(), r.message());
     CHECK(*r == redo::RedoOutcome::applied);
@@ -47,7 +47,7 @@ void redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
 // Both pages after the rmgr's mask compare equal?
 bool equal_after_mask(std::uint8_t rmid, PageBytes a, PageBytes b, BlockNumber blkno = 1) {
     const RmgrInfo* rm = find_rmgr(rmid);
-    REQUIRE(rm->mask != nullptr);
+    REQUIRE((rm->mask != nullptr));
     rm->mask(a.data(), blkno);
     rm->mask(b.data(), blkno);
     return std::memcmp(a.data(), b.data(), BLCKSZ) == 0;
@@ -206,7 +206,7 @@ TEST_CASE("gist_redo PAGE_UPDATE (gistRedoPageUpdateRecord): delete, append, mar
     r.add_block(0, 1, data);
     r.add_block(1, 2, {});
     const DecodedRecord& rec = r.done();
-    redo(ctx, rec);
+    run_redo(ctx, rec);
 
     PageBytes got = get_page(ctx.pages(), 1);
     REQUIRE(storage::page_get_max_offset_number(got.data()) == 4);
@@ -223,7 +223,7 @@ TEST_CASE("gist_redo PAGE_UPDATE (gistRedoPageUpdateRecord): delete, append, mar
     CHECK(load<std::uint32_t>(gp::opaque(left.data()) + 4) == static_cast<std::uint32_t>(rec.end_lsn));
 
     // Rerun: the pages are past the record (BLK_DONE), nothing changes.
-    redo(ctx, rec);
+    run_redo(ctx, rec);
     CHECK(get_page(ctx.pages(), 1) == got);
     CHECK(get_page(ctx.pages(), 2) == left);
 }
@@ -239,7 +239,7 @@ TEST_CASE("gist_redo DELETE (gistRedoDeleteRecord): tuples removed, F_HAS_GARBAG
     put<std::uint16_t>(r.main(), 1);
     put<std::uint16_t>(r.main(), 3);
     r.add_block(0, 5, {});
-    redo(ctx, r.done());
+    run_redo(ctx, r.done());
     PageBytes got = get_page(ctx.pages(), 5);
     REQUIRE(storage::page_get_max_offset_number(got.data()) == 2);
     CHECK(item_bytes(got, 1) == item_bytes(leaf, 2));
@@ -268,7 +268,7 @@ TEST_CASE("spg_redo ADD_LEAF (spgRedoAddLeaf): a new leaf page, then a tuple cha
         IndexTestRecord r(RM_SPGIST_ID, XLOG_SPGIST_ADD_LEAF, kLsn);
         r.main() = spg_add_leaf(1, 1, storage::InvalidOffsetNumber, t1);
         r.add_block(0, 4, {}, true);  // newPage: XLogInitBufferForRedo + SpGistInitBuffer(SPGIST_LEAF)
-        redo(ctx, r.done());
+        run_redo(ctx, r.done());
     }
     PageBytes page = get_page(ctx.pages(), 4);
     std::uint8_t* op = storage::page_get_special_pointer(page.data());
@@ -281,7 +281,7 @@ TEST_CASE("spg_redo ADD_LEAF (spgRedoAddLeaf): a new leaf page, then a tuple cha
         IndexTestRecord r(RM_SPGIST_ID, XLOG_SPGIST_ADD_LEAF, kLsn + 0x100);
         r.main() = spg_add_leaf(0, 2, 1, t2);  // into the chain headed at offset 1
         r.add_block(0, 4, {});
-        redo(ctx, r.done());
+        run_redo(ctx, r.done());
     }
     page = get_page(ctx.pages(), 4);
     REQUIRE(storage::page_get_max_offset_number(page.data()) == 2);
@@ -313,7 +313,7 @@ TEST_CASE("brin_redo INSERT+INIT then DESUMMARIZE (brin_xlog_insert_update, brin
         put<std::uint16_t>(r.main(), 1);               // offnum
         r.add_block(0, 2, tuple, true);
         r.add_block(1, 1, {});
-        redo(ctx, r.done());
+        run_redo(ctx, r.done());
     }
     PageBytes reg = get_page(ctx.pages(), 2);
     CHECK(load<std::uint16_t>(storage::page_get_special_pointer(reg.data()) + 6) == BRIN_PAGETYPE_REGULAR);
@@ -329,7 +329,7 @@ TEST_CASE("brin_redo INSERT+INIT then DESUMMARIZE (brin_xlog_insert_update, brin
         put<std::uint16_t>(r.main(), 1);  // regOffset
         r.add_block(0, 1, {});
         r.add_block(1, 2, {});
-        redo(ctx, r.done());
+        run_redo(ctx, r.done());
     }
     revmap = get_page(ctx.pages(), 1);
     CHECK(revmap_entry(revmap, kHeapBlk, kPagesPerRange) == item_pointer(InvalidBlockNumber, 0));
@@ -362,13 +362,13 @@ TEST_CASE("hash_redo INSERT (hash_xlog_insert): the tuple at its offset, hashm_n
     r.add_block(0, 1, t2);
     r.add_block(1, 0, {});
     const DecodedRecord& rec = r.done();
-    redo(ctx, rec);
+    run_redo(ctx, rec);
     PageBytes got = get_page(ctx.pages(), 1);
     REQUIRE(storage::page_get_max_offset_number(got.data()) == 2);
     CHECK(item_bytes(got, 1) == t2);
     CHECK(item_bytes(got, 2) == t1);
     CHECK(hashm_ntuples(get_page(ctx.pages(), 0)) == 42.0);
-    redo(ctx, rec);  // rerun: done already
+    run_redo(ctx, rec);  // rerun: done already
     CHECK(hashm_ntuples(get_page(ctx.pages(), 0)) == 42.0);
     CHECK(storage::page_get_max_offset_number(get_page(ctx.pages(), 1).data()) == 2);
 
@@ -399,7 +399,7 @@ TEST_CASE("generic_redo (generic_redo / applyPageRedo): the delta rebuilds the p
     IndexTestRecord r(RM_GENERIC_ID, 0, kLsn);
     r.add_block(0, 7, generic_delta(before, after));
     const DecodedRecord& rec = r.done();
-    redo(ctx, rec);
+    run_redo(ctx, rec);
     PageBytes got = get_page(ctx.pages(), 7);
     PageBytes want = after;
     storage::page_set_lsn(want.data(), rec.end_lsn);
