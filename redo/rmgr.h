@@ -34,17 +34,19 @@ using MaskFn = void (*)(std::uint8_t* page, BlockNumber blkno);
 // pages that still differs after masking (`replayed`: our page, `primary`: the image the primary
 // wrote; both masked), returns the reason when the difference is one PostgreSQL 15's own redo
 // produces as well (a standby with wal_consistency_checking would report the same page), or
-// nullptr when it is not (a real mismatch). Rules are narrow: they name the record type and the
-// exact bits allowed to differ, and every other byte must be equal. nullptr in the table: the
-// rmgr has no such rule.
+// nullptr when it is not (a real mismatch). `carried`: the previous check of this page found a
+// known difference (from this rule) and the page has not matched since, so a difference created
+// by an earlier record may still be on it. Rules are narrow: they name the record type (or the
+// carried state) and the exact bits allowed to differ, and every other byte must be equal.
+// nullptr in the table: the rmgr has no such rule.
 using KnownDifferenceFn = const char* (*)(const DecodedRecord& rec, const std::uint8_t* replayed,
-                                          const std::uint8_t* primary);
+                                          const std::uint8_t* primary, bool carried);
 
 #define UNDERSTUDY_MASK_DECL_masked(prefix) void prefix##_mask(std::uint8_t* page, BlockNumber blkno);
 #define UNDERSTUDY_MASK_DECL_unmasked(prefix)
 #define UNDERSTUDY_KNOWN_DECL_known_diffs(prefix)                                                         \
     const char* prefix##_known_difference(const DecodedRecord& rec, const std::uint8_t* replayed, \
-                                          const std::uint8_t* primary);
+                                          const std::uint8_t* primary, bool carried);
 #define UNDERSTUDY_KNOWN_DECL_no_known_diffs(prefix)
 #define UNDERSTUDY_RMGR_DECLARE(id, sym, name, prefix, mask, known)                          \
     void prefix##_desc(std::string& out, const DecodedRecord& rec);                          \

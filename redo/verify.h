@@ -6,6 +6,7 @@
 // produces too: those are counted in images_known_difference with the rule's reason.
 #pragma once
 
+#include <set>
 #include <vector>
 
 #include "common/result.h"
@@ -16,10 +17,20 @@
 
 namespace understudy::redo {
 
+// The pages whose last check found a known upstream difference (the `carried` state of
+// RmgrInfo::known_difference); a page leaves the set when it next matches or mismatches.
+struct PageKeyLess {
+    bool operator()(const storage::PageKey& a, const storage::PageKey& b) const {
+        return storage::file_order_less(a, b);
+    }
+};
+using KnownDifferencePages = std::set<storage::PageKey, PageKeyLess>;
+
 // Compares the images of `rec` (which has XLR_CHECK_CONSISTENCY and a mask routine) with the
 // cached pages; counts into `counters`, appends to `mismatches` (up to `max_listed`).
+// `carried` (kept by the caller across records; nullptr: none kept) tracks known differences.
 Result<void> verify_record_images(storage::PageCache& pages, const DecodedRecord& rec, const RmgrInfo& rmgr,
                                   RmgrCounters& counters, std::vector<Mismatch>& mismatches,
-                                  std::size_t max_listed);
+                                  std::size_t max_listed, KnownDifferencePages* carried = nullptr);
 
 }  // namespace understudy::redo

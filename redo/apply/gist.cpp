@@ -249,14 +249,17 @@ void gist_mask(std::uint8_t* page, BlockNumber /*blkno*/) {
     gp::clear_flag(page, gp::F_HAS_GARBAGE);   // redo never marks pages as garbage
 }
 
-// Not a PostgreSQL routine: the one difference a PG15 standby running wal_consistency_checking
-// shows too. After XLOG_GIST_DELETE, gistRedoDeleteRecord (gistxlog.c) sets F_TUPLES_DELETED
-// while the primary's gistprunepage (gist.c), which wrote the record and its image, does not;
-// gist_mask leaves the bit unmasked. Allowed: that bit set on our page and clear in the image,
-// every other byte (after gist_mask) equal.
+// Not a PostgreSQL routine: the one difference a PG15 standby shows too. gistRedoDeleteRecord
+// (gistxlog.c) sets F_TUPLES_DELETED on the page of an XLOG_GIST_DELETE record while the
+// primary's gistprunepage (gist.c), which wrote the record and its image, does not; gist_mask
+// leaves the bit unmasked, and nothing in PG15 clears it (GistClearTuplesDeleted is never
+// called), so it stays on our page (and a PG15 standby's) for the later records of that page
+// until the page is reinitialised (a split) or the primary's VACUUM sets it too. Allowed: that
+// bit set on our page and clear in the image, every other byte (after gist_mask) equal, on the
+// DELETE record or on a page that carries the difference from it.
 const char* gist_known_difference(const DecodedRecord& rec, const std::uint8_t* replayed,
-                                  const std::uint8_t* primary) {
-    if (rec.info() != XLOG_GIST_DELETE) return nullptr;
+                                  const std::uint8_t* primary, bool carried) {
+    if (rec.info() != XLOG_GIST_DELETE && !carried) return nullptr;
     constexpr std::size_t kSpecial = BLCKSZ - gp::SizeOfGISTPageOpaqueData;
     if (storage::pd_special(replayed) != kSpecial || storage::pd_special(primary) != kSpecial) return nullptr;
     alignas(8) std::array<std::uint8_t, BLCKSZ> ours{};
@@ -264,8 +267,8 @@ const char* gist_known_difference(const DecodedRecord& rec, const std::uint8_t* 
     if ((gp::flags(ours.data()) & gp::F_TUPLES_DELETED) == 0) return nullptr;
     gp::clear_flag(ours.data(), gp::F_TUPLES_DELETED);
     if (std::memcmp(ours.data(), primary, BLCKSZ) != 0) return nullptr;
-    return "Gist DELETE: F_TUPLES_DELETED set by PG15's gistRedoDeleteRecord, not by the primary's gistprunepage "
-           "(PostgreSQL 15's own standby differs the same way)";
+    return "Gist: F_TUPLES_DELETED set by PG15's gistRedoDeleteRecord (on a DELETE record's page, and kept there "
+           "by later records), never by the primary's gistprunepage; PostgreSQL 15's own standby differs the same way";
 }
 
 }  // namespace understudy

@@ -11,9 +11,9 @@
 // and generic (bloom) records.
 //
 // Then, for every rmgr in the replay: zero unsupported records and zero mismatches after
-// masking. The one difference PostgreSQL 15's own standby has too (F_TUPLES_DELETED after a
-// Gist DELETE, redo/apply/gist.cpp) is reported apart as known_upstream_differences with its
-// reason, and the test checks that it is.
+// masking. The one difference PostgreSQL 15's own standby has too (F_TUPLES_DELETED set by the
+// redo of a Gist DELETE and kept on that page by its later records, redo/apply/gist.cpp) is
+// reported apart as known_upstream_differences with its reason, and the test checks that it is.
 #include <doctest/doctest.h>
 
 #include <map>

@@ -43,20 +43,45 @@ struct Outcome {
     std::vector<redo::Mismatch> mismatches;
 };
 
-// Our page `ours` in the cache, the primary's image `primary` on a record of type `info`.
+// A verifier over one scratch page cache, keeping the carried state across records as the
+// replay engine does.
+class Verifier {
+public:
+    Verifier() : ctx_(dir_.path()) {}
+    // Our page `ours` as block 3 in the cache, the primary's image `primary` on a record of type
+    // `info`; counts into out().
+    void check(std::uint8_t info, const PageBytes& ours, const PageBytes& primary) {
+        put_page(ctx_.pages(), 3, ours);
+        IndexTestRecord r(RM_GIST_ID, info, lsn_);
+        lsn_ += 0x100;
+        r.add_block(0, 3, {});
+        r.add_image(0, primary, false);
+        const RmgrInfo* gist = find_rmgr(RM_GIST_ID);
+        REQUIRE(gist != nullptr);
+        auto v = redo::verify_record_images(ctx_.pages(), r.done(), *gist, out_.counters, out_.mismatches, 10,
+                                            &carried_);
+        REQUIRE_MESSAGE(v.ok(), v.message());
+    }
+    const Outcome& out() const { return out_; }
+    std::size_t carried() const { return carried_.size(); }
+
+private:
+    ScratchDir dir_;
+    ImageOnlyContext ctx_;
+    redo::KnownDifferencePages carried_;
+    Outcome out_;
+    XLogRecPtr lsn_ = kLsn;
+};
+
 Outcome verify(std::uint8_t info, const PageBytes& ours, const PageBytes& primary) {
-    ScratchDir dir;
-    ImageOnlyContext ctx(dir.path());
-    put_page(ctx.pages(), 3, ours);
-    IndexTestRecord r(RM_GIST_ID, info, kLsn);
-    r.add_block(0, 3, {});
-    r.add_image(0, primary, false);
-    const RmgrInfo* gist = find_rmgr(RM_GIST_ID);
-    REQUIRE(gist != nullptr);
-    Outcome out;
-    auto v = redo::verify_record_images(ctx.pages(), r.done(), *gist, out.counters, out.mismatches, 10);
-    REQUIRE_MESSAGE(v.ok(), v.message());
-    return out;
+    Verifier v;
+    v.check(info, ours, primary);
+    return v.out();
+}
+
+PageBytes with_tuples_deleted(PageBytes p) {
+    gp::mark_flag(p.data(), gp::F_TUPLES_DELETED);
+    return p;
 }
 
 }  // namespace
@@ -120,6 +145,40 @@ TEST_CASE("verify: the same bit after a PAGE_UPDATE record is a mismatch (the ru
     auto out = verify(XLOG_GIST_PAGE_UPDATE, ours, primary);
     CHECK(out.counters.images_mismatched == 1);
     CHECK(out.counters.images_known_difference == 0);
+}
+
+TEST_CASE("verify: the bit carried from a DELETE stays a known difference on the page's later records") {
+    Verifier v;
+    const PageBytes primary = gist_leaf();
+    v.check(XLOG_GIST_DELETE, with_tuples_deleted(primary), primary);
+    CHECK(v.carried() == 1);
+    // A later PAGE_UPDATE of the same page: the primary still lacks the bit.
+    PageBytes primary2 = primary;
+    storage::set_pd_prune_xid(primary2.data(), 0);  // any change; masked or not, both sides get it
+    v.check(XLOG_GIST_PAGE_UPDATE, with_tuples_deleted(primary2), primary2);
+    CHECK(v.out().counters.images_known_difference == 2);
+    CHECK(v.out().counters.images_mismatched == 0);
+    // Still carried, but one more differing byte: a mismatch, and the page is no longer carried.
+    PageBytes ours3 = with_tuples_deleted(primary);
+    ours3[storage::pd_upper(ours3.data()) + 12] ^= 0x10;
+    v.check(XLOG_GIST_PAGE_UPDATE, ours3, primary);
+    CHECK(v.out().counters.images_mismatched == 1);
+    CHECK(v.carried() == 0);
+    v.check(XLOG_GIST_PAGE_UPDATE, with_tuples_deleted(primary), primary);
+    CHECK(v.out().counters.images_mismatched == 2);
+    CHECK(v.out().counters.images_known_difference == 2);
+}
+
+TEST_CASE("verify: once the page matches again (e.g. VACUUM set the bit on the primary) nothing is carried") {
+    Verifier v;
+    const PageBytes primary = gist_leaf();
+    v.check(XLOG_GIST_DELETE, with_tuples_deleted(primary), primary);
+    REQUIRE(v.carried() == 1);
+    v.check(XLOG_GIST_PAGE_UPDATE, with_tuples_deleted(primary), with_tuples_deleted(primary));
+    CHECK(v.carried() == 0);
+    v.check(XLOG_GIST_PAGE_UPDATE, with_tuples_deleted(primary), primary);
+    CHECK(v.out().counters.images_known_difference == 1);
+    CHECK(v.out().counters.images_mismatched == 1);
 }
 
 TEST_CASE("replay report: known upstream differences are reported per rmgr, apart from mismatches") {
