@@ -16,24 +16,15 @@
 #include "redo/records/pg_types.h"
 #include "redo/records/sinval.h"
 #include "redo/records/xact.h"
+#include "redo/storage/relpath.h"
 
 namespace understudy {
 
-using BackendId = int;
-inline constexpr BackendId InvalidBackendId = -1;
-
-// Tablespace OIDs (src/include/catalog/pg_tablespace.dat) and the version directory inside a
-// tablespace (TABLESPACE_VERSION_DIRECTORY: "PG_" PG_MAJORVERSION "_" CATALOG_VERSION_NO, 15.1).
-inline constexpr Oid DEFAULTTABLESPACE_OID = 1663;
-inline constexpr Oid GLOBALTABLESPACE_OID = 1664;
-inline constexpr const char* TABLESPACE_VERSION_DIRECTORY = "PG_15_202209061";
-
-// GetRelationPath (src/common/relpath.c, PG15): "global/1262", "base/5/16384_fsm",
-// "pg_tblspc/16390/PG_15_202209061/5/16391", "base/5/t3_16384" for a temp relation.
-std::string relpathbackend(const RelFileNode& rnode, BackendId backend, std::uint8_t forknum);
-// relpathperm(rnode, forknum) (src/include/common/relpath.h, PG15).
+// relpathperm(rnode, forknum) (src/include/common/relpath.h, PG15): GetRelationPath of a
+// permanent relation, "global/1262", "base/5/16384_fsm", "pg_tblspc/16390/PG_15_202209061/5/16391"
+// (redo/storage/relpath.h).
 inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
-    return relpathbackend(rnode, InvalidBackendId, forknum);
+    return storage::relation_path(rnode, static_cast<ForkNumber>(forknum));
 }
 
 // timestamptz_to_str as pg_waldump has it (src/bin/pg_waldump/compat.c, PG15): the local time
