@@ -5,7 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -40,16 +40,26 @@ void append_truncated(std::string& out, std::size_t have, std::size_t need);
 // The same, when the parts announced do not fit and the total needed is not known.
 void append_truncated(std::string& out, std::size_t have);
 
-// Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)).
-// `need` is how many bytes the record must have (the SizeOf* constant); bytes beyond the data
-// stay zero. Returns false when data has fewer than `need` bytes.
+// Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)):
+// read_record_struct (redo/records/pg_types.h) into a local. `need` is how many bytes the
+// record must have (the SizeOf* constant); bytes beyond the data stay zero. Returns false (and
+// `out` is T{}) when data has fewer than `need` bytes.
 template <typename T>
 bool load_record(std::span<const std::uint8_t> data, T& out, std::size_t need = sizeof(T)) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    out = T{};
-    const std::size_t n = data.size() < sizeof(T) ? data.size() : sizeof(T);
-    if (n > 0) std::memcpy(&out, data.data(), n);
-    return data.size() >= need;
+    auto v = read_record_struct<T>(data, need);
+    out = v.value_or(T{});
+    return v.has_value();
+}
+
+// The record's fixed main-data struct (its SizeOf* constant `size_of`), or nullopt after noting
+// in `out` that the main data is too short for it: PostgreSQL would read past the end of the
+// record; we print `note(out, have, need)` (append_truncated by default) instead of the fields.
+template <typename T>
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of,
+                            void (*note)(std::string&, std::size_t, std::size_t) = append_truncated) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) note(out, record.main_data.size(), size_of);
+    return v;
 }
 
 // An array of T stored unaligned in WAL bytes (a FLEXIBLE_ARRAY_MEMBER), read element by element.
