@@ -18,14 +18,13 @@ TEST_CASE("replay --verify of GiST, SP-GiST and BRIN WAL: zero mismatches, zero 
     waldump::run_workload(pg, "index_rmgrs.sql", false);
 
     TempDir work("replay-idx-b");
-    const std::string wal = work.path() + "/wal", data = work.path() + "/data", report = work.path() + "/report.json";
-    switch_and_copy_wal(pg, wal);
+    const VerifyDirs dirs(work.path());
+    switch_and_copy_wal(pg, dirs.wal);
 
-    auto run = run_replay({"--wal-dir", wal, "--data-dir", data, "--start", redo, "--verify", "--report", report},
-                          work.path());
+    auto run = run_replay_verify(dirs, redo);
     INFO("stderr: ", run.err);
     INFO("summary: ", waldump::read_file(run.out_path));
-    auto j = read_json(report);
+    auto j = read_json(dirs.report);
     CHECK(j["error"] == "");
     for (const char* name : {"Gist", "SPGist", "BRIN"}) {
         INFO("rmgr ", name);
