@@ -191,8 +191,7 @@ TEST_CASE("--slot and --create-slot: the slot is created, used and advanced") {
 }
 
 TEST_CASE("a slot whose WAL is gone: the error says so and what to do") {
-    PgOptions o;
-    o.initdb_args = {"--wal-segsize=1"};
+    PgOptions o = one_mb_segments();
     o.conf = {"wal_keep_size = 0", "max_slot_wal_keep_size = 2MB"};
     PgCluster pg(o);
     TempDir dir("understudy-recv");

@@ -57,6 +57,19 @@ inline XLogRecPtr status_flushed(const std::string& status_path) {
     return parse_lsn((*j)["flushed_lsn"].get<std::string>()).value_or(0);
 }
 
+// A primary with 1 MB WAL segments (initdb --wal-segsize=1): many segment switches under a
+// small load.
+inline PgOptions one_mb_segments() {
+    PgOptions o;
+    o.initdb_args = {"--wal-segsize=1"};
+    return o;
+}
+
+// Waits (30 s at most) until the primary has one walsender: the receiver connected.
+inline bool walsender_connected(const PgCluster& pg) {
+    return wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s);
+}
+
 // Waits until the receiver's status file says `lsn` is flushed.
 inline bool wait_flushed(const std::string& status_path, XLogRecPtr lsn, std::chrono::milliseconds timeout = 60s) {
     return wait_until([&] { return status_flushed(status_path) >= lsn; }, timeout);

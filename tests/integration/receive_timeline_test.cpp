@@ -9,9 +9,7 @@ using namespace understudy::testing;
 using namespace understudy::testing::receive;
 
 TEST_CASE("streaming from a standby that is promoted: understudy follows onto timeline 2") {
-    PgOptions o;
-    o.initdb_args = {"--wal-segsize=1"};
-    PgCluster primary(o);
+    PgCluster primary(one_mb_segments());
     primary.sql("create table t(x int, pad text); insert into t select g, repeat('p', 200) from generate_series(1, 5000) g");
     auto standby = PgCluster::standby_of(primary);
     XLogRecPtr p = current_lsn(primary);
