@@ -48,6 +48,14 @@ void append_truncated(std::string& out, std::size_t have) {
     fmt::format_to(std::back_inserter(out), "<record truncated: {} bytes>", have);
 }
 
+void append_short_record(std::string& out, std::size_t have, std::size_t need, std::string_view what) {
+    fmt::format_to(std::back_inserter(out), "(short record: {} bytes of {}, expected {})", have, what, need);
+}
+
+void append_short_main_data(std::string& out, std::size_t have, std::size_t need) {
+    append_short_record(out, have, need, "main data");
+}
+
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len) {
     std::size_t n = 0;
     while (n < data.size() && n < max_len && data[n] != 0) ++n;

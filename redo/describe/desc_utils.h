@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "common/bytes.h"
@@ -39,6 +40,10 @@ void append_lsn(std::string& out, XLogRecPtr lsn);
 void append_truncated(std::string& out, std::size_t have, std::size_t need);
 // The same, when the parts announced do not fit and the total needed is not known.
 void append_truncated(std::string& out, std::size_t have);
+// The Heap and Btree describe routines' note for the same: "(short record: N bytes of <what>,
+// expected M)"; append_short_main_data has `what` "main data" (fixed_part's note for them).
+void append_short_record(std::string& out, std::size_t have, std::size_t need, std::string_view what);
+void append_short_main_data(std::string& out, std::size_t have, std::size_t need);
 
 // Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)):
 // read_record_struct (redo/records/pg_types.h) into a local. `need` is how many bytes the
