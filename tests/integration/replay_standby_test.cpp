@@ -17,6 +17,7 @@
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "tests/integration/replay_common.h"
+#include "tests/support/files.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 
@@ -96,13 +97,6 @@ std::map<std::string, Kind> relation_kinds(const PgCluster& pg) {
     return out;
 }
 
-std::string read_all(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 struct Compared {
     std::size_t pages = 0, relations = 0, differing = 0, vm_pages = 0;
     std::string first;
@@ -111,7 +105,7 @@ struct Compared {
 void compare_fork(const std::string& a, const std::string& b, understudy::MaskFn mask, bool vm,
                   const std::string& what, Compared& c) {
     if (!fsys::exists(a) || !fsys::exists(b)) return;
-    std::string pa = read_all(a), pb = read_all(b);
+    std::string pa = read_file(a), pb = read_file(b);
     const std::size_t n = std::min(pa.size(), pb.size()) / kBlcksz;
     for (std::size_t blk = 0; blk < n; ++blk) {
         auto* x = reinterpret_cast<std::uint8_t*>(pa.data() + blk * kBlcksz);
