@@ -56,11 +56,13 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
     if (!decoded) return decoded.error();
     if (auto* k = std::get_if<KeepaliveMessage>(&*decoded)) {
         primary_wal_end_ = std::max(primary_wal_end_, k->walEnd);
+        if (cfg_.on_primary_message) cfg_.on_primary_message(0, k->walEnd, k->sendTime);
         if (k->replyRequested) return send_reply(true, false);
         return {};
     }
     auto& w = std::get<XLogDataMessage>(*decoded);
     primary_wal_end_ = std::max(primary_wal_end_, w.walEnd);
+    if (cfg_.on_primary_message) cfg_.on_primary_message(w.dataStart + w.data.size(), w.walEnd, w.sendTime);
     XLogRecPtr start = w.dataStart;
     auto data = w.data;
     if (cfg_.endpos) {  // never write past --endpos (receivelog.c ProcessXLogDataMsg)

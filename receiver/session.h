@@ -25,6 +25,9 @@ struct SessionConfig {
     std::chrono::milliseconds status_interval{10000};  // 0: no periodic replies
     std::chrono::milliseconds timeout{60000};          // 0: never time out
     std::size_t max_drain_bytes = 8u << 20;            // write+flush at least this often
+    // Called for every 'w' (data_end = end of its data) and 'k' (data_end = 0) message with the
+    // primary's WAL end and send timestamp (the standby's lag tracking).
+    std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
 };
 
 // What a status update carried; handed to the owner after every reply (status file, tests).

@@ -376,6 +376,7 @@ struct WalReceiver::Impl {
         cfg.endpos = opts.endpos;
         cfg.status_interval = opts.status_interval;
         cfg.timeout = opts.timeout;
+        cfg.on_primary_message = opts.on_primary_message;
         session = std::make_unique<StreamingSession>(
             conn, writer, writer.timeline(), cfg, [this] { return apply_lsn.load(); },
             [this](const ReplyInfo& info) { on_reply(info); });

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,8 @@ struct ReceiverOptions {
     bool handle_signals = true;  // SIGINT/SIGTERM stop the receiver
     std::chrono::milliseconds backoff_min{500};
     std::chrono::milliseconds backoff_max{15000};
+    // Called on the receiver's thread for every 'w' / 'k' message (see SessionConfig).
+    std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
 };
 
 class WalReceiver {
