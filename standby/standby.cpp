@@ -77,7 +77,7 @@ Result<void> Standby::run() {
     ropts.cache_pages = opts_.cache_pages;
     ropts.poll = std::chrono::milliseconds(5);
     ropts.progress_interval = opts_.status_interval;
-    const bool fresh = !std::filesystem::exists(redo::replay_state_path(data_dir));
+    const bool fresh = !std::filesystem::exists(understudy::replay_state_path(data_dir));
     if (fresh) {
         ropts.start = std::max(primary->redo_lsn, primary->slot_restart_lsn);
         log::info("empty standby: starting sparse at {}", format_lsn(ropts.start));
