@@ -117,11 +117,15 @@ Result<void> Standby::run() {
         rcv_done.store(true);
         applied.notify();
     });
-    std::thread replay_thread([&] {
-        replay_result = replayer.run();
-        replay_done.store(true);
-        applied.notify();
-    });
+    // The replayer starts once the receiver has flushed WAL (it needs segment files to exist).
+    std::thread replay_thread;
+    auto start_replay = [&] {
+        replay_thread = std::thread([&] {
+            replay_result = replayer.run();
+            replay_done.store(true);
+            applied.notify();
+        });
+    };
 
     SharedStatus shared;
     std::unique_ptr<HttpServer> http;
@@ -138,7 +142,6 @@ Result<void> Standby::run() {
             rcv.request_stop();
             replayer.stop();
             rcv_thread.join();
-            replay_thread.join();
             return r;
         }
         log::info("serving /status and /metrics on http://{}:{}", opts_.http_host, opts_.http_port);
@@ -160,6 +163,7 @@ Result<void> Standby::run() {
         }
         const XLogRecPtr flushed = rcv.flushed_lsn();
         if (flushed != InvalidXLogRecPtr) replayer.set_flush_limit(flushed);
+        if (flushed != InvalidXLogRecPtr && !replay_thread.joinable()) start_replay();
         const XLogRecPtr apply = replayer.apply_lsn();
         if (apply != last_apply) {
             rcv.set_apply_lsn(apply);  // wakes an immediate reply (remote_apply)
@@ -189,7 +193,7 @@ Result<void> Standby::run() {
     rcv.request_stop();
     replayer.stop();
     rcv_thread.join();
-    replay_thread.join();
+    if (replay_thread.joinable()) replay_thread.join();
     http.reset();
 
     st.received_lsn = rcv.received_lsn();
