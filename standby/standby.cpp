@@ -163,7 +163,9 @@ Result<void> Standby::run() {
         }
         const XLogRecPtr flushed = rcv.flushed_lsn();
         if (flushed != InvalidXLogRecPtr) replayer.set_flush_limit(flushed);
-        if (flushed != InvalidXLogRecPtr && !replay_thread.joinable()) start_replay();
+        // A fresh start needs the record at the start point flushed whole (the engine does not wait
+        // for its first record): a page past it.
+        if (flushed != InvalidXLogRecPtr && flushed > ropts.start + 8192 && !replay_thread.joinable()) start_replay();
         const XLogRecPtr apply = replayer.apply_lsn();
         if (apply != last_apply) {
             rcv.set_apply_lsn(apply);  // wakes an immediate reply (remote_apply)
