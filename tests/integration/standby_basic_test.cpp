@@ -35,6 +35,7 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     const std::string log_path = dir.path() + "/standby.log";
     const std::string status_path = sdir + "/status.json";
     const int http_port = free_port();
+    HangReporter hang({log_path}, 240s);
     auto sb = Child::spawn(standby_argv(pg, sdir, {"--http", std::to_string(http_port), "--hot-standby-feedback"}),
                            log_path);
     REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
@@ -175,6 +176,20 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
                       return !x.empty() && std::stoull(x) > std::stoull(xid);
                   }, 20s),
                   "slot xmin " << slot_xmin(pg) << " after xid " << xid << " ended");
+
+    // The primary restarts: the control loop reconnects and counts why.
+    pg.restart();
+    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
+    double reconnects = 0;
+    CHECK(wait_until([&] {
+        auto p = parse_prometheus_text(http_get(http_port, "/metrics"));
+        reconnects = 0;
+        for (const auto& [series, v] : p.samples)
+            if (series.rfind("understudy_reconnects_total{", 0) == 0) reconnects += v;
+        return reconnects >= 1;
+    }, 10s));
+    MESSAGE("after a primary restart: " << reconnects << " reconnects; status "
+                                        << (*read_status(status_path))["reconnects"].dump());
 
     // SIGTERM: a final status, exit 0.
     sb.signal(SIGTERM);

@@ -29,6 +29,7 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
     const std::string status_path = sdir + "/status.json";
     const std::string log1 = dir.path() + "/standby1.log", log2 = dir.path() + "/standby2.log",
                       log3 = dir.path() + "/standby3.log";
+    HangReporter hang({log1, log2, log3}, 330s);
     auto sb = Child::spawn(standby_argv(pg, sdir, {"--verify"}), log1);
     REQUIRE_MESSAGE(wait_streaming(pg), slurp(log1));
 

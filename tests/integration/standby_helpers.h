@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
 #include <map>
 #include <regex>
 #include <set>
@@ -68,6 +72,37 @@ inline std::string http_get(int port, const std::string& path, std::string* head
     if (head) *head = resp.substr(0, sep);
     return resp.substr(sep + 4);
 }
+
+// If the test is still running after `after`, prints the standby logs to stderr (so a hang that
+// the test runner kills still leaves them in the test output); the test itself goes on.
+class HangReporter {
+public:
+    HangReporter(std::vector<std::string> logs, std::chrono::seconds after)
+        : thread_([this, logs = std::move(logs), after] {
+              std::unique_lock lock(mu_);
+              if (cv_.wait_for(lock, after, [this] { return done_; })) return;
+              std::fprintf(stderr, "\n=== still running after %lld s; standby logs follow ===\n",
+                           static_cast<long long>(after.count()));
+              for (const auto& path : logs)
+                  std::fprintf(stderr, "--- %s ---\n%s\n", path.c_str(), slurp(path).c_str());
+          }) {}
+    ~HangReporter() {
+        {
+            std::lock_guard lock(mu_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    HangReporter(const HangReporter&) = delete;
+    HangReporter& operator=(const HangReporter&) = delete;
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
 
 // Prometheus text exposition format 0.0.4, parsed strictly: every family announced by
 // "# HELP name text" then "# TYPE name type" before its samples, sample names belonging to the

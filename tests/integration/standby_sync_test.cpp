@@ -18,6 +18,7 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
     const std::string sdir = dir.path() + "/s";
     const std::string log_path = dir.path() + "/standby.log";
     const std::string status_path = sdir + "/status.json";
+    HangReporter hang({log_path}, 240s);
     auto sb = Child::spawn(standby_argv(pg, sdir), log_path);
     REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
 
@@ -26,7 +27,13 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
     pg.sql("select pg_reload_conf()");
     REQUIRE(wait_until([&] { return replication_field(pg, "sync_state") == "sync"; }, 30s));
 
-    auto load = pg.pgbench(5, 2);
+    // pgbench as a child with a deadline: if commits never came back it would wait forever.
+    const std::string pgbench_log = dir.path() + "/pgbench.log";
+    auto bench = Child::spawn({pg_tool("pgbench"), "-n", "-h", "127.0.0.1", "-p", std::to_string(pg.port()), "-U",
+                               "postgres", "-T", "5", "-c", "2", "postgres"},
+                              pgbench_log);
+    const int bench_rc = bench.wait(60s);
+    RunResult load{bench_rc, slurp(pgbench_log)};
     REQUIRE_MESSAGE(load.exit_code == 0, load.output << slurp(log_path));
     std::smatch m;
     REQUIRE(std::regex_search(load.output, m, std::regex(R"(number of transactions actually processed: (\d+))")));
