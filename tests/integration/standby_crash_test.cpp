@@ -51,6 +51,12 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
     CHECK_MESSAGE(text2.find("understudy: catching up: ") != std::string::npos, text2);
     CHECK_MESSAGE(text2.find("understudy: caught up: ") != std::string::npos, text2);
     CHECK(text2.find("\x1b[K") == std::string::npos);
+    {
+        std::istringstream lines(text2);
+        for (std::string line; std::getline(lines, line);)
+            if (line.find("catching up: ") != std::string::npos || line.find("caught up: ") != std::string::npos)
+                MESSAGE(line);
+    }
     CHECK_MESSAGE(text2.find("continuing replay at") != std::string::npos, text2);
 
     // Stop cleanly, build another backlog, restart on a terminal (script(1) gives it a pty).
