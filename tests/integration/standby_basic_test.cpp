@@ -12,6 +12,7 @@
 
 using namespace understudy;
 using namespace understudy::testing;
+using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
 namespace {

@@ -9,6 +9,7 @@
 
 using namespace understudy;
 using namespace understudy::testing;
+using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
 TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is paused") {
