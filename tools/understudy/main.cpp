@@ -15,6 +15,7 @@ namespace {
 constexpr understudy::cli::CommandFactory kFactories[] = {
     understudy::cli::make_receive_command,
     understudy::cli::make_replay_command,
+    understudy::cli::make_standby_command,
     understudy::cli::make_waldump_command,
 };
 
