@@ -41,6 +41,71 @@ Result<XLogRecPtr> get_lsn(const json& j, const char* field, const std::string& 
     return *lsn;
 }
 
+Result<void> parse_prepared_xacts(const json& j, const std::string& source, ReplayState& s) {
+    if (!j.contains("prepared_xacts")) return {};
+    const json& arr = j.at("prepared_xacts");
+    if (!arr.is_array()) return field_error(source, "prepared_xacts", "is not an array");
+    for (const json& e : arr) {
+        if (!e.is_object()) return field_error(source, "prepared_xacts", "has an element that is not an object");
+        PreparedXact p;
+        auto xid = get_uint(e, "xid", 0xFFFFFFFFu, source);
+        if (!xid) return xid.error();
+        if (!e.contains("gid") || !e.at("gid").is_string()) return field_error(source, "gid", "is not a string");
+        auto start = get_lsn(e, "prepare_start_lsn", source);
+        if (!start) return start.error();
+        auto end = get_lsn(e, "prepare_end_lsn", source);
+        if (!end) return end.error();
+        auto db = get_uint(e, "database", 0xFFFFFFFFu, source);
+        if (!db) return db.error();
+        auto owner = get_uint(e, "owner", 0xFFFFFFFFu, source);
+        if (!owner) return owner.error();
+        if (!e.contains("prepared_at") || !e.at("prepared_at").is_number_integer())
+            return field_error(source, "prepared_at", "is not an integer");
+        p.xid = static_cast<TransactionId>(*xid);
+        p.gid = e.at("gid").get<std::string>();
+        p.prepare_start_lsn = *start;
+        p.prepare_end_lsn = *end;
+        p.database = static_cast<Oid>(*db);
+        p.owner = static_cast<Oid>(*owner);
+        p.prepared_at = e.at("prepared_at").get<std::int64_t>();
+        s.prepared_xacts.push_back(std::move(p));
+    }
+    return {};
+}
+
+Result<void> parse_replication_origins(const json& j, const std::string& source, ReplayState& s) {
+    if (!j.contains("replication_origins")) return {};
+    const json& arr = j.at("replication_origins");
+    if (!arr.is_array()) return field_error(source, "replication_origins", "is not an array");
+    for (const json& e : arr) {
+        if (!e.is_object())
+            return field_error(source, "replication_origins", "has an element that is not an object");
+        auto id = get_uint(e, "roident", 0xFFFFu, source);
+        if (!id) return id.error();
+        auto remote = get_lsn(e, "remote_lsn", source);
+        if (!remote) return remote.error();
+        auto local = get_lsn(e, "local_lsn", source);
+        if (!local) return local.error();
+        s.replication_origins.push_back({static_cast<RepOriginId>(*id), *remote, *local});
+    }
+    return {};
+}
+
+// The fields appended after version 1's first set: optional, defaults when absent.
+Result<void> parse_appended_fields(const json& j, const std::string& source, ReplayState& s) {
+    if (j.contains("latest_completed_xid")) {
+        auto v = get_uint(j, "latest_completed_xid", 0xFFFFFFFFu, source);
+        if (!v) return v.error();
+        s.latest_completed_xid = static_cast<TransactionId>(*v);
+    }
+    if (j.contains("commit_ts_active")) {
+        if (!j.at("commit_ts_active").is_boolean()) return field_error(source, "commit_ts_active", "is not a boolean");
+        s.commit_ts_active = j.at("commit_ts_active").get<bool>();
+    }
+    if (auto r = parse_prepared_xacts(j, source, s); !r) return r;
+    return parse_replication_origins(j, source, s);
+}
+
 }  // namespace
 
 std::string replay_state_path(const std::string& data_dir) { return data_dir + "/" + std::string(kReplayStateFile); }
@@ -58,6 +123,24 @@ std::string replay_state_to_json(const ReplayState& s) {
     j["next_multixact"] = s.next_multixact;
     j["next_multixact_offset"] = s.next_multixact_offset;
     j["oldest_running_xid"] = s.oldest_running_xid;
+    j["latest_completed_xid"] = s.latest_completed_xid;
+    if (s.commit_ts_active) j["commit_ts_active"] = *s.commit_ts_active;
+    json prepared = json::array();
+    for (const auto& p : s.prepared_xacts)
+        prepared.push_back({{"xid", p.xid},
+                            {"gid", p.gid},
+                            {"prepare_start_lsn", format_lsn(p.prepare_start_lsn)},
+                            {"prepare_end_lsn", format_lsn(p.prepare_end_lsn)},
+                            {"database", p.database},
+                            {"owner", p.owner},
+                            {"prepared_at", p.prepared_at}});
+    j["prepared_xacts"] = std::move(prepared);
+    json origins = json::array();
+    for (const auto& o : s.replication_origins)
+        origins.push_back({{"roident", o.roident},
+                           {"remote_lsn", format_lsn(o.remote_lsn)},
+                           {"local_lsn", format_lsn(o.local_lsn)}});
+    j["replication_origins"] = std::move(origins);
     return j.dump(2) + "\n";
 }
 
@@ -103,6 +186,7 @@ Result<ReplayState> parse_replay_state(std::string_view text, const std::string&
     s.next_multixact = static_cast<std::uint32_t>(*multi);
     s.next_multixact_offset = static_cast<std::uint32_t>(*moff);
     s.oldest_running_xid = static_cast<TransactionId>(*oldest);
+    if (auto r = parse_appended_fields(j, source, s); !r) return r.error();
     if (s.last_restartpoint_redo > s.last_restartpoint_lsn)
         return field_error(source, "last_restartpoint_redo", "is past last_restartpoint_lsn");
     return s;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/lsn.h"
 #include "common/result.h"
@@ -22,6 +23,28 @@ namespace understudy {
 
 inline constexpr std::string_view kReplayStateFile = "understudy_replay_state.json";
 inline constexpr int kReplayStateVersion = 1;
+
+// A prepared transaction known to recovery (GlobalTransactionData as PrepareRedoAdd fills it,
+// twophase.c, PG15): added by XLOG_XACT_PREPARE, removed by COMMIT/ABORT PREPARED.
+struct PreparedXact {
+    TransactionId xid = InvalidTransactionId;
+    std::string gid;
+    XLogRecPtr prepare_start_lsn = InvalidXLogRecPtr;
+    XLogRecPtr prepare_end_lsn = InvalidXLogRecPtr;
+    Oid database = 0;
+    Oid owner = 0;
+    std::int64_t prepared_at = 0;  // TimestampTz
+    friend bool operator==(const PreparedXact&, const PreparedXact&) = default;
+};
+
+// The progress of one replication origin (ReplicationState, origin.c, PG15): remote_lsn is the
+// origin's LSN applied, local_lsn the end of the local record that recorded it.
+struct ReplicationOriginProgress {
+    RepOriginId roident = InvalidRepOriginId;
+    XLogRecPtr remote_lsn = InvalidXLogRecPtr;
+    XLogRecPtr local_lsn = InvalidXLogRecPtr;
+    friend bool operator==(const ReplicationOriginProgress&, const ReplicationOriginProgress&) = default;
+};
 
 struct ReplayState {
     XLogRecPtr apply_lsn = InvalidXLogRecPtr;              // end of the last applied record
@@ -33,6 +56,14 @@ struct ReplayState {
     std::uint32_t next_multixact = 0;                      // MultiXactId
     std::uint32_t next_multixact_offset = 0;               // MultiXactOffset
     TransactionId oldest_running_xid = InvalidTransactionId;
+    // Appended for the Transaction / CommitTs / Standby / ReplicationOrigin redo routines. Optional
+    // in the JSON file (absent: the defaults), so state files written before them still read.
+    TransactionId latest_completed_xid = InvalidTransactionId;  // from XLOG_RUNNING_XACTS
+    // commitTsShared->commitTsActive (commit_ts.c, PG15); nullopt: not known yet (the Transaction
+    // redo then looks for pg_commit_ts segments once, as StartupCommitTs trusts pg_control).
+    std::optional<bool> commit_ts_active;
+    std::vector<PreparedXact> prepared_xacts;                 // TwoPhaseState in recovery
+    std::vector<ReplicationOriginProgress> replication_origins;  // replication_states[]
     friend bool operator==(const ReplayState&, const ReplayState&) = default;
 };
 

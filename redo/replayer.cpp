@@ -219,6 +219,12 @@ void ReplayRun::maybe_progress() {
 
 Result<void> ReplayRun::run(WalReader& reader) {
     for (;;) {
+        // The next record starts at or after the end of the last one: do not even read it (it
+        // may be past the end of the usable WAL).
+        if (options_.end != InvalidXLogRecPtr && report_.records > 0 && state_.apply_lsn >= options_.end) {
+            report_.stop_reason = "end LSN reached";
+            break;
+        }
         const Next next = read_next(reader);
         if (next == Next::stop) {
             report_.stop_reason = "stopped";
@@ -319,6 +325,20 @@ Result<void> Replayer::run() {
                                                  reader.end_reason().empty() ? "" : ": " + reader.end_reason())));
     }
     if (state.timeline == 0) state.timeline = dir->tli;
+    if (!*saved) {
+        // A fresh start decides, once and from the directory as given, whether commit timestamps
+        // are active (StartupCommitTs: a copy of a primary with track_commit_timestamp = on has
+        // pg_commit_ts segments), and records the start durably before anything is applied:
+        // a rerun after kill -9 must not re-decide from files the killed run wrote.
+        if (!state.commit_ts_active) {
+            std::error_code ec;
+            const auto dir_ts = std::filesystem::path(options_.data_dir) / "pg_commit_ts";
+            state.commit_ts_active =
+                std::filesystem::is_directory(dir_ts, ec) && !std::filesystem::is_empty(dir_ts, ec);
+        }
+        state.apply_lsn = first;
+        if (auto r = write_replay_state(options_.data_dir, state); !r) return finish(r);
+    }
     report_.start_lsn = first;
     report_.end_lsn = state.apply_lsn != InvalidXLogRecPtr ? state.apply_lsn : first;
     apply_lsn_.store(report_.end_lsn);

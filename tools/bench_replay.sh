@@ -10,6 +10,7 @@
 # whole command, which includes writing back and fsyncing every page at the end.
 # Usage: tools/bench_replay.sh [RUNS_PER_TOOL (default 3)] [PGBENCH_SCALE (default 30)] [PGBENCH_SECONDS (default 20)]
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 RUNS="${1:-3}"
 SCALE="${2:-30}"
@@ -58,7 +59,7 @@ TARGET="$("${PSQL[@]}" -p "$PORT" -c "select pg_current_wal_insert_lsn()")"
 MB="$("${PSQL[@]}" -p "$PORT" -c "select round(pg_wal_lsn_diff('$TARGET', '$START') / 1048576.0)")"
 as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -m fast -w stop >/dev/null
 mkdir -p "$TMP/wal"
-find "$TMP/primary/pg_wal" -maxdepth 1 -type f -regex '.*/[0-9A-F]\{24\}' -exec cp {} "$TMP/wal/" \;
+for f in "$TMP"/primary/pg_wal/*; do case "$(basename "$f")" in [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) cp "$f" "$TMP/wal/" ;; esac; done
 [ "$(id -u)" -eq 0 ] && chown -R postgres "$TMP/wal"
 echo "WAL: $START .. $TARGET = $MB MB (pgbench scale $SCALE + ${SECS} s, 2 clients)"
 

@@ -125,7 +125,7 @@ else
   # A restart with a changed WAL-related setting: CHECKPOINT_SHUTDOWN and PARAMETER_CHANGE.
   "${PSQL[@]}" -c "alter system set max_wal_senders = 12" >/dev/null
   "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -m fast -w -t 120 restart >/dev/null
-  "${PSQL[@]}" -c "insert into wdt_xact values (100)" >/dev/null
+  "${PSQL[@]}" -c "create table if not exists wdt_after_restart (i int); insert into wdt_after_restart values (100)" >/dev/null
   END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   TLI=$("${PSQL[@]}" -c "select timeline_id from pg_control_checkpoint()")
   "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 120 stop >/dev/null

@@ -1,11 +1,85 @@
-// Redo routines (rm_redo / rm_mask), PostgreSQL 15. PLACEHOLDER: not written yet; every
-// record is reported unsupported.
+// Redo routine of the CommitTs resource manager: commit_ts_redo
+// (src/backend/access/transam/commit_ts.c, PostgreSQL 15). COMMIT_TS_ZEROPAGE zeroes a
+// pg_commit_ts page and writes it (ZeroCommitTsPage + SimpleLruWritePage); COMMIT_TS_TRUNCATE
+// sets latest_page_number to the record's page (to pass SimpleLruTruncate's wraparound check,
+// as PostgreSQL does during replay) and truncates.
+//
+// Either record proves the primary runs with track_commit_timestamp = on: the replay state's
+// commit_ts_active is set, so that commit records write their timestamps from then on.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "redo/apply/commit_ts.h"
+#include "redo/records/commit_ts.h"
+#include "redo/records/pg_types.h"
+#include "redo/replay_state.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
 
-Result<redo::RedoOutcome> commit_ts_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& /*rec*/) {
-    return redo::RedoOutcome::unsupported;
+namespace {
+
+Error commit_ts_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
+    return make_error(fmt::format("CommitTs {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
+}
+
+}  // namespace
+
+namespace redo {
+
+Result<void> commit_ts_parameter_change(RedoContext& ctx, bool newvalue) {
+    ReplayState& st = ctx.state();
+    const bool was_active = st.commit_ts_active.value_or(false);
+    if (newvalue) {
+        if (!was_active) {
+            // ActivateCommitTs: create the current segment's page if necessary.
+            const auto xid = static_cast<TransactionId>(st.next_full_xid & 0xFFFFFFFFu);
+            const int pageno = static_cast<int>(xid / storage::COMMIT_TS_XACTS_PER_PAGE);
+            storage::Slru& slru = ctx.commit_ts().slru();
+            const int segno = pageno / storage::SLRU_PAGES_PER_SEGMENT;
+            const auto segs = slru.segments();
+            if (std::find(segs.begin(), segs.end(), segno) == segs.end())
+                if (auto r = ctx.commit_ts().zero_page(pageno); !r) return r;
+        }
+        st.commit_ts_active = true;
+        return {};
+    }
+    if (was_active) {
+        // DeactivateCommitTs: SlruScanDirectory(CommitTsCtl, SlruScanDirCbDeleteAll).
+        storage::Slru& slru = ctx.commit_ts().slru();
+        for (int segno : slru.segments())
+            if (auto r = slru.delete_segment(segno); !r) return r;
+    }
+    st.commit_ts_active = false;
+    return {};
+}
+
+}  // namespace redo
+
+// commit_ts_redo (commit_ts.c, PG15).
+Result<redo::RedoOutcome> commit_ts_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    switch (rec.info()) {
+        case COMMIT_TS_ZEROPAGE: {
+            auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
+            if (!pageno) return commit_ts_error(rec, "ZEROPAGE", "main data shorter than a page number");
+            if (auto r = ctx.commit_ts().zero_page(*pageno); !r)
+                return commit_ts_error(rec, "ZEROPAGE", r.error().message);
+            ctx.state().commit_ts_active = true;
+            return redo::RedoOutcome::applied;
+        }
+        case COMMIT_TS_TRUNCATE: {
+            auto trunc = read_record_struct<xl_commit_ts_truncate>(rec.main_data, SizeOfCommitTsTruncate);
+            if (!trunc) return commit_ts_error(rec, "TRUNCATE", "main data shorter than xl_commit_ts_truncate");
+            ctx.commit_ts().slru().set_latest_page_number(trunc->pageno);
+            if (auto r = ctx.commit_ts().truncate(trunc->pageno); !r)
+                return commit_ts_error(rec, "TRUNCATE", r.error().message);
+            ctx.state().commit_ts_active = true;
+            return redo::RedoOutcome::applied;
+        }
+        default:
+            return commit_ts_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+    }
 }
 
 }  // namespace understudy

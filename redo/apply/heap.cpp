@@ -1,19 +1,886 @@
-// Redo routines (rm_redo / rm_mask), PostgreSQL 15. PLACEHOLDER: not written yet; every
-// record is reported unsupported.
+// Redo and mask routines of the Heap and Heap2 resource managers, mirroring PostgreSQL 15's
+// src/backend/access/heap/heapam.c (heap_redo, heap2_redo, heap_xlog_*, heap_mask),
+// pruneheap.c (heap_page_prune_execute) and visibilitymap.c (see redo/apply/visibilitymap.*).
+// Each routine performs the same page operations in the same order as its PostgreSQL
+// counterpart, so replayed pages equal the primary's after heap_mask.
+//
+// Not mirrored on purpose:
+// - XLogRecordPageWithFreeSpace (FSM updates after insert / update / prune / vacuum / visible):
+//   the free space map is not WAL-logged, is only a hint, and is never consistency-checked;
+//   skipped here and noted at each place PostgreSQL calls it.
+// - ResolveRecoveryConflictWithSnapshot: there are no standby queries to cancel.
+// Where PostgreSQL would PANIC (a line pointer that is not there, a tuple that does not fit,
+// a record too short for its struct) the routine returns an error naming the LSN and block.
+#include <array>
+#include <cstring>
+#include <span>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/bytes.h"
+#include "redo/apply/heap_rewrite.h"
+#include "redo/apply/heap_tuple.h"
+#include "redo/apply/visibilitymap.h"
+#include "redo/records/heap.h"
+#include "redo/records/page_types.h"
 #include "redo/rmgr.h"
+#include "redo/storage/mask.h"
+#include "redo/storage/page.h"
+#include "redo/storage/relpath.h"
 
 namespace understudy {
 
-Result<redo::RedoOutcome> heap_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& /*rec*/) {
-    return redo::RedoOutcome::unsupported;
+namespace {
+
+using redo::RedoContext;
+using redo::RedoOutcome;
+using redo::XLogRedoAction;
+using storage::ItemIdData;
+using storage::PageHandle;
+namespace ht = heap_tuple;
+
+// ---- errors -----------------------------------------------------------------------------------
+
+Error record_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
+    return make_error(fmt::format("{} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
 }
 
-void heap_mask(std::uint8_t* /*page*/, BlockNumber /*blkno*/) {}
-
-Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& /*rec*/) {
-    return redo::RedoOutcome::unsupported;
+Error block_error(const DecodedRecord& rec, const char* what, int block_id, const std::string& detail) {
+    const DecodedBkpBlock* blk = rec.block(block_id);
+    if (blk == nullptr) return record_error(rec, what, detail);
+    return make_error(fmt::format("{} redo at LSN {} (rel {}, fork {}, block {}): {}", what, format_lsn(rec.lsn),
+                                  storage::format_relfilenode(blk->rnode), fork_name(blk->forknum), blk->blkno,
+                                  detail));
 }
 
-void heap2_mask(std::uint8_t* /*page*/, BlockNumber /*blkno*/) {}
+// The fixed main-data struct of a record, or an error naming the record if it is too short.
+template <typename T>
+Result<T> main_struct(const DecodedRecord& rec, const char* what, std::size_t size_of) {
+    auto v = read_record_struct<T>(rec.main_data, size_of);
+    if (!v)
+        return record_error(rec, what,
+                            fmt::format("main data is {} bytes, shorter than the {} its struct needs",
+                                        rec.main_data.size(), size_of));
+    return *v;
+}
+
+// The block reference a record must carry (XLogRecGetBlockTag elog(ERROR)s without it).
+Result<const DecodedBkpBlock*> required_block(const DecodedRecord& rec, const char* what, int block_id) {
+    const DecodedBkpBlock* blk = rec.block(block_id);
+    if (blk == nullptr) return record_error(rec, what, fmt::format("no block reference {}", block_id));
+    return blk;
+}
+
+// ---- small helpers ----------------------------------------------------------------------------
+
+// The LP_NORMAL tuple at offnum, or PostgreSQL's "invalid lp" PANIC as an error.
+Result<std::uint8_t*> normal_tuple(const DecodedRecord& rec, const char* what, int block_id, std::uint8_t* page,
+                                   OffsetNumber offnum) {
+    if (offnum < FirstOffsetNumber || storage::page_get_max_offset_number(page) < offnum)
+        return block_error(rec, what, block_id, fmt::format("invalid lp: offset {} beyond the page's {} items", offnum,
+                                                            storage::page_get_max_offset_number(page)));
+    const ItemIdData lp = storage::page_get_item_id(page, offnum);
+    if (!lp.is_normal() || lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ || lp.lp_off + lp.lp_len > BLCKSZ)
+        return block_error(rec, what, block_id,
+                           fmt::format("invalid lp: item {} is not a normal tuple (flags {}, off {}, len {})", offnum,
+                                       lp.lp_flags, lp.lp_off, lp.lp_len));
+    return storage::page_get_item(page, lp);
+}
+
+// A line pointer the record names, checked to be within the page (PostgreSQL trusts it).
+Result<void> check_offset(const DecodedRecord& rec, const char* what, int block_id, const std::uint8_t* page,
+                          OffsetNumber offnum) {
+    if (offnum < FirstOffsetNumber || offnum > storage::page_get_max_offset_number(page))
+        return block_error(rec, what, block_id, fmt::format("offset {} beyond the page's {} items", offnum,
+                                                            storage::page_get_max_offset_number(page)));
+    return {};
+}
+
+// fix_infomask_from_infobits (heapam.c, PG15): the reverse of compute_infobits.
+void fix_infomask_from_infobits(std::uint8_t infobits, std::uint8_t* htup) {
+    auto infomask = static_cast<std::uint16_t>(
+        ht::infomask(htup) &
+        ~(ht::HEAP_XMAX_IS_MULTI | ht::HEAP_XMAX_LOCK_ONLY | ht::HEAP_XMAX_KEYSHR_LOCK | ht::HEAP_XMAX_EXCL_LOCK));
+    auto infomask2 = static_cast<std::uint16_t>(ht::infomask2(htup) & ~ht::HEAP_KEYS_UPDATED);
+    if (infobits & XLHL_XMAX_IS_MULTI) infomask |= ht::HEAP_XMAX_IS_MULTI;
+    if (infobits & XLHL_XMAX_LOCK_ONLY) infomask |= ht::HEAP_XMAX_LOCK_ONLY;
+    if (infobits & XLHL_XMAX_EXCL_LOCK) infomask |= ht::HEAP_XMAX_EXCL_LOCK;
+    // HEAP_XMAX_SHR_LOCK is not considered here, as in PostgreSQL.
+    if (infobits & XLHL_XMAX_KEYSHR_LOCK) infomask |= ht::HEAP_XMAX_KEYSHR_LOCK;
+    if (infobits & XLHL_KEYS_UPDATED) infomask2 |= ht::HEAP_KEYS_UPDATED;
+    ht::set_infomask(htup, infomask);
+    ht::set_infomask2(htup, infomask2);
+}
+
+// htup->t_infomask &= ~(HEAP_XMAX_BITS | HEAP_MOVED); htup->t_infomask2 &= ~HEAP_KEYS_UPDATED;
+// the common start of delete / update / lock redo.
+void clear_xmax_bits(std::uint8_t* htup) {
+    ht::set_infomask(htup, static_cast<std::uint16_t>(ht::infomask(htup) & ~(ht::HEAP_XMAX_BITS | ht::HEAP_MOVED)));
+    ht::set_infomask2(htup, static_cast<std::uint16_t>(ht::infomask2(htup) & ~ht::HEAP_KEYS_UPDATED));
+}
+
+// A tuple being built for PageAddItem (the tbuf union of heap_xlog_insert & co.).
+using TupleBuffer = std::array<std::uint8_t, ht::MaxHeapTupleSize>;
+
+// The header fields every inserted tuple gets in redo: the logged infomasks and t_hoff,
+// xmin = the record's xid, cmin = FirstCommandId (HeapTupleHeaderSetCmin), xmax = `xmax`.
+void fill_new_tuple_header(std::uint8_t* htup, std::uint16_t infomask2, std::uint16_t infomask, std::uint8_t hoff,
+                           TransactionId xmin, TransactionId xmax) {
+    ht::set_infomask2(htup, infomask2);
+    ht::set_infomask(htup, infomask);
+    ht::set_hoff(htup, hoff);
+    ht::set_xmin(htup, xmin);
+    ht::set_cmin(htup, ht::FirstCommandId);
+    ht::set_xmax(htup, xmax);
+}
+
+// PageAddItem(page, tuple, len, offnum, overwrite = true, is_heap = true) or PostgreSQL's
+// "failed to add tuple" PANIC as an error.
+Result<void> add_tuple(const DecodedRecord& rec, const char* what, int block_id, std::uint8_t* page,
+                       std::span<const std::uint8_t> tuple, OffsetNumber offnum) {
+    if (storage::page_add_item_extended(page, tuple, offnum, storage::PAI_OVERWRITE | storage::PAI_IS_HEAP) ==
+        storage::InvalidOffsetNumber)
+        return block_error(rec, what, block_id,
+                           fmt::format("failed to add tuple of {} bytes at offset {} (pd_lower {}, pd_upper {})",
+                                       tuple.size(), offnum, storage::pd_lower(page), storage::pd_upper(page)));
+    return {};
+}
+
+Result<void> check_new_offset(const DecodedRecord& rec, const char* what, int block_id, const std::uint8_t* page,
+                              OffsetNumber offnum) {
+    if (storage::page_get_max_offset_number(page) + 1 < offnum)
+        return block_error(rec, what, block_id,
+                           fmt::format("invalid max offset number: offset {} with {} items on the page", offnum,
+                                       storage::page_get_max_offset_number(page)));
+    return {};
+}
+
+// The VM bits of a heap block cleared "even if the heap page is already up-to-date", as every
+// redo routine that may clear PD_ALL_VISIBLE does first.
+Result<void> clear_vm_bits(RedoContext& ctx, const RelFileNode& rnode, BlockNumber heap_blk, std::uint8_t flags) {
+    auto r = visibilitymap::clear_for_redo(ctx, rnode, heap_blk, flags);
+    if (!r) return r.error();
+    return {};
+}
+
+// Reads the page of a block reference for redo (XLogReadBufferForRedoExtended).
+Result<XLogRedoAction> read_block(RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
+                                  storage::ReadBufferMode mode = storage::ReadBufferMode::RBM_NORMAL,
+                                  bool cleanup_lock = false) {
+    return ctx.read_buffer_for_redo(rec, block_id, buf, mode, cleanup_lock);
+}
+
+// The end of a change to a page: PageSetLSN(page, EndRecPtr); MarkBufferDirty.
+void finish_page(const DecodedRecord& rec, PageHandle& buf) {
+    storage::page_set_lsn(buf.data(), rec.end_lsn);
+    buf.mark_dirty();
+}
+
+// ---- Heap -------------------------------------------------------------------------------------
+
+// heap_xlog_insert (heapam.c, PG15).
+Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap INSERT";
+    auto xlrec = main_struct<xl_heap_insert>(rec, what, SizeOfHeapInsert);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    const RelFileNode target_node = (*blk)->rnode;
+    const BlockNumber blkno = (*blk)->blkno;
+
+    if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED)
+        if (auto r = clear_vm_bits(ctx, target_node, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
+
+    PageHandle buf;
+    XLogRedoAction action;
+    if (rec.xl_info & XLOG_HEAP_INIT_PAGE) {
+        auto init = ctx.init_buffer_for_redo(rec, 0);
+        if (!init) return init.error();
+        buf = std::move(*init);
+        storage::page_init(buf.data(), 0);
+        action = XLogRedoAction::BLK_NEEDS_REDO;
+    } else {
+        auto a = read_block(ctx, rec, 0, buf);
+        if (!a) return a.error();
+        action = *a;
+    }
+    if (action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+
+    std::uint8_t* page = buf.data();
+    if (auto r = check_new_offset(rec, what, 0, page, xlrec->offnum); !r) return r;
+    const std::span<const std::uint8_t> data = (*blk)->data;
+    if (data.size() <= SizeOfHeapHeader ||
+        data.size() - SizeOfHeapHeader + ht::SizeofHeapTupleHeader > ht::MaxHeapTupleSize)
+        return block_error(rec, what, 0, fmt::format("tuple data of {} bytes is not a heap tuple", data.size()));
+    const std::size_t newlen = data.size() - SizeOfHeapHeader;
+
+    TupleBuffer tbuf;
+    std::memset(tbuf.data(), 0, ht::SizeofHeapTupleHeader);
+    std::memcpy(tbuf.data() + ht::SizeofHeapTupleHeader, data.data() + SizeOfHeapHeader, newlen);
+    std::uint8_t* htup = tbuf.data();
+    fill_new_tuple_header(htup, load<std::uint16_t>(data.data()), load<std::uint16_t>(data.data() + 2), data[4],
+                          rec.xl_xid, InvalidTransactionId);
+    ht::set_ctid(htup, blkno, xlrec->offnum);
+    if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), newlen + ht::SizeofHeapTupleHeader}, xlrec->offnum); !r)
+        return r;
+    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+    storage::page_set_lsn(page, rec.end_lsn);
+    if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
+    // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible.
+    if (xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
+    buf.mark_dirty();
+    return {};
+}
+
+// heap_xlog_delete (heapam.c, PG15).
+Result<void> heap_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap DELETE";
+    auto xlrec = main_struct<xl_heap_delete>(rec, what, SizeOfHeapDelete);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    const BlockNumber blkno = (*blk)->blkno;
+
+    if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED)
+        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
+
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+
+    std::uint8_t* page = buf.data();
+    auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+    if (!htup) return htup.error();
+    clear_xmax_bits(*htup);
+    ht::clear_hot_updated(*htup);
+    fix_infomask_from_infobits(xlrec->infobits_set, *htup);
+    if (!(xlrec->flags & XLH_DELETE_IS_SUPER))
+        ht::set_xmax(*htup, xlrec->xmax);
+    else
+        ht::set_xmin(*htup, InvalidTransactionId);
+    ht::set_cmax(*htup, ht::FirstCommandId, false);
+
+    // Mark the page as a candidate for pruning.
+    storage::page_set_prunable(page, rec.xl_xid);
+    if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
+
+    // Make sure t_ctid is set correctly.
+    if (xlrec->flags & XLH_DELETE_IS_PARTITION_MOVE)
+        ht::set_moved_partitions(*htup);
+    else
+        ht::set_ctid(*htup, blkno, xlrec->offnum);
+    finish_page(rec, buf);
+    return {};
+}
+
+// The old tuple of an update as heap_xlog_update keeps it (HeapTupleData oldtup) for the
+// prefix / suffix the new tuple shares with it.
+struct OldTuple {
+    const std::uint8_t* t_data = nullptr;
+    std::size_t t_len = 0;
+};
+
+// The new tuple of heap_xlog_update rebuilt into tbuf from block 0's data (prefix and suffix
+// lengths, xl_heap_header, tuple data) and the old tuple. Returns the tuple's length.
+Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const char* what, const xl_heap_update& xlrec,
+                                          std::span<const std::uint8_t> recdata, const OldTuple& oldtup,
+                                          TupleBuffer& tbuf, std::uint16_t& infomask2, std::uint16_t& infomask,
+                                          std::uint8_t& hoff) {
+    std::size_t pos = 0;
+    std::uint16_t prefixlen = 0, suffixlen = 0;
+    auto too_short = [&] {
+        return block_error(rec, what, 0, fmt::format("new tuple data of {} bytes is too short", recdata.size()));
+    };
+    if (xlrec.flags & XLH_UPDATE_PREFIX_FROM_OLD) {
+        if (recdata.size() < pos + 2) return too_short();
+        prefixlen = load<std::uint16_t>(recdata.data() + pos);
+        pos += 2;
+    }
+    if (xlrec.flags & XLH_UPDATE_SUFFIX_FROM_OLD) {
+        if (recdata.size() < pos + 2) return too_short();
+        suffixlen = load<std::uint16_t>(recdata.data() + pos);
+        pos += 2;
+    }
+    if (recdata.size() < pos + SizeOfHeapHeader) return too_short();
+    infomask2 = load<std::uint16_t>(recdata.data() + pos);
+    infomask = load<std::uint16_t>(recdata.data() + pos + 2);
+    hoff = recdata[pos + 4];
+    pos += SizeOfHeapHeader;
+    const std::size_t tuplen = recdata.size() - pos;
+
+    if ((prefixlen > 0 || suffixlen > 0) &&
+        (oldtup.t_data == nullptr || std::size_t{prefixlen} + suffixlen > oldtup.t_len))
+        return block_error(rec, what, 0,
+                           fmt::format("prefix {} / suffix {} bytes from an old tuple of {} bytes", prefixlen,
+                                       suffixlen, oldtup.t_len));
+    const std::size_t newlen = ht::SizeofHeapTupleHeader + tuplen + prefixlen + suffixlen;
+    if (newlen > ht::MaxHeapTupleSize)
+        return block_error(rec, what, 0, fmt::format("new tuple of {} bytes is larger than a heap page holds", newlen));
+
+    std::memset(tbuf.data(), 0, ht::SizeofHeapTupleHeader);
+    std::uint8_t* newp = tbuf.data() + ht::SizeofHeapTupleHeader;
+    const std::uint8_t* src = recdata.data() + pos;
+    if (prefixlen > 0) {
+        // Bitmap [+ padding] [+ oid] from the record, the prefix from the old tuple, then the
+        // rest of the new data from the record.
+        if (hoff < ht::SizeofHeapTupleHeader || std::size_t{hoff} - ht::SizeofHeapTupleHeader > tuplen)
+            return block_error(rec, what, 0, fmt::format("t_hoff {} does not fit {} bytes of tuple data", hoff, tuplen));
+        const std::size_t bitmaplen = std::size_t{hoff} - ht::SizeofHeapTupleHeader;
+        std::memcpy(newp, src, bitmaplen);
+        src += bitmaplen;
+        newp += bitmaplen;
+        const std::uint8_t old_hoff = ht::hoff(oldtup.t_data);
+        if (std::size_t{old_hoff} + prefixlen > oldtup.t_len)
+            return block_error(rec, what, 0, fmt::format("prefix of {} bytes beyond the old tuple", prefixlen));
+        std::memcpy(newp, oldtup.t_data + old_hoff, prefixlen);
+        newp += prefixlen;
+        const std::size_t rest = tuplen - bitmaplen;
+        std::memcpy(newp, src, rest);
+        newp += rest;
+    } else {
+        std::memcpy(newp, src, tuplen);
+        newp += tuplen;
+    }
+    if (suffixlen > 0) std::memcpy(newp, oldtup.t_data + oldtup.t_len - suffixlen, suffixlen);
+    return newlen;
+}
+
+// heap_xlog_update (heapam.c, PG15): UPDATE and HOT_UPDATE. Block 0 is the new page, block 1
+// the old page when it differs.
+Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool hot_update) {
+    const char* what = hot_update ? "Heap HOT_UPDATE" : "Heap UPDATE";
+    auto xlrec = main_struct<xl_heap_update>(rec, what, SizeOfHeapUpdate);
+    if (!xlrec) return xlrec.error();
+    auto blk0 = required_block(rec, what, 0);
+    if (!blk0) return blk0.error();
+    const RelFileNode rnode = (*blk0)->rnode;
+    const BlockNumber newblk = (*blk0)->blkno;
+    const DecodedBkpBlock* blk1 = rec.block(1);
+    // HOT updates are never done across pages.
+    const BlockNumber oldblk = blk1 != nullptr ? blk1->blkno : newblk;
+
+    if (xlrec->flags & XLH_UPDATE_OLD_ALL_VISIBLE_CLEARED)
+        if (auto r = clear_vm_bits(ctx, rnode, oldblk, VISIBILITYMAP_VALID_BITS); !r) return r;
+
+    // Deal with the old tuple version.
+    const int old_block_id = oldblk == newblk ? 0 : 1;
+    PageHandle obuffer;
+    auto oldaction = read_block(ctx, rec, old_block_id, obuffer);
+    if (!oldaction) return oldaction.error();
+    OldTuple oldtup;
+    if (*oldaction == XLogRedoAction::BLK_NEEDS_REDO) {
+        std::uint8_t* page = obuffer.data();
+        auto htup = normal_tuple(rec, what, old_block_id, page, xlrec->old_offnum);
+        if (!htup) return htup.error();
+        oldtup.t_data = *htup;
+        oldtup.t_len = storage::page_get_item_id(page, xlrec->old_offnum).lp_len;
+
+        clear_xmax_bits(*htup);
+        if (hot_update)
+            ht::set_hot_updated(*htup);
+        else
+            ht::clear_hot_updated(*htup);
+        fix_infomask_from_infobits(xlrec->old_infobits_set, *htup);
+        ht::set_xmax(*htup, xlrec->old_xmax);
+        ht::set_cmax(*htup, ht::FirstCommandId, false);
+        // Set forward chain link in t_ctid.
+        ht::set_ctid(*htup, newblk, xlrec->new_offnum);
+        // Mark the page as a candidate for pruning.
+        storage::page_set_prunable(page, rec.xl_xid);
+        if (xlrec->flags & XLH_UPDATE_OLD_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
+        finish_page(rec, obuffer);
+    }
+
+    // The page the new tuple goes into, if different from the old.
+    PageHandle own_nbuffer;
+    PageHandle* nbuffer = &own_nbuffer;
+    XLogRedoAction newaction;
+    if (oldblk == newblk) {
+        nbuffer = &obuffer;
+        newaction = *oldaction;
+    } else if (rec.xl_info & XLOG_HEAP_INIT_PAGE) {
+        auto init = ctx.init_buffer_for_redo(rec, 0);
+        if (!init) return init.error();
+        own_nbuffer = std::move(*init);
+        storage::page_init(own_nbuffer.data(), 0);
+        newaction = XLogRedoAction::BLK_NEEDS_REDO;
+    } else {
+        auto a = read_block(ctx, rec, 0, own_nbuffer);
+        if (!a) return a.error();
+        newaction = *a;
+    }
+
+    if (xlrec->flags & XLH_UPDATE_NEW_ALL_VISIBLE_CLEARED)
+        if (auto r = clear_vm_bits(ctx, rnode, newblk, VISIBILITYMAP_VALID_BITS); !r) return r;
+
+    // Deal with the new tuple.
+    if (newaction != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    std::uint8_t* page = nbuffer->data();
+    if (auto r = check_new_offset(rec, what, 0, page, xlrec->new_offnum); !r) return r;
+    TupleBuffer tbuf;
+    std::uint16_t infomask2 = 0, infomask = 0;
+    std::uint8_t hoff = 0;
+    auto newlen = rebuild_updated_tuple(rec, what, *xlrec, (*blk0)->data, oldtup, tbuf, infomask2, infomask, hoff);
+    if (!newlen) return newlen.error();
+    std::uint8_t* htup = tbuf.data();
+    fill_new_tuple_header(htup, infomask2, infomask, hoff, rec.xl_xid, xlrec->new_xmax);
+    // Make sure there is no forward chain link in t_ctid.
+    ht::set_ctid(htup, newblk, xlrec->new_offnum);
+    if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), *newlen}, xlrec->new_offnum); !r) return r;
+    if (xlrec->flags & XLH_UPDATE_NEW_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
+    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace (non-HOT, < 20% free): FSM not
+    // maintained (see file header).
+    finish_page(rec, *nbuffer);
+    return {};
+}
+
+// heap_xlog_confirm (heapam.c, PG15): a speculative insertion confirmed.
+Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap CONFIRM";
+    auto xlrec = main_struct<xl_heap_confirm>(rec, what, SizeOfHeapConfirm);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
+    if (!htup) return htup.error();
+    // Confirm tuple as actually inserted.
+    ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
+    finish_page(rec, buf);
+    return {};
+}
+
+// heap_xlog_lock (heapam.c, PG15).
+Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap LOCK";
+    auto xlrec = main_struct<xl_heap_lock>(rec, what, SizeOfHeapLock);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+
+    if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
+        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
+
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
+    if (!htup) return htup.error();
+    clear_xmax_bits(*htup);
+    fix_infomask_from_infobits(static_cast<std::uint8_t>(xlrec->infobits_set), *htup);
+    // Clear relevant update flags, but only if the modified infomask says there's no update.
+    if (ht::xmax_is_locked_only(ht::infomask(*htup))) {
+        ht::clear_hot_updated(*htup);
+        // Make sure there is no forward chain link in t_ctid.
+        ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
+    }
+    ht::set_xmax(*htup, xlrec->locking_xid);
+    ht::set_cmax(*htup, ht::FirstCommandId, false);
+    finish_page(rec, buf);
+    return {};
+}
+
+// heap_xlog_inplace (heapam.c, PG15): the tuple's data (after t_hoff) overwritten in place.
+Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap INPLACE";
+    auto xlrec = main_struct<xl_heap_inplace>(rec, what, SizeOfHeapInplace);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    const std::span<const std::uint8_t> newtup = (*blk)->data;
+    std::uint8_t* page = buf.data();
+    auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+    if (!htup) return htup.error();
+    const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
+    const std::uint8_t hoff = ht::hoff(*htup);
+    if (lp_len < hoff || lp_len - hoff != newtup.size())
+        return block_error(rec, what, 0,
+                           fmt::format("wrong tuple length: the tuple has {} data bytes, the record {}",
+                                       lp_len < hoff ? 0 : lp_len - hoff, newtup.size()));
+    std::memcpy(*htup + hoff, newtup.data(), newtup.size());
+    finish_page(rec, buf);
+    return {};
+}
+
+// ---- Heap2 ------------------------------------------------------------------------------------
+
+// The OffsetNumber array at `pos` of block data (XLogRecGetBlockData cast to OffsetNumber *).
+OffsetNumber offset_at(std::span<const std::uint8_t> data, std::size_t index) {
+    return load<OffsetNumber>(data.data() + index * sizeof(OffsetNumber));
+}
+
+// heap_page_prune_execute (pruneheap.c, PG15): redirect, mark dead, mark unused, then
+// PageRepairFragmentation. The offsets come from block 0's data.
+Result<void> heap_page_prune_execute(const DecodedRecord& rec, const char* what, std::uint8_t* page,
+                                     std::span<const std::uint8_t> data, int nredirected, int ndead, int nunused) {
+    std::size_t i = 0;
+    for (int n = 0; n < nredirected; ++n) {
+        const OffsetNumber fromoff = offset_at(data, i++);
+        const OffsetNumber tooff = offset_at(data, i++);
+        if (auto r = check_offset(rec, what, 0, page, fromoff); !r) return r;
+        storage::page_set_item_id(page, fromoff, ItemIdData::redirect(tooff));
+    }
+    for (int n = 0; n < ndead; ++n) {
+        const OffsetNumber off = offset_at(data, i++);
+        if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+        storage::page_set_item_id(page, off, ItemIdData::dead());
+    }
+    for (int n = 0; n < nunused; ++n) {
+        const OffsetNumber off = offset_at(data, i++);
+        if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+        storage::page_set_item_id(page, off, ItemIdData::unused());
+    }
+    if (auto r = storage::page_repair_fragmentation(page); !r)
+        return block_error(rec, what, 0, r.error().message);
+    // page_verify_redirects only asserts (cassert builds).
+    return {};
+}
+
+// heap_xlog_prune (heapam.c, PG15).
+Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 PRUNE";
+    auto xlrec = main_struct<xl_heap_prune>(rec, what, SizeOfHeapPrune);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+
+    // A full-page image is restored with a cleanup lock.
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf, storage::ReadBufferMode::RBM_NORMAL, true);
+    if (!action) return action.error();
+    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        const std::span<const std::uint8_t> data = (*blk)->data;
+        const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
+        if (data.size() < fixed || data.size() % sizeof(OffsetNumber) != 0)
+            return block_error(rec, what, 0,
+                               fmt::format("block data of {} bytes does not hold {} redirected and {} dead offsets",
+                                           data.size(), xlrec->nredirected, xlrec->ndead));
+        const int nunused = static_cast<int>((data.size() - fixed) / sizeof(OffsetNumber));
+        if (auto r = heap_page_prune_execute(rec, what, buf.data(), data, xlrec->nredirected, xlrec->ndead, nunused);
+            !r)
+            return r;
+        // The page's prunability hint is not updated, as in PostgreSQL.
+        finish_page(rec, buf);
+    }
+    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
+    return {};
+}
+
+// heap_xlog_vacuum (heapam.c, PG15): LP_DEAD items become LP_UNUSED.
+Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 VACUUM";
+    auto xlrec = main_struct<xl_heap_vacuum>(rec, what, SizeOfHeapVacuum);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        const std::span<const std::uint8_t> data = (*blk)->data;
+        if (data.size() < std::size_t{xlrec->nunused} * sizeof(OffsetNumber))
+            return block_error(rec, what, 0,
+                               fmt::format("block data of {} bytes does not hold {} offsets", data.size(),
+                                           xlrec->nunused));
+        std::uint8_t* page = buf.data();
+        for (std::size_t i = 0; i < xlrec->nunused; ++i) {
+            const OffsetNumber off = offset_at(data, i);
+            if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+            storage::page_set_item_id(page, off, ItemIdData::unused());
+        }
+        // Attempt to truncate the line pointer array now.
+        storage::page_truncate_line_pointer_array(page);
+        finish_page(rec, buf);
+    }
+    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
+    return {};
+}
+
+// heap_xlog_visible (heapam.c, PG15): PD_ALL_VISIBLE on the heap page (block 1, LSN not
+// bumped) and the VM bits on the visibility map page (block 0).
+Result<void> heap_xlog_visible(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 VISIBLE";
+    auto xlrec = main_struct<xl_heap_visible>(rec, what, SizeOfHeapVisible);
+    if (!xlrec) return xlrec.error();
+    auto heapblk = required_block(rec, what, 1);
+    if (!heapblk) return heapblk.error();
+    const BlockNumber blkno = (*heapblk)->blkno;
+
+    {
+        PageHandle buf;
+        auto action = read_block(ctx, rec, 1, buf);
+        if (!action) return action.error();
+        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+            // The heap page's LSN is not bumped when only the visibility bit is set.
+            storage::page_set_flag(buf.data(), storage::PD_ALL_VISIBLE);
+            buf.mark_dirty();
+        }
+        // BLK_RESTORED (checksums / wal_log_hints): nothing more to do.
+        // XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+    }
+
+    // Even if the heap page update was skipped, the visibility map is updated.
+    PageHandle vmbuffer;
+    auto vmaction = read_block(ctx, rec, 0, vmbuffer, storage::ReadBufferMode::RBM_ZERO_ON_ERROR);
+    if (!vmaction) return vmaction.error();
+    if (*vmaction == XLogRedoAction::BLK_NEEDS_REDO) {
+        std::uint8_t* vmpage = vmbuffer.data();
+        // Initialise the page if it was read as zeros.
+        if (storage::page_is_new(vmpage)) storage::page_init(vmpage, 0);
+        // visibilitymap_pin finds this very buffer (the map block of blkno); don't set the bit
+        // if replay has already passed this point.
+        if (rec.end_lsn > storage::page_get_lsn(vmpage))
+            visibilitymap::set_for_redo(vmbuffer, blkno, rec.end_lsn, xlrec->flags);
+    }
+    return {};
+}
+
+// heap_execute_freeze_tuple (heapam.c, PG15) for one freeze plan read from the record.
+void heap_execute_freeze_tuple(std::uint8_t* htup, const xl_heap_freeze_tuple& frz) {
+    ht::set_xmax(htup, frz.xmax);
+    if (frz.frzflags & XLH_FREEZE_XVAC) ht::set_xvac(htup, ht::FrozenTransactionId);
+    if (frz.frzflags & XLH_INVALID_XVAC) ht::set_xvac(htup, InvalidTransactionId);
+    ht::set_infomask(htup, frz.t_infomask);
+    ht::set_infomask2(htup, frz.t_infomask2);
+}
+
+// heap_xlog_freeze_page (heapam.c, PG15).
+Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 FREEZE_PAGE";
+    auto xlrec = main_struct<xl_heap_freeze_page>(rec, what, SizeOfHeapFreezePage);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+
+    const std::span<const std::uint8_t> data = (*blk)->data;
+    if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
+        return block_error(rec, what, 0,
+                           fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
+                                       xlrec->ntuples));
+    std::uint8_t* page = buf.data();
+    for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
+        const auto frz = load<xl_heap_freeze_tuple>(data.data() + i * sizeof(xl_heap_freeze_tuple));
+        if (auto r = check_offset(rec, what, 0, page, frz.offset); !r) return r;
+        const ItemIdData lp = storage::page_get_item_id(page, frz.offset);
+        if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
+            return block_error(rec, what, 0, fmt::format("item {} has no tuple to freeze", frz.offset));
+        heap_execute_freeze_tuple(storage::page_get_item(page, lp), frz);
+    }
+    finish_page(rec, buf);
+    return {};
+}
+
+// heap_xlog_multi_insert (heapam.c, PG15).
+Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 MULTI_INSERT";
+    auto xlrec = main_struct<xl_heap_multi_insert>(rec, what, SizeOfHeapMultiInsert);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    const RelFileNode rnode = (*blk)->rnode;
+    const BlockNumber blkno = (*blk)->blkno;
+    const bool isinit = (rec.xl_info & XLOG_HEAP_INIT_PAGE) != 0;
+    if (!isinit && rec.main_data.size() < SizeOfHeapMultiInsert + std::size_t{xlrec->ntuples} * sizeof(OffsetNumber))
+        return record_error(rec, what,
+                            fmt::format("main data of {} bytes does not hold {} offsets", rec.main_data.size(),
+                                        xlrec->ntuples));
+
+    if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED)
+        if (auto r = clear_vm_bits(ctx, rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
+
+    PageHandle buf;
+    XLogRedoAction action;
+    if (isinit) {
+        auto init = ctx.init_buffer_for_redo(rec, 0);
+        if (!init) return init.error();
+        buf = std::move(*init);
+        storage::page_init(buf.data(), 0);
+        action = XLogRedoAction::BLK_NEEDS_REDO;
+    } else {
+        auto a = read_block(ctx, rec, 0, buf);
+        if (!a) return a.error();
+        action = *a;
+    }
+    if (action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+
+    // Tuples are stored as block data: for each, a SHORTALIGNed xl_multi_insert_tuple and its
+    // data. PostgreSQL's block data starts MAXALIGNed, so aligning the offset is the same.
+    const std::span<const std::uint8_t> data = (*blk)->data;
+    std::uint8_t* page = buf.data();
+    std::size_t pos = 0;
+    TupleBuffer tbuf;
+    for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
+        const OffsetNumber offnum =
+            isinit ? static_cast<OffsetNumber>(FirstOffsetNumber + i)
+                   : load<OffsetNumber>(rec.main_data.data() + SizeOfHeapMultiInsert + i * sizeof(OffsetNumber));
+        if (auto r = check_new_offset(rec, what, 0, page, offnum); !r) return r;
+        pos = SHORTALIGN(pos);
+        if (data.size() < pos + SizeOfMultiInsertTuple)
+            return block_error(rec, what, 0, fmt::format("tuple {} header beyond the block data", i));
+        const std::uint8_t* xlhdr = data.data() + pos;
+        const std::uint16_t datalen = load<std::uint16_t>(xlhdr);
+        pos += SizeOfMultiInsertTuple;
+        if (data.size() < pos + datalen || datalen > ht::MaxHeapTupleSize - ht::SizeofHeapTupleHeader)
+            return block_error(rec, what, 0, fmt::format("tuple {} of {} bytes beyond the block data", i, datalen));
+
+        std::memset(tbuf.data(), 0, ht::SizeofHeapTupleHeader);
+        std::memcpy(tbuf.data() + ht::SizeofHeapTupleHeader, data.data() + pos, datalen);
+        pos += datalen;
+        std::uint8_t* htup = tbuf.data();
+        fill_new_tuple_header(htup, load<std::uint16_t>(xlhdr + 2), load<std::uint16_t>(xlhdr + 4), xlhdr[6],
+                              rec.xl_xid, InvalidTransactionId);
+        ht::set_ctid(htup, blkno, offnum);
+        if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), datalen + ht::SizeofHeapTupleHeader}, offnum); !r)
+            return r;
+    }
+    if (pos != data.size())
+        return block_error(rec, what, 0,
+                           fmt::format("total tuple length mismatch: {} of {} block data bytes used", pos, data.size()));
+
+    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+    storage::page_set_lsn(page, rec.end_lsn);
+    if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
+    // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible.
+    if (xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
+    buf.mark_dirty();
+    return {};
+}
+
+// heap_xlog_lock_updated (heapam.c, PG15): a lock on an updated version of a tuple.
+Result<void> heap_xlog_lock_updated(RedoContext& ctx, const DecodedRecord& rec) {
+    constexpr const char* what = "Heap2 LOCK_UPDATED";
+    auto xlrec = main_struct<xl_heap_lock_updated>(rec, what, SizeOfHeapLockUpdated);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+
+    if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
+        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
+
+    PageHandle buf;
+    auto action = read_block(ctx, rec, 0, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
+    if (!htup) return htup.error();
+    clear_xmax_bits(*htup);
+    fix_infomask_from_infobits(xlrec->infobits_set, *htup);
+    ht::set_xmax(*htup, xlrec->xmax);
+    finish_page(rec, buf);
+    return {};
+}
+
+Result<RedoOutcome> applied(Result<void> r) {
+    if (!r) return r.error();
+    return RedoOutcome::applied;
+}
+
+}  // namespace
+
+// heap_redo (heapam.c, PG15).
+Result<redo::RedoOutcome> heap_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    switch (rec.info() & XLOG_HEAP_OPMASK) {
+        case XLOG_HEAP_INSERT:
+            return applied(heap_xlog_insert(ctx, rec));
+        case XLOG_HEAP_DELETE:
+            return applied(heap_xlog_delete(ctx, rec));
+        case XLOG_HEAP_UPDATE:
+            return applied(heap_xlog_update(ctx, rec, false));
+        case XLOG_HEAP_TRUNCATE:
+            // A no-op: the truncation itself is logged as SMGR records; this record exists for
+            // logical decoding only.
+            return RedoOutcome::applied;
+        case XLOG_HEAP_HOT_UPDATE:
+            return applied(heap_xlog_update(ctx, rec, true));
+        case XLOG_HEAP_CONFIRM:
+            return applied(heap_xlog_confirm(ctx, rec));
+        case XLOG_HEAP_LOCK:
+            return applied(heap_xlog_lock(ctx, rec));
+        case XLOG_HEAP_INPLACE:
+            return applied(heap_xlog_inplace(ctx, rec));
+        default:
+            return record_error(rec, "Heap", fmt::format("heap_redo: unknown op code {}", rec.info()));
+    }
+}
+
+// heap2_redo (heapam.c, PG15).
+Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    switch (rec.info() & XLOG_HEAP_OPMASK) {
+        case XLOG_HEAP2_PRUNE:
+            return applied(heap_xlog_prune(ctx, rec));
+        case XLOG_HEAP2_VACUUM:
+            return applied(heap_xlog_vacuum(ctx, rec));
+        case XLOG_HEAP2_FREEZE_PAGE:
+            return applied(heap_xlog_freeze_page(ctx, rec));
+        case XLOG_HEAP2_VISIBLE:
+            return applied(heap_xlog_visible(ctx, rec));
+        case XLOG_HEAP2_MULTI_INSERT:
+            return applied(heap_xlog_multi_insert(ctx, rec));
+        case XLOG_HEAP2_LOCK_UPDATED:
+            return applied(heap_xlog_lock_updated(ctx, rec));
+        case XLOG_HEAP2_NEW_CID:
+            // Nothing to do on a real replay, only used during logical decoding.
+            return RedoOutcome::applied;
+        case XLOG_HEAP2_REWRITE:
+            return applied(heap_xlog_logical_rewrite(ctx, rec));
+        default:
+            return record_error(rec, "Heap2", fmt::format("heap2_redo: unknown op code {}", rec.info()));
+    }
+}
+
+// off.h MaxOffsetNumber: no line pointer lies beyond the page, whatever pd_lower says.
+constexpr OffsetNumber kMaxOffsetNumber = BLCKSZ / storage::SizeOfItemIdData;
+
+// heap_mask (heapam.c, PG15): what may differ between the primary's page and ours.
+void heap_mask(std::uint8_t* page, BlockNumber blkno) {
+    storage::mask_page_lsn_and_checksum(page);
+    storage::mask_page_hint_bits(page);
+    // PostgreSQL ERRORs on insane pointers; the page is then left as is and will not compare
+    // equal, which reports the problem as a mismatch.
+    (void)storage::mask_unused_space(page);
+
+    const OffsetNumber maxoff = storage::page_get_max_offset_number(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= maxoff && off <= kMaxOffsetNumber; ++off) {
+        const ItemIdData iid = storage::page_get_item_id(page, off);
+        std::uint8_t* page_item = page + iid.lp_off;
+        if (iid.is_normal() && iid.lp_off + ht::SizeofHeapTupleHeader <= BLCKSZ) {
+            // Hint bits may be set without WAL unless xmin is frozen; then only xmax's hints.
+            if (!ht::xmin_frozen(page_item))
+                ht::set_infomask(page_item, static_cast<std::uint16_t>(ht::infomask(page_item) & ~ht::HEAP_XACT_MASK));
+            else
+                ht::set_infomask(page_item, static_cast<std::uint16_t>(ht::infomask(page_item) &
+                                                                       ~(ht::HEAP_XMAX_INVALID | ht::HEAP_XMAX_COMMITTED)));
+            // Redo sets the command id to FirstCommandId.
+            ht::set_raw_cid(page_item, storage::MASK_MARKER);
+            // A speculative tuple's ctid holds a token on the primary; redo points it at itself.
+            if (ht::is_speculative(page_item)) ht::set_ctid(page_item, blkno, off);
+        }
+        // Padding bytes after a tuple whose length is not MAXALIGNed.
+        if (iid.has_storage()) {
+            const std::size_t len = iid.lp_len;
+            const std::size_t padlen = storage::MAXALIGN(len) - len;
+            if (padlen > 0 && iid.lp_off + storage::MAXALIGN(len) <= BLCKSZ)
+                std::memset(page_item + len, storage::MASK_MARKER, padlen);
+        }
+    }
+}
+
+// RM_HEAP2_ID's rm_mask is heap_mask too (rmgrlist.h, PG15).
+void heap2_mask(std::uint8_t* page, BlockNumber blkno) { heap_mask(page, blkno); }
 
 }  // namespace understudy

@@ -1,11 +1,19 @@
-// Redo routines (rm_redo / rm_mask), PostgreSQL 15. PLACEHOLDER: not written yet; every
-// record is reported unsupported.
+// Redo routine of the LogicalMessage resource manager: logicalmsg_redo
+// (src/backend/replication/logical/message.c, PostgreSQL 15). A logical decoding message
+// changes nothing in the data directory; PostgreSQL's redo only checks the op code.
+#include <fmt/format.h>
+
+#include "redo/records/logicalmsg.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
 
-Result<redo::RedoOutcome> logicalmsg_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& /*rec*/) {
-    return redo::RedoOutcome::unsupported;
+// logicalmsg_redo (message.c, PG15).
+Result<redo::RedoOutcome> logicalmsg_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& rec) {
+    if (rec.info() != XLOG_LOGICAL_MESSAGE)
+        return make_error(fmt::format("LogicalMessage redo at LSN {}: unknown op code {}", format_lsn(rec.lsn),
+                                      rec.info()));
+    return redo::RedoOutcome::applied;
 }
 
 }  // namespace understudy

@@ -1,11 +1,44 @@
-// Redo routines (rm_redo / rm_mask), PostgreSQL 15. PLACEHOLDER: not written yet; every
-// record is reported unsupported.
+// Redo routine of the ReplicationOrigin resource manager: replorigin_redo
+// (src/backend/replication/logical/origin.c, PostgreSQL 15). The progress of each origin
+// (replication_states[] in PostgreSQL, saved in pg_logical/replorigin_checkpoint at
+// checkpoints) is kept in the replay state, which the engine writes durably at restartpoints.
+#include <fmt/format.h>
+
+#include "redo/apply/transam.h"
+#include "redo/records/pg_types.h"
+#include "redo/records/replorigin.h"
+#include "redo/replay_state.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
 
-Result<redo::RedoOutcome> replorigin_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& /*rec*/) {
-    return redo::RedoOutcome::unsupported;
+namespace {
+
+Error replorigin_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
+    return make_error(fmt::format("ReplicationOrigin {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
+}
+
+}  // namespace
+
+// replorigin_redo (origin.c, PG15).
+Result<redo::RedoOutcome> replorigin_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    switch (rec.info()) {
+        case XLOG_REPLORIGIN_SET: {
+            auto xlrec = read_record_struct<xl_replorigin_set>(rec.main_data, sizeof(xl_replorigin_set));
+            if (!xlrec) return replorigin_error(rec, "SET", "main data shorter than xl_replorigin_set");
+            redo::replorigin_advance(ctx.state(), xlrec->node_id, xlrec->remote_lsn, rec.end_lsn,
+                                     /*go_backward=*/xlrec->force != 0);
+            return redo::RedoOutcome::applied;
+        }
+        case XLOG_REPLORIGIN_DROP: {
+            auto xlrec = read_record_struct<xl_replorigin_drop>(rec.main_data, sizeof(xl_replorigin_drop));
+            if (!xlrec) return replorigin_error(rec, "DROP", "main data shorter than xl_replorigin_drop");
+            redo::replorigin_drop(ctx.state(), xlrec->node_id);
+            return redo::RedoOutcome::applied;
+        }
+        default:
+            return replorigin_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+    }
 }
 
 }  // namespace understudy

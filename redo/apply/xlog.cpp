@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "redo/apply/commit_ts.h"
 #include "redo/describe/desc_utils.h"
 #include "redo/records/xlog.h"
 #include "redo/replay_state.h"
@@ -115,6 +116,10 @@ Result<RedoOutcome> xlog_redo(redo::RedoContext& ctx, const DecodedRecord& rec) 
             // checks them (CheckRequiredParameterValues); the data directory is unchanged.
             log::debug("parameter change at {}: max_connections={} wal_level={} track_commit_timestamp={}",
                        format_lsn(rec.lsn), pc->MaxConnections, pc->wal_level, pc->track_commit_timestamp != 0);
+            // CommitTsParameterChange (xlog_redo, PG15): commit timestamps start or stop.
+            if (auto r = redo::commit_ts_parameter_change(ctx, pc->track_commit_timestamp != 0); !r)
+                return make_error(fmt::format("PARAMETER_CHANGE redo at {}: {}", format_lsn(rec.lsn),
+                                              r.error().message));
             return RedoOutcome::applied;
         }
         case XLOG_FPI: return redo_fpi(ctx, rec, false);

@@ -170,7 +170,10 @@ TEST_CASE("replay ends with the pages a PostgreSQL 15 standby ends with at the s
         conf << "port = " << port << "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '"
              << work.path() << "'\nrestore_command = 'cp " << wal << "/%f \"%p\"'\nrecovery_target_lsn = '"
              << target << "'\nrecovery_target_inclusive = off\nrecovery_target_action = 'pause'\n"
-             << "hot_standby = on\narchive_mode = off\n";
+             << "hot_standby = on\narchive_mode = off\n"
+             // The workload's restart raises max_wal_senders to 12 (PARAMETER_CHANGE): a hot
+             // standby with a lower setting pauses recovery there ("insufficient parameter settings").
+             << "max_wal_senders = 20\n";
     }
     REQUIRE(run(as_postgres({"touch", pgdir + "/recovery.signal"})).exit_code == 0);
     Recovery rec(pgdir, port);
@@ -179,6 +182,11 @@ TEST_CASE("replay ends with the pages a PostgreSQL 15 standby ends with at the s
                                    std::chrono::seconds(300), std::chrono::milliseconds(200));
     REQUIRE_MESSAGE(paused, waldump::read_file(work.path() + "/recovery.log"));
     const std::string pg_replayed = rec.sql("select pg_last_wal_replay_lsn()");
+    if (pg_replayed != target) {
+        auto log = waldump::read_file(work.path() + "/recovery.log");
+        MESSAGE("PostgreSQL paused at ", pg_replayed, " before the target ", target, "; its log ends:\n",
+                log.substr(log.size() > 3000 ? log.size() - 3000 : 0));
+    }
     rec.stop();
 
     // understudy: a copy of the same backup, from the backup's start to the same target.
