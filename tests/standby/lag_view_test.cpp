@@ -152,11 +152,11 @@ TEST_CASE("liveness and the text view: running, stopped, stale") {
 
 TEST_CASE("last applied commit time is shown when the standby reports it") {
     auto j = nlohmann::json::parse(producer_status("streaming"));
-    j["last_applied_commit_time"] = "2025-11-21T23:59:58.250000Z";
+    j["last_applied_commit_time"] = "2025-11-22T00:06:38.250000Z";
     auto c = parse_status(j.dump(), "s");
     REQUIRE(c.ok());
     REQUIRE(c->last_applied_commit_time);
-    CHECK(format_current_lag(*c, kUpdatedUnix, 10).find("2025-11-21T23:59:58.250000Z (2.000 s before the status update)") !=
+    CHECK(format_current_lag(*c, kUpdatedUnix, 10).find("2025-11-22T00:06:38.250000Z (2.000 s before the status update)") !=
           std::string::npos);
 }
 
