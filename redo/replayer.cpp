@@ -53,6 +53,12 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
     return info;
 }
 
+// Whether `dir` holds no segment file at all yet (as opposed to being unreadable).
+bool no_segments_yet(const std::string& dir) {
+    auto seg_size = detect_segment_size(dir, "");
+    return seg_size && !*seg_size;
+}
+
 bool is_checkpoint_record(const DecodedRecord& rec) {
     return rec.xl_rmid == RM_XLOG_ID &&
            (rec.info() == XLOG_CHECKPOINT_ONLINE || rec.info() == XLOG_CHECKPOINT_SHUTDOWN);
@@ -92,7 +98,7 @@ public:
     ReplayRun(const ReplayOptions& options, ReplayReport& report, ReplayState& state,
               const std::atomic<bool>& stop, const std::atomic<bool>& paused,
               const std::atomic<XLogRecPtr>& flush_limit, std::atomic<XLogRecPtr>& apply_lsn,
-              const std::function<void(XLogRecPtr)>& observer)
+              const std::function<void(const DecodedRecord&)>& observer)
         : options_(options),
           report_(report),
           state_(state),
@@ -122,7 +128,7 @@ private:
     const std::atomic<bool>& paused_;
     const std::atomic<XLogRecPtr>& flush_limit_;
     std::atomic<XLogRecPtr>& apply_lsn_;
-    const std::function<void(XLogRecPtr)>& observer_;
+    const std::function<void(const DecodedRecord&)>& observer_;
     EngineContext ctx_;
     Clock::time_point last_progress_ = Clock::now();
 };
@@ -268,7 +274,7 @@ Result<void> ReplayRun::run(WalReader& reader) {
         report_.end_lsn = rec.end_lsn;
         if (auto rp = ctx_.take_restartpoint_request())
             if (auto r = restartpoint(*rp); !r) return r;
-        if (observer_) observer_(rec.end_lsn);
+        if (observer_) observer_(rec);
         maybe_progress();
     }
     return checkpoint_state();
@@ -290,6 +296,15 @@ Result<void> Replayer::run() {
 
     if (auto r = fs::make_dirs(options_.data_dir); !r) return finish(r);
     auto dir = scan_wal_dir(options_.wal_dir);
+    // Following: the receiver may not have written the first segment yet.
+    while (options_.follow && !dir && !stop_.load() && no_segments_yet(options_.wal_dir)) {
+        std::this_thread::sleep_for(options_.poll);
+        dir = scan_wal_dir(options_.wal_dir);
+    }
+    if (!dir && stop_.load()) {
+        report_.stop_reason = "stopped";
+        return finish({});
+    }
     if (!dir) return finish(dir.error());
     auto saved = read_replay_state(options_.data_dir);
     if (!saved) return finish(saved.error());
@@ -319,6 +334,15 @@ Result<void> Replayer::run() {
             from = *redo;
         }
         first = reader.find_next_record(from);
+        // Following: the start record may not have arrived (or be complete) yet.
+        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
+            std::this_thread::sleep_for(options_.poll);
+            first = reader.find_next_record(from);
+        }
+        if (first == InvalidXLogRecPtr && stop_.load()) {
+            report_.stop_reason = "stopped";
+            return finish({});
+        }
         if (first == InvalidXLogRecPtr)
             return finish(make_error(fmt::format("could not find a valid WAL record at or after {} in \"{}\"{}",
                                                  format_lsn(from), options_.wal_dir,

@@ -4,44 +4,68 @@
 
 namespace understudy::standby {
 
-// LagTrackerWrite (PG15 walsender.c): one sample per message that advanced the LSN; when the
-// buffer is full the oldest sample is dropped (walsender overwrites the newest instead; both
-// bound memory, ours keeps the newest times).
+// LagTrackerWrite (PG15 walsender.c): a sample per advance of the primary's WAL end, taken from
+// the 'w' messages (walsender records SendRqstPtr with the time just before sending it). When
+// the buffer is full the newest sample is overwritten, as walsender does.
 void LagTracker::on_primary_message(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
     std::lock_guard lock(mu_);
     wal_end_ = std::max(wal_end_, wal_end);
-    if (data_end == 0) return;
-    if (!samples_.empty() && samples_.back().lsn >= data_end) return;
-    samples_.push_back(Sample{data_end, send_time});
-    if (samples_.size() > kMaxSamples) {
-        samples_.pop_front();
-        ++base_;
-        for (auto& n : next_) n = std::max(n, base_);
+    if (data_end == 0 || wal_end <= last_sample_lsn_) return;
+    last_sample_lsn_ = wal_end;
+    const std::uint64_t slowest = *std::min_element(next_.begin(), next_.end());
+    if (samples_.size() >= kMaxSamples && base_ + samples_.size() - 1 >= slowest) {
+        samples_.back() = Sample{wal_end, send_time};
+        return;
     }
+    samples_.push_back(Sample{wal_end, send_time});
 }
 
-// LagTrackerRead for each position, then drops samples every position has passed.
+// LagTrackerRead (PG15 walsender.c) for read head `head`.
+std::int64_t LagTracker::read(std::size_t head, XLogRecPtr lsn, std::int64_t now) {
+    std::int64_t time = 0;
+    std::uint64_t& i = next_[head];
+    i = std::max(i, base_);
+    const std::uint64_t write_head = base_ + samples_.size();
+    while (i < write_head && samples_[i - base_].lsn <= lsn) {
+        time = samples_[i - base_].time;
+        last_read_[head] = samples_[i - base_];
+        ++i;
+    }
+    // Everything sent has been passed: forget last_read (no interpolation from a stale sample).
+    if (i == write_head) last_read_[head].time = 0;
+    if (time > now) return -1;
+    if (time == 0) {
+        if (i == write_head) return -1;  // no future sample
+        const Sample& next = samples_[i - base_];
+        if (last_read_[head].time != 0) {
+            const Sample& prev = last_read_[head];
+            if (lsn < prev.lsn || prev.time > next.time || next.lsn <= prev.lsn) return -1;
+            const double fraction = static_cast<double>(lsn - prev.lsn) / static_cast<double>(next.lsn - prev.lsn);
+            time = static_cast<std::int64_t>(static_cast<double>(prev.time) +
+                                             static_cast<double>(next.time - prev.time) * fraction);
+        } else {
+            time = next.time;  // only a future sample: the lag if it were reached now
+        }
+    }
+    return now - time;
+}
+
+// ProcessStandbyReplyMessage's lag part (PG15 walsender.c), evaluated at `now`.
 LagSnapshot LagTracker::update(XLogRecPtr write, XLogRecPtr flush, XLogRecPtr apply, std::int64_t now) {
     std::lock_guard lock(mu_);
     const std::array<XLogRecPtr, 3> pos{write, flush, apply};
     for (std::size_t k = 0; k < 3; ++k) {
-        std::uint64_t i = std::max(next_[k], base_);
-        const Sample* reached = nullptr;
-        while (i < base_ + samples_.size() && samples_[i - base_].lsn <= pos[k]) {
-            reached = &samples_[i - base_];
-            ++i;
-        }
-        next_[k] = i;
-        if (reached) lag_[k] = static_cast<double>(now - reached->time) / 1e6;
-        const bool caught_up = wal_end_ != InvalidXLogRecPtr && pos[k] >= wal_end_ && i == base_ + samples_.size();
-        if (!caught_up) {
-            caught_up_since_[k] = 0;
-        } else if (caught_up_since_[k] == 0) {
-            caught_up_since_[k] = now;
-        } else if (now - caught_up_since_[k] >= clear_after_us_) {
-            lag_[k] = 0;
-        }
+        const std::int64_t us = read(k, pos[k], now);
+        if (us >= 0) lag_[k] = static_cast<double>(us) / 1e6;
     }
+    // Fully applied for a while (walsender: two replies in a row): clear the lag times.
+    if (wal_end_ != InvalidXLogRecPtr && apply >= wal_end_) {
+        if (caught_up_since_ == 0) caught_up_since_ = now;
+        if (now - caught_up_since_ >= clear_after_us_) lag_ = {};
+    } else {
+        caught_up_since_ = 0;
+    }
+    // Drop the samples every read head has passed.
     const std::uint64_t done = *std::min_element(next_.begin(), next_.end());
     while (base_ < done && !samples_.empty()) {
         samples_.pop_front();

@@ -9,7 +9,8 @@
 // Layout: DIR/pg_wal (segments), DIR/data (the scratch data directory), DIR/status.json,
 // DIR/lag.jsonl. An empty DIR starts sparse at the redo point of the primary's latest
 // checkpoint; a restart continues from the replay state and the received files.
-// Pause/resume of replay: pause()/resume() (the command maps SIGUSR1/SIGUSR2 to them).
+// Pause/resume of replay: pause()/resume() (the command maps SIGUSR1/SIGUSR2 to them). No wait
+// anywhere is unbounded: every loop checks stop() at least every few milliseconds.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,8 @@ struct StandbyOptions {
     std::string slot = "understudy";
     std::optional<std::string> application_name;  // nullopt: conninfo's, else "understudy"
     bool verify = false;
+    bool hot_standby_feedback = false;  // send 'h' with the oldest running xid replay has seen
+    int progress = -1;                  // catch-up display: 1 terminal, 0 plain lines, -1 isatty(stderr)
     std::chrono::milliseconds status_interval{1000};  // status.json / lag.jsonl
     std::chrono::milliseconds reply_interval{10000};  // periodic replies (wal_receiver_status_interval)
     std::chrono::milliseconds timeout{60000};
@@ -38,7 +41,7 @@ struct StandbyOptions {
 class Standby {
 public:
     explicit Standby(StandbyOptions opts) : opts_(std::move(opts)) {}
-    // Runs until stop() or a failure of either thread.
+    // Runs until stop() or a failure of either thread. Errors about the directory name --dir.
     Result<void> run();
     void stop() { stop_.store(true); }
     void pause() { pause_.store(true); }

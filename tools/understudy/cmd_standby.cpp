@@ -1,6 +1,7 @@
 // `understudy standby`: the lightweight standby (standby/standby.h): receive, flush and replay
 // the primary's WAL in one process, with status.json, lag history and optional /status and
-// /metrics over HTTP. SIGINT/SIGTERM stop it; SIGUSR1 pauses replay, SIGUSR2 resumes it.
+// /metrics over HTTP. SIGINT/SIGTERM stop it (final status.json, exit 0); SIGUSR1 pauses replay,
+// SIGUSR2 resumes it (a paused replayer holds back remote_apply commits on the primary).
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -46,6 +47,9 @@ void StandbyCommand::register_options(CLI::App& app) {
     sub->add_option("--application-name", application_name_, "application_name shown in pg_stat_replication "
                                                               "(default: the conninfo's, else understudy)");
     sub->add_flag("--verify", opts_.verify, "compare pages with wal_consistency_checking images while replaying");
+    sub->add_flag("--hot-standby-feedback", opts_.hot_standby_feedback,
+                  "send the oldest transaction still running in the replayed WAL as xmin (hot standby feedback), "
+                  "so the primary keeps the rows it may still need");
     sub->add_option("--http", http_, "serve GET /status and GET /metrics on [ADDR:]PORT (default address 127.0.0.1)");
     sub->add_option("--status-interval", status_interval_, "seconds between status.json / lag.jsonl updates (default 1)")
         ->check(CLI::Range(0.05, 3600.0));
