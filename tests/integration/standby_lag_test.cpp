@@ -119,6 +119,10 @@ TEST_CASE("understudy lag: current, --watch, --summary, --plot against a real st
     CHECK_MESSAGE(text.output.rfind("standby streaming, status updated ", 0) == 0, text.output);
     CHECK(text.output.find(cur["applied_lsn"].get<std::string>()) != std::string::npos);
     CHECK(text.output.find("apply ") != std::string::npos);
+    // The standby reports the last applied commit's time (pgbench committed): shown with its age.
+    REQUIRE(cur["last_applied_commit_time"].is_string());
+    CHECK(text.output.find("last applied commit: " + cur["last_applied_commit_time"].get<std::string>() + " (") !=
+              std::string::npos);
     MESSAGE("understudy lag:\n" << text.output);
 
     // --watch: one block per refresh when stdout is not a terminal.
