@@ -297,6 +297,8 @@ Result<void> Replayer::run() {
     if (auto r = fs::make_dirs(options_.data_dir); !r) return finish(r);
     auto dir = scan_wal_dir(options_.wal_dir);
     // Following: the receiver may not have written the first segment yet.
+    if (options_.follow && !dir && no_segments_yet(options_.wal_dir))
+        log::info("waiting for WAL segment files in \"{}\"", options_.wal_dir);
     while (options_.follow && !dir && !stop_.load() && no_segments_yet(options_.wal_dir)) {
         std::this_thread::sleep_for(options_.poll);
         dir = scan_wal_dir(options_.wal_dir);
@@ -335,6 +337,8 @@ Result<void> Replayer::run() {
         }
         first = reader.find_next_record(from);
         // Following: the start record may not have arrived (or be complete) yet.
+        if (options_.follow && first == InvalidXLogRecPtr)
+            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
         while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
             std::this_thread::sleep_for(options_.poll);
             first = reader.find_next_record(from);
