@@ -216,8 +216,11 @@ std::string format_current_lag(const CurrentLag& lag, double now, double stale_a
     std::string out;
     auto it = std::back_inserter(out);
     fmt::format_to(it, "{}\n", liveness_line(lag, now, stale_after));
-    fmt::format_to(it, "system {}, timeline {}, replay {}\n\n", lag.system_identifier, lag.timeline,
-                   lag.replay_paused ? "PAUSED (SIGUSR2 resumes it)" : "running");
+    const bool running = liveness(lag, now, stale_after) == Liveness::running;
+    fmt::format_to(it, "system {}, timeline {}{}\n\n", lag.system_identifier, lag.timeline,
+                   !running              ? ""
+                   : lag.replay_paused ? ", replay PAUSED (SIGUSR2 resumes it)"
+                                       : ", replay running");
     fmt::format_to(it, "{:<17} {:>18} {:>16}   {}\n", "position", "LSN", "behind primary", "time lag");
     fmt::format_to(it, "{:<17} {:>18}\n", "primary WAL end", format_lsn(lag.primary_wal_end_lsn));
     fmt::format_to(it, "{:<17} {:>18} {:>16}   write {}\n", "received", format_lsn(lag.received_lsn),

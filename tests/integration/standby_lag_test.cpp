@@ -131,6 +131,17 @@ TEST_CASE("understudy lag: current, --watch, --summary, --plot against a real st
     std::size_t blocks = 0;
     for (std::size_t p = 0; (p = watch.output.find("---- every 0.2 s", p)) != std::string::npos; ++p) ++blocks;
     CHECK(blocks == 3);
+    // --watch --json: JSON Lines, one document per refresh.
+    auto watch_json = lag(sdir, {"--watch", "0.2", "--count", "2", "--json"});
+    CHECK(watch_json.exit_code == 0);
+    std::istringstream lines(watch_json.output);
+    int docs = 0;
+    for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        CHECK_MESSAGE(!j.is_discarded(), line);
+        if (!j.is_discarded()) docs += j["liveness"] == "running";
+    }
+    CHECK(docs == 2);
 
     // A torn line in the history is skipped and counted.
     {

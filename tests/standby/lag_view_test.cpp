@@ -140,7 +140,10 @@ TEST_CASE("liveness and the text view: running, stopped, stale") {
     auto stopped = parse_status(producer_status("stopped"), "d/status.json");
     REQUIRE(stopped.ok());
     CHECK(liveness(*stopped, kUpdatedUnix + 1, 10) == Liveness::stopped);
-    CHECK(format_current_lag(*stopped, kUpdatedUnix + 1, 10).rfind("NOT RUNNING: the standby stopped", 0) == 0);
+    const std::string stopped_text = format_current_lag(*stopped, kUpdatedUnix + 1, 10);
+    CHECK(stopped_text.rfind("NOT RUNNING: the standby stopped", 0) == 0);
+    CHECK(stopped_text.find("replay running") == std::string::npos);  // nothing runs
+    CHECK(running.find("replay running") != std::string::npos);
 
     auto j = nlohmann::json::parse(current_lag_json(*c, kUpdatedUnix + 42, 10));
     CHECK(j["liveness"] == "stale");

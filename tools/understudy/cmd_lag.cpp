@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "common/fs.h"
 #include "standby/lag_history.h"
@@ -39,6 +40,7 @@ private:
     Result<void> show_summary() const;
     Result<void> write_plot() const;
     std::string history_path() const { return dir_ + "/lag.jsonl"; }
+    bool watching() const { return watch_opt_->count() > 0; }
     standby::TimeWindow window() const;
 
     std::string dir_, plot_, watch_text_;
@@ -80,8 +82,9 @@ Result<void> LagCommand::show_current() const {
     auto lag = standby::read_current_lag(dir_);
     if (!lag) return lag.error();
     const double now = now_unix();
-    const std::string text = json_ ? standby::current_lag_json(*lag, now, stale_after_)
-                                   : standby::format_current_lag(*lag, now, stale_after_);
+    std::string text = json_ ? standby::current_lag_json(*lag, now, stale_after_)
+                             : standby::format_current_lag(*lag, now, stale_after_);
+    if (json_ && watching()) text = nlohmann::json::parse(text).dump() + "\n";  // one line per refresh
     std::fputs(text.c_str(), stdout);
     return {};
 }
@@ -96,8 +99,9 @@ Result<void> LagCommand::show_summary() const {
     auto current = standby::read_current_lag(dir_);  // optional here: the replay counters
     const standby::CurrentLag* replay = current ? &*current : nullptr;
     const auto summary = standby::summarize(*history);
-    const std::string text = json_ ? standby::summary_json(summary, history_path(), replay)
-                                   : standby::format_summary(summary, history_path(), replay);
+    std::string text = json_ ? standby::summary_json(summary, history_path(), replay)
+                             : standby::format_summary(summary, history_path(), replay);
+    if (json_ && watching()) text = nlohmann::json::parse(text).dump() + "\n";
     std::fputs(text.c_str(), stdout);
     return {};
 }
@@ -150,8 +154,9 @@ int LagCommand::run() {
     const bool tty = ::isatty(STDOUT_FILENO) == 1 && !json_;
     for (int n = 1;; ++n) {
         if (tty) std::fputs("\033[H\033[2J", stdout);
-        std::fprintf(stdout, "%severy %.1f s: understudy lag --dir %s\n", tty ? "" : "---- ", secs, dir_.c_str());
-        if (auto r = show_once(); !r) std::fprintf(stdout, "error: %s\n", r.message().c_str());
+        // --json: JSON Lines (one compact document per refresh), errors on stderr.
+        if (!json_) std::fprintf(stdout, "%severy %.1f s: understudy lag --dir %s\n", tty ? "" : "---- ", secs, dir_.c_str());
+        if (auto r = show_once(); !r) std::fprintf(json_ ? stderr : stdout, "error: %s\n", r.message().c_str());
         std::fflush(stdout);
         if (count_ != 0 && n >= count_) break;
         std::this_thread::sleep_for(std::chrono::duration<double>(secs));
