@@ -602,7 +602,10 @@ WalReceiver::~WalReceiver() = default;
 Result<void> WalReceiver::run() { return impl_->run(); }
 
 void WalReceiver::set_apply_lsn(XLogRecPtr lsn, bool wake) {
-    impl_->apply_lsn.store(lsn);
+    // Never backwards: two threads may report (the replayer at a commit, the standby's coordinator).
+    XLogRecPtr cur = impl_->apply_lsn.load();
+    while (cur < lsn && !impl_->apply_lsn.compare_exchange_weak(cur, lsn)) {
+    }
     if (wake) wake_for_reply();
 }
 

@@ -53,8 +53,9 @@ public:
     // Runs the loop until --endpos, a stop request, or a failure that retrying cannot fix.
     Result<void> run();
 
-    // Thread-safe controls for an embedding owner. set_apply_lsn wakes an immediate reply
-    // unless `wake` is false (then the next reply carries it).
+    // Thread-safe controls for an embedding owner. set_apply_lsn only ever moves the apply
+    // position forward, and wakes an immediate reply unless `wake` is false (then the next
+    // reply carries it).
     void set_apply_lsn(XLogRecPtr lsn, bool wake = true);
     // The xmin (and epoch) that hot standby feedback reports (0: none known yet).
     void set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch);

@@ -35,7 +35,11 @@ Result<XLogRecPtr> lsn_value(const std::string& text, const char* what) {
 }  // namespace
 
 Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot) {
-    receiver::PgConnPtr conn(PQconnectdb(conninfo.c_str()));
+    // connect_timeout 10 s unless the conninfo says otherwise (a later keyword wins, and the
+    // expanded conninfo comes after it), so an unreachable primary is an error, not a hang.
+    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"10", conninfo.c_str(), nullptr};
+    receiver::PgConnPtr conn(PQconnectdbParams(keywords, values, 1));
     if (PQstatus(conn.get()) != CONNECTION_OK)
         return make_error(fmt::format("could not connect to the primary: {}", receiver::one_line(PQerrorMessage(conn.get()))));
     PrimaryInfo info;

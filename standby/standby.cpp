@@ -300,7 +300,7 @@ Result<void> Standby::run() {
         if (now < next_status) continue;
         next_status = now + opts_.status_interval;
         fill_status(lags, flushed, apply);
-        st.state = "streaming";
+        st.state = flushed == InvalidXLogRecPtr ? "starting" : "streaming";
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
         if (auto r = append_line(history_path, status_to_lag_line(st)); !r) log::warning("{}", r.message());
         std::lock_guard lock(shared.mu);
