@@ -60,7 +60,7 @@ std::string current_lag_json(const CurrentLag& lag, double now_unix, double stal
 std::string format_summary(const LagSummary& summary, const std::string& history_path, const CurrentLag* replay);
 std::string summary_json(const LagSummary& summary, const std::string& history_path, const CurrentLag* replay);
 
-// "1.5 MB" with pg_size_pretty's 1024-based units; "123 bytes" below 10 kB as pg_size_pretty.
+// "123 bytes" below 10 kB, then "12.3 kB", "1.5 MB": pg_size_pretty's units and threshold, one decimal.
 std::string pretty_bytes(std::uint64_t bytes);
 // "0.004 s", "12.3 s", "3 min 4 s".
 std::string pretty_seconds(double seconds);
