@@ -150,9 +150,10 @@ TEST_CASE("understudy lag: current, --watch, --summary, --plot against a real st
     }
 
     // --summary over the load window: the percentiles of the samples in lag.jsonl.
-    const auto samples = history_in(sdir + "/lag.jsonl", t0, t1);
-    REQUIRE(samples.size() >= 10);
+    // The window exactly as the command gets it (text), so both sides use the same bounds.
     const std::string from = fmt::format("{:.6f}", t0), to = fmt::format("{:.6f}", t1);
+    const auto samples = history_in(sdir + "/lag.jsonl", std::stod(from), std::stod(to));
+    REQUIRE(samples.size() >= 10);
     auto sum = lag(sdir, {"--summary", "--json", "--from", from, "--to", to});
     REQUIRE_MESSAGE(sum.exit_code == 0, sum.output);
     auto js = nlohmann::json::parse(sum.output);
