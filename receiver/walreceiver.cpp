@@ -301,13 +301,15 @@ struct WalReceiver::Impl {
         choose_start();
     }
 
-    // Start position: the files in --wal-dir, else the slot, else the primary's current position
-    // (from the start of its segment, as pg_receivewal does).
+    // Start position: the files in --wal-dir, else the owner's start_lsn, else the slot, else the
+    // primary's current position (from the start of its segment, as pg_receivewal does).
     void choose_start() {
         if (!have_position) {
             TimeLineID tli = ident.timeline;
             XLogRecPtr lsn = ident.xlogpos;
-            if (slot_info && slot_info->restart_lsn) {
+            if (opts.start_lsn) {
+                lsn = *opts.start_lsn;
+            } else if (slot_info && slot_info->restart_lsn) {
                 lsn = *slot_info->restart_lsn;
                 tli = slot_info->restart_tli.value_or(ident.timeline);
             }

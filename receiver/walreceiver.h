@@ -30,6 +30,9 @@ struct ReceiverOptions {
     std::string slot;  // empty: no slot
     bool create_slot = false;
     std::optional<XLogRecPtr> endpos;
+    // Where to start when --wal-dir holds no WAL yet (from the start of its segment, on the
+    // primary's timeline); nullopt: the slot's restart_lsn, else the primary's position.
+    std::optional<XLogRecPtr> start_lsn;
     bool loop = true;  // reconnect after a lost connection
     std::chrono::milliseconds status_interval{10000};
     std::chrono::milliseconds timeout{60000};

@@ -153,7 +153,11 @@ Result<void> Standby::run() {
     ropts.progress_interval = opts_.status_interval;
     const bool fresh = !std::filesystem::exists(understudy::replay_state_path(data_dir));
     if (fresh) {
-        ropts.start = std::max(primary->redo_lsn, primary->slot_restart_lsn);
+        // Always the redo point: a sparse start is consistent only from a checkpoint's redo (every
+        // page touched after it comes with a full-page image first). A slot kept from an earlier
+        // standby may be past it; streaming starts at the redo point anyway (a physical slot does
+        // not forbid that, and the primary keeps the WAL since its latest checkpoint's redo).
+        ropts.start = primary->redo_lsn;
         log::info("empty standby: starting sparse at {}", format_lsn(ropts.start));
     }
     // The replayer's counters, snapshotted on its thread once per status interval.
@@ -174,6 +178,7 @@ Result<void> Standby::run() {
     rcv_opts.application_name = opts_.application_name;
     rcv_opts.wal_dir = wal_dir;
     rcv_opts.slot = opts_.slot;
+    if (fresh) rcv_opts.start_lsn = ropts.start;
     rcv_opts.status_interval = opts_.reply_interval;
     rcv_opts.timeout = opts_.timeout;
     rcv_opts.handle_signals = false;

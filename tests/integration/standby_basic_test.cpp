@@ -12,6 +12,7 @@
 
 using namespace understudy;
 using namespace understudy::testing;
+using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
 namespace {
@@ -207,6 +208,26 @@ TEST_CASE("standby: errors name the option or directory") {
     auto bad_http = run(standby_argv(pg, dir.path() + "/a", {"--http", "localhost:http"}));
     CHECK(bad_http.exit_code == 2);
     CHECK_MESSAGE(bad_http.output.find("--http") != std::string::npos, bad_http.output);
+
+    // --http :PORT means 127.0.0.1:PORT; a port in use is an error naming the address.
+    {
+        const int port = free_port();
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd, 1) == 0);
+        auto in_use = run(standby_argv(pg, dir.path() + "/h", {"--http", ":" + std::to_string(port)}));
+        ::close(fd);
+        CHECK(in_use.exit_code == 1);
+        CHECK_MESSAGE(in_use.output.find("--http: could not listen on 127.0.0.1:" + std::to_string(port)) !=
+                          std::string::npos,
+                      in_use.output);
+    }
 
     // Not a directory we can create: a path under a regular file.
     { std::ofstream(dir.path() + "/file") << "x"; }

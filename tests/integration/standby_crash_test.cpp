@@ -9,6 +9,7 @@
 
 using namespace understudy;
 using namespace understudy::testing;
+using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
 namespace {
@@ -101,4 +102,36 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
     mismatched = 0;
     for (auto& [rmgr, c] : (*final2)["rmgrs"].items()) mismatched += c["mismatched"].get<std::uint64_t>();
     CHECK(mismatched == 0);
+}
+
+TEST_CASE("standby: an empty DIR starts at the latest checkpoint's redo point even with a slot left further on") {
+    PgCluster pg;
+    pg.pgbench_init(1);
+    TempDir dir("understudy-standby-fresh");
+    const std::string log1 = dir.path() + "/first.log", log2 = dir.path() + "/second.log";
+    HangReporter hang({log1, log2}, 150s);
+    // A first standby advances the slot "understudy" past the latest checkpoint's redo point.
+    auto first = Child::spawn(standby_argv(pg, dir.path() + "/a"), log1);
+    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log1));
+    CHECK(pg.pgbench(2, 2).exit_code == 0);
+    XLogRecPtr end = current_lsn(pg);
+    REQUIRE(wait_until([&] { return status_lsn(dir.path() + "/a/status.json", "applied_lsn") >= end; }, 60s));
+    first.signal(SIGTERM);
+    REQUIRE(first.wait(30s) == 0);
+    const XLogRecPtr redo = lsn_of(pg.sql("select redo_lsn from pg_control_checkpoint()"));
+    const XLogRecPtr slot = lsn_of(pg.sql("select restart_lsn from pg_replication_slots where slot_name = 'understudy'"));
+    MESSAGE("latest checkpoint redo " << format_lsn(redo) << ", slot restart_lsn " << format_lsn(slot));
+    REQUIRE(slot > redo);
+
+    // A new standby in an empty DIR with the same slot: replay starts at the redo point.
+    const std::string status_path = dir.path() + "/b/status.json";
+    auto second = Child::spawn(standby_argv(pg, dir.path() + "/b", {"--verify"}), log2);
+    end = current_lsn(pg);
+    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 60s), slurp(log2));
+    second.signal(SIGTERM);
+    REQUIRE(second.wait(30s) == 0);
+    auto st = read_status(status_path);
+    REQUIRE(st);
+    CHECK((*st)["replay"]["start_lsn"].get<std::string>() == format_lsn(redo));
+    CHECK(slurp(log2).find("starting sparse at " + format_lsn(redo)) != std::string::npos);
 }

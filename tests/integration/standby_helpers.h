@@ -23,7 +23,8 @@
 
 namespace understudy::testing::standby {
 
-using namespace understudy::testing::receive;
+using receive::read_status;
+using receive::slurp;
 
 inline std::vector<std::string> standby_argv(const PgCluster& pg, const std::string& dir,
                                              std::vector<std::string> extra = {}) {

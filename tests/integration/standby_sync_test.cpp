@@ -9,6 +9,7 @@
 
 using namespace understudy;
 using namespace understudy::testing;
+using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
 TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is paused") {
@@ -77,6 +78,10 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
     pg.sql("alter system reset synchronous_standby_names");
     pg.sql("alter system reset synchronous_commit");
     pg.sql("select pg_reload_conf()");
-    sb.signal(SIGTERM);
+    sb.signal(SIGINT);  // like SIGTERM: final status, exit 0
     CHECK(sb.wait(30s) == 0);
+    auto final_status = read_status(status_path);
+    REQUIRE(final_status);
+    CHECK((*final_status)["state"] == "stopped");
+    CHECK((*final_status)["replay_paused"] == false);
 }
