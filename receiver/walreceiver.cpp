@@ -390,6 +390,7 @@ struct WalReceiver::Impl {
             conn, writer, writer.timeline(), cfg, [this] { return apply_lsn.load(); },
             [this](const ReplyInfo& info) { on_reply(info); });
         set_state_text("streaming");
+        publish_positions();  // what is already on disk counts as flushed before any new data
         handle_session(session->on_readable());
     }
 

@@ -53,12 +53,6 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
     return info;
 }
 
-// Whether `dir` holds no segment file at all yet (as opposed to being unreadable).
-bool no_segments_yet(const std::string& dir) {
-    auto seg_size = detect_segment_size(dir, "");
-    return seg_size && !*seg_size;
-}
-
 bool is_checkpoint_record(const DecodedRecord& rec) {
     return rec.xl_rmid == RM_XLOG_ID &&
            (rec.info() == XLOG_CHECKPOINT_ONLINE || rec.info() == XLOG_CHECKPOINT_SHUTDOWN);
@@ -296,10 +290,11 @@ Result<void> Replayer::run() {
 
     if (auto r = fs::make_dirs(options_.data_dir); !r) return finish(r);
     auto dir = scan_wal_dir(options_.wal_dir);
-    // Following: the receiver may not have written the first segment yet.
-    if (options_.follow && !dir && no_segments_yet(options_.wal_dir))
-        log::info("waiting for WAL segment files in \"{}\"", options_.wal_dir);
-    while (options_.follow && !dir && !stop_.load() && no_segments_yet(options_.wal_dir)) {
+    // Following: the receiver may not have written the first segment yet, or only created it
+    // (a preallocated file whose first page is not written): wait, checking stop.
+    if (options_.follow && !dir)
+        log::info("waiting for WAL in \"{}\": {}", options_.wal_dir, dir.message());
+    while (options_.follow && !dir && !stop_.load()) {
         std::this_thread::sleep_for(options_.poll);
         dir = scan_wal_dir(options_.wal_dir);
     }

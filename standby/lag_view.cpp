@@ -281,7 +281,7 @@ std::string format_summary(const LagSummary& s, const std::string& history_path,
                        p.max);
     }
     if (replay == nullptr) return out;
-    fmt::format_to(it, "\nreplay ({}): {} records{}\n", replay->path, replay->records,
+    fmt::format_to(it, "\nreplay since the standby last started ({}): {} records{}\n", replay->path, replay->records,
                    replay->verify ? fmt::format(", --verify: {} page mismatches", replay->mismatches_total)
                                   : ", not verified (no --verify)");
     fmt::format_to(it, "{:<18} {:>10} {:>10} {:>10} {:>11} {:>10} {:>9}\n", "rmgr", "records", "applied", "done",
