@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iterator>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "redo/rmgr.h"
@@ -22,6 +23,12 @@ std::string rmgr_name(std::uint8_t id) {
 std::uint64_t ReplayReport::total_mismatches() const {
     std::uint64_t n = 0;
     for (const auto& c : rmgrs) n += c.images_mismatched;
+    return n;
+}
+
+std::uint64_t ReplayReport::total_known_differences() const {
+    std::uint64_t n = 0;
+    for (const auto& c : rmgrs) n += c.images_known_difference;
     return n;
 }
 
@@ -47,18 +54,21 @@ std::string report_to_json(const ReplayReport& report) {
     for (std::size_t id = 0; id < report.rmgrs.size(); ++id) {
         const RmgrCounters& c = report.rmgrs[id];
         if (c.records == 0) continue;
-        rm[rmgr_name(static_cast<std::uint8_t>(id))] = ordered_json{
+        ordered_json entry{
             {"records", c.records},
             {"applied", c.applied},
             {"skipped_done", c.skipped_done},
             {"unsupported", c.unsupported},
             {"images_checked", c.images_checked},
             {"images_mismatched", c.images_mismatched},
+            {"known_upstream_differences", c.images_known_difference},
             {"images_notfound", c.images_notfound},
             {"images_skipped_newer", c.images_skipped_newer},
             {"missing_pages", c.missing_pages},
             {"bytes", c.bytes},
         };
+        if (c.known_difference_reason != nullptr) entry["known_upstream_difference_reason"] = c.known_difference_reason;
+        rm[rmgr_name(static_cast<std::uint8_t>(id))] = std::move(entry);
     }
     j["rmgrs"] = rm;
     ordered_json mm = ordered_json::array();
@@ -74,6 +84,7 @@ std::string report_to_json(const ReplayReport& report) {
         });
     j["mismatches"] = mm;
     j["mismatches_total"] = report.total_mismatches();
+    j["known_upstream_differences_total"] = report.total_known_differences();
     return j.dump(2) + "\n";
 }
 
@@ -94,8 +105,16 @@ std::string report_summary(const ReplayReport& report) {
                        rmgr_name(static_cast<std::uint8_t>(id)), c.records, c.applied, c.skipped_done, c.unsupported,
                        c.images_checked, c.images_mismatched, c.missing_pages);
     }
-    if (report.verify)
+    if (report.verify) {
         fmt::format_to(it, "verify: {} page mismatches\n", report.total_mismatches());
+        for (std::size_t id = 0; id < report.rmgrs.size(); ++id) {
+            const RmgrCounters& c = report.rmgrs[id];
+            if (c.images_known_difference == 0) continue;
+            fmt::format_to(it, "  {} known upstream differences ({}, not mismatches): {}\n", c.images_known_difference,
+                           rmgr_name(static_cast<std::uint8_t>(id)),
+                           c.known_difference_reason != nullptr ? c.known_difference_reason : "");
+        }
+    }
     for (std::size_t i = 0; i < report.mismatches.size() && i < 10; ++i) {
         const Mismatch& m = report.mismatches[i];
         fmt::format_to(it, "  mismatch at {} {}/{} rel {} fork {} block {} offset {}\n", format_lsn(m.lsn),

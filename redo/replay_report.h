@@ -21,6 +21,10 @@ struct RmgrCounters {
     std::uint64_t unsupported = 0;   // no redo routine for this record type yet
     std::uint64_t images_checked = 0;     // wal_consistency_checking images compared
     std::uint64_t images_mismatched = 0;  // ... that differed after masking
+    // ... that differed only as the rmgr's known_difference rule allows: PostgreSQL 15's own
+    // standby differs the same way (not counted as mismatches); the rule's reason.
+    std::uint64_t images_known_difference = 0;
+    const char* known_difference_reason = nullptr;
     std::uint64_t images_notfound = 0;    // ... whose page is not present (sparse start): not compared
     std::uint64_t images_skipped_newer = 0;  // ... whose page LSN is past the record (a rerun): not compared
     std::uint64_t missing_pages = 0;  // blocks answered BLK_NOTFOUND
@@ -54,6 +58,7 @@ struct ReplayReport {
     static constexpr std::size_t kMaxMismatchesListed = 1000;
 
     std::uint64_t total_mismatches() const;
+    std::uint64_t total_known_differences() const;
     std::uint64_t total_unsupported() const;
 };
 

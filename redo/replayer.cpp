@@ -124,6 +124,7 @@ private:
     std::atomic<XLogRecPtr>& apply_lsn_;
     const std::function<void(const DecodedRecord&)>& observer_;
     EngineContext ctx_;
+    KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
 };
 
@@ -184,7 +185,7 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
     if (options_.verify && outcome == RedoOutcome::applied && rmgr != nullptr && rmgr->mask != nullptr &&
         (rec.xl_info & XLR_CHECK_CONSISTENCY) != 0) {
         if (auto r = verify_record_images(ctx_.pages(), rec, *rmgr, c, report_.mismatches,
-                                          ReplayReport::kMaxMismatchesListed);
+                                          ReplayReport::kMaxMismatchesListed, &known_difference_pages_);
             !r)
             return make_error(fmt::format("consistency check of the record at {}: {}", format_lsn(rec.lsn),
                                           r.message()));

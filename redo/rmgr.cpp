@@ -9,8 +9,11 @@ namespace {
 constexpr std::array<RmgrInfo, RM_MAX_BUILTIN_ID + 1> kRmgrs = {{
 #define UNDERSTUDY_MASK_FN_masked(prefix) prefix##_mask
 #define UNDERSTUDY_MASK_FN_unmasked(prefix) nullptr
-#define UNDERSTUDY_RMGR_ENTRY(id, sym, name, prefix, mask) \
-    {id, name, prefix##_desc, prefix##_identify, prefix##_redo, UNDERSTUDY_MASK_FN_##mask(prefix)},
+#define UNDERSTUDY_KNOWN_FN_known_diffs(prefix) prefix##_known_difference
+#define UNDERSTUDY_KNOWN_FN_no_known_diffs(prefix) nullptr
+#define UNDERSTUDY_RMGR_ENTRY(id, sym, name, prefix, mask, known)                        \
+    {id, name, prefix##_desc, prefix##_identify, prefix##_redo, UNDERSTUDY_MASK_FN_##mask(prefix), \
+     UNDERSTUDY_KNOWN_FN_##known(prefix)},
     UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_ENTRY)
 #undef UNDERSTUDY_RMGR_ENTRY
 }};

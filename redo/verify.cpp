@@ -11,10 +11,10 @@
 
 namespace understudy::redo {
 
-// verifyBackupPageConsistency (PG15 xlogrecovery.c).
+// verifyBackupPageConsistency (PG15 xlogrecovery.c), plus the rmgr's known-difference rule.
 Result<void> verify_record_images(storage::PageCache& pages, const DecodedRecord& rec, const RmgrInfo& rmgr,
                                   RmgrCounters& counters, std::vector<Mismatch>& mismatches,
-                                  std::size_t max_listed) {
+                                  std::size_t max_listed, KnownDifferencePages* carried) {
     alignas(8) std::array<std::uint8_t, BLCKSZ> replay_image_masked{};
     alignas(8) std::array<std::uint8_t, BLCKSZ> primary_image_masked{};
     for (int id = 0; id <= rec.max_block_id; ++id) {
@@ -42,7 +42,18 @@ Result<void> verify_record_images(storage::PageCache& pages, const DecodedRecord
         }
         ++counters.images_checked;
         auto diff = storage::first_page_difference(replay_image_masked.data(), primary_image_masked.data());
+        const bool was_carried = carried != nullptr && carried->erase(key) > 0;
         if (!diff) continue;
+        // A difference PostgreSQL 15's own standby has too (the rmgr's rule): counted apart.
+        if (rmgr.known_difference != nullptr) {
+            if (const char* reason = rmgr.known_difference(rec, replay_image_masked.data(),
+                                                           primary_image_masked.data(), was_carried)) {
+                ++counters.images_known_difference;
+                counters.known_difference_reason = reason;
+                if (carried != nullptr) carried->insert(key);
+                continue;
+            }
+        }
         ++counters.images_mismatched;
         if (mismatches.size() < max_listed) {
             const char* ident = rmgr.identify != nullptr ? rmgr.identify(rec.xl_info) : nullptr;

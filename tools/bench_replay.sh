@@ -8,12 +8,22 @@
 # PostgreSQL is timed from `pg_ctl start` until pg_last_wal_replay_lsn() reaches the target
 # (polled every 50 ms; its pages are still in shared buffers then). understudy is timed for the
 # whole command, which includes writing back and fsyncing every page at the end.
-# Usage: tools/bench_replay.sh [RUNS_PER_TOOL (default 3)] [PGBENCH_SCALE (default 30)] [PGBENCH_SECONDS (default 20)]
+#
+# --workload index: instead of pgbench, an index-heavy load: tests/workloads/index_bench_setup.sql
+# (one table with hash, GIN, GiST, SP-GiST, BRIN and bloom indexes) before the backup, then
+# tests/workloads/index_bench_load.sql with SCALE * 10000 rows (SECONDS is not used).
+# Usage: tools/bench_replay.sh [--workload pgbench|index] [RUNS_PER_TOOL (default 3)]
+#          [SCALE (pgbench scale, default 30; index: 10000-row units, default 10)] [PGBENCH_SECONDS (default 20)]
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
+WORKLOAD=pgbench
+if [ "${1:-}" = "--workload" ]; then
+  WORKLOAD="${2:-}"; shift 2 || { echo "--workload needs a value: pgbench or index" >&2; exit 2; }
+fi
+case "$WORKLOAD" in pgbench|index) ;; *) echo "unknown --workload '$WORKLOAD': pgbench or index" >&2; exit 2 ;; esac
 RUNS="${1:-3}"
-SCALE="${2:-30}"
+if [ "$WORKLOAD" = index ]; then SCALE="${2:-10}"; else SCALE="${2:-30}"; fi
 SECS="${3:-20}"
 BIN="$PWD/build/tools/understudy/understudy"
 [ -x "$BIN" ] || { echo "build first: ninja -C build" >&2; exit 1; }
@@ -47,10 +57,20 @@ fsync = off
 CONF
 as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -l "$TMP/primary.log" -w start >/dev/null
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -U postgres -d postgres -AtqX)
-as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
+if [ "$WORKLOAD" = index ]; then
+  "${PSQL[@]}" -p "$PORT" -f tests/workloads/index_bench_setup.sql >/dev/null
+else
+  as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
+fi
 as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$TMP/backup" -X none --checkpoint=fast --no-sync
 START="$(sed -n 's/^START WAL LOCATION: \([^ ]*\).*/\1/p' "$TMP/backup/backup_label")"
-as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -c 2 -j 2 -T "$SECS" postgres >/dev/null 2>&1
+if [ "$WORKLOAD" = index ]; then
+  "${PSQL[@]}" -p "$PORT" -v rows="$((SCALE * 10000))" -f tests/workloads/index_bench_load.sql >/dev/null
+  LOAD="index workload, $((SCALE * 10000)) rows"
+else
+  as_pg "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -c 2 -j 2 -T "$SECS" postgres >/dev/null 2>&1
+  LOAD="pgbench scale $SCALE + ${SECS} s, 2 clients"
+fi
 "${PSQL[@]}" -p "$PORT" -c "CHECKPOINT" >/dev/null
 TARGET="$("${PSQL[@]}" -p "$PORT" -c "select pg_current_wal_insert_lsn()")"
 "${PSQL[@]}" -p "$PORT" -c "select pg_logical_emit_message(false, 'bench', 'past the target')" >/dev/null
@@ -61,7 +81,8 @@ as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -m fast -w stop >/dev/null
 mkdir -p "$TMP/wal"
 for f in "$TMP"/primary/pg_wal/*; do case "$(basename "$f")" in [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) cp "$f" "$TMP/wal/" ;; esac; done
 [ "$(id -u)" -eq 0 ] && chown -R postgres "$TMP/wal"
-echo "WAL: $START .. $TARGET = $MB MB (pgbench scale $SCALE + ${SECS} s, 2 clients)"
+echo "WAL: $START .. $TARGET = $MB MB ($LOAD)"
+echo "load before the runs: $(uptime)"
 
 # ---- one run each ----
 run_pg() {
@@ -112,6 +133,7 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 MU="$(median "${US[@]}")"; MP="$(median "${PG[@]}")"
 echo
+echo "load after the runs: $(uptime)"
 echo "median over $RUNS runs each, $MB MB of WAL:"
 printf '  understudy replay  %7.2f s (%6.1f MB/s)\n' "$MU" "$(echo "$MB / $MU" | bc -l)"
 printf '  postgresql startup %7.2f s (%6.1f MB/s)\n' "$MP" "$(echo "$MB / $MP" | bc -l)"
@@ -119,7 +141,8 @@ printf '  ratio postgresql/understudy: %.2f (above 1: understudy is faster)\n' "
 python3 - "$TMP/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"understudy report: {r['records']} records to {r['end_lsn']}, restartpoints {r['restartpoints']}")
+print(f"understudy report: {r['records']} records to {r['end_lsn']}, restartpoints {r['restartpoints']}, "
+      f"stop: {r['stop_reason']}, error: {r['error'] or 'none'}")
 for name, c in r["rmgrs"].items():
     print(f"  {name:<12} records {c['records']:>8} applied {c['applied']:>8} done {c['skipped_done']:>7} unsupported {c['unsupported']:>8}")
 PY
