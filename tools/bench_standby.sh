@@ -153,9 +153,21 @@ run_one() {  # config, synchronous_commit, round
   start_sampler "$cfg" "$TMP/samples_$tag.txt"
   local t0 t1
   t0="$(now)"
-  PGOPTIONS="-c synchronous_commit=$mode" "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -n -T "$DURATION" \
-    -c "$CLIENTS" -j 2 -l --log-prefix="$TMP/pgl_$tag" postgres >"$TMP/pgbench_$tag.txt" 2>&1 ||
-    { cat "$TMP/pgbench_$tag.txt"; exit 1; }
+  PGOPTIONS="-c synchronous_commit=$mode" timeout $((DURATION + 120)) "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" \
+    -U postgres -n -T "$DURATION" -c "$CLIENTS" -j 2 -l --log-prefix="$TMP/pgl_$tag" postgres \
+    >"$TMP/pgbench_$tag.txt" 2>&1 &
+  local pgbench_pid=$!
+  # A synchronous standby that dies leaves every commit waiting: stop at once and say why.
+  while kill -0 "$pgbench_pid" 2>/dev/null; do
+    if [ -n "$BG_PID" ] && ! kill -0 "$BG_PID" 2>/dev/null; then
+      kill "$pgbench_pid" 2>/dev/null || true
+      echo "the $cfg standby exited during the $mode run of round $round; its log:" >&2
+      cat "$TMP/us_$tag.log" "$TMP/rw_$tag.log" 2>/dev/null >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  wait "$pgbench_pid" || { cat "$TMP/pgbench_$tag.txt"; exit 1; }
   t1="$(now)"
   stop_sampler
   local tps lat us_json="{}"
