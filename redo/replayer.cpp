@@ -310,7 +310,10 @@ Result<void> Replayer::run() {
     ReplayState state = saved->value_or(ReplayState{});
     DirectorySource source(options_.wal_dir, dir->tli, dir->seg_size);
     if (auto r = source.load_history(); !r) return finish(r);
-    WalReader reader(source);
+    // A standby's replayer never reads past the receiver's flushed position (set_flush_limit).
+    WalReaderOptions reader_options;
+    reader_options.readable_limit = &flush_limit_;
+    WalReader reader(source, reader_options);
 
     XLogRecPtr first = InvalidXLogRecPtr;
     if (*saved && state.apply_lsn != InvalidXLogRecPtr) {
