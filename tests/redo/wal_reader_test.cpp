@@ -320,6 +320,23 @@ TEST_CASE("a readable limit (the receiver's flushed position) hides bytes still 
     flushed.store(b.pos());
     REQUIRE(r.read_record() == ReadStatus::Record);
     CHECK(r.record().lsn == last);
+
+    // The limit moves on between two reads that both succeed: the bytes past the old limit,
+    // read while still being written, must not be trusted either. (A file shorter than a
+    // segment is read with read(), not mapped: a copy that can go stale.)
+    const std::size_t short_len = static_cast<std::size_t>(b.pos() - b.start()) + 100;
+    dir.write(name, std::span(torn).first(short_len));
+    std::atomic<XLogRecPtr> flushed2{cut};
+    DirectorySource src2(dir.path, 1, b.seg_size());
+    WalReaderOptions opts2;
+    opts2.readable_limit = &flushed2;
+    WalReader r2(src2, opts2);
+    r2.begin_read(first);
+    for (int i = 0; i < 21; ++i) REQUIRE(r2.read_record() == ReadStatus::Record);
+    dir.write(name, std::span(full).first(short_len));
+    flushed2.store(b.pos());
+    REQUIRE(r2.read_record() == ReadStatus::Record);
+    CHECK(r2.record().lsn == cut);
 }
 
 TEST_CASE("timeline history files parse and reject bad input") {
