@@ -71,7 +71,8 @@ std::pair<int, int> chunk_trace(const std::string& err) {
 }
 
 struct Outcome {
-    std::pair<int, int> trace;  // chunks, joined (0, 0: read sequentially)
+    std::pair<int, int> trace;         // --jobs 4: chunks, joined (0, 0: read sequentially)
+    std::pair<int, int> trace_single;  // --jobs 9: a chunk per segment
     Run parallel;
 };
 
@@ -84,6 +85,11 @@ Outcome check_same(const std::vector<std::string>& args, const std::string& work
     CHECK(par.err == seq.err);
     CHECK(par.out == seq.out);
     CHECK(par.exit_code < 128);
+    // A chunk per segment: some chunk starts inside the record that spans whole segments.
+    Run single = run_us(args, work, "9");
+    CHECK(single.exit_code == seq.exit_code);
+    CHECK(single.err == seq.err);
+    CHECK(single.out == seq.out);
     if (with_pg) {
         auto c = compare_waldump(args, work, 20, std::chrono::seconds(60));
         INFO(c.report());
@@ -91,7 +97,9 @@ Outcome check_same(const std::vector<std::string>& args, const std::string& work
     }
     Run traced = run_us(args, work, "4", true);
     CHECK(traced.out == seq.out);
-    return {chunk_trace(traced.err), par};
+    Run traced_single = run_us(args, work, "9", true);
+    CHECK(traced_single.out == seq.out);
+    return {chunk_trace(traced.err), chunk_trace(traced_single.err), par};
 }
 
 }  // namespace
@@ -138,6 +146,11 @@ TEST_CASE("waldump --stats in parallel: identical to --jobs 1 and pg_waldump") {
             auto o = check_same(args, work.path(), true);
             CHECK(o.trace.first == 4);
             CHECK(o.trace.second == 4);  // every seam joined: the parallel result is used
+            // A chunk per segment: the chunk before the big record's segments continues alone.
+            MESSAGE("--jobs 9: " << o.trace_single.first << " chunks, " << o.trace_single.second << " joined");
+            CHECK(o.trace_single.first == 9);
+            CHECK(o.trace_single.second >= 2);
+            CHECK(o.trace_single.second < 9);
             CHECK(o.parallel.exit_code == 0);
             CHECK(o.parallel.out.find("Total") != std::string::npos);
         }
