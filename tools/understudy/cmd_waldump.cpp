@@ -131,8 +131,8 @@ private:
     // Counts records until one begins at or after `stop_at` (left unread in the stats and noted
     // as the chunk's stop record), the end of the range, the end of WAL or an error.
     void scan_chunk(ChunkRun& run, XLogRecPtr stop_at) const;
-    // A later chunk: finds and counts its first record, then scan_chunk().
-    void run_later_chunk(ChunkRun& run, const WalChunk& chunk) const;
+    // A later chunk: finds and counts its first record, then scan_chunk() up to `stop_at`.
+    void run_later_chunk(ChunkRun& run, const WalChunk& chunk, XLogRecPtr stop_at) const;
     // How many readers --stats may use over [first, endptr_) (1: read sequentially).
     unsigned parallel_jobs(XLogRecPtr first) const;
     // --stats over [first, endptr_) in chunks; returns the reader that read last (whose
@@ -426,7 +426,8 @@ void WaldumpCommand::scan_chunk(ChunkRun& run, XLogRecPtr stop_at) const {
     }
 }
 
-void WaldumpCommand::run_later_chunk(ChunkRun& run, const WalChunk& chunk) const {
+void WaldumpCommand::run_later_chunk(ChunkRun& run, const WalChunk& chunk,
+                                     XLogRecPtr stop_at) const {
     WalReader& reader = *run.reader;
     if (reader.find_next_record(chunk.begin) == InvalidXLogRecPtr) return;
     run.status = reader.read_record();
@@ -441,7 +442,7 @@ void WaldumpCommand::run_later_chunk(ChunkRun& run, const WalChunk& chunk) const
     run.outcome.first_tli = reader.latest_page_tli();
     run.outcome.last_lsn = s.lsn;
     count_record(reader, run.stats);
-    scan_chunk(run, chunk.end);
+    scan_chunk(run, stop_at);
 }
 
 unsigned WaldumpCommand::parallel_jobs(XLogRecPtr first) const {
@@ -472,10 +473,16 @@ std::unique_ptr<ChunkRun> WaldumpCommand::read_stats_parallel(std::unique_ptr<Ch
         run->reader = std::make_unique<WalReader>(*run->source, reader_options());
         runs.push_back(std::move(run));
     }
+    // The last chunk reads to the end of the range like a single reader (the reader's end LSN
+    // stops it); the others stop at their stop record.
+    auto stop_at = [&chunks](std::size_t i) {
+        return i + 1 == chunks.size() ? std::numeric_limits<XLogRecPtr>::max() : chunks[i].end;
+    };
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < chunks.size(); ++i)
-        workers.emplace_back([this, &runs, &chunks, i] { run_later_chunk(*runs[i], chunks[i]); });
-    scan_chunk(*runs.front(), chunks.front().end);
+        workers.emplace_back(
+            [this, &runs, &chunks, &stop_at, i] { run_later_chunk(*runs[i], chunks[i], stop_at(i)); });
+    scan_chunk(*runs.front(), stop_at(0));
     for (auto& w : workers) w.join();
 
     // The joined prefix of chunks counts as read; the first chunk that does not join the next
