@@ -18,8 +18,10 @@
 namespace understudy {
 
 struct WalChunk {
-    XLogRecPtr begin = InvalidXLogRecPtr;  // the first chunk: the first record; else a segment start
-    XLogRecPtr end = InvalidXLogRecPtr;    // the next chunk's begin; the last chunk: `range_end`
+    // The first chunk: the range's first record; a later one: the start of its first segment.
+    XLogRecPtr begin = InvalidXLogRecPtr;
+    // The next chunk's begin; for the last chunk, the end of the range.
+    XLogRecPtr end = InvalidXLogRecPtr;
 };
 
 // Splits [first, range_end) into at most `max_chunks` chunks of whole segments, as evenly as

@@ -480,8 +480,9 @@ std::unique_ptr<ChunkRun> WaldumpCommand::read_stats_parallel(std::unique_ptr<Ch
     };
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < chunks.size(); ++i)
-        workers.emplace_back(
-            [this, &runs, &chunks, &stop_at, i] { run_later_chunk(*runs[i], chunks[i], stop_at(i)); });
+        workers.emplace_back([this, &runs, &chunks, &stop_at, i] {
+            run_later_chunk(*runs[i], chunks[i], stop_at(i));
+        });
     scan_chunk(*runs.front(), stop_at(0));
     for (auto& w : workers) w.join();
 
@@ -490,7 +491,8 @@ std::unique_ptr<ChunkRun> WaldumpCommand::read_stats_parallel(std::unique_ptr<Ch
     // error) is what a single reader finds.
     std::size_t i = 0;
     st.merge_following(runs[0]->stats);
-    while (i + 1 < chunks.size() && chunks_join(chunks[i + 1], runs[i]->outcome, runs[i + 1]->outcome)) {
+    while (i + 1 < chunks.size() &&
+           chunks_join(chunks[i + 1], runs[i]->outcome, runs[i + 1]->outcome)) {
         ++i;
         st.merge_following(runs[i]->stats);
     }
@@ -546,7 +548,7 @@ int WaldumpCommand::run() {
         status = head->status;
     }
     WalReader& reader = *head->reader;
-    for (; jobs <= 1;) {
+    while (jobs <= 1) {  // the sequential reading (the parallel one has read the range)
         if (g_time_to_stop) break;
         status = reader.read_record();
         if (status != ReadStatus::Record) {
