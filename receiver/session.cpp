@@ -44,6 +44,23 @@ Result<void> StreamingSession::send_reply(bool force, bool request_reply) {
     return {};
 }
 
+Result<void> StreamingSession::send_feedback(bool force) {
+    if (phase_ != Phase::Copying || !cfg_.feedback_xmin) return {};
+    auto now = Clock::now();
+    auto [xmin, epoch] = cfg_.feedback_xmin();
+    bool interval_due = cfg_.status_interval.count() > 0 && now - last_feedback_ >= cfg_.status_interval;
+    if (!force && feedback_sent_ && xmin == last_feedback_xmin_ && !interval_due) return {};
+    HotStandbyFeedback m{current_timestamp(), xmin, epoch, 0, 0};
+    auto bytes = encode_hot_standby_feedback(m);
+    if (auto r = conn_.put_copy_data(bytes.data(), bytes.size()); !r) return r;
+    if (auto r = flush_output(); !r) return r;
+    last_feedback_ = now;
+    last_feedback_xmin_ = xmin;
+    feedback_sent_ = true;
+    log::debug("sent hot standby feedback: xmin {} epoch {}", xmin, epoch);
+    return {};
+}
+
 Result<void> StreamingSession::flush_output() {
     auto r = conn_.flush();
     if (!r) return r.error();
@@ -56,11 +73,13 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
     if (!decoded) return decoded.error();
     if (auto* k = std::get_if<KeepaliveMessage>(&*decoded)) {
         primary_wal_end_ = std::max(primary_wal_end_, k->walEnd);
+        if (cfg_.on_primary_message) cfg_.on_primary_message(0, k->walEnd, k->sendTime);
         if (k->replyRequested) return send_reply(true, false);
         return {};
     }
     auto& w = std::get<XLogDataMessage>(*decoded);
     primary_wal_end_ = std::max(primary_wal_end_, w.walEnd);
+    if (cfg_.on_primary_message) cfg_.on_primary_message(w.dataStart + w.data.size(), w.walEnd, w.sendTime);
     XLogRecPtr start = w.dataStart;
     auto data = w.data;
     if (cfg_.endpos) {  // never write past --endpos (receivelog.c ProcessXLogDataMsg)
@@ -200,6 +219,7 @@ Result<void> StreamingSession::on_tick() {
         }
     }
     if (phase_ != Phase::Copying) return {};
+    if (auto r = send_feedback(false); !r) return r;
     return send_reply(false, false);
 }
 

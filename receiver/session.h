@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct SessionConfig {
     std::chrono::milliseconds status_interval{10000};  // 0: no periodic replies
     std::chrono::milliseconds timeout{60000};          // 0: never time out
     std::size_t max_drain_bytes = 8u << 20;            // write+flush at least this often
+    // Called for every 'w' (data_end = end of its data) and 'k' (data_end = 0) message with the
+    // primary's WAL end and send timestamp (the standby's lag tracking).
+    std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
+    // Hot standby feedback: the xmin (and its epoch) to send in 'h' messages; empty: none sent.
+    std::function<std::pair<std::uint32_t, std::uint32_t>()> feedback_xmin;
 };
 
 // What a status update carried; handed to the owner after every reply (status file, tests).
@@ -62,6 +68,9 @@ public:
     Result<void> on_tick();
     // An immediate reply (e.g. the apply position moved).
     Result<void> send_reply(bool force, bool request_reply);
+    // Hot standby feedback (XLogWalRcvSendHSFeedback, PG15): an 'h' message when the xmin
+    // changed, at each status interval, or when forced. No-op without cfg.feedback_xmin.
+    Result<void> send_feedback(bool force);
     // Stop on request: write and flush what arrived, final reply, CopyDone.
     Result<void> stop();
     // Whether libpq holds unsent output (wait for writability and call flush_output()).
@@ -101,6 +110,9 @@ private:
     XLogRecPtr last_write_sent_ = 0;
     XLogRecPtr last_flush_sent_ = 0;
     XLogRecPtr last_apply_sent_ = 0;
+    Clock::time_point last_feedback_;
+    std::uint32_t last_feedback_xmin_ = 0;
+    bool feedback_sent_ = false;
 
     std::optional<EndOfTimeline> end_of_timeline_;
     std::optional<std::string> end_error_;

@@ -301,13 +301,15 @@ struct WalReceiver::Impl {
         choose_start();
     }
 
-    // Start position: the files in --wal-dir, else the slot, else the primary's current position
-    // (from the start of its segment, as pg_receivewal does).
+    // Start position: the files in --wal-dir, else the owner's start_lsn, else the slot, else the
+    // primary's current position (from the start of its segment, as pg_receivewal does).
     void choose_start() {
         if (!have_position) {
             TimeLineID tli = ident.timeline;
             XLogRecPtr lsn = ident.xlogpos;
-            if (slot_info && slot_info->restart_lsn) {
+            if (opts.start_lsn) {
+                lsn = *opts.start_lsn;
+            } else if (slot_info && slot_info->restart_lsn) {
                 lsn = *slot_info->restart_lsn;
                 tli = slot_info->restart_tli.value_or(ident.timeline);
             }
@@ -376,10 +378,19 @@ struct WalReceiver::Impl {
         cfg.endpos = opts.endpos;
         cfg.status_interval = opts.status_interval;
         cfg.timeout = opts.timeout;
+        cfg.on_primary_message = opts.on_primary_message;
+        if (opts.hot_standby_feedback) {
+            cfg.feedback_xmin = [this] {
+                const std::uint64_t v = feedback.load();
+                return std::pair<std::uint32_t, std::uint32_t>{static_cast<std::uint32_t>(v),
+                                                               static_cast<std::uint32_t>(v >> 32)};
+            };
+        }
         session = std::make_unique<StreamingSession>(
             conn, writer, writer.timeline(), cfg, [this] { return apply_lsn.load(); },
             [this](const ReplyInfo& info) { on_reply(info); });
         set_state_text("streaming");
+        publish_positions();  // what is already on disk counts as flushed before any new data
         handle_session(session->on_readable());
     }
 
@@ -471,17 +482,32 @@ struct WalReceiver::Impl {
         if (stop_requested) return do_stop();
         if (reply_requested.exchange(false) && state == State::Streaming && session) {
             if (auto r = session->send_reply(true, false); !r) return on_failure(r.message(), false);
+            if (auto r = session->send_feedback(false); !r) return on_failure(r.message(), false);
             watch_streaming();
         }
     }
 
+    // The reconnect reason a failure counts under (understudy_reconnects_total{reason}).
+    static const char* failure_reason(State s, const std::string& message) {
+        if (message.find("--timeout") != std::string::npos) return "timeout";
+        if (s == State::Connecting) return "connect_failed";
+        if (s == State::Setup) return "setup_failed";
+        if (message.find("ended the replication stream") != std::string::npos) return "primary_ended_stream";
+        return "stream_error";
+    }
+
     void on_failure(const std::string& message, bool permanent) {
         if (state == State::Done) return;
+        const State failed_state = state;
         close_connection();
         if (auto r = writer.close_segment(); !r) return finish(r.error());
         publish_positions();
         if (permanent || !opts.loop || stop_requested) return finish(make_error(message));
         ++reconnects;
+        {
+            std::lock_guard lock(reasons_mutex);
+            ++reconnect_reasons[failure_reason(failed_state, message)];
+        }
         log::warning("{}; reconnecting in {} s", message, seconds_text(backoff));
         state = State::Backoff;
         next_attempt = Clock::now() + backoff;
@@ -535,6 +561,9 @@ struct WalReceiver::Impl {
     std::atomic<XLogRecPtr> received{0};
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> reply_requested{false};
+    std::atomic<std::uint64_t> feedback{0};  // epoch << 32 | xmin
+    mutable std::mutex reasons_mutex;
+    std::map<std::string, std::uint64_t> reconnect_reasons;
     std::mutex async_mutex;  // guards async_open: uv_async_send only on an open handle
     bool async_open = true;
 
@@ -575,9 +604,21 @@ WalReceiver::~WalReceiver() = default;
 
 Result<void> WalReceiver::run() { return impl_->run(); }
 
-void WalReceiver::set_apply_lsn(XLogRecPtr lsn) {
-    impl_->apply_lsn.store(lsn);
-    wake_for_reply();
+void WalReceiver::set_apply_lsn(XLogRecPtr lsn, bool wake) {
+    // Never backwards: two threads may report (the replayer at a commit, the standby's coordinator).
+    XLogRecPtr cur = impl_->apply_lsn.load();
+    while (cur < lsn && !impl_->apply_lsn.compare_exchange_weak(cur, lsn)) {
+    }
+    if (wake) wake_for_reply();
+}
+
+void WalReceiver::set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch) {
+    impl_->feedback.store((std::uint64_t{epoch} << 32) | xmin);
+}
+
+std::map<std::string, std::uint64_t> WalReceiver::reconnects_by_reason() const {
+    std::lock_guard lock(impl_->reasons_mutex);
+    return impl_->reconnect_reasons;
 }
 
 void WalReceiver::wake_for_reply() {

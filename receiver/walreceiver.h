@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +30,9 @@ struct ReceiverOptions {
     std::string slot;  // empty: no slot
     bool create_slot = false;
     std::optional<XLogRecPtr> endpos;
+    // Where to start when --wal-dir holds no WAL yet (from the start of its segment, on the
+    // primary's timeline); nullopt: the slot's restart_lsn, else the primary's position.
+    std::optional<XLogRecPtr> start_lsn;
     bool loop = true;  // reconnect after a lost connection
     std::chrono::milliseconds status_interval{10000};
     std::chrono::milliseconds timeout{60000};
@@ -35,6 +40,10 @@ struct ReceiverOptions {
     bool handle_signals = true;  // SIGINT/SIGTERM stop the receiver
     std::chrono::milliseconds backoff_min{500};
     std::chrono::milliseconds backoff_max{15000};
+    // Called on the receiver's thread for every 'w' / 'k' message (see SessionConfig).
+    std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
+    // Send hot standby feedback ('h') with the xmin given by set_feedback_xmin().
+    bool hot_standby_feedback = false;
 };
 
 class WalReceiver {
@@ -47,12 +56,19 @@ public:
     // Runs the loop until --endpos, a stop request, or a failure that retrying cannot fix.
     Result<void> run();
 
-    // Thread-safe controls for an embedding owner.
-    void set_apply_lsn(XLogRecPtr lsn);
+    // Thread-safe controls for an embedding owner. set_apply_lsn only ever moves the apply
+    // position forward, and wakes an immediate reply unless `wake` is false (then the next
+    // reply carries it).
+    void set_apply_lsn(XLogRecPtr lsn, bool wake = true);
+    // The xmin (and epoch) that hot standby feedback reports (0: none known yet).
+    void set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch);
     void wake_for_reply();
     void request_stop();
     XLogRecPtr flushed_lsn() const;
     XLogRecPtr received_lsn() const;
+    // Reconnections so far by reason: connect_failed, setup_failed, timeout,
+    // primary_ended_stream, stream_error.
+    std::map<std::string, std::uint64_t> reconnects_by_reason() const;
 
 private:
     struct Impl;

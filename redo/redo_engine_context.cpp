@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "redo/apply/redo_block.h"
 #include "redo/page_image.h"
 #include "redo/rmgr.h"
 #include "redo/storage/relpath.h"
@@ -73,17 +74,7 @@ std::optional<RestartpointRequest> EngineContext::take_restartpoint_request() {
 }
 
 Result<void> EngineContext::restore_apply_images(const DecodedRecord& rec) {
-    for (int id = 0; id <= rec.max_block_id; ++id) {
-        const DecodedBkpBlock* blk = rec.block(id);
-        if (blk == nullptr || !blk->has_image || !blk->apply_image) continue;
-        const bool will_init = (blk->flags & BKPBLOCK_WILL_INIT) != 0;
-        storage::PageHandle page;
-        auto r = read_buffer_for_redo(rec, id, page,
-                                      will_init ? storage::ReadBufferMode::RBM_ZERO_AND_LOCK
-                                                : storage::ReadBufferMode::RBM_NORMAL);
-        if (!r) return r.error();
-    }
-    return {};
+    return redo::restore_apply_images(*this, rec);
 }
 
 Result<void> EngineContext::flush_all() {

@@ -92,7 +92,7 @@ public:
     ReplayRun(const ReplayOptions& options, ReplayReport& report, ReplayState& state,
               const std::atomic<bool>& stop, const std::atomic<bool>& paused,
               const std::atomic<XLogRecPtr>& flush_limit, std::atomic<XLogRecPtr>& apply_lsn,
-              const std::function<void(XLogRecPtr)>& observer)
+              const std::function<void(const DecodedRecord&)>& observer)
         : options_(options),
           report_(report),
           state_(state),
@@ -122,7 +122,7 @@ private:
     const std::atomic<bool>& paused_;
     const std::atomic<XLogRecPtr>& flush_limit_;
     std::atomic<XLogRecPtr>& apply_lsn_;
-    const std::function<void(XLogRecPtr)>& observer_;
+    const std::function<void(const DecodedRecord&)>& observer_;
     EngineContext ctx_;
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
@@ -269,7 +269,7 @@ Result<void> ReplayRun::run(WalReader& reader) {
         report_.end_lsn = rec.end_lsn;
         if (auto rp = ctx_.take_restartpoint_request())
             if (auto r = restartpoint(*rp); !r) return r;
-        if (observer_) observer_(rec.end_lsn);
+        if (observer_) observer_(rec);
         maybe_progress();
     }
     return checkpoint_state();
@@ -291,6 +291,18 @@ Result<void> Replayer::run() {
 
     if (auto r = fs::make_dirs(options_.data_dir); !r) return finish(r);
     auto dir = scan_wal_dir(options_.wal_dir);
+    // Following: the receiver may not have written the first segment yet, or only created it
+    // (a preallocated file whose first page is not written): wait, checking stop.
+    if (options_.follow && !dir)
+        log::info("waiting for WAL in \"{}\": {}", options_.wal_dir, dir.message());
+    while (options_.follow && !dir && !stop_.load()) {
+        std::this_thread::sleep_for(options_.poll);
+        dir = scan_wal_dir(options_.wal_dir);
+    }
+    if (!dir && stop_.load()) {
+        report_.stop_reason = "stopped";
+        return finish({});
+    }
     if (!dir) return finish(dir.error());
     auto saved = read_replay_state(options_.data_dir);
     if (!saved) return finish(saved.error());
@@ -298,7 +310,10 @@ Result<void> Replayer::run() {
     ReplayState state = saved->value_or(ReplayState{});
     DirectorySource source(options_.wal_dir, dir->tli, dir->seg_size);
     if (auto r = source.load_history(); !r) return finish(r);
-    WalReader reader(source);
+    // A standby's replayer never reads past the receiver's flushed position (set_flush_limit).
+    WalReaderOptions reader_options;
+    reader_options.readable_limit = &flush_limit_;
+    WalReader reader(source, reader_options);
 
     XLogRecPtr first = InvalidXLogRecPtr;
     if (*saved && state.apply_lsn != InvalidXLogRecPtr) {
@@ -320,6 +335,17 @@ Result<void> Replayer::run() {
             from = *redo;
         }
         first = reader.find_next_record(from);
+        // Following: the start record may not have arrived (or be complete) yet.
+        if (options_.follow && first == InvalidXLogRecPtr)
+            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
+        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
+            std::this_thread::sleep_for(options_.poll);
+            first = reader.find_next_record(from);
+        }
+        if (first == InvalidXLogRecPtr && stop_.load()) {
+            report_.stop_reason = "stopped";
+            return finish({});
+        }
         if (first == InvalidXLogRecPtr)
             return finish(make_error(fmt::format("could not find a valid WAL record at or after {} in \"{}\"{}",
                                                  format_lsn(from), options_.wal_dir,

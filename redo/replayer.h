@@ -17,7 +17,10 @@
 //
 // For the standby: run() can run in a thread while another thread calls stop(), pause(),
 // resume(), set_flush_limit() (apply only records that end at or before what the receiver
-// flushed) and reads apply_lsn() or gets the apply observer's callbacks.
+// flushed) and reads apply_lsn() or gets the apply observer's callbacks. Following, the engine
+// also waits (checking stop() every poll) for the first segment file and for its start record
+// to arrive, instead of failing, like the startup process waiting for the walreceiver
+// (WaitForWALToBecomeAvailable, PG15 xlogrecovery.c).
 #pragma once
 
 #include <atomic>
@@ -66,15 +69,15 @@ public:
     void set_flush_limit(XLogRecPtr lsn) { flush_limit_.store(lsn); }
     // End of the last applied record.
     XLogRecPtr apply_lsn() const { return apply_lsn_.load(); }
-    // Called from the replay thread after each applied record with the new apply position.
-    void set_apply_observer(std::function<void(XLogRecPtr)> observer) { observer_ = std::move(observer); }
+    // Called from the replay thread after each applied record (apply_lsn() is already its end).
+    void set_apply_observer(std::function<void(const DecodedRecord&)> observer) { observer_ = std::move(observer); }
 
     const ReplayReport& report() const { return report_; }
 
 private:
     ReplayOptions options_;
     ReplayReport report_;
-    std::function<void(XLogRecPtr)> observer_;
+    std::function<void(const DecodedRecord&)> observer_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> paused_{false};
     std::atomic<XLogRecPtr> flush_limit_{InvalidXLogRecPtr};

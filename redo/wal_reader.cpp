@@ -72,12 +72,30 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
             return -1;
         }
     }
+    XLogRecPtr limit = InvalidXLogRecPtr;
+    if (options_.readable_limit != nullptr) {
+        limit = options_.readable_limit->load(std::memory_order_acquire);
+        if (limit != InvalidXLogRecPtr && pageptr + count > limit) {
+            if (pageptr + req_len > limit) {
+                // Not flushed yet: the end of the WAL for now (read_record_following retries).
+                end_reason_ = fmt::format("waiting for WAL at {} to be flushed (flushed up to {})",
+                                          format_lsn(pageptr + req_len), format_lsn(limit));
+                report(Fail::End, {});
+                return -1;
+            }
+            count = static_cast<std::uint32_t>(limit - pageptr);
+        }
+    }
 
     const XLogSegNo segno = lsn_to_segno(pageptr, seg_size_);
     const std::uint32_t off = segment_offset(pageptr, seg_size_);
     const bool same_segment = seg_segno_ && *seg_segno_ == segno;
-    if (!same_segment || reread_ || seg_.bytes.size() < std::uint64_t{off} + count) {
-        const std::uint32_t reread_from = (same_segment && reread_) ? off : seg_size_;
+    // Bytes the source read past the readable limit of that moment may have been caught
+    // mid-write: they are read again before use.
+    const bool unsettled = limit != InvalidXLogRecPtr && same_segment && pageptr + count > loaded_limit_;
+    if (!same_segment || reread_ || unsettled || seg_.bytes.size() < std::uint64_t{off} + count) {
+        const std::uint32_t reread_from = (same_segment && (reread_ || unsettled)) ? off : seg_size_;
+        loaded_limit_ = limit;
         auto got = source_.segment(segno, off + count, reread_from);
         if (!got) {
             seg_segno_.reset();

@@ -40,6 +40,11 @@ struct WalReaderOptions {
     // Off: records are checked as always (header, CRC, and that they would decode) but only
     // summary() is filled; record() is not (pg_waldump --stats needs lengths, not blocks).
     bool decode_blocks = true;
+    // A standby's follow mode: bytes at or past this LSN (the receiver's flushed position, read
+    // on every page read) are not read at all, as XLogPageRead (PG15) reads a streamed page only
+    // up to WalRcv's flushedUpto. A record reaching past it is "the WAL ends here for now", never
+    // a torn record misread as corrupt. nullptr or InvalidXLogRecPtr: no limit.
+    const std::atomic<XLogRecPtr>* readable_limit = nullptr;
 };
 
 class WalReader {
@@ -141,6 +146,7 @@ private:
     XLogRecPtr page_ptr_ = InvalidXLogRecPtr;  // LSN of page_ while read_len_ > 0
     std::optional<XLogSegNo> seg_segno_;
     SegmentData seg_;
+    XLogRecPtr loaded_limit_ = InvalidXLogRecPtr;  // readable_limit when the source last read
     bool reread_ = false;  // after a failure, re-read the source's bytes before trusting them
 
     // Reassembly of records that cross pages (size() is its capacity, not a record's length).

@@ -179,7 +179,8 @@ Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno, std
             SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
     if (reread_from < len_) {
         // Growing or rewritten file (follow mode): read again from there.
-        if (auto r = read_range(reread_from, std::max(want_end, len_)); !r) return r.error();
+        // Only up to what is wanted: a follower re-reads after every flush of the receiver.
+        if (auto r = read_range(reread_from, want_end); !r) return r.error();
     } else if (len_ < want_end) {
         if (auto r = read_range(len_, want_end); !r) return r.error();
     }

@@ -5,12 +5,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh || exit 1
 
+# Every server this run starts lives in /tmp/understudy-pg-<run>-*, so the clean-up below
+# cannot touch another run's servers on the same machine.
+export UNDERSTUDY_TEST_RUN="run$$"
+
 # Suite "wip" holds tests of unfinished work (see tests/integration/meson.build); not run here.
 meson test -C build --print-errorlogs --num-processes 1 --no-suite wip "$@"
 rc=$?
 
-# Leftover servers from a crashed test (the fixture names its dirs understudy-pg-*).
-pkill -QUIT -f "postgres -D /tmp/understudy-pg-" 2>/dev/null || true
+# Leftover servers from a crashed test of this run (the fixture names its dirs
+# understudy-pg-<run>-*).
+pkill -QUIT -f "postgres -D /tmp/understudy-pg-${UNDERSTUDY_TEST_RUN}-" 2>/dev/null || true
 
 # The closing line CI reads: "N passed, N failed".
 python3 - <<'PY'

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "redo/apply/index_redo_util.h"
+#include "redo/apply/redo_block.h"
 #include "redo/records/brin.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -77,34 +78,25 @@ Result<RedoOutcome> redo_insert_update(redo::RedoContext& ctx, const DecodedReco
     const BlockNumber regpgno = redo::index_util::block_number(rec, 0);
     {
         storage::PageHandle page;
-        XLogRedoAction action = XLogRedoAction::BLK_NEEDS_REDO;
-        if ((rec.info() & XLOG_BRIN_INIT_PAGE) != 0) {
-            auto buf = ctx.init_buffer_for_redo(rec, 0);
-            if (!buf) return buf.error();
-            page = std::move(*buf);
-            brin_page_init(page.data(), BRIN_PAGETYPE_REGULAR);
-        } else {
-            auto a = ctx.read_buffer_for_redo(rec, 0, page);
-            if (!a) return a.error();
-            action = *a;
-        }
-        if (action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* p = page.data();
+        auto action = redo::init_or_read_block(
+            ctx, rec, 0, (rec.info() & XLOG_BRIN_INIT_PAGE) != 0,
+            [](std::uint8_t* p) { brin_page_init(p, BRIN_PAGETYPE_REGULAR); }, page);
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
             if (storage::page_get_max_offset_number(p) + 1 < xl.offnum)
                 return redo_error(rec, 0, "brin_xlog_insert_update: invalid max offset number");
             if (storage::page_add_item(p, block_data(rec, 0), xl.offnum, true, false) == storage::InvalidOffsetNumber)
                 return redo_error(rec, 0, "brin_xlog_insert_update: failed to add tuple");
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     storage::PageHandle revmap;
-    auto action = ctx.read_buffer_for_redo(rec, 1, revmap);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+    auto action = redo::redo_block(ctx, rec, 1, revmap, [&](std::uint8_t* page) -> Result<void> {
         if (xl.pagesPerRange == 0) return redo_error(rec, 1, "BRIN record with pagesPerRange 0");
-        set_heap_block_itemptr(revmap.data(), xl.pagesPerRange, xl.heapBlk, regpgno, xl.offnum);
-        finish_page(revmap, rec);
-    }
+        set_heap_block_itemptr(page, xl.pagesPerRange, xl.heapBlk, regpgno, xl.offnum);
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -120,13 +112,12 @@ Result<RedoOutcome> redo_update(redo::RedoContext& ctx, const DecodedRecord& rec
     auto xl = redo::index_util::main_data_as<xl_brin_update>(rec, SizeOfBrinUpdate, "BRIN UPDATE");
     if (!xl) return xl.error();
     storage::PageHandle old_page;  // held across the insert, as PostgreSQL does
-    auto action = ctx.read_buffer_for_redo(rec, 2, old_page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto del = storage::page_index_tuple_delete_no_compact(old_page.data(), xl->oldOffnum);
+    auto action = redo::redo_block(ctx, rec, 2, old_page, [&](std::uint8_t* page) -> Result<void> {
+        auto del = storage::page_index_tuple_delete_no_compact(page, xl->oldOffnum);
         if (!del) return redo_error(rec, 2, del.message());
-        finish_page(old_page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return redo_insert_update(ctx, rec, xl->insert);
 }
 
@@ -136,14 +127,13 @@ Result<RedoOutcome> redo_samepage_update(redo::RedoContext& ctx, const DecodedRe
                                                                       "BRIN SAMEPAGE_UPDATE");
     if (!xl) return xl.error();
     storage::PageHandle page;
-    auto action = ctx.read_buffer_for_redo(rec, 0, page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto ok = storage::page_index_tuple_overwrite(page.data(), xl->offnum, block_data(rec, 0));
+    auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
+        auto ok = storage::page_index_tuple_overwrite(p, xl->offnum, block_data(rec, 0));
         if (!ok) return redo_error(rec, 0, ok.message());
         if (!*ok) return redo_error(rec, 0, "brin_xlog_samepage_update: failed to replace tuple");
-        finish_page(page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -152,16 +142,12 @@ Result<RedoOutcome> redo_revmap_extend(redo::RedoContext& ctx, const DecodedReco
     auto xl = redo::index_util::main_data_as<xl_brin_revmap_extend>(rec, SizeOfBrinRevmapExtend, "BRIN REVMAP_EXTEND");
     if (!xl) return xl.error();
     storage::PageHandle meta;
-    auto action = ctx.read_buffer_for_redo(rec, 0, meta);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* p = meta.data();
+    auto action = redo::redo_block(ctx, rec, 0, meta, [&](std::uint8_t* p) {
         std::uint8_t* metadata = storage::page_get_contents(p);
         store<std::uint32_t>(metadata + 12, xl->targetBlk);  // lastRevmapPage
-        storage::page_set_lsn(p, rec.end_lsn);
         storage::set_pd_lower(p, static_cast<storage::LocationIndex>(metadata + SizeOfBrinMetaPageData - p));
-        meta.mark_dirty();
-    }
+    });
+    if (!action) return action.error();
     // Re-init the target block as a revmap page (never a full-page image here).
     auto buf = ctx.init_buffer_for_redo(rec, 1);
     if (!buf) return buf.error();
@@ -176,23 +162,21 @@ Result<RedoOutcome> redo_desummarize(redo::RedoContext& ctx, const DecodedRecord
     if (!xl) return xl.error();
     {
         storage::PageHandle revmap;
-        auto action = ctx.read_buffer_for_redo(rec, 0, revmap);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto action = redo::redo_block(ctx, rec, 0, revmap, [&](std::uint8_t* page) -> Result<void> {
             if (xl->pagesPerRange == 0) return redo_error(rec, 0, "BRIN record with pagesPerRange 0");
-            set_heap_block_itemptr(revmap.data(), xl->pagesPerRange, xl->heapBlk, InvalidBlockNumber,
+            set_heap_block_itemptr(page, xl->pagesPerRange, xl->heapBlk, InvalidBlockNumber,
                                    storage::InvalidOffsetNumber);
-            finish_page(revmap, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     storage::PageHandle reg;
-    auto action = ctx.read_buffer_for_redo(rec, 1, reg);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto del = storage::page_index_tuple_delete_no_compact(reg.data(), xl->regOffset);
+    auto action = redo::redo_block(ctx, rec, 1, reg, [&](std::uint8_t* page) -> Result<void> {
+        auto del = storage::page_index_tuple_delete_no_compact(page, xl->regOffset);
         if (!del) return redo_error(rec, 1, del.message());
-        finish_page(reg, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 

@@ -17,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "redo/apply/nbtree_page.h"
+#include "redo/apply/redo_block.h"
 #include "redo/records/nbtree.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -28,7 +29,8 @@ namespace {
 
 using redo::RedoContext;
 using redo::RedoOutcome;
-using redo::XLogRedoAction;
+using redo::finish_page;
+using redo::redo_block;
 using storage::PageHandle;
 using namespace redo::nbtree;  // NOLINT: this file is the btree rmgr
 
@@ -66,12 +68,6 @@ Bytes block_data(const DecodedRecord& rec, int block_id) {
     return b && b->has_data ? b->data : Bytes{};
 }
 
-// PageSetLSN + MarkBufferDirty.
-void finish_page(PageHandle& buf, const DecodedRecord& rec) {
-    storage::page_set_lsn(buf.data(), rec.end_lsn);
-    buf.mark_dirty();
-}
-
 // The line pointer of an index item a record refers to, checked as PageGetItem would need it.
 Result<storage::ItemIdData> index_item(const DecodedRecord& rec, int block_id, const std::uint8_t* page,
                                         OffsetNumber off) {
@@ -101,16 +97,11 @@ Result<void> bt_restore_meta(RedoContext& ctx, const DecodedRecord& rec, int blo
 
 // _bt_clear_incomplete_split (nbtxlog.c, PG15).
 Result<void> bt_clear_incomplete_split(RedoContext& ctx, const DecodedRecord& rec, int block_id) {
-    PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, block_id, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        BTPageOpaqueData o = bt_page_get_opaque(buf.data());
+    return redo_block(ctx, rec, block_id, [](std::uint8_t* page) {
+        BTPageOpaqueData o = bt_page_get_opaque(page);
         o.btpo_flags = static_cast<std::uint16_t>(o.btpo_flags & ~BTP_INCOMPLETE_SPLIT);
-        bt_page_set_opaque(buf.data(), o);
-        finish_page(buf, rec);
-    }
-    return {};
+        bt_page_set_opaque(page, o);
+    });
 }
 
 // The posting list split part of btree_xlog_insert (PG15).
@@ -152,21 +143,14 @@ Result<void> btree_xlog_insert(RedoContext& ctx, const DecodedRecord& rec, bool 
     if (!isleaf)
         if (auto r = bt_clear_incomplete_split(ctx, rec, 1); !r) return r;
 
-    PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+    auto inserted = redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
         Bytes datapos = block_data(rec, 0);
-        std::uint8_t* page = buf.data();
-        if (!posting) {
-            if (storage::page_add_item(page, datapos, xlrec->offnum, false, false) == InvalidOffsetNumber)
-                return block_error(rec, 0, fmt::format("failed to add new item at offset {}", xlrec->offnum));
-        } else if (auto r = insert_with_posting_split(rec, page, xlrec->offnum, datapos); !r) {
-            return r;
-        }
-        finish_page(buf, rec);
-    }
-    buf.release();
+        if (posting) return insert_with_posting_split(rec, page, xlrec->offnum, datapos);
+        if (storage::page_add_item(page, datapos, xlrec->offnum, false, false) == InvalidOffsetNumber)
+            return block_error(rec, 0, fmt::format("failed to add new item at offset {}", xlrec->offnum));
+        return {};
+    });
+    if (!inserted) return inserted;
 
     if (ismeta) return bt_restore_meta(ctx, rec, 2);
     return {};
@@ -290,38 +274,22 @@ Result<void> btree_xlog_split(RedoContext& ctx, const DecodedRecord& rec, bool n
 
     // Now the original page (left half of the split).
     PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        if (auto r = split_rebuild_left(rec, *xlrec, newitemonleft, isleaf, rightpagenumber, buf.data()); !r) return r;
-        finish_page(buf, rec);
-    }
+    auto left = redo_block(ctx, rec, 0, buf, [&](std::uint8_t* page) {
+        return split_rebuild_left(rec, *xlrec, newitemonleft, isleaf, rightpagenumber, page);
+    });
+    if (!left) return left;
 
     // Fix the left-link of the page to the right of the new right sibling.
-    if (spagenumber != P_NONE) {
-        PageHandle sbuf;
-        auto saction = ctx.read_buffer_for_redo(rec, 2, sbuf);
-        if (!saction) return saction.error();
-        if (*saction == XLogRedoAction::BLK_NEEDS_REDO) {
-            BTPageOpaqueData so = bt_page_get_opaque(sbuf.data());
-            so.btpo_prev = rightpagenumber;
-            bt_page_set_opaque(sbuf.data(), so);
-            finish_page(sbuf, rec);
-        }
-    }
-    return {};
+    if (spagenumber == P_NONE) return {};
+    return redo_block(ctx, rec, 2, [&](std::uint8_t* spage) {
+        BTPageOpaqueData so = bt_page_get_opaque(spage);
+        so.btpo_prev = rightpagenumber;
+        bt_page_set_opaque(spage, so);
+    });
 }
 
-// btree_xlog_dedup (nbtxlog.c, PG15).
-Result<void> btree_xlog_dedup(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_dedup>(rec, SizeOfBtreeDedup);
-    if (!xlrec) return xlrec.error();
-
-    PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-
+// The page change of btree_xlog_dedup (nbtxlog.c, PG15).
+Result<void> dedup_page(const DecodedRecord& rec, const xl_btree_dedup* xlrec, std::uint8_t* page) {
     Bytes ptr = block_data(rec, 0);
     if (ptr.size() < std::size_t{xlrec->nintervals} * sizeof(BTDedupInterval))
         return block_error(rec, 0, fmt::format("{} bytes of block data cannot hold {} dedup intervals", ptr.size(),
@@ -332,7 +300,6 @@ Result<void> btree_xlog_dedup(RedoContext& ctx, const DecodedRecord& rec) {
         intervals[i].nitems = load<std::uint16_t>(ptr.data() + 4 * i + 2);
     }
 
-    std::uint8_t* page = buf.data();
     const BTPageOpaqueData opaque = bt_page_get_opaque(page);
     BTDedupState state = bt_dedup_state_for_replay();
     const OffsetNumber minoff = P_FIRSTDATAKEY(opaque);
@@ -378,8 +345,14 @@ Result<void> btree_xlog_dedup(RedoContext& ctx, const DecodedRecord& rec) {
     }
 
     page_restore_temp_page(newpage.data(), page);
-    finish_page(buf, rec);
     return {};
+}
+
+// btree_xlog_dedup (nbtxlog.c, PG15).
+Result<void> btree_xlog_dedup(RedoContext& ctx, const DecodedRecord& rec) {
+    auto xlrec = main_struct<xl_btree_dedup>(rec, SizeOfBtreeDedup);
+    if (!xlrec) return xlrec.error();
+    return redo_block(ctx, rec, 0, [&](std::uint8_t* page) { return dedup_page(rec, &*xlrec, page); });
 }
 
 // btree_xlog_updates (nbtxlog.c, PG15): `updates` is the nupdated xl_btree_update entries,
@@ -440,14 +413,10 @@ Result<void> delete_and_update_items(const DecodedRecord& rec, std::uint8_t* pag
 Result<void> btree_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_struct<xl_btree_vacuum>(rec, SizeOfBtreeVacuum);
     if (!xlrec) return xlrec.error();
-    PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, 0, buf, storage::ReadBufferMode::RBM_NORMAL, true);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        if (auto r = delete_and_update_items(rec, buf.data(), xlrec->ndeleted, xlrec->nupdated); !r) return r;
-        finish_page(buf, rec);
-    }
-    return {};
+    return redo_block(
+        ctx, rec, 0,
+        [&](std::uint8_t* page) { return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated); },
+        redo::with_cleanup_lock);
 }
 
 // btree_xlog_delete (nbtxlog.c, PG15). The recovery conflict (latestRemovedXid) concerns hot
@@ -455,14 +424,9 @@ Result<void> btree_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
 Result<void> btree_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_struct<xl_btree_delete>(rec, SizeOfBtreeDelete);
     if (!xlrec) return xlrec.error();
-    PageHandle buf;
-    auto action = ctx.read_buffer_for_redo(rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        if (auto r = delete_and_update_items(rec, buf.data(), xlrec->ndeleted, xlrec->nupdated); !r) return r;
-        finish_page(buf, rec);
-    }
-    return {};
+    return redo_block(ctx, rec, 0, [&](std::uint8_t* page) {
+        return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated);
+    });
 }
 
 // A leaf page rewritten as half-dead with a dummy high key pointing at topparent (the common
@@ -490,24 +454,19 @@ Result<void> btree_xlog_mark_page_halfdead(RedoContext& ctx, const DecodedRecord
 
     // The to-be-deleted subtree's parent page: the downlink at poffset takes the right
     // sibling's, whose pivot tuple goes.
-    {
-        PageHandle buf;
-        auto action = ctx.read_buffer_for_redo(rec, 1, buf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* page = buf.data();
-            const OffsetNumber poffset = xlrec->poffset;
-            const auto nextoffset = static_cast<OffsetNumber>(poffset + 1);
-            auto nextid = index_item(rec, 1, page, nextoffset);
-            if (!nextid) return nextid.error();
-            const BlockNumber rightsib = bt_tuple_get_downlink(storage::page_get_item(page, *nextid));
-            auto pid = index_item(rec, 1, page, poffset);
-            if (!pid) return pid.error();
-            bt_tuple_set_downlink(storage::page_get_item(page, *pid), rightsib);
-            if (auto r = storage::page_index_tuple_delete(page, nextoffset); !r) return block_error(rec, 1, r.message());
-            finish_page(buf, rec);
-        }
-    }
+    auto parent = redo_block(ctx, rec, 1, [&](std::uint8_t* page) -> Result<void> {
+        const OffsetNumber poffset = xlrec->poffset;
+        const auto nextoffset = static_cast<OffsetNumber>(poffset + 1);
+        auto nextid = index_item(rec, 1, page, nextoffset);
+        if (!nextid) return nextid.error();
+        const BlockNumber rightsib = bt_tuple_get_downlink(storage::page_get_item(page, *nextid));
+        auto pid = index_item(rec, 1, page, poffset);
+        if (!pid) return pid.error();
+        bt_tuple_set_downlink(storage::page_get_item(page, *pid), rightsib);
+        if (auto r = storage::page_index_tuple_delete(page, nextoffset); !r) return block_error(rec, 1, r.message());
+        return {};
+    });
+    if (!parent) return parent;
 
     // The leaf page rewritten as half-dead.
     auto buf = ctx.init_buffer_for_redo(rec, 0);
@@ -531,14 +490,12 @@ Result<void> btree_xlog_unlink_page(RedoContext& ctx, const DecodedRecord& rec, 
     // locked, until the target is marked deleted).
     PageHandle leftbuf;
     if (leftsib != P_NONE) {
-        auto action = ctx.read_buffer_for_redo(rec, 1, leftbuf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            BTPageOpaqueData o = bt_page_get_opaque(leftbuf.data());
+        auto left = redo_block(ctx, rec, 1, leftbuf, [&](std::uint8_t* page) {
+            BTPageOpaqueData o = bt_page_get_opaque(page);
             o.btpo_next = rightsib;
-            bt_page_set_opaque(leftbuf.data(), o);
-            finish_page(leftbuf, rec);
-        }
+            bt_page_set_opaque(page, o);
+        });
+        if (!left) return left;
     }
 
     // Rewrite the target page as an empty deleted page.
@@ -561,17 +518,12 @@ Result<void> btree_xlog_unlink_page(RedoContext& ctx, const DecodedRecord& rec, 
     }
 
     // Fix the left-link of the right sibling.
-    {
-        PageHandle rightbuf;
-        auto action = ctx.read_buffer_for_redo(rec, 2, rightbuf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            BTPageOpaqueData o = bt_page_get_opaque(rightbuf.data());
-            o.btpo_prev = leftsib;
-            bt_page_set_opaque(rightbuf.data(), o);
-            finish_page(rightbuf, rec);
-        }
-    }
+    auto right = redo_block(ctx, rec, 2, [&](std::uint8_t* page) {
+        BTPageOpaqueData o = bt_page_get_opaque(page);
+        o.btpo_prev = leftsib;
+        bt_page_set_opaque(page, o);
+    });
+    if (!right) return right;
     leftbuf.release();
     target->release();
 

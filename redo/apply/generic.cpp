@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/redo_block.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
@@ -43,18 +44,15 @@ Result<void> apply_page_redo(std::uint8_t* page, std::span<const std::uint8_t> d
 Result<redo::RedoOutcome> generic_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     for (int block_id = 0; block_id <= rec.max_block_id; ++block_id) {
         if (!rec.has_block_ref(block_id)) continue;
-        storage::PageHandle buf;
-        auto action = ctx.read_buffer_for_redo(rec, block_id, buf);
+        auto action = redo::redo_block(ctx, rec, block_id, [&](std::uint8_t* page) -> Result<void> {
+            auto applied = apply_page_redo(page, rec.block(block_id)->data, rec, block_id);
+            if (!applied) return applied.error();
+            auto lower = storage::pd_lower(page);
+            auto upper = storage::pd_upper(page);
+            if (upper > lower && upper <= BLCKSZ) std::memset(page + lower, 0, upper - lower);
+            return {};
+        });
         if (!action) return action.error();
-        if (*action != redo::XLogRedoAction::BLK_NEEDS_REDO) continue;
-        std::uint8_t* page = buf.data();
-        auto applied = apply_page_redo(page, rec.block(block_id)->data, rec, block_id);
-        if (!applied) return applied.error();
-        auto lower = storage::pd_lower(page);
-        auto upper = storage::pd_upper(page);
-        if (upper > lower && upper <= BLCKSZ) std::memset(page + lower, 0, upper - lower);
-        storage::page_set_lsn(page, rec.end_lsn);
-        buf.mark_dirty();
     }
     return redo::RedoOutcome::applied;
 }

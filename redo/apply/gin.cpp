@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "redo/apply/gin_page.h"
+#include "redo/apply/redo_block.h"
 #include "redo/records/gin.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -19,6 +20,7 @@ namespace understudy {
 namespace {
 
 using redo::XLogRedoAction;
+using redo::finish_page;
 using storage::PageHandle;
 using storage::SizeOfIndexTupleData;
 
@@ -43,28 +45,33 @@ std::span<const std::uint8_t> block_data(const DecodedRecord& rec, int block_id)
     return b == nullptr ? std::span<const std::uint8_t>{} : b->data;
 }
 
-void finish(PageHandle& buf, const DecodedRecord& rec) {
-    storage::page_set_lsn(buf.data(), rec.end_lsn);
-    buf.mark_dirty();
-}
-
 Result<XLogRedoAction> read_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf) {
     if (!rec.has_block_ref(block_id)) return gin_error(rec, block_id, "record has no such block reference");
     return ctx.read_buffer_for_redo(rec, block_id, buf);
+}
+
+// redo::redo_block for a block reference the record must carry (an error naming it otherwise);
+// `buf` stays pinned with the caller.
+template <typename Change>
+Result<void> redo_present_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
+                        Change&& change) {
+    if (!rec.has_block_ref(block_id)) return gin_error(rec, block_id, "record has no such block reference");
+    return redo::redo_block(ctx, rec, block_id, buf, std::forward<Change>(change));
+}
+
+template <typename Change>
+Result<void> redo_present_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, Change&& change) {
+    PageHandle buf;
+    return redo_present_block(ctx, rec, block_id, buf, std::forward<Change>(change));
 }
 
 std::size_t index_tuple_size(const std::uint8_t* itup) { return load<std::uint16_t>(itup + 6) & INDEX_SIZE_MASK; }
 
 // ginRedoClearIncompleteSplit (PG15).
 Result<void> clear_incomplete_split(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id) {
-    PageHandle buf;
-    auto action = read_block(ctx, rec, block_id, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        gin::set_gin_flags(buf.data(), static_cast<std::uint16_t>(gin::gin_flags(buf.data()) & ~gin::GIN_INCOMPLETE_SPLIT));
-        finish(buf, rec);
-    }
-    return {};
+    return redo_present_block(ctx, rec, block_id, [](std::uint8_t* page) {
+        gin::set_gin_flags(page, static_cast<std::uint16_t>(gin::gin_flags(page) & ~gin::GIN_INCOMPLETE_SPLIT));
+    });
 }
 
 // ginRedoCreatePTree (PG15).
@@ -80,7 +87,7 @@ Result<void> create_ptree(redo::RedoContext& ctx, const DecodedRecord& rec) {
         return gin_error(rec, 0, "posting list larger than the page");
     std::memcpy(page + gin::GinDataPageDataOffset, rec.main_data.data() + 4, size);
     gin::gin_data_page_set_data_size(page, size);
-    finish(*buf, rec);
+    finish_page(*buf, rec);
     return {};
 }
 
@@ -283,17 +290,11 @@ Result<void> redo_insert(redo::RedoContext& ctx, const DecodedRecord& rec) {
         auto r = clear_incomplete_split(ctx, rec, 1);
         if (!r) return r.error();
     }
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+    return redo_present_block(ctx, rec, 0, [&](std::uint8_t* page) {
         auto payload = block_data(rec, 0);
-        auto r = (flags & GIN_INSERT_ISDATA) ? insert_data(buf.data(), isLeaf, rightChildBlkno, payload, rec)
-                                             : insert_entry(buf.data(), rightChildBlkno, payload, rec);
-        if (!r) return r.error();
-        finish(buf, rec);
-    }
-    return {};
+        return (flags & GIN_INSERT_ISDATA) ? insert_data(page, isLeaf, rightChildBlkno, payload, rec)
+                                           : insert_entry(page, rightChildBlkno, payload, rec);
+    });
 }
 
 // Reads a block that must come with a full-page image (ginRedoSplit, ginRedoVacuumPage).
@@ -328,46 +329,31 @@ Result<void> redo_split(redo::RedoContext& ctx, const DecodedRecord& rec) {
 
 // ginRedoVacuumDataLeafPage (PG15).
 Result<void> vacuum_data_leaf_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto r = redo_recompress(buf.data(), block_data(rec, 0), rec);
-        if (!r) return r;
-        finish(buf, rec);
-    }
-    return {};
+    return redo_present_block(ctx, rec, 0,
+                              [&](std::uint8_t* page) { return redo_recompress(page, block_data(rec, 0), rec); });
 }
 
 // ginRedoDeletePage (PG15): left sibling first, then the deleted page, then the parent.
 Result<void> delete_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto data = read_record_struct<ginxlogDeletePage>(rec.main_data, sizeof(ginxlogDeletePage));
     if (!data) return main_too_short(rec, "ginxlogDeletePage", sizeof(ginxlogDeletePage));
+    // The three pages stay pinned until all are done, as PostgreSQL keeps them locked.
     PageHandle lbuffer;
-    auto l = read_block(ctx, rec, 2, lbuffer);
-    if (!l) return l.error();
-    if (*l == XLogRedoAction::BLK_NEEDS_REDO) {
-        gin::set_gin_rightlink(lbuffer.data(), data->rightLink);
-        finish(lbuffer, rec);
-    }
+    auto l = redo_present_block(ctx, rec, 2, lbuffer,
+                                [&](std::uint8_t* page) { gin::set_gin_rightlink(page, data->rightLink); });
+    if (!l) return l;
     PageHandle dbuffer;
-    auto d = read_block(ctx, rec, 0, dbuffer);
-    if (!d) return d.error();
-    if (*d == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* page = dbuffer.data();
+    auto d = redo_present_block(ctx, rec, 0, dbuffer, [&](std::uint8_t* page) {
         gin::set_gin_flags(page, static_cast<std::uint16_t>(gin::gin_flags(page) | gin::GIN_DELETED));
         storage::set_pd_prune_xid(page, data->deleteXid);  // GinPageSetDeleteXid
-        finish(dbuffer, rec);
-    }
+    });
+    if (!d) return d;
     PageHandle pbuffer;
-    auto p = read_block(ctx, rec, 1, pbuffer);
-    if (!p) return p.error();
-    if (*p == XLogRedoAction::BLK_NEEDS_REDO) {
-        if (!gin::gin_page_delete_posting_item(pbuffer.data(), data->parentOffset))
+    return redo_present_block(ctx, rec, 1, pbuffer, [&](std::uint8_t* page) -> Result<void> {
+        if (!gin::gin_page_delete_posting_item(page, data->parentOffset))
             return gin_error(rec, 1, fmt::format("parent offset {} out of range", data->parentOffset));
-        finish(pbuffer, rec);
-    }
-    return {};
+        return {};
+    });
 }
 
 // Adds `ntuples` consecutive index tuples from `payload` at offsets from `off` on.
@@ -396,31 +382,22 @@ Result<void> update_metapage(redo::RedoContext& ctx, const DecodedRecord& rec) {
     gin::gin_init_metabuffer(metabuf->data());
     std::memcpy(storage::page_get_contents(metabuf->data()), rec.main_data.data() + offsetof(ginxlogUpdateMeta, metadata),
                 gin::SizeOfGinMetaPageData);
-    finish(*metabuf, rec);
+    finish_page(*metabuf, rec);
 
     if (data->ntuples > 0) {
-        PageHandle buf;
-        auto action = read_block(ctx, rec, 1, buf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* page = buf.data();
+        return redo_present_block(ctx, rec, 1, [&](std::uint8_t* page) -> Result<void> {
             OffsetNumber off = storage::page_is_empty(page)
                                    ? FirstOffsetNumber
                                    : static_cast<OffsetNumber>(storage::page_get_max_offset_number(page) + 1);
             auto r = add_tuples(page, block_data(rec, 1), data->ntuples, off, rec, 1);
             if (!r) return r;
             gin::set_gin_maxoff(page, static_cast<std::uint16_t>(gin::gin_maxoff(page) + 1));
-            finish(buf, rec);
-        }
-    } else if (data->prevTail != InvalidBlockNumber) {
-        PageHandle buf;
-        auto action = read_block(ctx, rec, 1, buf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            gin::set_gin_rightlink(buf.data(), data->newRightlink);
-            finish(buf, rec);
-        }
+            return {};
+        });
     }
+    if (data->prevTail != InvalidBlockNumber)
+        return redo_present_block(ctx, rec, 1,
+                                  [&](std::uint8_t* page) { gin::set_gin_rightlink(page, data->newRightlink); });
     return {};
 }
 
@@ -441,7 +418,7 @@ Result<void> insert_list_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
     }
     auto r = add_tuples(page, block_data(rec, 0), data->ntuples, FirstOffsetNumber, rec, 0);
     if (!r) return r;
-    finish(*buf, rec);
+    finish_page(*buf, rec);
     return {};
 }
 
@@ -453,12 +430,12 @@ Result<void> delete_list_pages(redo::RedoContext& ctx, const DecodedRecord& rec)
     if (!metabuf) return metabuf.error();
     gin::gin_init_metabuffer(metabuf->data());
     std::memcpy(storage::page_get_contents(metabuf->data()), rec.main_data.data(), gin::SizeOfGinMetaPageData);
-    finish(*metabuf, rec);
+    finish_page(*metabuf, rec);
     for (std::int32_t i = 0; i < data->ndeleted; ++i) {
         auto buf = ctx.init_buffer_for_redo(rec, i + 1);
         if (!buf) return buf.error();
         gin::gin_init_page(buf->data(), gin::GIN_DELETED);
-        finish(*buf, rec);
+        finish_page(*buf, rec);
     }
     return {};
 }

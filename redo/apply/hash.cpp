@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/redo_block.h"
 #include "redo/records/hash.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -108,11 +109,6 @@ Result<std::uint32_t> block_u32(const DecodedRecord& rec, int block_id, std::siz
     auto d = block_data(rec, block_id);
     if (d.size() < at + 4) return hash_error(rec, block_id, "block data too short for a uint32");
     return load<std::uint32_t>(d.data() + at);
-}
-
-void finish(PageHandle& buf, const DecodedRecord& rec) {
-    storage::page_set_lsn(buf.data(), rec.end_lsn);
-    buf.mark_dirty();
 }
 
 // _hash_pageinit (hashpage.c, PG15).
@@ -284,6 +280,15 @@ Result<XLogRedoAction> read_block(redo::RedoContext& ctx, const DecodedRecord& r
     return ctx.read_buffer_for_redo(rec, block_id, buf, ReadBufferMode::RBM_NORMAL, cleanup);
 }
 
+// redo::redo_block for a block reference the record must carry; `buf` stays pinned with the caller.
+template <typename Change>
+Result<void> redo_present_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
+                                Change&& change, bool cleanup = false) {
+    if (!rec.has_block_ref(block_id)) return hash_error(rec, block_id, "record has no such block reference");
+    return redo::redo_block(ctx, rec, block_id, buf, std::forward<Change>(change),
+                            {ReadBufferMode::RBM_NORMAL, cleanup});
+}
+
 // hash_xlog_init_meta_page (PG15).
 Result<void> init_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_struct<xl_hash_init_meta_page>(rec, SizeOfHashInitMetaPage, "xl_hash_init_meta_page");
@@ -291,7 +296,7 @@ Result<void> init_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto metabuf = ctx.init_buffer_for_redo(rec, 0);
     if (!metabuf) return metabuf.error();
     hash_init_metabuffer(metabuf->data(), xlrec->num_tuples, xlrec->procid, xlrec->ffactor);
-    finish(*metabuf, rec);
+    redo::finish_page(*metabuf, rec);
     return {};
 }
 
@@ -303,20 +308,18 @@ Result<void> init_bitmap_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
         auto bitmapbuf = ctx.init_buffer_for_redo(rec, 0);
         if (!bitmapbuf) return bitmapbuf.error();
         hash_initbitmapbuffer(bitmapbuf->data(), xlrec->bmsize);
-        finish(*bitmapbuf, rec);
+        redo::finish_page(*bitmapbuf, rec);
     }
     PageHandle metabuf;
-    auto action = read_block(ctx, rec, 1, metabuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* page = metabuf.data();
+    auto action = redo_present_block(ctx, rec, 1, metabuf, [&](std::uint8_t* page) -> Result<void> {
         std::uint32_t num_buckets = meta_u32(page, kMaxbucket) + 1;
         std::uint32_t nmaps = meta_u32(page, kNmaps);
         if (nmaps >= HASH_MAX_BITMAPS) return hash_error(rec, 1, "metapage already has HASH_MAX_BITMAPS bitmaps");
         set_meta_u32(page, mapp_off(nmaps), num_buckets + 1);
         set_meta_u32(page, kNmaps, nmaps + 1);
-        finish(metabuf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 
@@ -326,23 +329,21 @@ Result<void> insert(redo::RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     {
         PageHandle buf;
-        auto action = read_block(ctx, rec, 0, buf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            if (storage::page_add_item(buf.data(), block_data(rec, 0), xlrec->offnum, false, false) ==
+        auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
+            if (storage::page_add_item(page, block_data(rec, 0), xlrec->offnum, false, false) ==
                 storage::InvalidOffsetNumber)
                 return hash_error(rec, 0, "hash_xlog_insert: failed to add item");
-            finish(buf, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     PageHandle buf;
-    auto action = read_block(ctx, rec, 1, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* m = meta(buf.data());
+    auto action = redo_present_block(ctx, rec, 1, buf, [&](std::uint8_t* page) -> Result<void> {
+        std::uint8_t* m = meta(page);
         store<double>(m + kNtuples, load<double>(m + kNtuples) + 1);
-        finish(buf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 
@@ -360,26 +361,24 @@ Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
         if (!ovflbuf) return ovflbuf.error();
         hash_initbuf(ovflbuf->data(), InvalidBlockNumber, *num_bucket, LH_OVERFLOW_PAGE);
         set_hasho_prevblkno(ovflbuf->data(), leftblk);
-        finish(*ovflbuf, rec);
+        redo::finish_page(*ovflbuf, rec);
 
         PageHandle leftbuf;
-        auto action = read_block(ctx, rec, 1, leftbuf);
+        auto action = redo_present_block(ctx, rec, 1, leftbuf, [&](std::uint8_t* page) -> Result<void> {
+            set_hasho_nextblkno(page, rightblk);
+            return {};
+        });
         if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            set_hasho_nextblkno(leftbuf.data(), rightblk);
-            finish(leftbuf, rec);
-        }
     }
     if (rec.has_block_ref(2)) {
         PageHandle mapbuf;
-        auto action = read_block(ctx, rec, 2, mapbuf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto action = redo_present_block(ctx, rec, 2, mapbuf, [&](std::uint8_t* page) -> Result<void> {
             auto bit = block_u32(rec, 2);
             if (!bit) return bit.error();
-            bitmap_set(mapbuf.data(), *bit, true);
-            finish(mapbuf, rec);
-        }
+            bitmap_set(page, *bit, true);
+            return {};
+        });
+        if (!action) return action.error();
     }
     bool new_bmpage = false;
     BlockNumber newmapblk = InvalidBlockNumber;
@@ -389,15 +388,12 @@ Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
         hash_initbitmapbuffer(newmapbuf->data(), xlrec->bmsize);
         new_bmpage = true;
         newmapblk = rec.block(3)->blkno;
-        finish(*newmapbuf, rec);
+        redo::finish_page(*newmapbuf, rec);
     }
     PageHandle metabuf;
-    auto action = read_block(ctx, rec, 4, metabuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+    auto action = redo_present_block(ctx, rec, 4, metabuf, [&](std::uint8_t* page) -> Result<void> {
         auto firstfree = block_u32(rec, 4);
         if (!firstfree) return firstfree.error();
-        std::uint8_t* page = metabuf.data();
         set_meta_u32(page, kFirstfree, *firstfree);
         if (!xlrec->bmpage_found) {
             std::uint32_t ovflpoint = meta_u32(page, kOvflpoint);
@@ -411,8 +407,9 @@ Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
                 set_meta_u32(page, spares_off(ovflpoint), meta_u32(page, spares_off(ovflpoint)) + 1);
             }
         }
-        finish(metabuf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 
@@ -429,18 +426,15 @@ Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& re
         if (*action == XLogRedoAction::BLK_NEEDS_REDO || *action == XLogRedoAction::BLK_RESTORED) {
             set_hasho_flag(oldbuf.data(), xlrec->old_bucket_flag);
             set_hasho_prevblkno(oldbuf.data(), xlrec->new_bucket);
-            finish(oldbuf, rec);
+            redo::finish_page(oldbuf, rec);
         }
         auto newbuf = ctx.init_buffer_for_redo(rec, 1);
         if (!newbuf) return newbuf.error();
         hash_initbuf(newbuf->data(), xlrec->new_bucket, xlrec->new_bucket, xlrec->new_bucket_flag);
-        finish(*newbuf, rec);
+        redo::finish_page(*newbuf, rec);
     }
     PageHandle metabuf;
-    auto action = read_block(ctx, rec, 2, metabuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* page = metabuf.data();
+    auto action = redo_present_block(ctx, rec, 2, metabuf, [&](std::uint8_t* page) -> Result<void> {
         set_meta_u32(page, kMaxbucket, xlrec->new_bucket);
         std::size_t at = 0;
         if (xlrec->flags & XLH_SPLIT_META_UPDATE_MASKS) {
@@ -459,8 +453,9 @@ Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& re
             set_meta_u32(page, spares_off(*ovflpoint), *ovflpages);
             set_meta_u32(page, kOvflpoint, *ovflpoint);
         }
-        finish(metabuf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 
@@ -486,7 +481,7 @@ Result<void> split_complete(redo::RedoContext& ctx, const DecodedRecord& rec) {
         if (!action) return action.error();
         if (*action == XLogRedoAction::BLK_NEEDS_REDO || *action == XLogRedoAction::BLK_RESTORED) {
             set_hasho_flag(buf.data(), block_id == 0 ? xlrec->old_bucket_flag : xlrec->new_bucket_flag);
-            finish(buf, rec);
+            redo::finish_page(buf, rec);
         }
     }
     return {};
@@ -511,18 +506,17 @@ Result<void> move_page_contents(redo::RedoContext& ctx, const DecodedRecord& rec
     PageHandle bucketbuf;
     PageHandle writebuf;
     auto action = read_bucket_and_target(ctx, rec, xldata->is_prim_bucket_same_wrt != 0, bucketbuf, writebuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        HASH_TRY(add_moved_tuples(writebuf.data(), rec, 1, xldata->ntups));
-        finish(writebuf, rec);
-    }
+    auto changed = redo::apply_if_needs_redo(action, writebuf, rec, [&](std::uint8_t* page) -> Result<void> {
+        HASH_TRY(add_moved_tuples(page, rec, 1, xldata->ntups));
+        return {};
+    });
+    if (!changed) return changed.error();
     PageHandle deletebuf;
-    auto del = read_block(ctx, rec, 2, deletebuf);
+    auto del = redo_present_block(ctx, rec, 2, deletebuf, [&](std::uint8_t* page) -> Result<void> {
+        HASH_TRY(multi_delete(page, block_data(rec, 2), rec, 2));
+        return {};
+    });
     if (!del) return del.error();
-    if (*del == XLogRedoAction::BLK_NEEDS_REDO) {
-        HASH_TRY(multi_delete(deletebuf.data(), block_data(rec, 2), rec, 2));
-        finish(deletebuf, rec);
-    }
     return {};
 }
 
@@ -536,18 +530,15 @@ Result<void> squeeze_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
         PageHandle bucketbuf;
         PageHandle writebuf;
         auto action = read_bucket_and_target(ctx, rec, xldata->is_prim_bucket_same_wrt != 0, bucketbuf, writebuf);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            HASH_TRY(add_moved_tuples(writebuf.data(), rec, 1, xldata->ntups));
-            if (xldata->is_prev_bucket_same_wrt) set_hasho_nextblkno(writebuf.data(), xldata->nextblkno);
-            finish(writebuf, rec);
-        }
+        auto changed = redo::apply_if_needs_redo(action, writebuf, rec, [&](std::uint8_t* page) -> Result<void> {
+            HASH_TRY(add_moved_tuples(page, rec, 1, xldata->ntups));
+            if (xldata->is_prev_bucket_same_wrt) set_hasho_nextblkno(page, xldata->nextblkno);
+            return {};
+        });
+        if (!changed) return changed.error();
         {
             PageHandle ovflbuf;
-            auto ovfl = read_block(ctx, rec, 2, ovflbuf);
-            if (!ovfl) return ovfl.error();
-            if (*ovfl == XLogRedoAction::BLK_NEEDS_REDO) {
-                std::uint8_t* page = ovflbuf.data();
+            auto ovfl = redo_present_block(ctx, rec, 2, ovflbuf, [&](std::uint8_t* page) -> Result<void> {
                 hash_pageinit(page);
                 std::uint8_t* op = opaque(page);
                 store<std::uint32_t>(op + kPrevBlkno, InvalidBlockNumber);
@@ -555,49 +546,46 @@ Result<void> squeeze_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
                 store<std::uint32_t>(op + kBucket, InvalidBucket);
                 store<std::uint16_t>(op + kFlag, LH_UNUSED_PAGE);
                 store<std::uint16_t>(op + kPageId, HASHO_PAGE_ID);
-                finish(ovflbuf, rec);
-            }
+                return {};
+            });
+            if (!ovfl) return ovfl.error();
         }
         if (!xldata->is_prev_bucket_same_wrt) {
             PageHandle prevbuf;
-            auto prev = read_block(ctx, rec, 3, prevbuf);
+            auto prev = redo_present_block(ctx, rec, 3, prevbuf, [&](std::uint8_t* page) -> Result<void> {
+                set_hasho_nextblkno(page, xldata->nextblkno);
+                return {};
+            });
             if (!prev) return prev.error();
-            if (*prev == XLogRedoAction::BLK_NEEDS_REDO) {
-                set_hasho_nextblkno(prevbuf.data(), xldata->nextblkno);
-                finish(prevbuf, rec);
-            }
         }
         if (rec.has_block_ref(4)) {
             PageHandle nextbuf;
-            auto next = read_block(ctx, rec, 4, nextbuf);
+            auto next = redo_present_block(ctx, rec, 4, nextbuf, [&](std::uint8_t* page) -> Result<void> {
+                set_hasho_prevblkno(page, xldata->prevblkno);
+                return {};
+            });
             if (!next) return next.error();
-            if (*next == XLogRedoAction::BLK_NEEDS_REDO) {
-                set_hasho_prevblkno(nextbuf.data(), xldata->prevblkno);
-                finish(nextbuf, rec);
-            }
         }
     }
     {
         PageHandle mapbuf;
-        auto map = read_block(ctx, rec, 5, mapbuf);
-        if (!map) return map.error();
-        if (*map == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto map = redo_present_block(ctx, rec, 5, mapbuf, [&](std::uint8_t* page) -> Result<void> {
             auto bit = block_u32(rec, 5);
             if (!bit) return bit.error();
-            bitmap_set(mapbuf.data(), *bit, false);
-            finish(mapbuf, rec);
-        }
+            bitmap_set(page, *bit, false);
+            return {};
+        });
+        if (!map) return map.error();
     }
     if (rec.has_block_ref(6)) {
         PageHandle metabuf;
-        auto m = read_block(ctx, rec, 6, metabuf);
-        if (!m) return m.error();
-        if (*m == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto m = redo_present_block(ctx, rec, 6, metabuf, [&](std::uint8_t* page) -> Result<void> {
             auto firstfree = block_u32(rec, 6);
             if (!firstfree) return firstfree.error();
-            set_meta_u32(metabuf.data(), kFirstfree, *firstfree);
-            finish(metabuf, rec);
-        }
+            set_meta_u32(page, kFirstfree, *firstfree);
+            return {};
+        });
+        if (!m) return m.error();
     }
     return {};
 }
@@ -609,27 +597,24 @@ Result<void> delete_tuples(redo::RedoContext& ctx, const DecodedRecord& rec) {
     PageHandle bucketbuf;
     PageHandle deletebuf;
     auto action = read_bucket_and_target(ctx, rec, xldata->is_primary_bucket_page != 0, bucketbuf, deletebuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* page = deletebuf.data();
+    auto changed = redo::apply_if_needs_redo(action, deletebuf, rec, [&](std::uint8_t* page) -> Result<void> {
         HASH_TRY(multi_delete(page, block_data(rec, 1), rec, 1));
         if (xldata->clear_dead_marking)
             set_hasho_flag(page, static_cast<std::uint16_t>(hasho_flag(page) & ~LH_PAGE_HAS_DEAD_TUPLES));
-        finish(deletebuf, rec);
-    }
+        return {};
+    });
+    if (!changed) return changed.error();
     return {};
 }
 
 // hash_xlog_split_cleanup (PG15).
 Result<void> split_cleanup(redo::RedoContext& ctx, const DecodedRecord& rec) {
     PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* page = buf.data();
+    auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
         set_hasho_flag(page, static_cast<std::uint16_t>(hasho_flag(page) & ~LH_BUCKET_NEEDS_SPLIT_CLEANUP));
-        finish(buf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 
@@ -638,12 +623,11 @@ Result<void> update_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
     auto xldata = main_struct<xl_hash_update_meta_page>(rec, SizeOfHashUpdateMetaPage, "xl_hash_update_meta_page");
     if (!xldata) return xldata.error();
     PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
+    auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
+        store<double>(meta(page) + kNtuples, xldata->ntuples);
+        return {};
+    });
     if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        store<double>(meta(buf.data()) + kNtuples, xldata->ntuples);
-        finish(buf, rec);
-    }
     return {};
 }
 
@@ -654,10 +638,7 @@ Result<void> vacuum_one_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     if (!xldata) return xldata.error();
     {
         PageHandle buf;
-        auto action = read_block(ctx, rec, 0, buf, true);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* page = buf.data();
+        auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
             if (rec.main_data.size() > SizeOfHashVacuumOnePage) {
                 auto rest = rec.main_data.subspan(SizeOfHashVacuumOnePage);
                 if (xldata->ntuples < 0 || rest.size() < 2 * static_cast<std::size_t>(xldata->ntuples))
@@ -665,17 +646,17 @@ Result<void> vacuum_one_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
                 HASH_TRY(multi_delete(page, rest.first(2 * static_cast<std::size_t>(xldata->ntuples)), rec, 0));
             }
             set_hasho_flag(page, static_cast<std::uint16_t>(hasho_flag(page) & ~LH_PAGE_HAS_DEAD_TUPLES));
-            finish(buf, rec);
-        }
+            return {};
+        }, true);
+        if (!action) return action.error();
     }
     PageHandle metabuf;
-    auto action = read_block(ctx, rec, 1, metabuf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* m = meta(metabuf.data());
+    auto action = redo_present_block(ctx, rec, 1, metabuf, [&](std::uint8_t* page) -> Result<void> {
+        std::uint8_t* m = meta(page);
         store<double>(m + kNtuples, load<double>(m + kNtuples) - xldata->ntuples);
-        finish(metabuf, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return {};
 }
 

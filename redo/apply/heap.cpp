@@ -21,6 +21,7 @@
 #include "common/bytes.h"
 #include "redo/apply/heap_rewrite.h"
 #include "redo/apply/heap_tuple.h"
+#include "redo/apply/redo_block.h"
 #include "redo/apply/visibilitymap.h"
 #include "redo/records/heap.h"
 #include "redo/records/page_types.h"
@@ -35,6 +36,7 @@ namespace {
 
 using redo::RedoContext;
 using redo::RedoOutcome;
+using redo::finish_page;
 using redo::XLogRedoAction;
 using storage::ItemIdData;
 using storage::PageHandle;
@@ -171,11 +173,8 @@ Result<XLogRedoAction> read_block(RedoContext& ctx, const DecodedRecord& rec, in
     return ctx.read_buffer_for_redo(rec, block_id, buf, mode, cleanup_lock);
 }
 
-// The end of a change to a page: PageSetLSN(page, EndRecPtr); MarkBufferDirty.
-void finish_page(const DecodedRecord& rec, PageHandle& buf) {
-    storage::page_set_lsn(buf.data(), rec.end_lsn);
-    buf.mark_dirty();
-}
+// PageInit(page, BufferGetPageSize(buffer), 0) of a heap page a record initialises.
+void init_heap_page(std::uint8_t* page) { storage::page_init(page, 0); }
 
 // ---- Heap -------------------------------------------------------------------------------------
 
@@ -193,19 +192,9 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
         if (auto r = clear_vm_bits(ctx, target_node, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
 
     PageHandle buf;
-    XLogRedoAction action;
-    if (rec.xl_info & XLOG_HEAP_INIT_PAGE) {
-        auto init = ctx.init_buffer_for_redo(rec, 0);
-        if (!init) return init.error();
-        buf = std::move(*init);
-        storage::page_init(buf.data(), 0);
-        action = XLogRedoAction::BLK_NEEDS_REDO;
-    } else {
-        auto a = read_block(ctx, rec, 0, buf);
-        if (!a) return a.error();
-        action = *a;
-    }
-    if (action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    auto action = redo::init_or_read_block(ctx, rec, 0, (rec.xl_info & XLOG_HEAP_INIT_PAGE) != 0, init_heap_page, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
 
     std::uint8_t* page = buf.data();
     if (auto r = check_new_offset(rec, what, 0, page, xlrec->offnum); !r) return r;
@@ -245,34 +234,29 @@ Result<void> heap_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
     if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
 
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+        if (!htup) return htup.error();
+        clear_xmax_bits(*htup);
+        ht::clear_hot_updated(*htup);
+        fix_infomask_from_infobits(xlrec->infobits_set, *htup);
+        if (!(xlrec->flags & XLH_DELETE_IS_SUPER))
+            ht::set_xmax(*htup, xlrec->xmax);
+        else
+            ht::set_xmin(*htup, InvalidTransactionId);
+        ht::set_cmax(*htup, ht::FirstCommandId, false);
 
-    std::uint8_t* page = buf.data();
-    auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-    if (!htup) return htup.error();
-    clear_xmax_bits(*htup);
-    ht::clear_hot_updated(*htup);
-    fix_infomask_from_infobits(xlrec->infobits_set, *htup);
-    if (!(xlrec->flags & XLH_DELETE_IS_SUPER))
-        ht::set_xmax(*htup, xlrec->xmax);
-    else
-        ht::set_xmin(*htup, InvalidTransactionId);
-    ht::set_cmax(*htup, ht::FirstCommandId, false);
+        // Mark the page as a candidate for pruning.
+        storage::page_set_prunable(page, rec.xl_xid);
+        if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
 
-    // Mark the page as a candidate for pruning.
-    storage::page_set_prunable(page, rec.xl_xid);
-    if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
-
-    // Make sure t_ctid is set correctly.
-    if (xlrec->flags & XLH_DELETE_IS_PARTITION_MOVE)
-        ht::set_moved_partitions(*htup);
-    else
-        ht::set_ctid(*htup, blkno, xlrec->offnum);
-    finish_page(rec, buf);
-    return {};
+        // Make sure t_ctid is set correctly.
+        if (xlrec->flags & XLH_DELETE_IS_PARTITION_MOVE)
+            ht::set_moved_partitions(*htup);
+        else
+            ht::set_ctid(*htup, blkno, xlrec->offnum);
+        return {};
+    });
 }
 
 // The old tuple of an update as heap_xlog_update keeps it (HeapTupleData oldtup) for the
@@ -390,7 +374,7 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
         // Mark the page as a candidate for pruning.
         storage::page_set_prunable(page, rec.xl_xid);
         if (xlrec->flags & XLH_UPDATE_OLD_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
-        finish_page(rec, obuffer);
+        finish_page(obuffer, rec);
     }
 
     // The page the new tuple goes into, if different from the old.
@@ -400,14 +384,9 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
     if (oldblk == newblk) {
         nbuffer = &obuffer;
         newaction = *oldaction;
-    } else if (rec.xl_info & XLOG_HEAP_INIT_PAGE) {
-        auto init = ctx.init_buffer_for_redo(rec, 0);
-        if (!init) return init.error();
-        own_nbuffer = std::move(*init);
-        storage::page_init(own_nbuffer.data(), 0);
-        newaction = XLogRedoAction::BLK_NEEDS_REDO;
     } else {
-        auto a = read_block(ctx, rec, 0, own_nbuffer);
+        auto a = redo::init_or_read_block(ctx, rec, 0, (rec.xl_info & XLOG_HEAP_INIT_PAGE) != 0, init_heap_page,
+                                          own_nbuffer);
         if (!a) return a.error();
         newaction = *a;
     }
@@ -432,7 +411,7 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
     if (xlrec->flags & XLH_UPDATE_NEW_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
     // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace (non-HOT, < 20% free): FSM not
     // maintained (see file header).
-    finish_page(rec, *nbuffer);
+    finish_page(*nbuffer, rec);
     return {};
 }
 
@@ -443,16 +422,13 @@ Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
-    if (!htup) return htup.error();
-    // Confirm tuple as actually inserted.
-    ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
-    finish_page(rec, buf);
-    return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+        if (!htup) return htup.error();
+        // Confirm tuple as actually inserted.
+        ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
+        return {};
+    });
 }
 
 // heap_xlog_lock (heapam.c, PG15).
@@ -466,24 +442,21 @@ Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
     if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
 
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
-    if (!htup) return htup.error();
-    clear_xmax_bits(*htup);
-    fix_infomask_from_infobits(static_cast<std::uint8_t>(xlrec->infobits_set), *htup);
-    // Clear relevant update flags, but only if the modified infomask says there's no update.
-    if (ht::xmax_is_locked_only(ht::infomask(*htup))) {
-        ht::clear_hot_updated(*htup);
-        // Make sure there is no forward chain link in t_ctid.
-        ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
-    }
-    ht::set_xmax(*htup, xlrec->locking_xid);
-    ht::set_cmax(*htup, ht::FirstCommandId, false);
-    finish_page(rec, buf);
-    return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+        if (!htup) return htup.error();
+        clear_xmax_bits(*htup);
+        fix_infomask_from_infobits(static_cast<std::uint8_t>(xlrec->infobits_set), *htup);
+        // Clear relevant update flags, but only if the modified infomask says there's no update.
+        if (ht::xmax_is_locked_only(ht::infomask(*htup))) {
+            ht::clear_hot_updated(*htup);
+            // Make sure there is no forward chain link in t_ctid.
+            ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
+        }
+        ht::set_xmax(*htup, xlrec->locking_xid);
+        ht::set_cmax(*htup, ht::FirstCommandId, false);
+        return {};
+    });
 }
 
 // heap_xlog_inplace (heapam.c, PG15): the tuple's data (after t_hoff) overwritten in place.
@@ -493,23 +466,19 @@ Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-    const std::span<const std::uint8_t> newtup = (*blk)->data;
-    std::uint8_t* page = buf.data();
-    auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-    if (!htup) return htup.error();
-    const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
-    const std::uint8_t hoff = ht::hoff(*htup);
-    if (lp_len < hoff || lp_len - hoff != newtup.size())
-        return block_error(rec, what, 0,
-                           fmt::format("wrong tuple length: the tuple has {} data bytes, the record {}",
-                                       lp_len < hoff ? 0 : lp_len - hoff, newtup.size()));
-    std::memcpy(*htup + hoff, newtup.data(), newtup.size());
-    finish_page(rec, buf);
-    return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        const std::span<const std::uint8_t> newtup = (*blk)->data;
+        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+        if (!htup) return htup.error();
+        const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
+        const std::uint8_t hoff = ht::hoff(*htup);
+        if (lp_len < hoff || lp_len - hoff != newtup.size())
+            return block_error(rec, what, 0,
+                               fmt::format("wrong tuple length: the tuple has {} data bytes, the record {}",
+                                           lp_len < hoff ? 0 : lp_len - hoff, newtup.size()));
+        std::memcpy(*htup + hoff, newtup.data(), newtup.size());
+        return {};
+    });
 }
 
 // ---- Heap2 ------------------------------------------------------------------------------------
@@ -554,26 +523,22 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
 
-    // A full-page image is restored with a cleanup lock.
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf, storage::ReadBufferMode::RBM_NORMAL, true);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        const std::span<const std::uint8_t> data = (*blk)->data;
-        const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
-        if (data.size() < fixed || data.size() % sizeof(OffsetNumber) != 0)
-            return block_error(rec, what, 0,
-                               fmt::format("block data of {} bytes does not hold {} redirected and {} dead offsets",
-                                           data.size(), xlrec->nredirected, xlrec->ndead));
-        const int nunused = static_cast<int>((data.size() - fixed) / sizeof(OffsetNumber));
-        if (auto r = heap_page_prune_execute(rec, what, buf.data(), data, xlrec->nredirected, xlrec->ndead, nunused);
-            !r)
-            return r;
-        // The page's prunability hint is not updated, as in PostgreSQL.
-        finish_page(rec, buf);
-    }
-    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
-    return {};
+    // A full-page image is restored with a cleanup lock. XLogRecordPageWithFreeSpace (also after
+    // a restored image): FSM not maintained.
+    return redo::redo_block(
+        ctx, rec, 0,
+        [&](std::uint8_t* page) -> Result<void> {
+            const std::span<const std::uint8_t> data = (*blk)->data;
+            const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
+            if (data.size() < fixed || data.size() % sizeof(OffsetNumber) != 0)
+                return block_error(rec, what, 0,
+                                   fmt::format("block data of {} bytes does not hold {} redirected and {} dead offsets",
+                                               data.size(), xlrec->nredirected, xlrec->ndead));
+            const int nunused = static_cast<int>((data.size() - fixed) / sizeof(OffsetNumber));
+            // The page's prunability hint is not updated, as in PostgreSQL.
+            return heap_page_prune_execute(rec, what, page, data, xlrec->nredirected, xlrec->ndead, nunused);
+        },
+        redo::with_cleanup_lock);
 }
 
 // heap_xlog_vacuum (heapam.c, PG15): LP_DEAD items become LP_UNUSED.
@@ -584,16 +549,13 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
 
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
         const std::span<const std::uint8_t> data = (*blk)->data;
         if (data.size() < std::size_t{xlrec->nunused} * sizeof(OffsetNumber))
             return block_error(rec, what, 0,
                                fmt::format("block data of {} bytes does not hold {} offsets", data.size(),
                                            xlrec->nunused));
-        std::uint8_t* page = buf.data();
         for (std::size_t i = 0; i < xlrec->nunused; ++i) {
             const OffsetNumber off = offset_at(data, i);
             if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
@@ -601,10 +563,8 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
         }
         // Attempt to truncate the line pointer array now.
         storage::page_truncate_line_pointer_array(page);
-        finish_page(rec, buf);
-    }
-    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
-    return {};
+        return {};
+    });
 }
 
 // heap_xlog_visible (heapam.c, PG15): PD_ALL_VISIBLE on the heap page (block 1, LSN not
@@ -662,27 +622,22 @@ Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-
-    const std::span<const std::uint8_t> data = (*blk)->data;
-    if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
-        return block_error(rec, what, 0,
-                           fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
-                                       xlrec->ntuples));
-    std::uint8_t* page = buf.data();
-    for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
-        const auto frz = load<xl_heap_freeze_tuple>(data.data() + i * sizeof(xl_heap_freeze_tuple));
-        if (auto r = check_offset(rec, what, 0, page, frz.offset); !r) return r;
-        const ItemIdData lp = storage::page_get_item_id(page, frz.offset);
-        if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
-            return block_error(rec, what, 0, fmt::format("item {} has no tuple to freeze", frz.offset));
-        heap_execute_freeze_tuple(storage::page_get_item(page, lp), frz);
-    }
-    finish_page(rec, buf);
-    return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        const std::span<const std::uint8_t> data = (*blk)->data;
+        if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
+            return block_error(rec, what, 0,
+                               fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
+                                           xlrec->ntuples));
+        for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
+            const auto frz = load<xl_heap_freeze_tuple>(data.data() + i * sizeof(xl_heap_freeze_tuple));
+            if (auto r = check_offset(rec, what, 0, page, frz.offset); !r) return r;
+            const ItemIdData lp = storage::page_get_item_id(page, frz.offset);
+            if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
+                return block_error(rec, what, 0, fmt::format("item {} has no tuple to freeze", frz.offset));
+            heap_execute_freeze_tuple(storage::page_get_item(page, lp), frz);
+        }
+        return {};
+    });
 }
 
 // heap_xlog_multi_insert (heapam.c, PG15).
@@ -704,19 +659,9 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
         if (auto r = clear_vm_bits(ctx, rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
 
     PageHandle buf;
-    XLogRedoAction action;
-    if (isinit) {
-        auto init = ctx.init_buffer_for_redo(rec, 0);
-        if (!init) return init.error();
-        buf = std::move(*init);
-        storage::page_init(buf.data(), 0);
-        action = XLogRedoAction::BLK_NEEDS_REDO;
-    } else {
-        auto a = read_block(ctx, rec, 0, buf);
-        if (!a) return a.error();
-        action = *a;
-    }
-    if (action != XLogRedoAction::BLK_NEEDS_REDO) return {};
+    auto action = redo::init_or_read_block(ctx, rec, 0, isinit, init_heap_page, buf);
+    if (!action) return action.error();
+    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
 
     // Tuples are stored as block data: for each, a SHORTALIGNed xl_multi_insert_tuple and its
     // data. PostgreSQL's block data starts MAXALIGNed, so aligning the offset is the same.
@@ -772,17 +717,14 @@ Result<void> heap_xlog_lock_updated(RedoContext& ctx, const DecodedRecord& rec) 
     if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
 
-    PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
-    if (!action) return action.error();
-    if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
-    auto htup = normal_tuple(rec, what, 0, buf.data(), xlrec->offnum);
-    if (!htup) return htup.error();
-    clear_xmax_bits(*htup);
-    fix_infomask_from_infobits(xlrec->infobits_set, *htup);
-    ht::set_xmax(*htup, xlrec->xmax);
-    finish_page(rec, buf);
-    return {};
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
+        if (!htup) return htup.error();
+        clear_xmax_bits(*htup);
+        fix_infomask_from_infobits(xlrec->infobits_set, *htup);
+        ht::set_xmax(*htup, xlrec->xmax);
+        return {};
+    });
 }
 
 Result<RedoOutcome> applied(Result<void> r) {

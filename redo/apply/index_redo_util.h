@@ -1,7 +1,7 @@
 // Small helpers shared by the index access methods' redo routines (GiST, SP-GiST, BRIN),
 // PostgreSQL 15: error messages naming the record's LSN and block, reading a block's data or
-// the main data as a struct, IndexTupleSize (access/itup.h) on unaligned WAL bytes, and the
-// "read, act on BLK_NEEDS_REDO" pattern of XLogReadBufferForRedo.
+// the main data as a struct, IndexTupleSize (access/itup.h) on unaligned WAL bytes. The
+// "read, act on BLK_NEEDS_REDO" pattern of XLogReadBufferForRedo is redo/apply/redo_block.h.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +14,7 @@
 
 #include "common/bytes.h"
 #include "common/result.h"
+#include "redo/apply/redo_block.h"
 #include "redo/decoded_record.h"
 #include "redo/records/page_types.h"
 #include "redo/redo_context.h"
@@ -56,11 +57,8 @@ inline std::size_t index_tuple_size(const std::uint8_t* p) { return load<std::ui
 // Reads `count` OffsetNumbers stored unaligned at `p`.
 std::vector<storage::OffsetNumber> read_offsets(const std::uint8_t* p, std::size_t count);
 
-// PageSetLSN(page, rec.end_lsn) + MarkBufferDirty.
-inline void finish_page(storage::PageHandle& page, const DecodedRecord& rec) {
-    storage::page_set_lsn(page.data(), rec.end_lsn);
-    page.mark_dirty();
-}
+// PageSetLSN(page, rec.end_lsn) + MarkBufferDirty (redo/apply/redo_block.h).
+using redo::finish_page;
 
 // PageAddItem(page, item, size, offnum, overwrite, false) that must succeed: PostgreSQL raises
 // an ERROR / PANIC when it does not; this returns an error naming `what`, the LSN and block.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "redo/apply/index_redo_util.h"
+#include "redo/apply/redo_block.h"
 #include "redo/apply/spgist_page.h"
 #include "redo/records/spgist.h"
 #include "redo/rmgr.h"
@@ -67,14 +68,8 @@ Result<void> update_parent_link(const DecodedRecord& rec, int block_id, std::uin
 // SpGistInitBuffer) or else reads (XLogReadBufferForRedo).
 Result<XLogRedoAction> init_or_read(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, bool init,
                                     std::uint16_t flags, storage::PageHandle& page) {
-    if (init) {
-        auto buf = ctx.init_buffer_for_redo(rec, block_id);
-        if (!buf) return buf.error();
-        page = std::move(*buf);
-        sp::init_page(page.data(), flags);
-        return XLogRedoAction::BLK_NEEDS_REDO;
-    }
-    return ctx.read_buffer_for_redo(rec, block_id, page);
+    return redo::init_or_read_block(
+        ctx, rec, block_id, init, [flags](std::uint8_t* p) { sp::init_page(p, flags); }, page);
 }
 
 // spgRedoAddLeaf (PG15).
@@ -89,9 +84,7 @@ Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& r
         auto action = init_or_read(ctx, rec, 0, xl->newPage != 0,
                                    static_cast<std::uint16_t>(sp::SPGIST_LEAF | (xl->storesNulls ? sp::SPGIST_NULLS : 0)),
                                    page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* p = page.data();
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
             if (xl->offnumLeaf != xl->offnumHeadLeaf) {
                 auto r = wrap(rec, 0, sp::add_or_replace_tuple(p, leaf, xl->offnumLeaf));
                 if (!r) return r.error();
@@ -107,19 +100,19 @@ Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& r
                                                             "failed to add item to SPGiST index page");
                 if (!r) return r.error();
             }
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     if (xl->offnumParent != storage::InvalidOffsetNumber) {
         storage::PageHandle parent;
-        auto action = ctx.read_buffer_for_redo(rec, 1, parent);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = update_parent_link(rec, 1, parent.data(), xl->offnumParent, xl->nodeI,
+        auto action = redo::redo_block(ctx, rec, 1, parent, [&](std::uint8_t* page) -> Result<void> {
+            auto r = update_parent_link(rec, 1, page, xl->offnumParent, xl->nodeI,
                                         redo::index_util::block_number(rec, 0), xl->offnumLeaf);
             if (!r) return r.error();
-            finish_page(parent, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     return RedoOutcome::applied;
 }
@@ -139,40 +132,38 @@ Result<RedoOutcome> redo_move_leafs(redo::RedoContext& ctx, const DecodedRecord&
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0,
                                    static_cast<std::uint16_t>(sp::SPGIST_LEAF | (xl->storesNulls ? sp::SPGIST_NULLS : 0)),
                                    page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
             for (std::size_t i = 0; i < n_insert; ++i) {
                 auto t = leaf_tuple(c);
                 if (!c.ok) return short_record(rec, "MOVE_LEAFS");
-                auto r = wrap(rec, 1, sp::add_or_replace_tuple(page.data(), t, to_insert[i]));
+                auto r = wrap(rec, 1, sp::add_or_replace_tuple(p, t, to_insert[i]));
                 if (!r) return r.error();
             }
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     {
         storage::PageHandle page;
-        auto action = ctx.read_buffer_for_redo(rec, 0, page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+        auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
             auto r = wrap(rec, 0,
-                          sp::page_index_multi_delete(page.data(), to_delete,
+                          sp::page_index_multi_delete(p, to_delete,
                                                       xl->stateSrc.isBuild ? sp::SPGIST_PLACEHOLDER : sp::SPGIST_REDIRECT,
                                                       sp::SPGIST_PLACEHOLDER, blkno_dst, to_insert[n_insert - 1],
                                                       xl->stateSrc.myXid));
             if (!r) return r.error();
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     storage::PageHandle parent;
-    auto action = ctx.read_buffer_for_redo(rec, 2, parent);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto r = update_parent_link(rec, 2, parent.data(), xl->offnumParent, xl->nodeI, blkno_dst,
+    auto action = redo::redo_block(ctx, rec, 2, parent, [&](std::uint8_t* page) -> Result<void> {
+        auto r = update_parent_link(rec, 2, page, xl->offnumParent, xl->nodeI, blkno_dst,
                                     to_insert[n_insert - 1]);
         if (!r) return r.error();
-        finish_page(parent, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -186,39 +177,35 @@ Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& r
     if (!rec.has_block_ref(1)) {
         // Update in place.
         storage::PageHandle page;
-        auto action = ctx.read_buffer_for_redo(rec, 0, page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto del = storage::page_index_tuple_delete(page.data(), xl->offnum);
+        auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
+            auto del = storage::page_index_tuple_delete(p, xl->offnum);
             if (!del) return redo_error(rec, 0, del.message());
-            auto r = redo::index_util::add_item_or_fail(rec, 0, page.data(), inner, xl->offnum, false,
+            auto r = redo::index_util::add_item_or_fail(rec, 0, p, inner, xl->offnum, false,
                                                         "failed to add item to SPGiST index page");
             if (!r) return r.error();
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
         return RedoOutcome::applied;
     }
     const BlockNumber blkno_new = redo::index_util::block_number(rec, 1);
     {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0, 0, page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = wrap(rec, 1, sp::add_or_replace_tuple(page.data(), inner, xl->offnumNew));
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
+            auto r = wrap(rec, 1, sp::add_or_replace_tuple(p, inner, xl->offnumNew));
             if (!r) return r.error();
             if (xl->parentBlk == 1) {
-                r = update_parent_link(rec, 1, page.data(), xl->offnumParent, xl->nodeI, blkno_new, xl->offnumNew);
+                r = update_parent_link(rec, 1, p, xl->offnumParent, xl->nodeI, blkno_new, xl->offnumNew);
                 if (!r) return r.error();
             }
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     {
         storage::PageHandle page;
-        auto action = ctx.read_buffer_for_redo(rec, 0, page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            std::uint8_t* p = page.data();
+        auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
             std::array<std::uint8_t, sp::SGDTSIZE> dt{};
             if (xl->stateSrc.isBuild)
                 sp::form_dead_tuple(dt.data(), sp::SPGIST_PLACEHOLDER, InvalidBlockNumber,
@@ -238,18 +225,18 @@ Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& r
                 r = update_parent_link(rec, 0, p, xl->offnumParent, xl->nodeI, blkno_new, xl->offnumNew);
                 if (!r) return r.error();
             }
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     if (xl->parentBlk == 2) {
         storage::PageHandle parent;
-        auto action = ctx.read_buffer_for_redo(rec, 2, parent);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = update_parent_link(rec, 2, parent.data(), xl->offnumParent, xl->nodeI, blkno_new, xl->offnumNew);
+        auto action = redo::redo_block(ctx, rec, 2, parent, [&](std::uint8_t* page) -> Result<void> {
+            auto r = update_parent_link(rec, 2, page, xl->offnumParent, xl->nodeI, blkno_new, xl->offnumNew);
             if (!r) return r.error();
-            finish_page(parent, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     return RedoOutcome::applied;
 }
@@ -265,28 +252,27 @@ Result<RedoOutcome> redo_split_tuple(redo::RedoContext& ctx, const DecodedRecord
     if (!xl->postfixBlkSame) {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0, 0, page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = wrap(rec, 1, sp::add_or_replace_tuple(page.data(), postfix, xl->offnumPostfix));
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
+            auto r = wrap(rec, 1, sp::add_or_replace_tuple(p, postfix, xl->offnumPostfix));
             if (!r) return r.error();
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     storage::PageHandle page;
-    auto action = ctx.read_buffer_for_redo(rec, 0, page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto del = storage::page_index_tuple_delete(page.data(), xl->offnumPrefix);
+    auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
+        auto del = storage::page_index_tuple_delete(p, xl->offnumPrefix);
         if (!del) return redo_error(rec, 0, del.message());
-        auto r = redo::index_util::add_item_or_fail(rec, 0, page.data(), prefix, xl->offnumPrefix, false,
+        auto r = redo::index_util::add_item_or_fail(rec, 0, p, prefix, xl->offnumPrefix, false,
                                                     "failed to add item to SPGiST index page");
         if (!r) return r.error();
         if (xl->postfixBlkSame) {
-            r = wrap(rec, 0, sp::add_or_replace_tuple(page.data(), postfix, xl->offnumPostfix));
+            r = wrap(rec, 0, sp::add_or_replace_tuple(p, postfix, xl->offnumPostfix));
             if (!r) return r.error();
         }
-        finish_page(page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -363,28 +349,27 @@ Result<RedoOutcome> redo_pick_split(redo::RedoContext& ctx, const DecodedRecord&
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 2, xl->initInner != 0,
                                    static_cast<std::uint16_t>(xl->storesNulls ? sp::SPGIST_NULLS : 0), page);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = wrap(rec, 2, sp::add_or_replace_tuple(page.data(), inner, xl->offnumInner));
+        auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
+            auto r = wrap(rec, 2, sp::add_or_replace_tuple(p, inner, xl->offnumInner));
             if (!r) return r.error();
             if (xl->innerIsParent) {
-                r = update_parent_link(rec, 2, page.data(), xl->offnumParent, xl->nodeI, blkno_inner,
+                r = update_parent_link(rec, 2, p, xl->offnumParent, xl->nodeI, blkno_inner,
                                        xl->offnumInner);
                 if (!r) return r.error();
             }
-            finish_page(page, rec);
-        }
+            return {};
+        });
+        if (!changed) return changed.error();
     }
     if (rec.has_block_ref(3)) {
         storage::PageHandle parent;
-        auto action = ctx.read_buffer_for_redo(rec, 3, parent);
-        if (!action) return action.error();
-        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            auto r = update_parent_link(rec, 3, parent.data(), xl->offnumParent, xl->nodeI, blkno_inner,
+        auto action = redo::redo_block(ctx, rec, 3, parent, [&](std::uint8_t* page) -> Result<void> {
+            auto r = update_parent_link(rec, 3, page, xl->offnumParent, xl->nodeI, blkno_inner,
                                         xl->offnumInner);
             if (!r) return r.error();
-            finish_page(parent, rec);
-        }
+            return {};
+        });
+        if (!action) return action.error();
     }
     return RedoOutcome::applied;
 }
@@ -402,10 +387,7 @@ Result<RedoOutcome> redo_vacuum_leaf(redo::RedoContext& ctx, const DecodedRecord
     auto chain_dest = c.offsets(xl->nChain);
     if (!c.ok) return short_record(rec, "VACUUM_LEAF");
     storage::PageHandle page;
-    auto action = ctx.read_buffer_for_redo(rec, 0, page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* p = page.data();
+    auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         const TransactionId xid = xl->stateSrc.myXid;
         auto r = wrap(rec, 0, sp::page_index_multi_delete(p, to_dead, sp::SPGIST_DEAD, sp::SPGIST_DEAD,
                                                           InvalidBlockNumber, storage::InvalidOffsetNumber, xid));
@@ -427,8 +409,9 @@ Result<RedoOutcome> redo_vacuum_leaf(redo::RedoContext& ctx, const DecodedRecord
             const storage::ItemIdData id = storage::page_get_item_id(p, chain_src[i]);
             sp::set_next_offset(p + id.lp_off, chain_dest[i]);
         }
-        finish_page(page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -440,13 +423,12 @@ Result<RedoOutcome> redo_vacuum_root(redo::RedoContext& ctx, const DecodedRecord
     auto to_delete = c.offsets(xl->nDelete);
     if (!c.ok) return short_record(rec, "VACUUM_ROOT");
     storage::PageHandle page;
-    auto action = ctx.read_buffer_for_redo(rec, 0, page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        auto del = storage::page_index_multi_delete(page.data(), to_delete);
+    auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
+        auto del = storage::page_index_multi_delete(p, to_delete);
         if (!del) return redo_error(rec, 0, del.message());
-        finish_page(page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 
@@ -459,10 +441,7 @@ Result<RedoOutcome> redo_vacuum_redirect(redo::RedoContext& ctx, const DecodedRe
     auto to_placeholder = c.offsets(xl->nToPlaceholder);
     if (!c.ok) return short_record(rec, "VACUUM_REDIRECT");
     storage::PageHandle page;
-    auto action = ctx.read_buffer_for_redo(rec, 0, page);
-    if (!action) return action.error();
-    if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-        std::uint8_t* p = page.data();
+    auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         for (storage::OffsetNumber off : to_placeholder) {
             std::uint8_t* dt = p + storage::page_get_item_id(p, off).lp_off;
             // tupstate := PLACEHOLDER; ItemPointerSetInvalid(&dt->pointer).
@@ -481,8 +460,9 @@ Result<RedoOutcome> redo_vacuum_redirect(redo::RedoContext& ctx, const DecodedRe
             auto del = storage::page_index_multi_delete(p, to_delete);
             if (!del) return redo_error(rec, 0, del.message());
         }
-        finish_page(page, rec);
-    }
+        return {};
+    });
+    if (!action) return action.error();
     return RedoOutcome::applied;
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "redo/describe/desc_utils.h"
 #include "redo/records/nbtree.h"
 #include "redo/rmgr.h"
 
@@ -19,61 +20,44 @@ namespace {
 
 inline constexpr std::uint8_t kXlrInfoMask = 0x0F;  // XLR_INFO_MASK (access/xlogrecord.h)
 
-// Reads a fixed struct from `bytes` (main data, or block 0's data for META_CLEANUP), or notes
-// that they are too short.
-template <typename T>
-std::optional<T> fixed_part(std::string& out, std::span<const std::uint8_t> bytes,
-                            std::size_t size_of, const char* what) {
-    auto v = read_record_struct<T>(bytes, size_of);
-    if (!v)
-        fmt::format_to(std::back_inserter(out), "(short record: {} bytes of {}, expected {})",
-                       bytes.size(), what, size_of);
-    return v;
-}
-
-template <typename T>
-std::optional<T> main_part(std::string& out, const DecodedRecord& rec, std::size_t size_of) {
-    return fixed_part<T>(out, rec.main_data, size_of, "main data");
-}
-
 void desc_insert(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_insert>(out, rec, SizeOfBtreeInsert))
+    if (auto x = fixed_part<xl_btree_insert>(out, rec, SizeOfBtreeInsert, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "off {}", x->offnum);
 }
 
 void desc_split(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_split>(out, rec, SizeOfBtreeSplit))
+    if (auto x = fixed_part<xl_btree_split>(out, rec, SizeOfBtreeSplit, append_short_main_data))
         fmt::format_to(std::back_inserter(out),
                        "level {}, firstrightoff {}, newitemoff {}, postingoff {}", x->level,
                        x->firstrightoff, x->newitemoff, x->postingoff);
 }
 
 void desc_dedup(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_dedup>(out, rec, SizeOfBtreeDedup))
+    if (auto x = fixed_part<xl_btree_dedup>(out, rec, SizeOfBtreeDedup, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "nintervals {}", x->nintervals);
 }
 
 void desc_vacuum(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_vacuum>(out, rec, SizeOfBtreeVacuum))
+    if (auto x = fixed_part<xl_btree_vacuum>(out, rec, SizeOfBtreeVacuum, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "ndeleted {}; nupdated {}", x->ndeleted,
                        x->nupdated);
 }
 
 void desc_delete(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_delete>(out, rec, SizeOfBtreeDelete))
+    if (auto x = fixed_part<xl_btree_delete>(out, rec, SizeOfBtreeDelete, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "latestRemovedXid {}; ndeleted {}; nupdated {}",
                        x->latestRemovedXid, x->ndeleted, x->nupdated);
 }
 
 void desc_mark_page_halfdead(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_mark_page_halfdead>(out, rec, SizeOfBtreeMarkPageHalfDead))
+    if (auto x = fixed_part<xl_btree_mark_page_halfdead>(out, rec, SizeOfBtreeMarkPageHalfDead, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "topparent {}; leaf {}; left {}; right {}",
                        x->topparent, x->leafblk, x->leftblk, x->rightblk);
 }
 
 // UNLINK_PAGE and UNLINK_PAGE_META print the same.
 void desc_unlink_page(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_unlink_page>(out, rec, SizeOfBtreeUnlinkPage)) {
+    if (auto x = fixed_part<xl_btree_unlink_page>(out, rec, SizeOfBtreeUnlinkPage, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "left {}; right {}; level {}; safexid {}:{}; ",
                        x->leftsib, x->rightsib, x->level, epoch_from_full_xid(x->safexid),
                        xid_from_full_xid(x->safexid));
@@ -83,12 +67,12 @@ void desc_unlink_page(std::string& out, const DecodedRecord& rec) {
 }
 
 void desc_newroot(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_newroot>(out, rec, SizeOfBtreeNewroot))
+    if (auto x = fixed_part<xl_btree_newroot>(out, rec, SizeOfBtreeNewroot, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "lev {}", x->level);
 }
 
 void desc_reuse_page(std::string& out, const DecodedRecord& rec) {
-    if (auto x = main_part<xl_btree_reuse_page>(out, rec, SizeOfBtreeReusePage))
+    if (auto x = fixed_part<xl_btree_reuse_page>(out, rec, SizeOfBtreeReusePage, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; latestRemovedXid {}:{}",
                        x->node.spcNode, x->node.dbNode, x->node.relNode,
                        epoch_from_full_xid(x->latestRemovedFullXid),
@@ -99,10 +83,9 @@ void desc_reuse_page(std::string& out, const DecodedRecord& rec) {
 void desc_meta_cleanup(std::string& out, const DecodedRecord& rec) {
     const DecodedBkpBlock* blk = rec.block(0);
     std::span<const std::uint8_t> data = blk ? blk->data : std::span<const std::uint8_t>{};
-    if (auto x = fixed_part<xl_btree_metadata>(out, data, sizeof(xl_btree_metadata),
-                                               "block 0 data"))
-        fmt::format_to(std::back_inserter(out), "last_cleanup_num_delpages {}",
-                       x->last_cleanup_num_delpages);
+    auto x = read_record_struct<xl_btree_metadata>(data, sizeof(xl_btree_metadata));
+    if (!x) return append_short_record(out, data.size(), sizeof(xl_btree_metadata), "block 0 data");
+    fmt::format_to(std::back_inserter(out), "last_cleanup_num_delpages {}", x->last_cleanup_num_delpages);
 }
 
 }  // namespace

@@ -21,33 +21,6 @@ std::int64_t timestamptz_to_time_t(TimestampTz t) {
 
 }  // namespace
 
-// GetRelationPath (src/common/relpath.c, PG15).
-std::string relpathbackend(const RelFileNode& rnode, BackendId backend, std::uint8_t forknum) {
-    const bool main = forknum == MAIN_FORKNUM;
-    const char* fork = fork_name(forknum);
-    if (rnode.spcNode == GLOBALTABLESPACE_OID) {
-        return main ? fmt::format("global/{}", rnode.relNode)
-                    : fmt::format("global/{}_{}", rnode.relNode, fork);
-    }
-    if (rnode.spcNode == DEFAULTTABLESPACE_OID) {
-        if (backend == InvalidBackendId)
-            return main ? fmt::format("base/{}/{}", rnode.dbNode, rnode.relNode)
-                        : fmt::format("base/{}/{}_{}", rnode.dbNode, rnode.relNode, fork);
-        return main ? fmt::format("base/{}/t{}_{}", rnode.dbNode, backend, rnode.relNode)
-                    : fmt::format("base/{}/t{}_{}_{}", rnode.dbNode, backend, rnode.relNode, fork);
-    }
-    if (backend == InvalidBackendId)
-        return main ? fmt::format("pg_tblspc/{}/{}/{}/{}", rnode.spcNode,
-                                  TABLESPACE_VERSION_DIRECTORY, rnode.dbNode, rnode.relNode)
-                    : fmt::format("pg_tblspc/{}/{}/{}/{}_{}", rnode.spcNode,
-                                  TABLESPACE_VERSION_DIRECTORY, rnode.dbNode, rnode.relNode, fork);
-    return main ? fmt::format("pg_tblspc/{}/{}/{}/t{}_{}", rnode.spcNode,
-                              TABLESPACE_VERSION_DIRECTORY, rnode.dbNode, backend, rnode.relNode)
-                : fmt::format("pg_tblspc/{}/{}/{}/t{}_{}_{}", rnode.spcNode,
-                              TABLESPACE_VERSION_DIRECTORY, rnode.dbNode, backend, rnode.relNode,
-                              fork);
-}
-
 // timestamptz_to_str (src/bin/pg_waldump/compat.c, PG15): localtime, "%Y-%m-%d %H:%M:%S",
 // then ".%06d" of the microseconds (C remainder: negative before 2000) and "%Z".
 std::string timestamptz_to_str(TimestampTz dt) {
@@ -73,6 +46,14 @@ void append_truncated(std::string& out, std::size_t have, std::size_t need) {
 
 void append_truncated(std::string& out, std::size_t have) {
     fmt::format_to(std::back_inserter(out), "<record truncated: {} bytes>", have);
+}
+
+void append_short_record(std::string& out, std::size_t have, std::size_t need, std::string_view what) {
+    fmt::format_to(std::back_inserter(out), "(short record: {} bytes of {}, expected {})", have, what, need);
+}
+
+void append_short_main_data(std::string& out, std::size_t have, std::size_t need) {
+    append_short_record(out, have, need, "main data");
 }
 
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len) {

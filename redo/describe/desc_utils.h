@@ -5,9 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "common/bytes.h"
@@ -16,24 +17,15 @@
 #include "redo/records/pg_types.h"
 #include "redo/records/sinval.h"
 #include "redo/records/xact.h"
+#include "redo/storage/relpath.h"
 
 namespace understudy {
 
-using BackendId = int;
-inline constexpr BackendId InvalidBackendId = -1;
-
-// Tablespace OIDs (src/include/catalog/pg_tablespace.dat) and the version directory inside a
-// tablespace (TABLESPACE_VERSION_DIRECTORY: "PG_" PG_MAJORVERSION "_" CATALOG_VERSION_NO, 15.1).
-inline constexpr Oid DEFAULTTABLESPACE_OID = 1663;
-inline constexpr Oid GLOBALTABLESPACE_OID = 1664;
-inline constexpr const char* TABLESPACE_VERSION_DIRECTORY = "PG_15_202209061";
-
-// GetRelationPath (src/common/relpath.c, PG15): "global/1262", "base/5/16384_fsm",
-// "pg_tblspc/16390/PG_15_202209061/5/16391", "base/5/t3_16384" for a temp relation.
-std::string relpathbackend(const RelFileNode& rnode, BackendId backend, std::uint8_t forknum);
-// relpathperm(rnode, forknum) (src/include/common/relpath.h, PG15).
+// relpathperm(rnode, forknum) (src/include/common/relpath.h, PG15): GetRelationPath of a
+// permanent relation, "global/1262", "base/5/16384_fsm", "pg_tblspc/16390/PG_15_202209061/5/16391"
+// (redo/storage/relpath.h).
 inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
-    return relpathbackend(rnode, InvalidBackendId, forknum);
+    return storage::relation_path(rnode, static_cast<ForkNumber>(forknum));
 }
 
 // timestamptz_to_str as pg_waldump has it (src/bin/pg_waldump/compat.c, PG15): the local time
@@ -48,17 +40,31 @@ void append_lsn(std::string& out, XLogRecPtr lsn);
 void append_truncated(std::string& out, std::size_t have, std::size_t need);
 // The same, when the parts announced do not fit and the total needed is not known.
 void append_truncated(std::string& out, std::size_t have);
+// The Heap and Btree describe routines' note for the same: "(short record: N bytes of <what>,
+// expected M)"; append_short_main_data has `what` "main data" (fixed_part's note for them).
+void append_short_record(std::string& out, std::size_t have, std::size_t need, std::string_view what);
+void append_short_main_data(std::string& out, std::size_t have, std::size_t need);
 
-// Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)).
-// `need` is how many bytes the record must have (the SizeOf* constant); bytes beyond the data
-// stay zero. Returns false when data has fewer than `need` bytes.
+// Copies a record struct out of WAL bytes, as PostgreSQL's memcpy(&xlrec, rec, sizeof(xlrec)):
+// read_record_struct (redo/records/pg_types.h) into a local. `need` is how many bytes the
+// record must have (the SizeOf* constant); bytes beyond the data stay zero. Returns false (and
+// `out` is T{}) when data has fewer than `need` bytes.
 template <typename T>
 bool load_record(std::span<const std::uint8_t> data, T& out, std::size_t need = sizeof(T)) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    out = T{};
-    const std::size_t n = data.size() < sizeof(T) ? data.size() : sizeof(T);
-    if (n > 0) std::memcpy(&out, data.data(), n);
-    return data.size() >= need;
+    auto v = read_record_struct<T>(data, need);
+    out = v.value_or(T{});
+    return v.has_value();
+}
+
+// The record's fixed main-data struct (its SizeOf* constant `size_of`), or nullopt after noting
+// in `out` that the main data is too short for it: PostgreSQL would read past the end of the
+// record; we print `note(out, have, need)` (append_truncated by default) instead of the fields.
+template <typename T>
+std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of,
+                            void (*note)(std::string&, std::size_t, std::size_t) = append_truncated) {
+    auto v = read_record_struct<T>(record.main_data, size_of);
+    if (!v) note(out, record.main_data.size(), size_of);
+    return v;
 }
 
 // An array of T stored unaligned in WAL bytes (a FLEXIBLE_ARRAY_MEMBER), read element by element.

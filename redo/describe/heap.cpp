@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/bytes.h"
+#include "redo/describe/desc_utils.h"
 #include "redo/records/heap.h"
 #include "redo/rmgr.h"
 
@@ -19,12 +20,6 @@ namespace understudy {
 namespace {
 
 inline constexpr std::uint8_t kXlrInfoMask = 0x0F;  // XLR_INFO_MASK (access/xlogrecord.h)
-
-// What we print where PostgreSQL would read past the end of the main data.
-void append_short_record(std::string& out, std::size_t have, std::size_t need) {
-    fmt::format_to(std::back_inserter(out), "(short record: {} bytes of main data, expected {})",
-                   have, need);
-}
 
 // out_infobits() of heapdesc.c (PG15): the XLHL_* bits, each followed by a space.
 void append_infobits(std::string& out, std::uint8_t infobits) {
@@ -35,22 +30,14 @@ void append_infobits(std::string& out, std::uint8_t infobits) {
     if (infobits & XLHL_KEYS_UPDATED) out += "KEYS_UPDATED ";
 }
 
-// Reads the record's fixed struct, or notes that the main data is too short.
-template <typename T>
-std::optional<T> fixed_part(std::string& out, const DecodedRecord& rec, std::size_t size_of) {
-    auto v = read_record_struct<T>(rec.main_data, size_of);
-    if (!v) append_short_record(out, rec.main_data.size(), size_of);
-    return v;
-}
-
 void desc_heap_insert(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_insert>(out, rec, SizeOfHeapInsert))
+    if (auto x = fixed_part<xl_heap_insert>(out, rec, SizeOfHeapInsert, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "off {} flags 0x{:02X}", x->offnum,
                        unsigned{x->flags});
 }
 
 void desc_heap_delete(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_delete>(out, rec, SizeOfHeapDelete)) {
+    if (auto x = fixed_part<xl_heap_delete>(out, rec, SizeOfHeapDelete, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "off {} flags 0x{:02X} ", x->offnum,
                        unsigned{x->flags});
         append_infobits(out, x->infobits_set);
@@ -59,7 +46,7 @@ void desc_heap_delete(std::string& out, const DecodedRecord& rec) {
 
 // UPDATE and HOT_UPDATE print the same.
 void desc_heap_update(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_update>(out, rec, SizeOfHeapUpdate)) {
+    if (auto x = fixed_part<xl_heap_update>(out, rec, SizeOfHeapUpdate, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "off {} xmax {} flags 0x{:02X} ", x->old_offnum,
                        x->old_xmax, unsigned{x->flags});
         append_infobits(out, x->old_infobits_set);
@@ -68,7 +55,7 @@ void desc_heap_update(std::string& out, const DecodedRecord& rec) {
 }
 
 void desc_heap_truncate(std::string& out, const DecodedRecord& rec) {
-    auto x = fixed_part<xl_heap_truncate>(out, rec, SizeOfHeapTruncate);
+    auto x = fixed_part<xl_heap_truncate>(out, rec, SizeOfHeapTruncate, append_short_main_data);
     if (!x) return;
     if (x->flags & XLH_TRUNCATE_CASCADE) out += "cascade ";
     if (x->flags & XLH_TRUNCATE_RESTART_SEQS) out += "restart_seqs ";
@@ -78,8 +65,8 @@ void desc_heap_truncate(std::string& out, const DecodedRecord& rec) {
         std::size_t at = std::size_t{i} * sizeof(Oid);
         if (at + sizeof(Oid) > relids.size()) {
             out += " ";
-            append_short_record(out, rec.main_data.size(),
-                                SizeOfHeapTruncate + std::size_t{x->nrelids} * sizeof(Oid));
+            append_short_main_data(out, rec.main_data.size(),
+                                   SizeOfHeapTruncate + std::size_t{x->nrelids} * sizeof(Oid));
             return;
         }
         fmt::format_to(std::back_inserter(out), " {}", load<Oid>(relids.data() + at));
@@ -87,12 +74,12 @@ void desc_heap_truncate(std::string& out, const DecodedRecord& rec) {
 }
 
 void desc_heap_confirm(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_confirm>(out, rec, SizeOfHeapConfirm))
+    if (auto x = fixed_part<xl_heap_confirm>(out, rec, SizeOfHeapConfirm, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "off {}", x->offnum);
 }
 
 void desc_heap_lock(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_lock>(out, rec, SizeOfHeapLock)) {
+    if (auto x = fixed_part<xl_heap_lock>(out, rec, SizeOfHeapLock, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "off {}: xid {}: flags 0x{:02X} ", x->offnum,
                        x->locking_xid, unsigned{x->flags});
         append_infobits(out, static_cast<std::uint8_t>(x->infobits_set));
@@ -100,41 +87,41 @@ void desc_heap_lock(std::string& out, const DecodedRecord& rec) {
 }
 
 void desc_heap_inplace(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_inplace>(out, rec, SizeOfHeapInplace))
+    if (auto x = fixed_part<xl_heap_inplace>(out, rec, SizeOfHeapInplace, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "off {}", x->offnum);
 }
 
 void desc_heap2_prune(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_prune>(out, rec, SizeOfHeapPrune))
+    if (auto x = fixed_part<xl_heap_prune>(out, rec, SizeOfHeapPrune, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "latestRemovedXid {} nredirected {} ndead {}",
                        x->latestRemovedXid, x->nredirected, x->ndead);
 }
 
 void desc_heap2_vacuum(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_vacuum>(out, rec, SizeOfHeapVacuum))
+    if (auto x = fixed_part<xl_heap_vacuum>(out, rec, SizeOfHeapVacuum, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "nunused {}", x->nunused);
 }
 
 void desc_heap2_freeze_page(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_freeze_page>(out, rec, SizeOfHeapFreezePage))
+    if (auto x = fixed_part<xl_heap_freeze_page>(out, rec, SizeOfHeapFreezePage, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "cutoff xid {} ntuples {}", x->cutoff_xid,
                        x->ntuples);
 }
 
 void desc_heap2_visible(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_visible>(out, rec, SizeOfHeapVisible))
+    if (auto x = fixed_part<xl_heap_visible>(out, rec, SizeOfHeapVisible, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "cutoff xid {} flags 0x{:02X}", x->cutoff_xid,
                        unsigned{x->flags});
 }
 
 void desc_heap2_multi_insert(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_multi_insert>(out, rec, SizeOfHeapMultiInsert))
+    if (auto x = fixed_part<xl_heap_multi_insert>(out, rec, SizeOfHeapMultiInsert, append_short_main_data))
         fmt::format_to(std::back_inserter(out), "{} tuples flags 0x{:02X}", x->ntuples,
                        unsigned{x->flags});
 }
 
 void desc_heap2_lock_updated(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_lock_updated>(out, rec, SizeOfHeapLockUpdated)) {
+    if (auto x = fixed_part<xl_heap_lock_updated>(out, rec, SizeOfHeapLockUpdated, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "off {}: xmax {}: flags 0x{:02X} ", x->offnum,
                        x->xmax, unsigned{x->flags});
         append_infobits(out, x->infobits_set);
@@ -142,7 +129,7 @@ void desc_heap2_lock_updated(std::string& out, const DecodedRecord& rec) {
 }
 
 void desc_heap2_new_cid(std::string& out, const DecodedRecord& rec) {
-    if (auto x = fixed_part<xl_heap_new_cid>(out, rec, SizeOfHeapNewCid)) {
+    if (auto x = fixed_part<xl_heap_new_cid>(out, rec, SizeOfHeapNewCid, append_short_main_data)) {
         fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; tid {}/{}", x->target_node.spcNode,
                        x->target_node.dbNode, x->target_node.relNode,
                        item_pointer_block(x->target_tid), item_pointer_offset(x->target_tid));

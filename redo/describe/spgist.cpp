@@ -14,15 +14,6 @@ namespace understudy {
 
 namespace {
 
-// Reads the record's fixed struct, or notes that the main data is too short for it (PostgreSQL
-// would read past the end of the record; we print the note instead of the fields).
-template <typename T>
-std::optional<T> fixed_part(std::string& out, const DecodedRecord& record, std::size_t size_of) {
-    auto v = read_record_struct<T>(record.main_data, size_of);
-    if (!v) append_truncated(out, record.main_data.size(), size_of);
-    return v;
-}
-
 void desc_add_leaf(std::string& out, const DecodedRecord& record) {
     const auto xlrec = fixed_part<spgxlogAddLeaf>(out, record, sizeof(spgxlogAddLeaf));
     if (!xlrec) return;

@@ -36,10 +36,9 @@ inline constexpr TransactionId XidFromFullTransactionId(FullTransactionId x) {
     return static_cast<TransactionId>(x.value);
 }
 
-// MAXALIGN (c.h) for x86-64 and aarch64, where MAXIMUM_ALIGNOF is 8.
-inline constexpr std::size_t MAXALIGN(std::size_t len) {
-    return (len + 7) & ~std::size_t{7};
-}
+// MAXALIGN (c.h): the one spelling for page and record layouts, on common/wal_format.h's
+// maxalign (MAXIMUM_ALIGNOF 8 on x86-64 and aarch64).
+inline constexpr std::size_t MAXALIGN(std::size_t len) { return maxalign(len); }
 
 static_assert(sizeof(RelFileNode) == 12, "RelFileNode must be three Oids, as in PostgreSQL");
 

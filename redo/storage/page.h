@@ -6,10 +6,9 @@
 // A page is BLCKSZ bytes at `std::uint8_t* page` (any alignment): header fields and line
 // pointers are read and written with memcpy, never through casts.
 //
-// Names here live in understudy::storage; some (OffsetNumber, InvalidOffsetNumber, MAXALIGN)
-// are also declared in understudy by redo/records/*.h for record layouts. Qualify them
-// (storage::...) instead of `using namespace understudy::storage`, which would make them
-// ambiguous.
+// Names here live in understudy::storage; OffsetNumber, InvalidOffsetNumber, FirstOffsetNumber
+// and MAXALIGN are understudy's (redo/records/), named here by using-declarations so that
+// storage::... spells them too.
 #pragma once
 
 #include <cstddef>
@@ -20,19 +19,19 @@
 #include "common/lsn.h"
 #include "common/result.h"
 #include "redo/decoded_record.h"
+#include "redo/records/page_types.h"
 #include "redo/storage/relpath.h"
 
 namespace understudy::storage {
 
-using OffsetNumber = std::uint16_t;   // storage/off.h
+// storage/off.h (OffsetNumber, InvalidOffsetNumber, FirstOffsetNumber) and c.h (MAXALIGN,
+// MAXIMUM_ALIGNOF), defined once in redo/records/ and common/wal_format.h, named here too.
+using understudy::FirstOffsetNumber;
+using understudy::InvalidOffsetNumber;
+using understudy::MAXALIGN;
+using understudy::MAXIMUM_ALIGNOF;
+using understudy::OffsetNumber;
 using LocationIndex = std::uint16_t;  // storage/bufpage.h
-
-inline constexpr OffsetNumber InvalidOffsetNumber = 0;
-inline constexpr OffsetNumber FirstOffsetNumber = 1;
-
-// c.h: MAXALIGN on x86-64 / aarch64 (MAXIMUM_ALIGNOF 8).
-inline constexpr std::size_t MAXIMUM_ALIGNOF = 8;
-constexpr std::size_t MAXALIGN(std::size_t len) { return (len + MAXIMUM_ALIGNOF - 1) & ~(MAXIMUM_ALIGNOF - 1); }
 
 // PageHeaderData layout (bufpage.h): pd_lsn {xlogid, xrecoff} at 0, pd_checksum at 8, pd_flags
 // at 10, pd_lower 12, pd_upper 14, pd_special 16, pd_pagesize_version 18, pd_prune_xid 20,

@@ -9,16 +9,14 @@ using namespace understudy::testing;
 using namespace understudy::testing::receive;
 
 TEST_CASE("received segments are byte-identical to pg_wal across segment switches under load (1 MB segments)") {
-    PgOptions o;
-    o.initdb_args = {"--wal-segsize=1"};
-    PgCluster pg(o);
+    PgCluster pg(one_mb_segments());
     pg.pgbench_init(1);
     TempDir dir("understudy-recv");
     const std::string wal = dir.path() + "/wal";
     const std::string status = dir.path() + "/status.json";
     auto child = Child::spawn(receive_argv(pg, wal, {"--status-file", status, "--status-interval", "1", "-v"}),
                               dir.path() + "/receive.log");
-    REQUIRE(wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s));
+    REQUIRE(walsender_connected(pg));
     // 'catchup' until the walsender has sent everything up to the primary's position.
     CHECK(wait_until([&] {
         return pg.sql("select application_name || ' ' || state from pg_stat_replication") == "understudy streaming";
@@ -30,7 +28,7 @@ TEST_CASE("received segments are byte-identical to pg_wal across segment switche
     for (int i = 0; i < 6; ++i)  // six segment switches, whatever pgbench managed on a busy machine
         pg.sql("insert into filler select repeat('x', 1000) from generate_series(1, 300); select pg_switch_wal()");
     XLogRecPtr target = current_lsn(pg);
-    REQUIRE_MESSAGE(wait_flushed(status, target), slurp(dir.path() + "/receive.log"));
+    REQUIRE_MESSAGE(wait_flushed(status, target), read_file(dir.path() + "/receive.log"));
 
     // The primary sees what the receiver reported.
     auto flush_seen = pg.sql("select flush_lsn >= '" + format_lsn(target) + "'::pg_lsn from pg_stat_replication");
@@ -49,7 +47,7 @@ TEST_CASE("received segments are byte-identical to pg_wal across segment switche
     CHECK(cmp.complete >= 5);
     CHECK(cmp.partial == 1);
     CHECK(sfs::exists(wal + "/understudy.ident"));
-    CHECK(slurp(dir.path() + "/receive.log").find("error") == std::string::npos);
+    CHECK(read_file(dir.path() + "/receive.log").find("error") == std::string::npos);
 }
 
 TEST_CASE("--endpos exits 0 with everything up to it flushed; the status file matches the primary (16 MB segments)") {
@@ -82,7 +80,7 @@ TEST_CASE("--endpos exits 0 with everything up to it flushed; the status file ma
     CHECK(cmp.partial + cmp.complete >= 1);
     // Nothing past --endpos was written.
     std::string seg = segment_file_name(1, lsn_to_segno(endpos, 16u << 20), 16u << 20);
-    std::string partial = slurp(wal + "/" + seg + ".partial");
+    std::string partial = read_file(wal + "/" + seg + ".partial");
     REQUIRE(partial.size() == 16u << 20);
     std::size_t off = segment_offset(endpos, 16u << 20);
     CHECK(partial.find_first_not_of('\0', off) == std::string::npos);

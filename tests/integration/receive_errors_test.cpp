@@ -19,7 +19,7 @@ namespace {
 std::map<std::string, std::string> snapshot(const std::string& dir) {
     std::map<std::string, std::string> out;
     if (!sfs::exists(dir)) return out;
-    for (auto& e : sfs::directory_iterator(dir)) out[e.path().filename().string()] = slurp(e.path().string());
+    for (auto& e : sfs::directory_iterator(dir)) out[e.path().filename().string()] = read_file(e.path().string());
     return out;
 }
 
@@ -54,7 +54,7 @@ TEST_CASE("unreachable primary: one-line error, exit 1 with --no-loop; retries w
     CHECK(looping.running());
     looping.signal(SIGTERM);
     CHECK(looping.wait(10s) == 0);
-    std::string log = slurp(dir.path() + "/loop.log");
+    std::string log = read_file(dir.path() + "/loop.log");
     CHECK(log.find("reconnecting in 0.5 s") != std::string::npos);
     CHECK(log.find("reconnecting in 1.0 s") != std::string::npos);  // the backoff grows
     CHECK(log.find("hunter2") == std::string::npos);
@@ -133,7 +133,7 @@ TEST_CASE("unwritable --wal-dir and malformed options") {
     CHECK(r.exit_code == 1);
     CHECK(line_count(r.output) == 1);
     CHECK(r.output.find("plainfile/wal") != std::string::npos);
-    CHECK(slurp(dir.path() + "/plainfile") == "not a directory");
+    CHECK(read_file(dir.path() + "/plainfile") == "not a directory");
 
     // As an unprivileged user, a root-owned directory is not writable.
     const std::string rootdir = dir.path() + "/rootonly";
@@ -191,8 +191,7 @@ TEST_CASE("--slot and --create-slot: the slot is created, used and advanced") {
 }
 
 TEST_CASE("a slot whose WAL is gone: the error says so and what to do") {
-    PgOptions o;
-    o.initdb_args = {"--wal-segsize=1"};
+    PgOptions o = one_mb_segments();
     o.conf = {"wal_keep_size = 0", "max_slot_wal_keep_size = 2MB"};
     PgCluster pg(o);
     TempDir dir("understudy-recv");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/lsn.h"
+#include "tests/support/files.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/process.h"
 
@@ -30,13 +31,8 @@ inline std::vector<std::string> receive_argv(const PgCluster& pg, const std::str
     return argv;
 }
 
-inline std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 inline std::optional<nlohmann::json> read_status(const std::string& path) {
-    std::string text = slurp(path);
+    std::string text = read_file(path);
     if (text.empty()) return std::nullopt;
     try {
         return nlohmann::json::parse(text);
@@ -55,6 +51,19 @@ inline XLogRecPtr status_flushed(const std::string& status_path) {
     auto j = read_status(status_path);
     if (!j) return 0;
     return parse_lsn((*j)["flushed_lsn"].get<std::string>()).value_or(0);
+}
+
+// A primary with 1 MB WAL segments (initdb --wal-segsize=1): many segment switches under a
+// small load.
+inline PgOptions one_mb_segments() {
+    PgOptions o;
+    o.initdb_args = {"--wal-segsize=1"};
+    return o;
+}
+
+// Waits (30 s at most) until the primary has one walsender: the receiver connected.
+inline bool walsender_connected(const PgCluster& pg) {
+    return wait_until([&] { return pg.sql("select count(*) from pg_stat_replication") == "1"; }, 30s);
 }
 
 // Waits until the receiver's status file says `lsn` is flushed.
@@ -83,7 +92,7 @@ inline Comparison compare_with_server(const std::string& received, const std::st
         auto parsed = parse_segment_file_name(name, seg_size);
         if (!parsed) continue;
         segnos[parsed->tli].push_back(parsed->segno);
-        std::string mine = slurp(e.path().string());
+        std::string mine = read_file(e.path().string());
         if (mine.size() != seg_size) {
             out.problems.push_back(name + ": size " + std::to_string(mine.size()));
             continue;
@@ -95,7 +104,7 @@ inline Comparison compare_with_server(const std::string& received, const std::st
             out.problems.push_back(name + ": the server has no " + base);
             continue;
         }
-        std::string theirs = slurp(theirs_path);
+        std::string theirs = read_file(theirs_path);
         if (!parsed->partial) {
             if (mine != theirs) out.problems.push_back(name + ": differs from the server's " + theirs_path);
             else ++out.complete;

@@ -20,7 +20,7 @@ TEST_CASE("synchronous replication with understudy as the sync standby: pgbench 
     REQUIRE_MESSAGE(wait_until([&] {
                         return pg.sql("select count(*) from pg_stat_replication where sync_state = 'sync'") == "1";
                     }, 30s),
-                    slurp(dir.path() + "/receive.log"));
+                    read_file(dir.path() + "/receive.log"));
     CHECK(pg.sql("select application_name || ' ' || sync_state from pg_stat_replication") == "understudy sync");
 
     pg.pgbench_init(1);  // itself a stream of synchronous commits

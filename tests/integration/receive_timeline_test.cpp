@@ -9,9 +9,7 @@ using namespace understudy::testing;
 using namespace understudy::testing::receive;
 
 TEST_CASE("streaming from a standby that is promoted: understudy follows onto timeline 2") {
-    PgOptions o;
-    o.initdb_args = {"--wal-segsize=1"};
-    PgCluster primary(o);
+    PgCluster primary(one_mb_segments());
     primary.sql("create table t(x int, pad text); insert into t select g, repeat('p', 200) from generate_series(1, 5000) g");
     auto standby = PgCluster::standby_of(primary);
     XLogRecPtr p = current_lsn(primary);
@@ -24,7 +22,7 @@ TEST_CASE("streaming from a standby that is promoted: understudy follows onto ti
     auto rcv = Child::spawn(receive_argv(standby, wal, {"--status-file", status, "--status-interval", "1", "-v"}), log);
     primary.sql("insert into t select g, repeat('q', 200) from generate_series(1, 5000) g");
     p = current_lsn(primary);
-    REQUIRE_MESSAGE(wait_flushed(status, p), slurp(log));
+    REQUIRE_MESSAGE(wait_flushed(status, p), read_file(log));
     CHECK((*read_status(status))["timeline"] == 1);
 
     primary.stop();
@@ -39,15 +37,15 @@ TEST_CASE("streaming from a standby that is promoted: understudy follows onto ti
                         auto st = read_status(status);
                         return st && (*st)["timeline"] == 2 && status_flushed(status) >= target;
                     }, 60s),
-                    slurp(log));
+                    read_file(log));
     rcv.signal(SIGINT);
     CHECK(rcv.wait(30s) == 0);
 
     // The history file is the promoted server's.
     REQUIRE(sfs::exists(wal + "/00000002.history"));
-    CHECK(slurp(wal + "/00000002.history") == slurp(standby.wal_dir() + "/00000002.history"));
+    CHECK(read_file(wal + "/00000002.history") == read_file(standby.wal_dir() + "/00000002.history"));
     // Timeline 1's tail is kept as .partial, timeline 2 starts at the switch segment.
-    std::string history = slurp(wal + "/00000002.history");
+    std::string history = read_file(wal + "/00000002.history");
     XLogRecPtr switch_lsn = lsn_of(history.substr(history.find('\t') + 1, history.find('\t', history.find('\t') + 1) - history.find('\t') - 1));
     XLogSegNo switch_seg = lsn_to_segno(switch_lsn, 1u << 20);
     CHECK(sfs::exists(wal + "/" + segment_file_name(1, switch_seg, 1u << 20) + ".partial"));
@@ -55,8 +53,8 @@ TEST_CASE("streaming from a standby that is promoted: understudy follows onto ti
            sfs::exists(wal + "/" + segment_file_name(2, switch_seg, 1u << 20) + ".partial")));
 
     auto cmp = compare_with_server(wal, standby.wal_dir(), status_flushed(status), 1u << 20);
-    CHECK_MESSAGE(cmp.problems.empty(), problems_text(cmp) << slurp(log));
+    CHECK_MESSAGE(cmp.problems.empty(), problems_text(cmp) << read_file(log));
     CHECK(cmp.complete >= 2);
     CHECK(cmp.partial >= 2);  // timeline 1's tail and timeline 2's current segment
-    CHECK(slurp(log).find("following timeline 2") != std::string::npos);
+    CHECK(read_file(log).find("following timeline 2") != std::string::npos);
 }

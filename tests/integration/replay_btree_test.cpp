@@ -8,8 +8,8 @@
 // both sides, with the page we produced. Zero mismatches, zero errors, every record type seen
 // and every type that touches pages checked at least once.
 //
-// The harness plays the replay engine's part (RedoContext over the storage layer's PageCache)
-// until `understudy replay --verify` exists.
+// The harness plays the replay engine's part: ImageOnlyContext (tests/redo/page_cache_context.h),
+// a RedoContext over the storage layer's PageCache.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "common/wal_format.h"
+#include "redo/apply/redo_block.h"
 #include "redo/page_image.h"
 #include "redo/records/nbtree.h"
 #include "redo/redo_context.h"
@@ -31,6 +32,7 @@
 #include "redo/wal_source.h"
 #include "tests/integration/replay_common.h"
 #include "tests/integration/waldump_common.h"
+#include "tests/redo/page_cache_context.h"
 #include "tests/redo/storage/scratch.h"
 #include "tests/support/pg_cluster.h"
 
@@ -40,92 +42,6 @@ using namespace understudy::testing;
 namespace {
 
 using Page = std::array<std::uint8_t, BLCKSZ>;
-
-storage::PageKey key_of(const DecodedBkpBlock& b) {
-    return {b.rnode, static_cast<ForkNumber>(b.forknum), b.blkno};
-}
-
-redo::XLogRedoAction to_redo_action(storage::XLogRedoAction a) {
-    switch (a) {
-        case storage::XLogRedoAction::BLK_NEEDS_REDO: return redo::XLogRedoAction::BLK_NEEDS_REDO;
-        case storage::XLogRedoAction::BLK_DONE: return redo::XLogRedoAction::BLK_DONE;
-        case storage::XLogRedoAction::BLK_RESTORED: return redo::XLogRedoAction::BLK_RESTORED;
-        case storage::XLogRedoAction::BLK_NOTFOUND: break;
-    }
-    return redo::XLogRedoAction::BLK_NOTFOUND;
-}
-
-// xlogutils.c's part, over the storage layer, in a scratch data directory.
-class HarnessContext final : public redo::RedoContext {
-public:
-    explicit HarnessContext(const std::string& dir)
-        : dir_(dir), smgr_(dir), pages_(smgr_, 8192), clog_(dir), commit_ts_(dir), multixact_(dir) {}
-
-    Result<redo::XLogRedoAction> read_buffer_for_redo(const DecodedRecord& rec, int block_id,
-                                                      storage::PageHandle& out, storage::ReadBufferMode mode,
-                                                      bool /*get_cleanup_lock*/) override {
-        const DecodedBkpBlock* b = rec.block(block_id);
-        if (!b) return make_error(fmt::format("record at {} has no block {}", format_lsn(rec.lsn), block_id));
-        Page image{};
-        std::span<const std::uint8_t> apply;
-        if (b->has_image && b->apply_image) {
-            if (auto r = restore_block_image(rec, block_id, image); !r) return r.error();
-            apply = image;
-        }
-        auto r = pages_.read_buffer_for_redo(key_of(*b), rec.end_lsn, mode, (b->flags & BKPBLOCK_WILL_INIT) != 0,
-                                             apply);
-        if (!r) return r.error();
-        if (r->action == storage::XLogRedoAction::BLK_NOTFOUND) ++missing_;
-        out = std::move(r->page);
-        return to_redo_action(r->action);
-    }
-
-    Result<storage::PageHandle> init_buffer_for_redo(const DecodedRecord& rec, int block_id) override {
-        storage::PageHandle h;
-        auto r = read_buffer_for_redo(rec, block_id, h, storage::ReadBufferMode::RBM_ZERO_AND_LOCK, false);
-        if (!r) return r.error();
-        return h;
-    }
-
-    Result<storage::CachedPage> read_buffer_extended(const RelFileNode& rnode, ForkNumber forknum, BlockNumber blkno,
-                                                     storage::ReadBufferMode mode) override {
-        return pages_.read_for_redo({rnode, forknum, blkno}, mode);
-    }
-
-    storage::PageCache& pages() override { return pages_; }
-    storage::Smgr& smgr() override { return smgr_; }
-    storage::Clog& clog() override { return clog_; }
-    storage::CommitTs& commit_ts() override { return commit_ts_; }
-    storage::MultiXactSlrus& multixact() override { return multixact_; }
-    ReplayState& state() override { return state_; }
-    const std::string& data_dir() const override { return dir_; }
-
-    std::uint64_t missing() const { return missing_; }
-
-private:
-    std::string dir_;
-    storage::Smgr smgr_;
-    storage::PageCache pages_;
-    storage::Clog clog_;
-    storage::CommitTs commit_ts_;
-    storage::MultiXactSlrus multixact_;
-    ReplayState state_;
-    std::uint64_t missing_ = 0;
-};
-
-// What another rmgr's record does to pages as far as the Btree pages are concerned: images
-// flagged for apply are restored (XLOG FPI / FPI_FOR_HINT of index pages, index builds).
-void restore_apply_images(HarnessContext& ctx, const DecodedRecord& rec) {
-    for (int id = 0; id <= rec.max_block_id; id++) {
-        const DecodedBkpBlock* b = rec.block(id);
-        if (!b || !b->has_image || !b->apply_image) continue;
-        storage::PageHandle h;
-        const auto mode = (b->flags & BKPBLOCK_WILL_INIT) ? storage::ReadBufferMode::RBM_ZERO_AND_LOCK
-                                                          : storage::ReadBufferMode::RBM_NORMAL;
-        auto r = ctx.read_buffer_for_redo(rec, id, h, mode, false);
-        REQUIRE_MESSAGE(r.ok(), r.message());
-    }
-}
 
 // Record variants that take their own path through the redo routines, by name.
 void count_variants(const DecodedRecord& rec, std::map<std::string, std::uint64_t>& variants) {
@@ -176,7 +92,7 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
             << format_lsn(*redo_lsn) << " to " << range.end);
 
     storage::test::ScratchDir scratch;
-    HarnessContext ctx(scratch.path());
+    ImageOnlyContext ctx(scratch.path(), 8192);
     DirectorySource source(wal, 1, 16 * 1024 * 1024);
     WalReader reader(source);
     reader.begin_read(*redo_lsn);
@@ -192,7 +108,10 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
         if (rec.lsn >= *end_lsn) break;
         ++records;
         if (rec.xl_rmid != RM_BTREE_ID) {
-            restore_apply_images(ctx, rec);
+            // Images flagged for apply are restored (XLOG FPI / FPI_FOR_HINT of index pages,
+            // index builds): what another rmgr's record does to the Btree pages.
+            auto restored = redo::restore_apply_images(ctx, rec);
+            REQUIRE_MESSAGE(restored.ok(), restored.message());
             continue;
         }
         ++btree_records;
@@ -237,7 +156,7 @@ TEST_CASE("Btree redo reproduces PostgreSQL's pages under wal_consistency_checki
     CHECK(st != ReadStatus::Corrupt);
 
     std::string summary = fmt::format("{} records, {} Btree, {} pages not found (sparse start)\n", records,
-                                      btree_records, ctx.missing());
+                                      btree_records, ctx.blocks_not_found);
     std::uint64_t checked = 0;
     for (const auto& [type, ts] : stats) {
         summary += fmt::format("  {:<20} records {:>6}  images checked {:>6}  mismatched {}  page missing {}\n", type,

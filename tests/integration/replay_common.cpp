@@ -49,6 +49,12 @@ waldump::ToolRun run_replay(const std::vector<std::string>& args, const std::str
     return waldump::run_tool(argv, dir + "/replay.out", timeout);
 }
 
+waldump::ToolRun run_replay_verify(const VerifyDirs& dirs, const std::string& start) {
+    return run_replay({"--wal-dir", dirs.wal, "--data-dir", dirs.data, "--start", start, "--verify", "--report",
+                       dirs.report},
+                      dirs.work);
+}
+
 nlohmann::json read_json(const std::string& path) {
     std::ifstream f(path);
     if (!f) throw std::runtime_error("cannot open " + path);

@@ -28,6 +28,18 @@ void switch_and_copy_wal(const PgCluster& pg, const std::string& dest);
 waldump::ToolRun run_replay(const std::vector<std::string>& args, const std::string& dir,
                             std::chrono::seconds timeout = std::chrono::seconds(600));
 
+// The scratch layout of a `replay --verify` test under `work`: the primary's WAL copied to
+// <work>/wal, replayed into <work>/data, the JSON report at <work>/report.json.
+struct VerifyDirs {
+    explicit VerifyDirs(const std::string& work_dir)
+        : work(work_dir), wal(work_dir + "/wal"), data(work_dir + "/data"), report(work_dir + "/report.json") {}
+    std::string work, wal, data, report;
+};
+
+// `understudy replay --verify --report` of dirs.wal from `start` into dirs.data; stdout to
+// <work>/replay.out.
+waldump::ToolRun run_replay_verify(const VerifyDirs& dirs, const std::string& start);
+
 nlohmann::json read_json(const std::string& path);
 
 // Relative path -> contents of every regular file under the relation directories of a data

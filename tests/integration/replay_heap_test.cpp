@@ -23,6 +23,7 @@
 
 #include "common/lsn.h"
 #include "common/wal_format.h"
+#include "redo/apply/redo_block.h"
 #include "redo/page_image.h"
 #include "redo/records/heap.h"
 #include "redo/redo_context.h"
@@ -112,19 +113,6 @@ void check_images(ImageOnlyContext& ctx, const DecodedRecord& rec, const RmgrInf
     }
 }
 
-// Restores the BKPIMAGE_APPLY images of a record of another rmgr (what XLOG FPI redo does and
-// what every other rmgr's XLogReadBufferForRedo does first).
-void restore_apply_images(ImageOnlyContext& ctx, const DecodedRecord& rec, VerifyRun& run) {
-    for (int id = 0; id <= rec.max_block_id; ++id) {
-        const DecodedBkpBlock* blk = rec.block(id);
-        if (blk == nullptr || !blk->has_image || !blk->apply_image) continue;
-        const auto mode = (blk->flags & BKPBLOCK_WILL_INIT) ? storage::ReadBufferMode::RBM_ZERO_AND_LOCK
-                                                            : storage::ReadBufferMode::RBM_NORMAL;
-        storage::PageHandle page;
-        if (auto r = ctx.read_buffer_for_redo(rec, id, page, mode, false); !r) run.errors.push_back(r.message());
-    }
-}
-
 VerifyRun replay_and_verify(const std::string& wal_dir, XLogRecPtr start, XLogRecPtr end, const std::string& scratch) {
     VerifyRun run;
     ImageOnlyContext ctx(scratch);
@@ -144,7 +132,9 @@ VerifyRun replay_and_verify(const std::string& wal_dir, XLogRecPtr start, XLogRe
         ++run.records;
         const RmgrInfo* rmgr = find_rmgr(rec.xl_rmid);
         if (rmgr == nullptr || (rec.xl_rmid != RM_HEAP_ID && rec.xl_rmid != RM_HEAP2_ID)) {
-            restore_apply_images(ctx, rec, run);
+            // A record of another rmgr: its BKPIMAGE_APPLY images restored (what XLOG FPI redo
+            // does and what every other rmgr's XLogReadBufferForRedo does first).
+            if (auto r = redo::restore_apply_images(ctx, rec); !r) run.errors.push_back(r.message());
             continue;
         }
         const char* id = rmgr->identify(rec.xl_info);

@@ -22,11 +22,11 @@ TEST_CASE("replay --verify of Hash, Gin and Generic WAL from a sparse start: zer
     const std::string end = pg.sql("select pg_current_wal_insert_lsn()");
 
     TempDir work("replay-index-a");
-    const std::string wal = work.path() + "/wal", data = work.path() + "/data", report = work.path() + "/report.json";
-    switch_and_copy_wal(pg, wal);
+    const VerifyDirs dirs(work.path());
+    switch_and_copy_wal(pg, dirs.wal);
     pg.stop();
 
-    auto stats = waldump::run_tool({pg_tool("pg_waldump"), "--stats=record", "-p", wal, "-s", redo, "-e", end},
+    auto stats = waldump::run_tool({pg_tool("pg_waldump"), "--stats=record", "-p", dirs.wal, "-s", redo, "-e", end},
                                    work.path() + "/stats.out");
     REQUIRE_MESSAGE(stats.exit_code == 0, stats.err);
     const std::string stats_text = waldump::read_file(stats.out_path);
@@ -39,11 +39,10 @@ TEST_CASE("replay --verify of Hash, Gin and Generic WAL from a sparse start: zer
           "Gin/VACUUM_DATA_LEAF_PAGE ", "Generic/"})
         CHECK_MESSAGE(stats_text.find(type) != std::string::npos, "no record of type ", type, " in the WAL");
 
-    auto run = run_replay({"--wal-dir", wal, "--data-dir", data, "--start", redo, "--verify", "--report", report},
-                          work.path());
+    auto run = run_replay_verify(dirs, redo);
     INFO("stderr: ", run.err);
     INFO("summary: ", waldump::read_file(run.out_path));
-    auto j = read_json(report);
+    auto j = read_json(dirs.report);
     REQUIRE(j.contains("rmgrs"));
     CHECK(j["error"] == "");
     CHECK(lsn_value(j["end_lsn"]) >= lsn_value(end));

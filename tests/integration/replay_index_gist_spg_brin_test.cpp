@@ -76,11 +76,11 @@ TEST_CASE("replay --verify of the index workloads: every rmgr zero mismatches, z
     const std::string spg_text = relation_of(pg, "ix_spg_t"), spg_point = relation_of(pg, "ix_spg_p");
 
     TempDir work("replay-idx-b");
-    const std::string wal = work.path() + "/wal", data = work.path() + "/data", report = work.path() + "/report.json";
-    switch_and_copy_wal(pg, wal);
+    const VerifyDirs dirs(work.path());
+    switch_and_copy_wal(pg, dirs.wal);
     pg.stop();
 
-    const auto all = waldump_record_stats(wal, redo, end, work.path() + "/stats.out");
+    const auto all = waldump_record_stats(dirs.wal, redo, end, work.path() + "/stats.out");
     std::string seen;
     for (const auto& [name, n] : all)
         if (name.rfind("Gist/", 0) == 0 || name.rfind("SPGist/", 0) == 0 || name.rfind("BRIN/", 0) == 0 ||
@@ -104,7 +104,8 @@ TEST_CASE("replay --verify of the index workloads: every rmgr zero mismatches, z
     // SP-GiST: both opclasses (text: radix tree with prefixes and nodes; point: quad tree) get
     // leaf inserts, splits and vacuum records of their own.
     for (const auto& [opclass, rel] : {std::pair{"text", spg_text}, std::pair{"point", spg_point}}) {
-        const auto per_rel = waldump_record_stats(wal, redo, end, work.path() + "/stats-" + opclass + ".out", rel);
+        const auto per_rel =
+            waldump_record_stats(dirs.wal, redo, end, work.path() + "/stats-" + opclass + ".out", rel);
         for (const char* type : {"SPGist/ADD_LEAF", "SPGist/PICKSPLIT", "SPGist/VACUUM_LEAF"}) {
             auto it = per_rel.find(type);
             CHECK_MESSAGE((it != per_rel.end() && it->second > 0), "no ", type, " record on the SP-GiST ", opclass,
@@ -112,16 +113,15 @@ TEST_CASE("replay --verify of the index workloads: every rmgr zero mismatches, z
         }
     }
     {
-        const auto text = waldump_record_stats(wal, redo, end, work.path() + "/stats-text2.out", spg_text);
+        const auto text = waldump_record_stats(dirs.wal, redo, end, work.path() + "/stats-text2.out", spg_text);
         for (const char* type : {"SPGist/ADD_NODE", "SPGist/SPLIT_TUPLE"})
             CHECK_MESSAGE(text.count(type) == 1, "no ", type, " record on the SP-GiST text index");
     }
 
-    auto run = run_replay({"--wal-dir", wal, "--data-dir", data, "--start", redo, "--verify", "--report", report},
-                          work.path());
+    auto run = run_replay_verify(dirs, redo);
     INFO("stderr: ", run.err);
     INFO("summary: ", waldump::read_file(run.out_path));
-    auto j = read_json(report);
+    auto j = read_json(dirs.report);
     REQUIRE(j.contains("rmgrs"));
     CHECK(j["error"] == "");
     CHECK(run.exit_code == 0);

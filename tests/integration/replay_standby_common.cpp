@@ -10,6 +10,7 @@
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "tests/integration/replay_common.h"
+#include "tests/support/files.h"
 #include "tests/support/process.h"
 
 namespace understudy::testing::replay {
@@ -54,19 +55,12 @@ private:
     bool running_ = false;
 };
 
-std::string read_all(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 // Pages of one fork present in both directories, masked with `mask` (or just LSN and
 // checksum), compared.
 void compare_fork(const std::string& a, const std::string& b, MaskFn mask, bool vm, const std::string& what,
                   const std::string& kind, PageComparison& c) {
     if (!fsys::exists(a) || !fsys::exists(b)) return;
-    std::string pa = read_all(a), pb = read_all(b);
+    std::string pa = read_file(a), pb = read_file(b);
     const std::size_t n = std::min(pa.size(), pb.size()) / kBlcksz;
     for (std::size_t blk = 0; blk < n; ++blk) {
         auto* x = reinterpret_cast<std::uint8_t*>(pa.data() + blk * kBlcksz);

@@ -39,14 +39,13 @@ TEST_CASE("replay --verify of every rmgr's WAL from a sparse start: zero mismatc
     const std::string end = pg.sql("select pg_current_wal_insert_lsn()");
 
     TempDir work("replay-verify");
-    const std::string wal = work.path() + "/wal", data = work.path() + "/data", report = work.path() + "/report.json";
-    switch_and_copy_wal(pg, wal);
+    const VerifyDirs dirs(work.path());
+    switch_and_copy_wal(pg, dirs.wal);
 
-    auto run = run_replay({"--wal-dir", wal, "--data-dir", data, "--start", redo, "--verify", "--report", report},
-                          work.path());
+    auto run = run_replay_verify(dirs, redo);
     INFO("stderr: ", run.err);
     INFO("summary: ", waldump::read_file(run.out_path));
-    auto j = read_json(report);
+    auto j = read_json(dirs.report);
     CHECK(j["error"] == "");
     CHECK(j["start_lsn"] == redo);
     CHECK(lsn_value(j["end_lsn"]) >= lsn_value(end));

@@ -44,14 +44,13 @@ TEST_CASE("replay --verify of the Transaction group's WAL: zero unsupported, pg_
     pg.sql("checkpoint");  // pg_xact and relmaps on disk on the primary
 
     TempDir work("replay-xact");
-    const std::string wal = work.path() + "/wal", data = work.path() + "/data", report = work.path() + "/report.json";
-    switch_and_copy_wal(pg, wal);
-    auto run = run_replay({"--wal-dir", wal, "--data-dir", data, "--start", redo, "--verify", "--report", report},
-                          work.path());
+    const VerifyDirs dirs(work.path());
+    switch_and_copy_wal(pg, dirs.wal);
+    auto run = run_replay_verify(dirs, redo);
     INFO("stderr: ", run.err);
     INFO("summary: ", waldump::read_file(run.out_path));
     REQUIRE(run.exit_code == 0);
-    auto j = read_json(report);
+    auto j = read_json(dirs.report);
     CHECK(j["error"] == "");
     std::set<std::string> seen;
     for (auto& [name, c] : j["rmgrs"].items()) {
@@ -67,7 +66,7 @@ TEST_CASE("replay --verify of the Transaction group's WAL: zero unsupported, pg_
     CHECK(j["rmgrs"]["Sequence"]["images_checked"].get<std::uint64_t>() > 0);
 
     // pg_xact: every xid assigned during the workload has the primary's status.
-    understudy::storage::Clog ours(data);
+    understudy::storage::Clog ours(dirs.data);
     understudy::storage::Clog theirs(pg.data_dir());
     REQUIRE(next_xid > first_xid + 100);
     std::size_t differing = 0, committed = 0, aborted = 0;
@@ -88,9 +87,9 @@ TEST_CASE("replay --verify of the Transaction group's WAL: zero unsupported, pg_
 
     // Relation map files: identical bytes wherever we wrote one.
     std::size_t maps = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(data)) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dirs.data)) {
         if (e.path().filename() != "pg_filenode.map") continue;
-        const std::string rel = std::filesystem::relative(e.path(), data).string();
+        const std::string rel = std::filesystem::relative(e.path(), dirs.data).string();
         if (rel.rfind("pg_tblspc/", 0) == 0) continue;  // the primary's tablespace lives elsewhere
         INFO("relmap ", rel);
         CHECK(waldump::read_file(e.path().string()) == waldump::read_file(pg.data_dir() + "/" + rel));
@@ -99,7 +98,7 @@ TEST_CASE("replay --verify of the Transaction group's WAL: zero unsupported, pg_
     CHECK(maps > 0);
 
     // The pending prepared transaction is in the durable replay state.
-    auto state = read_json(data + "/understudy_replay_state.json");
+    auto state = read_json(dirs.data + "/understudy_replay_state.json");
     bool found = false;
     for (const auto& p : state["prepared_xacts"])
         if (p["gid"] == "wdt_pending_gid") found = true;

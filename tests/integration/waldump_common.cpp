@@ -144,13 +144,6 @@ ToolRun run_tool(const std::vector<std::string>& argv, const std::string& out_pa
     return r;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 std::string normalise_program_name(const std::string& err) {
     static const char* const prefixes[] = {"pg_waldump: ", "understudy waldump: ", "understudy: "};
     std::istringstream in(err);

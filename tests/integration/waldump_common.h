@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/pg_cluster.h"
 
 namespace understudy::testing::waldump {
@@ -31,7 +32,8 @@ struct ToolRun {
 ToolRun run_tool(const std::vector<std::string>& argv, const std::string& out_path,
                  std::chrono::seconds timeout = std::chrono::seconds(120));
 
-std::string read_file(const std::string& path);
+// The bytes of a file (tests/support/files.h).
+using understudy::testing::read_file;
 // "pg_waldump: error: x" and "understudy waldump: error: x" both become "PROG: error: x".
 std::string normalise_program_name(const std::string& err);
 

@@ -23,8 +23,10 @@
 #include "redo/rmgr.h"
 #include "redo/storage/page.h"
 #include "tests/redo/storage/scratch.h"
+#include "tests/support/files.h"
 
 using namespace understudy;
+using understudy::testing::read_file;
 
 namespace {
 
@@ -59,10 +61,6 @@ struct Fixture {
     }
 };
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
@@ -181,7 +179,7 @@ TEST_CASE("relmap_redo writes pg_filenode.map: 512 bytes, magic, CRC-32C over th
     auto rec = f.record(RM_RELMAP_ID, XLOG_RELMAP_UPDATE, 0, b.v);
     auto out = relmap_redo(f.ctx, rec);
     REQUIRE_MESSAGE(out, (out ? "" : out.error().message));
-    const std::string file = read_all(f.dir.path() + "/global/pg_filenode.map");
+    const std::string file = read_file(f.dir.path() + "/global/pg_filenode.map");
     REQUIRE(file.size() == 512);
     const auto* p = reinterpret_cast<const std::uint8_t*>(file.data());
     CHECK(load<std::uint32_t>(p) == 0x592717);

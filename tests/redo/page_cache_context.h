@@ -30,8 +30,9 @@ inline storage::PageKey key_of(const DecodedBkpBlock& blk) {
 // XLogReadBufferExtended over the page cache of a scratch data directory.
 class ImageOnlyContext final : public redo::RedoContext {
 public:
-    explicit ImageOnlyContext(const std::string& dir)
-        : dir_(dir), smgr_(dir), pages_(smgr_, 16384), clog_(dir), commit_ts_(dir), multixact_(dir) {}
+    // cache_pages: the page cache's memory bound in 8 kB pages.
+    explicit ImageOnlyContext(const std::string& dir, std::size_t cache_pages = 16384)
+        : dir_(dir), smgr_(dir), pages_(smgr_, cache_pages), clog_(dir), commit_ts_(dir), multixact_(dir) {}
 
     Result<redo::XLogRedoAction> read_buffer_for_redo(const DecodedRecord& rec, int block_id,
                                                       storage::PageHandle& out, storage::ReadBufferMode mode,

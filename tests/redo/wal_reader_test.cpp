@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -266,6 +267,59 @@ TEST_CASE("a directory source reads .partial files and follows them as they grow
     CHECK(st == ReadStatus::EndOfWal);
     CHECK(r2.end_reason() ==
           "could not find file \"000000010000000000000002\": No such file or directory");
+}
+
+TEST_CASE("a readable limit (the receiver's flushed position) hides bytes still being written") {
+    WalBuilder b;
+    XLogRecPtr first = b.add_data(100);
+    for (int i = 0; i < 20; ++i) b.add_data(700);
+    XLogRecPtr cut = b.add_data(5000);
+    XLogRecPtr last = b.add_data(10);
+    std::vector<std::uint8_t> full = b.bytes();
+    full.resize(b.seg_size(), 0);
+    const auto cut_off = static_cast<std::size_t>(cut - b.start());
+
+    // The file already holds the whole header of the record at `cut` but its body is caught
+    // mid-write (garbage, not zeros): without a limit that reads as corruption.
+    std::vector<std::uint8_t> torn = full;
+    for (std::size_t i = cut_off + 100; i < cut_off + 3000; ++i) torn[i] = static_cast<std::uint8_t>(i * 7 + 1);
+
+    TempDirectory dir;
+    const std::string name = segment_file_name(1, 1, b.seg_size()) + ".partial";
+    dir.write(name, torn);
+    {
+        DirectorySource src(dir.path, 1, b.seg_size());
+        WalReader r(src);
+        r.begin_read(first);
+        ReadStatus st;
+        read_all(r, st);
+        CHECK(st == ReadStatus::Corrupt);
+        CHECK(r.error_lsn() == cut);
+    }
+
+    // Flushed only up to `cut` + 200: the record at `cut` is not there yet, for now.
+    std::atomic<XLogRecPtr> flushed{cut + 200};
+    DirectorySource src(dir.path, 1, b.seg_size());
+    WalReaderOptions opts;
+    opts.readable_limit = &flushed;
+    WalReader r(src, opts);
+    r.begin_read(first);
+    ReadStatus st;
+    auto got = read_all(r, st);
+    CHECK(got.size() == 21);
+    CHECK(st == ReadStatus::EndOfWal);
+    CHECK(r.error_lsn() == cut);
+    CHECK(r.end_reason().find("to be flushed") != std::string::npos);
+
+    // The write completes and is flushed: the bytes read before are read again, not trusted.
+    dir.write(name, full);
+    flushed.store(last);
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    CHECK(r.record().lsn == cut);
+    CHECK(r.read_record() == ReadStatus::EndOfWal);  // `last` ends past the limit
+    flushed.store(b.pos());
+    REQUIRE(r.read_record() == ReadStatus::Record);
+    CHECK(r.record().lsn == last);
 }
 
 TEST_CASE("timeline history files parse and reject bad input") {

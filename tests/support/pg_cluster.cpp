@@ -1,5 +1,7 @@
 #include "tests/support/pg_cluster.h"
 
+#include "tests/support/files.h"
+
 #include <libpq-fe.h>
 #include <signal.h>
 
@@ -61,13 +63,6 @@ pid_t read_postmaster_pid(const std::string& data_dir) {
 void append_file(const std::string& path, const std::string& text) {
     std::ofstream f(path, std::ios::app);
     f << text;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
 }
 
 void check(const RunResult& r, const std::string& what) {
@@ -146,7 +141,7 @@ void PgCluster::write_conf(const PgOptions& opts, bool standby) {
     if (!standby || !opts.hba.empty()) {
         std::string hba;
         for (auto& l : opts.hba) hba += l + "\n";
-        std::string old = slurp(data_dir_ + "/pg_hba.conf");
+        std::string old = read_file(data_dir_ + "/pg_hba.conf");
         std::ofstream f(data_dir_ + "/pg_hba.conf", std::ios::trunc);
         f << hba << old;
     }
@@ -217,6 +212,6 @@ RunResult PgCluster::pgbench(int seconds, int clients, std::vector<std::string> 
     return client("pgbench", args);
 }
 
-std::string PgCluster::server_log() const { return slurp(ctl_log()); }
+std::string PgCluster::server_log() const { return read_file(ctl_log()); }
 
 }  // namespace understudy::testing

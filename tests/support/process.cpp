@@ -162,7 +162,11 @@ std::string understudy_bin() {
 }
 
 TempDir::TempDir(const std::string& prefix, bool for_postgres) {
-    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+    // tools/test.sh sets UNDERSTUDY_TEST_RUN so that its clean-up of leftover servers only
+    // matches directories of its own run, never those of another run on the same machine.
+    std::string run;
+    if (const char* r = std::getenv("UNDERSTUDY_TEST_RUN"); r && *r) run = std::string(r) + "-";
+    std::string tmpl = "/tmp/" + prefix + "-" + run + "XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");

@@ -1,0 +1,75 @@
+#include "standby/primary_info.h"
+
+#include <libpq-fe.h>
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "receiver/connection.h"
+
+namespace understudy::standby {
+
+namespace {
+
+// One row of text values of a query, or an error naming the query.
+Result<std::vector<std::string>> query_row(PGconn* conn, const char* sql, std::vector<const char*> params = {}) {
+    receiver::PgResultPtr res(PQexecParams(conn, sql, static_cast<int>(params.size()), nullptr, params.data(), nullptr,
+                                           nullptr, 0));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+        return make_error(fmt::format("query \"{}\" on the primary failed: {}", sql,
+                                      receiver::one_line(PQresultErrorMessage(res.get()))));
+    std::vector<std::string> row;
+    if (PQntuples(res.get()) == 0) return row;
+    for (int i = 0; i < PQnfields(res.get()); ++i)
+        row.emplace_back(PQgetisnull(res.get(), 0, i) ? "" : PQgetvalue(res.get(), 0, i));
+    return row;
+}
+
+Result<XLogRecPtr> lsn_value(const std::string& text, const char* what) {
+    auto lsn = parse_lsn(text);
+    if (!lsn) return make_error(fmt::format("the primary returned \"{}\" as {}, not an LSN", text, what));
+    return *lsn;
+}
+
+}  // namespace
+
+Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot) {
+    // connect_timeout 10 s unless the conninfo says otherwise (a later keyword wins, and the
+    // expanded conninfo comes after it), so an unreachable primary is an error, not a hang.
+    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"10", conninfo.c_str(), nullptr};
+    receiver::PgConnPtr conn(PQconnectdbParams(keywords, values, 1));
+    if (PQstatus(conn.get()) != CONNECTION_OK)
+        return make_error(fmt::format("could not connect to the primary: {}", receiver::one_line(PQerrorMessage(conn.get()))));
+    PrimaryInfo info;
+    auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
+    if (!sys) return sys.error();
+    info.system_identifier = std::stoull(sys->at(0));
+    auto ckpt = query_row(conn.get(), "select redo_lsn::text, timeline_id::text from pg_control_checkpoint()");
+    if (!ckpt) return ckpt.error();
+    auto redo = lsn_value(ckpt->at(0), "the checkpoint's redo_lsn");
+    if (!redo) return redo.error();
+    info.redo_lsn = *redo;
+    info.timeline = static_cast<TimeLineID>(std::stoul(ckpt->at(1)));
+
+    const char* slot_sql = "select coalesce(restart_lsn::text, '') from pg_replication_slots where slot_name = $1";
+    auto existing = query_row(conn.get(), slot_sql, {slot.c_str()});
+    if (!existing) return existing.error();
+    if (existing->empty()) {
+        auto created = query_row(conn.get(), "select lsn::text from pg_create_physical_replication_slot($1, true)",
+                                 {slot.c_str()});
+        if (!created) return created.error();
+        info.slot_created = true;
+        existing = query_row(conn.get(), slot_sql, {slot.c_str()});
+        if (!existing) return existing.error();
+    }
+    if (!existing->empty() && !existing->at(0).empty()) {
+        auto restart = lsn_value(existing->at(0), "the slot's restart_lsn");
+        if (!restart) return restart.error();
+        info.slot_restart_lsn = *restart;
+    }
+    return info;
+}
+
+}  // namespace understudy::standby

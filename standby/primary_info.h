@@ -1,0 +1,28 @@
+// What the standby asks the primary over a normal (non-replication) connection before it
+// starts: the system identifier and timeline (pg_control_system(), pg_control_checkpoint()),
+// the latest checkpoint's redo point (where an empty standby starts, sparse), and its physical
+// replication slot (created reserving WAL: PG15 slot.c ReplicationSlotReserveWal sets a physical
+// slot's restart_lsn to the redo pointer, so the segments from the start point on are kept).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/lsn.h"
+#include "common/result.h"
+
+namespace understudy::standby {
+
+struct PrimaryInfo {
+    std::uint64_t system_identifier = 0;
+    TimeLineID timeline = 0;
+    XLogRecPtr redo_lsn = InvalidXLogRecPtr;          // pg_control_checkpoint().redo_lsn
+    XLogRecPtr slot_restart_lsn = InvalidXLogRecPtr;  // of the (possibly just created) slot
+    bool slot_created = false;
+};
+
+// Connects with `conninfo` (any libpq conninfo/URI), reads the above and creates `slot` if it
+// does not exist.
+Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot);
+
+}  // namespace understudy::standby

@@ -1,0 +1,59 @@
+// The standby's status: DIR/status.json (rewritten atomically each status interval), the
+// Prometheus text of GET /metrics, and the DIR/lag.jsonl history line. The formats are
+// documented in docs/architecture.md ("The standby: files"); other tools (`understudy lag`)
+// read them, so fields are only ever added.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/lsn.h"
+
+namespace understudy::standby {
+
+// Replay counters of one rmgr (from the replayer's report).
+struct RmgrReplayCounters {
+    std::string rmgr;             // name as pg_waldump prints it ("Heap", "Btree", ...)
+    std::uint64_t records = 0;    // records replayed
+    std::uint64_t applied = 0;    // ... whose redo routine ran
+    std::uint64_t verified = 0;   // wal_consistency_checking images compared (--verify)
+    std::uint64_t mismatched = 0; // ... that differed
+};
+
+struct StandbyStatus {
+    std::uint64_t system_identifier = 0;
+    TimeLineID timeline = 0;
+    XLogRecPtr primary_wal_end_lsn = 0;
+    XLogRecPtr received_lsn = 0;
+    XLogRecPtr flushed_lsn = 0;
+    XLogRecPtr applied_lsn = 0;
+    std::array<double, 3> lag_seconds{};  // write, flush, apply
+    std::int64_t last_applied_commit_time = 0;  // PostgreSQL TimestampTz; 0: none yet
+    bool replay_paused = false;
+    bool verify = false;
+    std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
+    std::string state;          // "starting", "streaming", "stopped"
+    std::map<std::string, std::uint64_t> reconnects;  // by reason
+    std::vector<RmgrReplayCounters> rmgrs;            // rmgrs with records, in rmgr id order
+    std::string replay_json;    // redo::report_to_json of the last progress snapshot ("" = none yet)
+    std::chrono::system_clock::time_point updated_at;
+
+    std::uint64_t receive_lag_bytes() const;
+    std::uint64_t flush_lag_bytes() const;
+    std::uint64_t apply_lag_bytes() const;
+};
+
+// ISO 8601 UTC text of a PostgreSQL timestamp (microseconds since 2000-01-01 UTC).
+std::string pg_timestamp_text(std::int64_t ts);
+
+std::string status_to_json(const StandbyStatus& s);
+// Prometheus text exposition format 0.0.4.
+std::string status_to_metrics(const StandbyStatus& s);
+// One line of DIR/lag.jsonl: {"t": unix seconds, byte and second lags, positions}.
+std::string status_to_lag_line(const StandbyStatus& s);
+
+}  // namespace understudy::standby

@@ -1,0 +1,99 @@
+// `understudy standby`: the lightweight standby (standby/standby.h): receive, flush and replay
+// the primary's WAL in one process, with status.json, lag history and optional /status and
+// /metrics over HTTP. SIGINT/SIGTERM stop it (final status.json, exit 0); SIGUSR1 pauses replay,
+// SIGUSR2 resumes it (a paused replayer holds back remote_apply commits on the primary).
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "standby/http.h"
+#include "standby/standby.h"
+#include "tools/understudy/command.h"
+
+namespace understudy::cli {
+
+namespace {
+
+// Set by the handlers (a handler may only write a sig_atomic_t); a watcher forwards them.
+volatile std::sig_atomic_t g_standby_stop = 0;
+volatile std::sig_atomic_t g_standby_pause = 0;  // 1 pause, 2 resume
+extern "C" void standby_stop_signal(int) { g_standby_stop = 1; }
+extern "C" void standby_pause_signal(int sig) { g_standby_pause = sig == SIGUSR1 ? 1 : 2; }
+
+class StandbyCommand final : public Command {
+public:
+    explicit StandbyCommand(CLI::App& app) { register_options(app); }
+    int run() override;
+
+private:
+    void register_options(CLI::App& app);
+
+    standby::StandbyOptions opts_;
+    std::string application_name_, http_;
+    double status_interval_ = 1.0, reply_interval_ = 10.0;
+    std::size_t cache_mb_ = 512;
+    int verbose_ = 0;
+};
+
+void StandbyCommand::register_options(CLI::App& app) {
+    auto* sub = app.add_subcommand("standby", "run a standby: receive the primary's WAL and replay it, with lag "
+                                              "tracking (SIGUSR1 pauses replay, SIGUSR2 resumes)");
+    sub->add_option("--primary", opts_.conninfo, "connection string of the primary (libpq conninfo or URI)")->required();
+    sub->add_option("--dir", opts_.dir, "standby directory: pg_wal/, data/, status.json, lag.jsonl")->required();
+    sub->add_option("-S,--slot", opts_.slot, "physical replication slot (created if missing; default understudy)");
+    sub->add_option("--application-name", application_name_, "application_name shown in pg_stat_replication "
+                                                              "(default: the conninfo's, else understudy)");
+    sub->add_flag("--verify", opts_.verify, "compare pages with wal_consistency_checking images while replaying");
+    sub->add_flag("--hot-standby-feedback", opts_.hot_standby_feedback,
+                  "send the oldest transaction still running in the replayed WAL as xmin (hot standby feedback), "
+                  "so the primary keeps the rows it may still need");
+    sub->add_option("--http", http_, "serve GET /status and GET /metrics on [ADDR:]PORT (default address 127.0.0.1)");
+    sub->add_option("--status-interval", status_interval_, "seconds between status.json / lag.jsonl updates (default 1)")
+        ->check(CLI::Range(0.05, 3600.0));
+    sub->add_option("--reply-interval", reply_interval_, "seconds between periodic replies to the primary (default 10)")
+        ->check(CLI::Range(0.1, 3600.0));
+    sub->add_option("--cache-mb", cache_mb_, "page cache size in MB (default 512)")->check(CLI::Range(1, 1 << 20));
+    sub->add_flag("-v,--verbose", verbose_, "more messages (-vv: debug)");
+}
+
+int StandbyCommand::run() {
+    set_verbosity(verbose_);
+    if (!application_name_.empty()) opts_.application_name = application_name_;
+    if (!http_.empty() && !standby::parse_http_address(http_, opts_.http_host, opts_.http_port))
+        throw UsageError{fmt::format("invalid --http \"{}\" (expected [ADDR:]PORT, e.g. 127.0.0.1:9187)", http_)};
+    opts_.status_interval = std::chrono::milliseconds(static_cast<long>(status_interval_ * 1000));
+    opts_.reply_interval = std::chrono::milliseconds(static_cast<long>(reply_interval_ * 1000));
+    opts_.cache_pages = cache_mb_ * 1024 * 1024 / 8192;
+
+    standby::Standby sb(opts_);
+    std::signal(SIGINT, standby_stop_signal);
+    std::signal(SIGTERM, standby_stop_signal);
+    std::signal(SIGUSR1, standby_pause_signal);
+    std::signal(SIGUSR2, standby_pause_signal);
+    std::jthread watcher([&sb](std::stop_token token) {
+        while (!token.stop_requested()) {
+            if (g_standby_stop) sb.stop();
+            if (g_standby_pause == 1) sb.pause();
+            if (g_standby_pause == 2) sb.resume();
+            g_standby_pause = 0;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    auto result = sb.run();
+    watcher.request_stop();
+    watcher.join();
+    if (!result) {
+        std::fprintf(stderr, "understudy standby: error: %s\n", result.message().c_str());
+        return kExitFailure;
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+std::unique_ptr<Command> make_standby_command(CLI::App& app) { return std::make_unique<StandbyCommand>(app); }
+
+}  // namespace understudy::cli
