@@ -109,6 +109,7 @@ struct RecordSummary {
     XLogRecPtr end_lsn = 0;
     std::uint32_t xl_tot_len = 0;
     TransactionId xl_xid = 0;
+    XLogRecPtr xl_prev = 0;
     std::uint8_t xl_info = 0;
     std::uint8_t xl_rmid = 0;
     std::uint32_t rec_len = 0;  // xl_tot_len minus fpi_len

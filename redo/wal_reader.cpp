@@ -547,6 +547,7 @@ ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total
     summary_.end_lsn = next;
     summary_.xl_tot_len = total_len;
     summary_.xl_xid = load<std::uint32_t>(rec + record_layout::xl_xid);
+    summary_.xl_prev = load<std::uint64_t>(rec + record_layout::xl_prev);
     summary_.xl_info = rec[record_layout::xl_info];
     summary_.xl_rmid = rec[record_layout::xl_rmid];
     summary_.rec_len = total_len - fpi_len;

@@ -84,6 +84,8 @@ public:
     bool end_lsn_reached() const { return end_lsn_reached_; }
     // The record whose continuation was overwritten (XLP_FIRST_IS_OVERWRITE_CONTRECORD), if any.
     XLogRecPtr overwritten_rec_ptr() const { return overwritten_rec_ptr_; }
+    // latestPageTLI: the timeline of the last page header validated (0 before any).
+    TimeLineID latest_page_tli() const { return latest_page_tli_; }
 
     std::uint32_t segment_size() const { return seg_size_; }
     const WalFormat* format() const { return format_; }

@@ -4,6 +4,7 @@
 # Generates a few hundred MB of pgbench WAL on a throwaway primary (temp dir, 127.0.0.1, free
 # port; run as the postgres user when root), stops it, then times alternating runs of
 #   understudy waldump --stats   vs  pg_waldump --stats
+#     (parallel: --jobs = min(CPUs, 4); and --jobs 1, the sequential reading, for comparison)
 #   understudy waldump (text)    vs  pg_waldump (text)        (output to /dev/null)
 # over the same LSN range, and prints medians and ratios (pg_waldump time / understudy time:
 # above 1 means understudy is faster). Results go to the "waldump" section of
@@ -122,9 +123,10 @@ record() {  # key, "wall cpu"
 for i in $(seq 1 "$RUNS"); do
   record us_stats "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats)"
   record pg_stats "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}" --stats)"
+  record us_stats1 "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats --jobs 1)"
   record pg_text "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}")"
   record us_text "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}")"
-  echo "run $i/$RUNS (wall s): understudy --stats ${W[us_stats]##* }, pg_waldump --stats ${W[pg_stats]##* }, understudy text ${W[us_text]##* }, pg_waldump text ${W[pg_text]##* }"
+  echo "run $i/$RUNS (wall s): understudy --stats ${W[us_stats]##* } (--jobs 1: ${W[us_stats1]##* }), pg_waldump --stats ${W[pg_stats]##* }, understudy text ${W[us_text]##* }, pg_waldump text ${W[pg_text]##* }"
 done
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b>0 else 'inf')" "$1" "$2"; }
@@ -134,9 +136,13 @@ r_s=$(ratio "$pg_s" "$us_s"); r_t=$(ratio "$pg_t" "$us_t")
 us_sc=$(median "${C[us_stats]}"); pg_sc=$(median "${C[pg_stats]}")
 us_tc=$(median "${C[us_text]}"); pg_tc=$(median "${C[pg_text]}")
 r_sc=$(ratio "$pg_sc" "$us_sc"); r_tc=$(ratio "$pg_tc" "$us_tc")
+us_s1=$(median "${W[us_stats1]}"); us_s1c=$(median "${C[us_stats1]}")
+r_s1=$(ratio "$pg_s" "$us_s1"); r_s1c=$(ratio "$pg_sc" "$us_s1c")
+JOBS=$(python3 -c "import os; print(min(os.cpu_count() or 1, 4))")
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 printf '%-8s %12s %12s %8s   %12s %12s %8s\n' mode "pg wall s" "us wall s" speedup "pg cpu s" "us cpu s" speedup
 printf '%-8s %12s %12s %7sx   %12s %12s %7sx\n' --stats "$pg_s" "$us_s" "$r_s" "$pg_sc" "$us_sc" "$r_sc" \
+  "stats-j1" "$pg_s" "$us_s1" "$r_s1" "$pg_sc" "$us_s1c" "$r_s1c" \
   text "$pg_t" "$us_t" "$r_t" "$pg_tc" "$us_tc" "$r_tc"
 echo "load average before the runs: $LOAD_BEFORE, after: $LOAD"
 
@@ -159,7 +165,8 @@ checking is on in both (neither can turn it off).
 
 | mode | pg_waldump wall (s) | understudy wall (s) | speedup (wall) | pg_waldump CPU (s) | understudy CPU (s) | speedup (CPU) |
 |------|------:|------:|------:|------:|------:|------:|
-| \`--stats\` | ${pg_s} | ${us_s} | ${r_s}x | ${pg_sc} | ${us_sc} | ${r_sc}x |
+| \`--stats\` (understudy: ${JOBS} readers in parallel) | ${pg_s} | ${us_s} | ${r_s}x | ${pg_sc} | ${us_sc} | ${r_sc}x |
+| \`--stats --jobs 1\` (understudy: sequential) | ${pg_s} | ${us_s1} | ${r_s1}x | ${pg_sc} | ${us_s1c} | ${r_s1c}x |
 | text | ${pg_t} | ${us_t} | ${r_t}x | ${pg_tc} | ${us_tc} | ${r_tc}x |
 
 CPU = user + sys time of the process (less sensitive to other jobs on the machine than wall

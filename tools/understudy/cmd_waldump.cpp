@@ -15,9 +15,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
+#include <memory>
+
 #include "common/fs.h"
 #include "common/lsn.h"
 #include "redo/rmgr.h"
+#include "redo/wal_chunks.h"
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
 #include "tools/understudy/command.h"
@@ -97,6 +102,15 @@ Target identify_target_directory(const std::optional<std::string>& directory,
     fatal("could not find any WAL file");
 }
 
+// One reader's pass over a chunk of the range (--stats read in parallel).
+struct ChunkRun {
+    std::unique_ptr<DirectorySource> source;
+    std::unique_ptr<WalReader> reader;
+    ChunkOutcome outcome;
+    waldump::Stats stats;
+    ReadStatus status = ReadStatus::Record;  // of the last read
+};
+
 class WaldumpCommand final : public Command {
 public:
     explicit WaldumpCommand(CLI::App& app) { register_options(app); }
@@ -111,6 +125,21 @@ private:
     bool filters_blocks() const { return filter_extended_ || fullpage_; }
     bool matches_header(const RecordSummary& rec) const;
     bool matches_blocks(const DecodedRecord& rec) const;
+    WalReaderOptions reader_options() const;
+    // The record just read: filtered and counted into `st` (--stats).
+    void count_record(const WalReader& reader, waldump::Stats& st) const;
+    // Counts records until one begins at or after `stop_at` (left unread in the stats and noted
+    // as the chunk's stop record), the end of the range, the end of WAL or an error.
+    void scan_chunk(ChunkRun& run, XLogRecPtr stop_at) const;
+    // A later chunk: finds and counts its first record, then scan_chunk() up to `stop_at`.
+    void run_later_chunk(ChunkRun& run, const WalChunk& chunk, XLogRecPtr stop_at) const;
+    // How many readers --stats may use over [first, endptr_) (1: read sequentially).
+    unsigned parallel_jobs(XLogRecPtr first) const;
+    // --stats over [first, endptr_) in chunks; returns the reader that read last (whose
+    // status is in `status`), with every joined chunk's counts in `st`.
+    std::unique_ptr<ChunkRun> read_stats_parallel(std::unique_ptr<ChunkRun> head,
+                                                  XLogRecPtr first, unsigned jobs,
+                                                  waldump::Stats& st) const;
 
     // raw option values
     bool bkp_details_ = false;
@@ -119,6 +148,7 @@ private:
     std::string stats_;  // "" none; "rmgr" or "record"
     bool stats_short_ = false;
     bool follow_ = false, quiet_ = false, fullpage_ = false, json_ = false;
+    std::string jobs_;
     std::vector<std::string> segs_;
 
     // parsed
@@ -130,6 +160,7 @@ private:
     int filter_fork_ = -1;
     bool filter_extended_ = false;
     int stop_after_ = -1;
+    unsigned jobs_wanted_ = 0;  // --jobs; 0: automatic
     TimeLineID timeline_id_ = 1;
     XLogRecPtr startptr_ = InvalidXLogRecPtr;
     XLogRecPtr endptr_ = InvalidXLogRecPtr;
@@ -168,6 +199,9 @@ void WaldumpCommand::register_options(CLI::App& app) {
     sub->add_flag("-z", stats_short_, "show statistics instead of records");
     sub->add_flag("--stats{rmgr}", stats_,
                   "show statistics instead of records (--stats=record: per-record statistics)");
+    sub->add_option("--jobs", jobs_,
+                    "with --stats, read the range's segments with up to N readers in parallel "
+                    "(default: the number of CPUs, at most 4; 1: sequentially)");
     sub->add_flag("--json", json_, "print one JSON object per record with every decoded field");
     sub->add_option("segments", segs_, "[STARTSEG [ENDSEG]]");
 }
@@ -249,6 +283,15 @@ void WaldumpCommand::parse_filters() {
         auto x = scan_u32(xid_);
         if (!x) throw UsageError{fmt::format("invalid transaction ID specification: \"{}\"", xid_)};
         filter_xid_ = *x;
+    }
+    if (!jobs_.empty()) {
+        unsigned j = 0;
+        char extra = 0;
+        if (std::sscanf(jobs_.c_str(), "%u%c", &j, &extra) != 1 || j < 1 || j > 64)
+            throw UsageError{fmt::format(
+                "invalid value \"{}\" for option {} (a number of readers from 1 to 64)", jobs_,
+                "--jobs")};
+        jobs_wanted_ = j;
     }
     if (stats_short_ && stats_.empty()) stats_ = "rmgr";
     if (!stats_.empty() && stats_ != "rmgr" && stats_ != "record")
@@ -345,24 +388,141 @@ bool WaldumpCommand::matches_blocks(const DecodedRecord& rec) const {
     return true;
 }
 
+WalReaderOptions WaldumpCommand::reader_options() const {
+    WalReaderOptions opts;
+    opts.end_lsn = endptr_;
+    opts.whole_pages = !follow_;  // as pg_waldump reads; following waits for partial pages
+    // Statistics need only the lengths (and -q nothing): the blocks are decoded only when a
+    // filter or the output looks at them. Records are checked the same either way.
+    opts.decode_blocks = !(!stats_.empty() || quiet_) || filters_blocks();
+    return opts;
+}
+
+// The body of pg_waldump's loop for --stats (XLogRecStoreStats after the filters).
+void WaldumpCommand::count_record(const WalReader& reader, waldump::Stats& st) const {
+    if (!matches_header(reader.summary())) return;
+    if (filters_blocks() && !matches_blocks(reader.record())) return;
+    if (quiet_) return;
+    st.add(reader.summary());
+    st.endptr = reader.end_rec_ptr();
+}
+
+void WaldumpCommand::scan_chunk(ChunkRun& run, XLogRecPtr stop_at) const {
+    WalReader& reader = *run.reader;
+    for (;;) {
+        if (g_time_to_stop) return;
+        run.status = reader.read_record();
+        if (run.status != ReadStatus::Record) return;
+        const RecordSummary& s = reader.summary();
+        if (s.lsn >= stop_at) {
+            run.outcome.reached_end = true;
+            run.outcome.stop_lsn = s.lsn;
+            run.outcome.stop_prev = s.xl_prev;
+            run.outcome.stop_tli = reader.latest_page_tli();
+            return;
+        }
+        run.outcome.last_lsn = s.lsn;
+        count_record(reader, run.stats);
+    }
+}
+
+void WaldumpCommand::run_later_chunk(ChunkRun& run, const WalChunk& chunk,
+                                     XLogRecPtr stop_at) const {
+    WalReader& reader = *run.reader;
+    if (reader.find_next_record(chunk.begin) == InvalidXLogRecPtr) return;
+    run.status = reader.read_record();
+    if (run.status != ReadStatus::Record) return;
+    const RecordSummary& s = reader.summary();
+    // A record that begins past the chunk, or after an overwritten continuation, is left to
+    // the sequential reading (the join fails).
+    if (s.lsn >= chunk.end || reader.overwritten_rec_ptr() != InvalidXLogRecPtr) return;
+    run.outcome.found_first = true;
+    run.outcome.first_lsn = s.lsn;
+    run.outcome.first_prev = s.xl_prev;
+    run.outcome.first_tli = reader.latest_page_tli();
+    run.outcome.last_lsn = s.lsn;
+    count_record(reader, run.stats);
+    scan_chunk(run, stop_at);
+}
+
+unsigned WaldumpCommand::parallel_jobs(XLogRecPtr first) const {
+    // Only statistics are order-free; -n counts records in order, -f has no end, and without
+    // an end LSN the range's segments are not known in advance.
+    if (stats_.empty() || follow_ || stop_after_ > 0 || endptr_ == InvalidXLogRecPtr ||
+        endptr_ <= first)
+        return 1;
+    unsigned jobs = jobs_wanted_;
+    if (jobs == 0) jobs = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    const XLogSegNo segs = lsn_to_segno(endptr_ - 1, target_.seg_size) -
+                           lsn_to_segno(first, target_.seg_size) + 1;
+    return static_cast<unsigned>(std::min<XLogSegNo>(jobs, segs));
+}
+
+std::unique_ptr<ChunkRun> WaldumpCommand::read_stats_parallel(std::unique_ptr<ChunkRun> head,
+                                                              XLogRecPtr first, unsigned jobs,
+                                                              waldump::Stats& st) const {
+    const std::vector<WalChunk> chunks = split_wal_range(first, endptr_, target_.seg_size, jobs);
+    std::vector<std::unique_ptr<ChunkRun>> runs;
+    runs.push_back(std::move(head));
+    runs.front()->outcome.found_first = true;
+    runs.front()->outcome.first_lsn = first;
+    for (std::size_t i = 1; i < chunks.size(); ++i) {
+        auto run = std::make_unique<ChunkRun>();
+        run->source =
+            std::make_unique<DirectorySource>(target_.dir, timeline_id_, target_.seg_size);
+        run->reader = std::make_unique<WalReader>(*run->source, reader_options());
+        runs.push_back(std::move(run));
+    }
+    // The last chunk reads to the end of the range like a single reader (the reader's end LSN
+    // stops it); the others stop at their stop record.
+    auto stop_at = [&chunks](std::size_t i) {
+        return i + 1 == chunks.size() ? std::numeric_limits<XLogRecPtr>::max() : chunks[i].end;
+    };
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < chunks.size(); ++i)
+        workers.emplace_back([this, &runs, &chunks, &stop_at, i] {
+            run_later_chunk(*runs[i], chunks[i], stop_at(i));
+        });
+    scan_chunk(*runs.front(), stop_at(0));
+    for (auto& w : workers) w.join();
+
+    // The joined prefix of chunks counts as read; the first chunk that does not join the next
+    // one continues alone from where it stopped, so what follows (counts, the end and its
+    // error) is what a single reader finds.
+    std::size_t i = 0;
+    st.merge_following(runs[0]->stats);
+    while (i + 1 < chunks.size() &&
+           chunks_join(chunks[i + 1], runs[i]->outcome, runs[i + 1]->outcome)) {
+        ++i;
+        st.merge_following(runs[i]->stats);
+    }
+    // For tests: which path the reading took (chunks read, chunks joined).
+    if (std::getenv("UNDERSTUDY_WALDUMP_TRACE_CHUNKS") != nullptr)
+        std::fprintf(stderr, "waldump: %zu chunks, %zu joined\n", chunks.size(), i + 1);
+    ChunkRun& tail = *runs[i];
+    if (i + 1 < chunks.size() && tail.outcome.reached_end && !g_time_to_stop) {
+        count_record(*tail.reader, st);  // its stop record, read already
+        tail.stats = waldump::Stats{};
+        scan_chunk(tail, std::numeric_limits<XLogRecPtr>::max());
+        st.merge_following(tail.stats);
+    }
+    return std::move(runs[i]);
+}
+
 int WaldumpCommand::run() {
     parse_filters();
     resolve_range();
     std::signal(SIGINT, waldump_sigint);
 
-    DirectorySource source(target_.dir, timeline_id_, target_.seg_size);
-    WalReaderOptions opts;
-    opts.end_lsn = endptr_;
-    opts.whole_pages = !follow_;  // as pg_waldump reads; following waits for partial pages
+    auto head = std::make_unique<ChunkRun>();
+    head->source =
+        std::make_unique<DirectorySource>(target_.dir, timeline_id_, target_.seg_size);
+    head->reader = std::make_unique<WalReader>(*head->source, reader_options());
     const bool stats = !stats_.empty();
-    // Statistics need only the lengths (and -q nothing): the blocks are decoded only when a
-    // filter or the output looks at them. Records are checked the same either way.
-    opts.decode_blocks = !(stats || quiet_) || filters_blocks();
-    WalReader reader(source, opts);
 
-    const XLogRecPtr first = reader.find_next_record(startptr_);
+    const XLogRecPtr first = head->reader->find_next_record(startptr_);
     if (first == InvalidXLogRecPtr) {
-        if (!reader.end_reason().empty()) fatal(reader.end_reason());
+        if (!head->reader->end_reason().empty()) fatal(head->reader->end_reason());
         fatal(fmt::format("could not find a valid record after {}", format_lsn(startptr_)));
     }
 
@@ -382,7 +542,13 @@ int WaldumpCommand::run() {
     if (stats && !quiet_) st.startptr = first;
     int displayed = 0;
     ReadStatus status = ReadStatus::Record;
-    for (;;) {
+    const unsigned jobs = parallel_jobs(first);
+    if (jobs > 1) {
+        head = read_stats_parallel(std::move(head), first, jobs, st);
+        status = head->status;
+    }
+    WalReader& reader = *head->reader;
+    while (jobs <= 1) {  // the sequential reading (the parallel one has read the range)
         if (g_time_to_stop) break;
         status = reader.read_record();
         if (status != ReadStatus::Record) {

@@ -51,6 +51,23 @@ struct Stats {
         rr.rec_len += rec.rec_len;
         rr.fpi_len += rec.fpi_len;
     }
+    // Adds the statistics of the records that follow these (a later chunk of the range).
+    void merge_following(const Stats& later) {
+        count += later.count;
+        for (std::size_t rm = 0; rm < rmgr_stats.size(); ++rm) {
+            add_row(rmgr_stats[rm], later.rmgr_stats[rm]);
+            for (std::size_t id = 0; id < record_stats[rm].size(); ++id)
+                add_row(record_stats[rm][id], later.record_stats[rm][id]);
+        }
+        if (later.endptr != InvalidXLogRecPtr) endptr = later.endptr;
+    }
+
+private:
+    static void add_row(StatsRow& into, const StatsRow& from) {
+        into.count += from.count;
+        into.rec_len += from.rec_len;
+        into.fpi_len += from.fpi_len;
+    }
 };
 // XLogDumpDisplayStats (prints nothing when no record was counted).
 void append_stats(std::string& out, const Stats& stats, bool per_record);
