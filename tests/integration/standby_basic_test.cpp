@@ -39,7 +39,7 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     HangReporter hang({log_path}, 240s);
     auto sb = Child::spawn(standby_argv(pg, sdir, {"--http", std::to_string(http_port), "--hot-standby-feedback"}),
                            log_path);
-    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log_path));
 
     // Under load: the primary's write/flush/replay lag columns get populated.
     auto bg = Child::spawn({pg_tool("pgbench"), "-n", "-h", "127.0.0.1", "-p", std::to_string(pg.port()), "-U",
@@ -52,21 +52,21 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
                       replay_lag = replication_field(pg, "replay_lag");
                       return !write_lag.empty() && !flush_lag.empty() && !replay_lag.empty();
                   }, 6s, 100ms),
-                  slurp(log_path));
+                  read_file(log_path));
     MESSAGE("under load, pg_stat_replication: write_lag " << write_lag << ", flush_lag " << flush_lag
                                                          << ", replay_lag " << replay_lag);
     CHECK(bg.wait(60s) == 0);
 
     // Quiet: our positions equal the primary's view of us.
     XLogRecPtr end = current_lsn(pg);
-    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 60s), slurp(log_path));
+    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 60s), read_file(log_path));
     CHECK_MESSAGE(wait_until([&] {
                       return replication_field(pg, "replay_lsn") == format_lsn(status_lsn(status_path, "applied_lsn")) &&
                              replication_field(pg, "flush_lsn") == format_lsn(status_lsn(status_path, "flushed_lsn")) &&
                              replication_field(pg, "write_lsn") == format_lsn(status_lsn(status_path, "received_lsn"));
                   }, 30s),
                   "primary: " << pg.sql("select write_lsn, flush_lsn, replay_lsn from pg_stat_replication")
-                              << "\nstatus: " << slurp(status_path));
+                              << "\nstatus: " << read_file(status_path));
     auto status = read_status(status_path);
     REQUIRE(status);
     CHECK((*status)["system_identifier"].get<std::string>() == pg.sql("select system_identifier from pg_control_system()"));
@@ -111,7 +111,7 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
                                (*j)["lag"]["write_seconds"].get<double>() == 0.0 &&
                                (*j)["lag"]["apply_bytes"].get<std::uint64_t>() == 0;
                     }, 20s),
-                    slurp(status_path));
+                    read_file(status_path));
     int samples = 0, zero = 0;
     double idle_max = 0;
     for (auto t0 = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - t0 < 3s; ++samples) {
@@ -161,14 +161,14 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     std::string xid;
     REQUIRE(wait_until([&] {
         std::smatch m;
-        std::string text = slurp(dir.path() + "/holder.log");
+        std::string text = read_file(dir.path() + "/holder.log");
         if (!std::regex_search(text, m, std::regex(R"(xid=(\d+))"))) return false;
         xid = m[1];
         return true;
     }, 10s));
     pg.sql("checkpoint");  // a RUNNING_XACTS record listing it
     CHECK_MESSAGE(wait_until([&] { return slot_xmin(pg) == xid; }, 10s),
-                  "slot xmin " << slot_xmin(pg) << ", open xid " << xid << "\n" << slurp(status_path));
+                  "slot xmin " << slot_xmin(pg) << ", open xid " << xid << "\n" << read_file(status_path));
     MESSAGE("open transaction " << xid << ": slot xmin " << slot_xmin(pg));
     CHECK(holder.wait(30s) == 0);
     pg.sql("insert into hsf values (2)");  // a later xid, committed
@@ -180,7 +180,7 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
 
     // The primary restarts: the control loop reconnects and counts why.
     pg.restart();
-    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log_path));
     double reconnects = 0;
     CHECK(wait_until([&] {
         auto p = parse_prometheus_text(http_get(http_port, "/metrics"));

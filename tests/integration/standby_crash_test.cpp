@@ -32,7 +32,7 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
                       log3 = dir.path() + "/standby3.log";
     HangReporter hang({log1, log2, log3}, 330s);
     auto sb = Child::spawn(standby_argv(pg, sdir, {"--verify"}), log1);
-    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log1));
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log1));
 
     // kill -9 in the middle of the load; the load goes on while the standby is down.
     auto bg = pgbench_bg(pg, 6, dir.path() + "/pgbench1.log");
@@ -46,9 +46,9 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
 
     // Restart (not a terminal): catches up, with plain progress lines.
     sb = Child::spawn(standby_argv(pg, sdir, {"--verify"}), log2);
-    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 120s), slurp(log2));
+    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 120s), read_file(log2));
     CHECK(sb.running());
-    const std::string text2 = slurp(log2);
+    const std::string text2 = read_file(log2);
     CHECK_MESSAGE(text2.find("understudy: catching up: ") != std::string::npos, text2);
     CHECK_MESSAGE(text2.find("understudy: caught up: ") != std::string::npos, text2);
     CHECK(text2.find("\x1b[K") == std::string::npos);
@@ -82,12 +82,12 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
     std::string cmd = "echo $$ > '" + pid_file + "'; exec";
     for (const auto& a : standby_argv(pg, sdir, {"--verify"})) cmd += " '" + a + "'";
     sb = Child::spawn({"script", "-qfec", cmd, "/dev/null"}, log3);
-    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 120s), slurp(log3));
-    const pid_t standby_pid = static_cast<pid_t>(std::stol(slurp(pid_file)));
+    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 120s), read_file(log3));
+    const pid_t standby_pid = static_cast<pid_t>(std::stol(read_file(pid_file)));
     REQUIRE(standby_pid > 0);
     ::kill(standby_pid, SIGTERM);
     CHECK(sb.wait(30s) == 0);  // script(1) exits with the standby's status
-    const std::string text3 = slurp(log3);
+    const std::string text3 = read_file(log3);
     CHECK_MESSAGE(text3.find("\r\x1b[Kcatching up: ") != std::string::npos, text3);
     CHECK_MESSAGE(text3.find("caught up: ") != std::string::npos, text3);
 
@@ -112,7 +112,7 @@ TEST_CASE("standby: an empty DIR starts at the latest checkpoint's redo point ev
     HangReporter hang({log1, log2}, 150s);
     // A first standby advances the slot "understudy" past the latest checkpoint's redo point.
     auto first = Child::spawn(standby_argv(pg, dir.path() + "/a"), log1);
-    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log1));
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log1));
     CHECK(pg.pgbench(2, 2).exit_code == 0);
     XLogRecPtr end = current_lsn(pg);
     REQUIRE(wait_until([&] { return status_lsn(dir.path() + "/a/status.json", "applied_lsn") >= end; }, 60s));
@@ -127,11 +127,11 @@ TEST_CASE("standby: an empty DIR starts at the latest checkpoint's redo point ev
     const std::string status_path = dir.path() + "/b/status.json";
     auto second = Child::spawn(standby_argv(pg, dir.path() + "/b", {"--verify"}), log2);
     end = current_lsn(pg);
-    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 60s), slurp(log2));
+    REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 60s), read_file(log2));
     second.signal(SIGTERM);
     REQUIRE(second.wait(30s) == 0);
     auto st = read_status(status_path);
     REQUIRE(st);
     CHECK((*st)["replay"]["start_lsn"].get<std::string>() == format_lsn(redo));
-    CHECK(slurp(log2).find("starting sparse at " + format_lsn(redo)) != std::string::npos);
+    CHECK(read_file(log2).find("starting sparse at " + format_lsn(redo)) != std::string::npos);
 }

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "tests/integration/receive_helpers.h"
+#include "tests/support/files.h"
 
 namespace understudy::testing::standby {
 
 using receive::read_status;
-using receive::slurp;
 
 inline std::vector<std::string> standby_argv(const PgCluster& pg, const std::string& dir,
                                              std::vector<std::string> extra = {}) {
@@ -85,7 +85,7 @@ public:
               std::fprintf(stderr, "\n=== still running after %lld s; standby logs follow ===\n",
                            static_cast<long long>(after.count()));
               for (const auto& path : logs)
-                  std::fprintf(stderr, "--- %s ---\n%s\n", path.c_str(), slurp(path).c_str());
+                  std::fprintf(stderr, "--- %s ---\n%s\n", path.c_str(), read_file(path).c_str());
           }) {}
     ~HangReporter() {
         {

@@ -88,7 +88,7 @@ TEST_CASE("understudy lag: current, --watch, --summary, --plot against a real st
     REQUIRE_MESSAGE(wait_until([&] {
         return pg.sql("select count(*) from pg_stat_replication where application_name = 'understudy' and state = "
                       "'streaming'") == "1";
-    }, 60s), slurp(log));
+    }, 60s), read_file(log));
     REQUIRE(wait_until([&] { return std::filesystem::exists(sdir + "/status.json"); }, 30s));
 
     const double t0 = unix_now();
@@ -98,7 +98,7 @@ TEST_CASE("understudy lag: current, --watch, --summary, --plot against a real st
     REQUIRE_MESSAGE(wait_until([&] {
         auto j = read_status(sdir + "/status.json");
         return j && parse_lsn((*j)["applied_lsn"].get<std::string>()).value_or(0) >= end;
-    }, 90s), slurp(log));
+    }, 90s), read_file(log));
     std::this_thread::sleep_for(1s);  // a few caught-up samples
     const double t1 = unix_now();
 

@@ -21,7 +21,7 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
     const std::string status_path = sdir + "/status.json";
     HangReporter hang({log_path}, 240s);
     auto sb = Child::spawn(standby_argv(pg, sdir), log_path);
-    REQUIRE_MESSAGE(wait_streaming(pg), slurp(log_path));
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log_path));
 
     pg.sql("alter system set synchronous_standby_names = 'understudy'");
     pg.sql("alter system set synchronous_commit = 'remote_apply'");
@@ -34,8 +34,8 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
                                "postgres", "-T", "5", "-c", "2", "postgres"},
                               pgbench_log);
     const int bench_rc = bench.wait(60s);
-    RunResult load{bench_rc, slurp(pgbench_log)};
-    REQUIRE_MESSAGE(load.exit_code == 0, load.output << slurp(log_path));
+    RunResult load{bench_rc, read_file(pgbench_log)};
+    REQUIRE_MESSAGE(load.exit_code == 0, load.output << read_file(log_path));
     std::smatch m;
     REQUIRE(std::regex_search(load.output, m, std::regex(R"(number of transactions actually processed: (\d+))")));
     const long txns = std::stol(m[1]);
@@ -58,7 +58,7 @@ TEST_CASE("standby: remote_apply under pgbench; a commit waits while replay is p
                                 "postgres", "-c", "insert into after_load values (1)", "postgres"},
                                dir.path() + "/waiter.log");
     std::this_thread::sleep_for(4s);
-    CHECK_MESSAGE(waiter.running(), "the commit returned while replay was paused: " << slurp(dir.path() + "/waiter.log"));
+    CHECK_MESSAGE(waiter.running(), "the commit returned while replay was paused: " << read_file(dir.path() + "/waiter.log"));
     CHECK(pg.sql("select count(*) from pg_stat_activity where wait_event = 'SyncRep'") == "1");
     // Its commit record is received and flushed, but not applied.
     CHECK(wait_until([&] {
