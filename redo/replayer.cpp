@@ -86,6 +86,35 @@ Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from
     }
 }
 
+// The segment bytes the reader may see: only those before the flush limit, like PG15
+// xlogrecovery.c XLogPageRead, which reads no further than the walreceiver's flushedUpto.
+// Bytes past it may be half written (the receiver writes the next message while the replayer
+// reads), and a record cut there would look corrupt instead of not yet arrived. The limit is
+// read before the bytes, so everything returned was flushed when it was read.
+class FlushLimitedSource final : public WalSource {
+public:
+    FlushLimitedSource(WalSource& inner, const std::atomic<XLogRecPtr>& flush_limit)
+        : inner_(inner), flush_limit_(flush_limit) {}
+
+    Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
+                                               std::uint32_t reread_from) override {
+        const XLogRecPtr limit = flush_limit_.load();
+        auto data = inner_.segment(segno, want_end, reread_from);
+        if (!data || !*data || limit == InvalidXLogRecPtr) return data;
+        const XLogRecPtr seg_start = segno_to_lsn(segno, inner_.segment_size());
+        const std::uint64_t visible = limit <= seg_start ? 0 : limit - seg_start;
+        SegmentData d = **data;
+        if (visible < d.bytes.size()) d.bytes = d.bytes.first(static_cast<std::size_t>(visible));
+        return std::optional<SegmentData>(d);
+    }
+    std::uint32_t segment_size() const override { return inner_.segment_size(); }
+    TimeLineID timeline_for(XLogSegNo segno) const override { return inner_.timeline_for(segno); }
+
+private:
+    WalSource& inner_;
+    const std::atomic<XLogRecPtr>& flush_limit_;
+};
+
 // One run of the engine (the state of PerformWalRecovery's loop).
 class ReplayRun {
 public:
@@ -316,8 +345,9 @@ Result<void> Replayer::run() {
     if (!saved) return finish(saved.error());
 
     ReplayState state = saved->value_or(ReplayState{});
-    DirectorySource source(options_.wal_dir, dir->tli, dir->seg_size);
-    if (auto r = source.load_history(); !r) return finish(r);
+    DirectorySource files(options_.wal_dir, dir->tli, dir->seg_size);
+    if (auto r = files.load_history(); !r) return finish(r);
+    FlushLimitedSource source(files, flush_limit_);
     WalReader reader(source);
 
     XLogRecPtr first = InvalidXLogRecPtr;
