@@ -440,7 +440,8 @@ struct WalReceiver::Impl {
 
     void publish_positions() {
         received.store(writer.write_pos());
-        flushed.store(writer.flush_pos());
+        const XLogRecPtr flush = writer.flush_pos();
+        if (flushed.exchange(flush) != flush && opts.on_flushed) opts.on_flushed(flush);
     }
 
     void write_status() {

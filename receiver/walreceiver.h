@@ -7,6 +7,7 @@
 // Made to be embedded: the later `standby` command runs it on one thread with a replayer on
 // another; set_apply_lsn() feeds the apply position into replies, wake_for_reply() asks for an
 // immediate reply, flushed_lsn() tells how far WAL is durable. Those three are thread-safe.
+// ReceiverOptions::on_flushed tells the embedder of every new flushed position as it happens.
 #pragma once
 
 #include <atomic>
@@ -42,6 +43,10 @@ struct ReceiverOptions {
     std::chrono::milliseconds backoff_max{15000};
     // Called on the receiver's thread for every 'w' / 'k' message (see SessionConfig).
     std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
+    // Called on the receiver's thread each time the flushed position advances, right after the
+    // fsync (PG15 walreceiver.c XLogWalRcvFlush -> WakeupRecovery): an embedding replayer
+    // wakes here instead of polling flushed_lsn().
+    std::function<void(XLogRecPtr flushed)> on_flushed;
     // Send hot standby feedback ('h') with the xmin given by set_feedback_xmin().
     bool hot_standby_feedback = false;
 };

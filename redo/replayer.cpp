@@ -92,7 +92,7 @@ public:
     ReplayRun(const ReplayOptions& options, ReplayReport& report, ReplayState& state,
               const std::atomic<bool>& stop, const std::atomic<bool>& paused,
               const std::atomic<XLogRecPtr>& flush_limit, std::atomic<XLogRecPtr>& apply_lsn,
-              const std::function<void(const DecodedRecord&)>& observer)
+              const FlushNotifier& wakeup, const std::function<void(const DecodedRecord&)>& observer)
         : options_(options),
           report_(report),
           state_(state),
@@ -100,6 +100,7 @@ public:
           paused_(paused),
           flush_limit_(flush_limit),
           apply_lsn_(apply_lsn),
+          wakeup_(wakeup),
           observer_(observer),
           ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
 
@@ -122,6 +123,7 @@ private:
     const std::atomic<bool>& paused_;
     const std::atomic<XLogRecPtr>& flush_limit_;
     std::atomic<XLogRecPtr>& apply_lsn_;
+    const FlushNotifier& wakeup_;
     const std::function<void(const DecodedRecord&)>& observer_;
     EngineContext ctx_;
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
@@ -129,10 +131,14 @@ private:
 };
 
 ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
-    while (paused_.load() && !stop_.load()) std::this_thread::sleep_for(options_.poll);
+    for (;;) {
+        const std::uint64_t seen = wakeup_.generation();
+        if (!paused_.load() || stop_.load()) break;
+        wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
+    }
     if (stop_.load()) return Next::stop;
     const ReadStatus st =
-        options_.follow ? reader.read_record_following(options_.poll, &stop_) : reader.read_record();
+        options_.follow ? reader.read_record_following(wakeup_, options_.poll, &stop_) : reader.read_record();
     if (st == ReadStatus::Corrupt) return Next::corrupt;
     if (st == ReadStatus::EndOfWal) return stop_.load() ? Next::stop : Next::end;
     return Next::record;
@@ -142,10 +148,11 @@ ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
 // is not yet durable locally). Returns false when stopped while waiting.
 bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
     for (;;) {
+        const std::uint64_t seen = wakeup_.generation();  // before the look: no lost wake-up
         const XLogRecPtr limit = flush_limit_.load();
         if (limit == InvalidXLogRecPtr || rec.end_lsn <= limit) return true;
         if (stop_.load()) return false;
-        std::this_thread::sleep_for(options_.poll);
+        wakeup_.wait_changed(seen, options_.poll);  // set_flush_limit() and stop() wake it
     }
 }
 
@@ -296,8 +303,9 @@ Result<void> Replayer::run() {
     if (options_.follow && !dir)
         log::info("waiting for WAL in \"{}\": {}", options_.wal_dir, dir.message());
     while (options_.follow && !dir && !stop_.load()) {
-        std::this_thread::sleep_for(options_.poll);
+        const std::uint64_t seen = wakeup_.generation();
         dir = scan_wal_dir(options_.wal_dir);
+        if (!dir) wakeup_.wait_changed(seen, options_.poll);
     }
     if (!dir && stop_.load()) {
         report_.stop_reason = "stopped";
@@ -339,8 +347,9 @@ Result<void> Replayer::run() {
         if (options_.follow && first == InvalidXLogRecPtr)
             log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
         while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
-            std::this_thread::sleep_for(options_.poll);
+            const std::uint64_t seen = wakeup_.generation();
             first = reader.find_next_record(from);
+            if (first == InvalidXLogRecPtr) wakeup_.wait_changed(seen, options_.poll);
         }
         if (first == InvalidXLogRecPtr && stop_.load()) {
             report_.stop_reason = "stopped";
@@ -370,7 +379,7 @@ Result<void> Replayer::run() {
     report_.end_lsn = state.apply_lsn != InvalidXLogRecPtr ? state.apply_lsn : first;
     apply_lsn_.store(report_.end_lsn);
 
-    ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, observer_);
+    ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, wakeup_, observer_);
     return finish(run.run(reader));
 }
 

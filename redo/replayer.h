@@ -18,9 +18,12 @@
 // For the standby: run() can run in a thread while another thread calls stop(), pause(),
 // resume(), set_flush_limit() (apply only records that end at or before what the receiver
 // flushed) and reads apply_lsn() or gets the apply observer's callbacks. Following, the engine
-// also waits (checking stop() every poll) for the first segment file and for its start record
-// to arrive, instead of failing, like the startup process waiting for the walreceiver
-// (WaitForWALToBecomeAvailable, PG15 xlogrecovery.c).
+// also waits for the first segment file and for its start record to arrive, instead of failing,
+// like the startup process waiting for the walreceiver (WaitForWALToBecomeAvailable, PG15
+// xlogrecovery.c). Every wait (end of WAL, flush limit, pause, first segment) blocks on a
+// FlushNotifier that set_flush_limit(), stop() and resume() wake, with `poll` only as its
+// timeout: a standby whose receiver calls set_flush_limit() after each flush applies new WAL at
+// once; `replay --follow` on its own (nobody publishing) re-reads the files every `poll`.
 #pragma once
 
 #include <atomic>
@@ -30,6 +33,7 @@
 #include <functional>
 #include <string>
 
+#include "common/flush_notifier.h"
 #include "common/lsn.h"
 #include "common/result.h"
 #include "redo/replay_report.h"
@@ -44,7 +48,8 @@ struct ReplayOptions {
     bool follow = false;                   // wait for more WAL at its end
     bool verify = false;                   // compare wal_consistency_checking images
     std::size_t cache_pages = 65536;       // page cache bound (8 kB pages): 512 MB
-    std::chrono::milliseconds poll{100};   // follow / flush-limit polling interval
+    // The longest wait before looking at the WAL again without a wake-up (see above).
+    std::chrono::milliseconds poll{100};
     // Called at most once per progress_interval from the replay thread (progress lines).
     std::function<void(const ReplayReport&, XLogRecPtr apply_lsn)> on_progress;
     std::chrono::milliseconds progress_interval{1000};
@@ -61,12 +66,22 @@ public:
     Result<void> run();
 
     // ---- control, callable from other threads while run() works ----
-    void stop() { stop_.store(true); }
+    void stop() {
+        stop_.store(true);
+        wakeup_.wake();
+    }
     void pause() { paused_.store(true); }
-    void resume() { paused_.store(false); }
+    void resume() {
+        paused_.store(false);
+        wakeup_.wake();
+    }
     bool paused() const { return paused_.load(); }
-    // Apply only records ending at or before `lsn` (InvalidXLogRecPtr: no limit).
-    void set_flush_limit(XLogRecPtr lsn) { flush_limit_.store(lsn); }
+    // Apply only records ending at or before `lsn` (InvalidXLogRecPtr: no limit), and wake the
+    // replay thread if it waits for WAL (the walreceiver's WakeupRecovery after a flush).
+    void set_flush_limit(XLogRecPtr lsn) {
+        flush_limit_.store(lsn);
+        wakeup_.publish(lsn);
+    }
     // End of the last applied record.
     XLogRecPtr apply_lsn() const { return apply_lsn_.load(); }
     // Called from the replay thread after each applied record (apply_lsn() is already its end).
@@ -82,6 +97,7 @@ private:
     std::atomic<bool> paused_{false};
     std::atomic<XLogRecPtr> flush_limit_{InvalidXLogRecPtr};
     std::atomic<XLogRecPtr> apply_lsn_{InvalidXLogRecPtr};
+    FlushNotifier wakeup_;  // the recovery latch: set_flush_limit, stop, resume
 };
 
 }  // namespace understudy::redo

@@ -123,6 +123,12 @@ std::vector<RmgrReplayCounters> rmgr_counters(const redo::ReplayReport& r) {
     return out;
 }
 
+// The replayer's longest wait without a wake-up, and the coordinator's tick (status, progress,
+// pause, feedback, forwarding the apply position of non-commit records when caught up). Neither
+// is on the path flush -> apply -> reply, which is driven by wake-ups.
+constexpr std::chrono::milliseconds kReplaySafetyTimeout{500};
+constexpr std::chrono::milliseconds kCoordinatorTick{100};
+
 double steady_seconds() {
     return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count();
 }
@@ -149,7 +155,9 @@ Result<void> Standby::run() {
     ropts.follow = true;
     ropts.verify = opts_.verify;
     ropts.cache_pages = opts_.cache_pages;
-    ropts.poll = std::chrono::milliseconds(5);
+    // The receiver wakes the replayer after each flush (on_flushed below); this is only the
+    // safety-net timeout of its waits.
+    ropts.poll = kReplaySafetyTimeout;
     ropts.progress_interval = opts_.status_interval;
     const bool fresh = !std::filesystem::exists(understudy::replay_state_path(data_dir));
     if (fresh) {
@@ -187,14 +195,22 @@ Result<void> Standby::run() {
         lag.on_primary_message(data_end, wal_end, send_time);
     };
 
-    receiver::WalReceiver rcv(rcv_opts);
     redo::Replayer replayer(ropts);
     replayer.set_flush_limit(1);  // nothing until the receiver says what is flushed
-    ReplayTracker tracker;
     Wakeup wakeup;
-    // On the replay thread: a replayed commit/abort is acknowledged at once (remote_apply).
+    std::atomic<bool> replay_started{false};
+    // On the receiver's thread, right after each fsync: raise the replayer's limit and wake it
+    // (WakeupRecovery); the first one also wakes the coordinator to start the replay thread.
+    rcv_opts.on_flushed = [&](XLogRecPtr flushed) {
+        replayer.set_flush_limit(flushed);
+        if (!replay_started.load()) wakeup.notify();
+    };
+    receiver::WalReceiver rcv(rcv_opts);
+    ReplayTracker tracker;
+    // On the replay thread, after each applied record: the next reply carries its end; a
+    // replayed commit/abort is acknowledged at once (WalRcvForceReply, for remote_apply).
     replayer.set_apply_observer([&](const DecodedRecord& rec) {
-        if (tracker.on_record(rec)) rcv.set_apply_lsn(rec.end_lsn);
+        rcv.set_apply_lsn(rec.end_lsn, tracker.on_record(rec));
     });
 
     Result<void> rcv_result{};
@@ -209,6 +225,7 @@ Result<void> Standby::run() {
     // receiver has a position so that a receiver failing at once is reported alone.
     std::thread replay_thread;
     auto start_replay = [&] {
+        replay_started.store(true);
         replay_thread = std::thread([&] {
             replay_result = replayer.run();
             replay_done.store(true);
@@ -266,19 +283,17 @@ Result<void> Standby::run() {
         st.rmgrs = counters;
     };
     while (!stop_.load() && !rcv_done.load() && !replay_done.load()) {
-        wakeup.wait(std::chrono::milliseconds(5));
+        wakeup.wait(kCoordinatorTick);
         if (pause_.load() != replayer.paused()) {
             if (pause_.load()) replayer.pause();
             else replayer.resume();
             log::info("replay {}", pause_.load() ? "paused" : "resumed");
         }
         const XLogRecPtr flushed = rcv.flushed_lsn();
-        if (flushed != InvalidXLogRecPtr) {
-            replayer.set_flush_limit(flushed);
-            if (!replay_thread.joinable()) start_replay();
-        }
-        // Other records: the apply position goes out with the next reply, or at once when
-        // replay has caught up with the flushed WAL (quiet) or every 100 ms under load.
+        if (flushed != InvalidXLogRecPtr && !replay_thread.joinable()) start_replay();
+        // Other records: the apply position goes out with the next reply (the observer stores
+        // it), and at once (a wake-up) when replay has caught up with the flushed WAL (quiet)
+        // or every 100 ms under load.
         const XLogRecPtr apply = replayer.apply_lsn();
         const auto now = SteadyClock::now();
         if (apply != last_apply_sent &&
