@@ -58,17 +58,10 @@ struct Wakeup {
     }
 };
 
-Result<void> append_line(const std::string& path, const std::string& line) {
-    std::ofstream f(path, std::ios::app);
-    f << line;
-    if (!f) return make_error(fmt::format("could not append to \"{}\"", path));
-    return {};
-}
-
 // What a standby directory may hold (anything else: it is someone else's directory).
 bool is_standby_entry(const std::string& name) {
     static const std::set<std::string> kKnown = {"pg_wal", "data", "status.json", "status.json.tmp", "lag.jsonl"};
-    return kKnown.contains(name);
+    return kKnown.contains(name) || is_rotated_name(name, "lag.jsonl");
 }
 
 // --dir exists (or is created) and is writable, and holds nothing but a standby's files.
@@ -256,7 +249,9 @@ Result<void> Standby::run() {
         log::info("serving /status and /metrics on http://{}:{}", opts_.http_host, opts_.http_port);
     }
 
-    const bool terminal = opts_.progress >= 0 ? opts_.progress == 1 : ::isatty(STDERR_FILENO) == 1;
+    using Progress = StandbyOptions::Progress;
+    const bool terminal = opts_.progress == Progress::terminal ||
+                          (opts_.progress == Progress::automatic && ::isatty(STDERR_FILENO) == 1);
     CatchUpProgress progress(terminal);
     StandbyStatus st;
     st.system_identifier = primary->system_identifier;
@@ -266,7 +261,7 @@ Result<void> Standby::run() {
     auto last_apply_forward = SteadyClock::now();
     auto next_status = SteadyClock::now();
     const std::string status_path = opts_.dir + "/status.json";
-    const std::string history_path = opts_.dir + "/lag.jsonl";
+    LagHistoryWriter history(opts_.dir + "/lag.jsonl", opts_.lag_history);
     auto fill_status = [&](const LagSnapshot& lags, XLogRecPtr flushed, XLogRecPtr apply) {
         st.primary_wal_end_lsn = lags.primary_wal_end;
         st.received_lsn = rcv.received_lsn();
@@ -308,7 +303,7 @@ Result<void> Standby::run() {
         }
         const LagSnapshot lags = lag.update(rcv.received_lsn(), flushed, apply, receiver::current_timestamp());
         const std::uint64_t behind = lags.primary_wal_end > apply ? lags.primary_wal_end - apply : 0;
-        if (replay_thread.joinable() && apply != InvalidXLogRecPtr)
+        if (opts_.progress != Progress::off && replay_thread.joinable() && apply != InvalidXLogRecPtr)
             if (auto line = progress.update(steady_seconds(), behind, apply)) {
                 if (terminal) {
                     std::fputs(line->c_str(), stderr);
@@ -322,7 +317,7 @@ Result<void> Standby::run() {
         fill_status(lags, flushed, apply);
         st.state = flushed == InvalidXLogRecPtr ? "starting" : "streaming";
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
-        if (auto r = append_line(history_path, status_to_lag_line(st)); !r) log::warning("{}", r.message());
+        if (auto r = history.append(status_to_lag_line(st)); !r) log::warning("{}", r.message());
         std::lock_guard lock(shared.mu);
         shared.status = st;
     }
