@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "receiver/connection.h"
+#include "receiver/protocol.h"
 
 namespace understudy::standby {
 
@@ -30,6 +31,23 @@ Result<XLogRecPtr> lsn_value(const std::string& text, const char* what) {
     auto lsn = parse_lsn(text);
     if (!lsn) return make_error(fmt::format("the primary returned \"{}\" as {}, not an LSN", text, what));
     return *lsn;
+}
+
+// Three readings of the primary's clock; keeps the one with the shortest round trip.
+void read_primary_clock(PGconn* conn, PrimaryInfo& info) {
+    const char* sql = "select ((extract(epoch from clock_timestamp()) - 946684800) * 1000000)::bigint::text";
+    for (int i = 0; i < 3; ++i) {
+        const std::int64_t sent = receiver::current_timestamp();
+        auto row = query_row(conn, sql);
+        const std::int64_t received = receiver::current_timestamp();
+        if (!row || row->empty()) return;
+        const std::int64_t primary = std::stoll(row->at(0));
+        if (info.clock_primary == 0 || received - sent < info.clock_received - info.clock_sent) {
+            info.clock_sent = sent;
+            info.clock_primary = primary;
+            info.clock_received = received;
+        }
+    }
 }
 
 }  // namespace
@@ -69,6 +87,7 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
         if (!restart) return restart.error();
         info.slot_restart_lsn = *restart;
     }
+    read_primary_clock(conn.get(), info);
     return info;
 }
 

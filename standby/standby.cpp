@@ -20,6 +20,7 @@
 #include "redo/replay_state.h"
 #include "redo/replayer.h"
 #include "redo/rmgr.h"
+#include "standby/clock_skew.h"
 #include "standby/http.h"
 #include "standby/lag.h"
 #include "standby/primary_info.h"
@@ -184,7 +185,11 @@ Result<void> Standby::run() {
     rcv_opts.timeout = opts_.timeout;
     rcv_opts.handle_signals = false;
     rcv_opts.hot_standby_feedback = opts_.hot_standby_feedback;
-    rcv_opts.on_primary_message = [&lag](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
+    ClockSkewEstimator skew;
+    if (primary->clock_primary != 0)
+        skew.on_round_trip(primary->clock_sent, primary->clock_primary, primary->clock_received);
+    rcv_opts.on_primary_message = [&lag, &skew](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
+        skew.on_message(send_time, receiver::current_timestamp());
         lag.on_primary_message(data_end, wal_end, send_time);
     };
 
@@ -272,6 +277,8 @@ Result<void> Standby::run() {
         st.replay_paused = replayer.paused();
         st.feedback_xmin = opts_.hot_standby_feedback ? tracker.oldest_running().xmin : 0;
         st.reconnects = rcv.reconnects_by_reason();
+        if (auto e = skew.estimate()) st.clock_skew_seconds = e->seconds;
+        else st.clock_skew_seconds.reset();
         st.updated_at = std::chrono::system_clock::now();
         std::lock_guard lock(report_mu);
         st.replay_json = report_json;
@@ -302,6 +309,7 @@ Result<void> Standby::run() {
             rcv.set_feedback_xmin(fx.xmin, fx.epoch);
         }
         const LagSnapshot lags = lag.update(rcv.received_lsn(), flushed, apply, receiver::current_timestamp());
+        if (auto w = skew.take_warning()) log::warning("{}", *w);
         const std::uint64_t behind = lags.primary_wal_end > apply ? lags.primary_wal_end - apply : 0;
         if (opts_.progress != Progress::off && replay_thread.joinable() && apply != InvalidXLogRecPtr)
             if (auto line = progress.update(steady_seconds(), behind, apply)) {

@@ -59,6 +59,8 @@ std::string status_to_json(const StandbyStatus& s) {
         {"apply_bytes", s.apply_lag_bytes()},     {"write_seconds", s.lag_seconds[0]},
         {"flush_seconds", s.lag_seconds[1]},      {"apply_seconds", s.lag_seconds[2]},
     };
+    // Our clock minus the primary's; the lag seconds above include it (null: not known).
+    j["clock_skew_seconds"] = s.clock_skew_seconds ? nlohmann::ordered_json(*s.clock_skew_seconds) : nullptr;
     if (s.last_applied_commit_time != 0) j["last_applied_commit_time"] = pg_timestamp_text(s.last_applied_commit_time);
     else j["last_applied_commit_time"] = nullptr;
     j["updated_at"] = receiver::iso8601_utc(s.updated_at);
@@ -109,6 +111,10 @@ std::string status_to_metrics(const StandbyStatus& s) {
            s.last_applied_commit_time == 0
                ? 0.0
                : static_cast<double>(s.last_applied_commit_time) / 1e6 + static_cast<double>(kPgEpochUnixSeconds));
+    if (s.clock_skew_seconds)
+        metric("understudy_clock_skew_seconds", "gauge",
+               "This host's clock minus the primary's, best estimate; the lag seconds include it (absent: unknown).",
+               *s.clock_skew_seconds);
     metric("understudy_replay_paused", "gauge", "1 while replay is paused (SIGUSR1), 0 otherwise.",
            s.replay_paused ? 1 : 0);
     metric("understudy_timeline", "gauge", "Timeline being followed.", s.timeline);

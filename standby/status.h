@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct StandbyStatus {
     std::int64_t last_applied_commit_time = 0;  // PostgreSQL TimestampTz; 0: none yet
     bool replay_paused = false;
     bool verify = false;
+    std::optional<double> clock_skew_seconds;  // our clock - the primary's (standby/clock_skew.h); unknown: none
     std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
     std::string state;          // "starting", "streaming", "stopped"
     std::map<std::string, std::uint64_t> reconnects;  // by reason
