@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "standby/clock_skew.h"
 
 namespace understudy::standby {
 
@@ -164,6 +165,8 @@ Result<CurrentLag> parse_status(const std::string& text, const std::string& path
     c.write_seconds = value_or<double>(*lag, "write_seconds", 0);
     c.flush_seconds = value_or<double>(*lag, "flush_seconds", 0);
     c.apply_seconds = value_or<double>(*lag, "apply_seconds", 0);
+    if (auto it = j.find("clock_skew_seconds"); it != j.end() && it->is_number())
+        c.clock_skew_seconds = it->get<double>();
     if (auto it = j.find("last_applied_commit_time"); it != j.end() && it->is_string())
         c.last_applied_commit_time = it->get<std::string>();
     if (auto it = j.find("replay"); it != j.end() && it->is_object()) {
@@ -229,6 +232,9 @@ std::string format_current_lag(const CurrentLag& lag, double now, double stale_a
                    pretty_bytes(lag.flush_bytes), pretty_seconds(lag.flush_seconds));
     fmt::format_to(it, "{:<17} {:>18} {:>16}   apply {}\n", "applied", format_lsn(lag.applied_lsn),
                    pretty_bytes(lag.apply_bytes), pretty_seconds(lag.apply_seconds));
+    if (lag.clock_skew_seconds)
+        fmt::format_to(it, "\nclock: this host is {} the primary's (the time lags include it)\n",
+                       skew_text(*lag.clock_skew_seconds));
     if (lag.last_applied_commit_time) {
         auto when = parse_iso8601_utc(*lag.last_applied_commit_time);
         fmt::format_to(it, "\nlast applied commit: {}{}\n", *lag.last_applied_commit_time,
@@ -257,6 +263,7 @@ std::string current_lag_json(const CurrentLag& lag, double now, double stale_aft
     j["lag"] = ordered_json{{"receive_bytes", lag.receive_bytes}, {"flush_bytes", lag.flush_bytes},
                             {"apply_bytes", lag.apply_bytes},     {"write_seconds", lag.write_seconds},
                             {"flush_seconds", lag.flush_seconds}, {"apply_seconds", lag.apply_seconds}};
+    j["clock_skew_seconds"] = lag.clock_skew_seconds ? ordered_json(*lag.clock_skew_seconds) : ordered_json(nullptr);
     j["last_applied_commit_time"] =
         lag.last_applied_commit_time ? ordered_json(*lag.last_applied_commit_time) : ordered_json(nullptr);
     j["updated_at"] = lag.updated_at;

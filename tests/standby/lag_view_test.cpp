@@ -44,6 +44,7 @@ std::string producer_status(const std::string& state) {
     s.flushed_lsn = 0x3000100;
     s.applied_lsn = 0x2FF0000;
     s.lag_seconds = {0.001, 0.002, 0.25};
+    if (state == "streaming") s.clock_skew_seconds = -0.125;
     s.updated_at = kUpdated;
     s.replay_json = redo::report_to_json(r);
     return status_to_json(s);
@@ -65,6 +66,15 @@ TEST_CASE("parse_status: what the standby writes") {
     CHECK(c->flush_bytes == 0x48);
     CHECK(c->apply_bytes == 0x3000148 - 0x2FF0000);
     CHECK(c->apply_seconds == 0.25);
+    REQUIRE(c->clock_skew_seconds.has_value());
+    CHECK(*c->clock_skew_seconds == -0.125);
+    CHECK(format_current_lag(*c, kUpdatedUnix, 10).find("clock: this host is 0.125 s behind the primary's") !=
+          std::string::npos);
+    CHECK(nlohmann::json::parse(current_lag_json(*c, kUpdatedUnix, 10))["clock_skew_seconds"] == -0.125);
+    auto stopped = parse_status(producer_status("stopped"), "d/status.json");  // skew unknown: null
+    REQUIRE(stopped.ok());
+    CHECK_FALSE(stopped->clock_skew_seconds.has_value());
+    CHECK(nlohmann::json::parse(producer_status("stopped"))["clock_skew_seconds"].is_null());
     CHECK(c->updated_at_unix == doctest::Approx(kUpdatedUnix).epsilon(1e-12));
     CHECK(c->verify);
     CHECK(c->records == 130);
