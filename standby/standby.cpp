@@ -257,7 +257,7 @@ Result<void> Standby::run() {
     using Progress = StandbyOptions::Progress;
     const bool terminal = opts_.progress == Progress::terminal ||
                           (opts_.progress == Progress::automatic && ::isatty(STDERR_FILENO) == 1);
-    CatchUpProgress progress(terminal);
+    CatchUpProgress progress(terminal, std::chrono::duration<double>(opts_.progress_interval).count());
     StandbyStatus st;
     st.system_identifier = primary->system_identifier;
     st.timeline = primary->timeline;

@@ -34,6 +34,7 @@ struct StandbyOptions {
     // automatic: the redrawn line when stderr is a terminal, else plain lines.
     enum class Progress { automatic, terminal, plain, off };
     Progress progress = Progress::automatic;
+    std::chrono::milliseconds progress_interval{5000};  // between plain progress lines
     LagHistoryRotation lag_history;  // DIR/lag.jsonl rotation
     std::chrono::milliseconds status_interval{1000};  // status.json / lag.jsonl
     std::chrono::milliseconds reply_interval{10000};  // periodic replies (wal_receiver_status_interval)
