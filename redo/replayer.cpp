@@ -102,6 +102,7 @@ public:
           apply_lsn_(apply_lsn),
           wakeup_(wakeup),
           observer_(observer),
+          base_totals_(state.rmgr_totals),
           ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
 
     Result<void> run(WalReader& reader);
@@ -125,6 +126,7 @@ private:
     std::atomic<XLogRecPtr>& apply_lsn_;
     const FlushNotifier& wakeup_;
     const std::function<void(const DecodedRecord&)>& observer_;
+    const std::vector<RmgrTotals> base_totals_;  // the replay state's totals when the run started
     EngineContext ctx_;
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
@@ -202,6 +204,8 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
 
 Result<void> ReplayRun::checkpoint_state() {
     if (auto r = ctx_.flush_all(); !r) return r;
+    // The report counts exactly the records up to state_.apply_lsn in this run.
+    state_.rmgr_totals = add_rmgr_totals(base_totals_, report_);
     return write_replay_state(options_.data_dir, state_);
 }
 

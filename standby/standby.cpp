@@ -105,15 +105,27 @@ Result<void> check_standby_identity(const std::string& dir, std::uint64_t system
     return {};
 }
 
+std::string rmgr_label(std::size_t id) {
+    const RmgrInfo* info = find_rmgr(static_cast<std::uint8_t>(id));
+    return info != nullptr ? info->name : fmt::format("rmgr{}", id);
+}
+
 std::vector<RmgrReplayCounters> rmgr_counters(const redo::ReplayReport& r) {
     std::vector<RmgrReplayCounters> out;
     for (std::size_t id = 0; id < r.rmgrs.size(); ++id) {
         const redo::RmgrCounters& c = r.rmgrs[id];
         if (c.records == 0) continue;
-        const RmgrInfo* info = find_rmgr(static_cast<std::uint8_t>(id));
-        out.push_back(RmgrReplayCounters{info != nullptr ? info->name : fmt::format("rmgr{}", id), c.records,
-                                         c.applied, c.images_checked, c.images_mismatched});
+        out.push_back(RmgrReplayCounters{rmgr_label(id), c.records, c.applied, c.images_checked, c.images_mismatched});
     }
+    return out;
+}
+
+// Every run's counters: the replay state's totals at this run's start plus this run's.
+std::vector<RmgrReplayCounters> rmgr_totals(const std::vector<RmgrTotals>& base, const redo::ReplayReport& r) {
+    std::vector<RmgrReplayCounters> out;
+    for (const RmgrTotals& t : redo::add_rmgr_totals(base, r))
+        out.push_back(RmgrReplayCounters{rmgr_label(t.rmgr_id), t.records, t.applied, t.images_checked,
+                                         t.images_mismatched});
     return out;
 }
 
@@ -162,16 +174,22 @@ Result<void> Standby::run() {
         ropts.start = primary->redo_lsn;
         log::info("empty standby: starting sparse at {}", format_lsn(ropts.start));
     }
+    // The totals of earlier runs (the replayer reads the same state when it starts; only it
+    // writes the file, and not before it runs).
+    std::vector<RmgrTotals> base_totals;
+    if (auto saved = read_replay_state(data_dir); saved && *saved) base_totals = (*saved)->rmgr_totals;
     // The replayer's counters, snapshotted on its thread once per status interval.
     std::mutex report_mu;
     std::string report_json;
-    std::vector<RmgrReplayCounters> counters;
+    std::vector<RmgrReplayCounters> counters, totals;
     ropts.on_progress = [&](const redo::ReplayReport& r, XLogRecPtr) {
         std::string j = redo::report_to_json(r);
         auto c = rmgr_counters(r);
+        auto t = rmgr_totals(base_totals, r);
         std::lock_guard lock(report_mu);
         report_json = std::move(j);
         counters = std::move(c);
+        totals = std::move(t);
     };
 
     LagTracker lag(static_cast<std::int64_t>(opts_.status_interval.count()) * 1000);
@@ -283,6 +301,7 @@ Result<void> Standby::run() {
         std::lock_guard lock(report_mu);
         st.replay_json = report_json;
         st.rmgrs = counters;
+        st.rmgr_totals = totals;
     };
     while (!stop_.load() && !rcv_done.load() && !replay_done.load()) {
         wakeup.wait(kCoordinatorTick);
@@ -337,6 +356,7 @@ Result<void> Standby::run() {
         std::lock_guard lock(report_mu);
         report_json = redo::report_to_json(replayer.report());
         counters = rmgr_counters(replayer.report());
+        totals = rmgr_totals(base_totals, replayer.report());
     }
     const XLogRecPtr final_apply = replayer.apply_lsn();
     const LagSnapshot lags = lag.update(rcv.received_lsn(), rcv.flushed_lsn(), final_apply, receiver::current_timestamp());

@@ -67,15 +67,22 @@ std::string status_to_json(const StandbyStatus& s) {
     j["hot_standby_feedback_xmin"] = s.feedback_xmin;
     j["reconnects"] = nlohmann::ordered_json::object();
     for (const auto& [reason, n] : s.reconnects) j["reconnects"][reason] = n;
-    j["rmgrs"] = nlohmann::ordered_json::object();
-    for (const auto& r : s.rmgrs) {
-        nlohmann::ordered_json c = {{"records", r.records}, {"applied", r.applied}};
-        if (s.verify) {
-            c["verified"] = r.verified;
-            c["mismatched"] = r.mismatched;
+    // "rmgrs": since this process started (as the _total metrics); "rmgrs_total": every run on
+    // this directory, kept in the replay state.
+    auto counters_json = [&s](const std::vector<RmgrReplayCounters>& rows) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::object();
+        for (const auto& r : rows) {
+            nlohmann::ordered_json c = {{"records", r.records}, {"applied", r.applied}};
+            if (s.verify) {
+                c["verified"] = r.verified;
+                c["mismatched"] = r.mismatched;
+            }
+            out[r.rmgr] = c;
         }
-        j["rmgrs"][r.rmgr] = c;
-    }
+        return out;
+    };
+    j["rmgrs"] = counters_json(s.rmgrs);
+    j["rmgrs_total"] = counters_json(s.rmgr_totals);
     if (!s.replay_json.empty()) j["replay"] = nlohmann::ordered_json::parse(s.replay_json, nullptr, false);
     return j.dump(2) + "\n";
 }

@@ -40,7 +40,8 @@ struct StandbyStatus {
     std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
     std::string state;          // "starting", "streaming", "stopped"
     std::map<std::string, std::uint64_t> reconnects;  // by reason
-    std::vector<RmgrReplayCounters> rmgrs;            // rmgrs with records, in rmgr id order
+    std::vector<RmgrReplayCounters> rmgrs;            // this run's: rmgrs with records, in rmgr id order
+    std::vector<RmgrReplayCounters> rmgr_totals;      // every run's on this directory (replay state)
     std::string replay_json;    // redo::report_to_json of the last progress snapshot ("" = none yet)
     std::chrono::system_clock::time_point updated_at;
 

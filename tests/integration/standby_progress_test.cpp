@@ -5,7 +5,7 @@
 // lines with no control characters. Both end caught up (pg_stat_replication's replay_lsn is the
 // primary's WAL end). Along the way lag.jsonl is rotated (a tiny --lag-history-max-mb): the
 // restarts accept the rotated files in the directory and `understudy lag --summary` reads all
-// of them. On one host the clock skew estimate is near zero.
+// of them. rmgrs_total in status.json adds up the runs. On one host the clock skew estimate is near zero.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -97,6 +97,13 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     HangReporter hang({logs[0], logs[1], logs[2]}, 150s);
     // 2 kB lag history files (about ten lines at --status-interval 0.2), two kept.
     const std::vector<std::string> rotation = {"--lag-history-max-mb", "0.002", "--lag-history-keep", "2"};
+    // Records replayed per rmgr, added up over the runs from each run's final status.json.
+    std::map<std::string, std::uint64_t> records_by_run;
+    auto add_run = [&] {
+        const auto status = read_status(status_path);
+        REQUIRE(status);
+        for (const auto& [rmgr, c] : (*status)["rmgrs"].items()) records_by_run[rmgr] += c["records"].get<std::uint64_t>();
+    };
     auto with = [&](std::vector<std::string> extra) {
         extra.insert(extra.end(), rotation.begin(), rotation.end());
         return standby_argv(pg, sdir, extra);
@@ -109,6 +116,7 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
         REQUIRE_MESSAGE(wait_caught_up(pg, status_path, 30s), read_file(logs[0]));
         sb.signal(SIGTERM);
         REQUIRE(sb.wait(30s) == 0);
+        add_run();
     }
 
     // Terminal form, forced: the line redrawn in place.
@@ -120,6 +128,7 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
         REQUIRE_MESSAGE(wait_caught_up(pg, status_path, 60s), read_file(logs[1]));
         sb.signal(SIGTERM);
         REQUIRE(sb.wait(30s) == 0);
+        add_run();
     }
     const std::string tty_log = read_file(logs[1]);
     check_catch_up(progress_lines(tty_log), tty_log);
@@ -142,6 +151,7 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
         REQUIRE_MESSAGE(wait_caught_up(pg, status_path, 60s), read_file(logs[2]));
         sb.signal(SIGTERM);
         REQUIRE(sb.wait(30s) == 0);
+        add_run();
     }
     const std::string plain_log = read_file(logs[2]);
     check_catch_up(progress_lines(plain_log), plain_log);
@@ -149,6 +159,15 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     CHECK(plain_log.find('\x1b') == std::string::npos);
     CHECK(std::regex_search(plain_log, std::regex("(^|\n)understudy: catching up: [^\n]*, ETA [0-9:]+\n")));
     CHECK(std::regex_search(plain_log, std::regex("(^|\n)understudy: caught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
+
+    // Cumulative counters: rmgrs_total (kept in the replay state) is the sum of the three runs'
+    // rmgrs; the last run's rmgrs alone is less.
+    const auto final_status = *read_status(status_path);
+    std::map<std::string, std::uint64_t> totals;
+    for (const auto& [rmgr, c] : final_status["rmgrs_total"].items()) totals[rmgr] = c["records"].get<std::uint64_t>();
+    CHECK(totals == records_by_run);
+    CHECK(final_status["rmgrs"]["Heap"]["records"].get<std::uint64_t>() < totals["Heap"]);
+    MESSAGE("Heap records: last run " << final_status["rmgrs"]["Heap"]["records"] << ", all runs " << totals["Heap"]);
 
     // Rotation: lag.jsonl, .1 and .2 (keep 2), no .3; the summary reads all three, oldest first.
     const std::string history = sdir + "/lag.jsonl";
