@@ -75,7 +75,24 @@ Result<void> LagHistoryWriter::rotate() {
     // Oldest first: PATH.(keep-1) replaces PATH.keep (dropping it), ..., then PATH becomes PATH.1.
     for (int n = rotation_.keep; n >= 2; --n)
         if (auto r = rename_if_exists(rotated_path(path_, n - 1), rotated_path(path_, n)); !r) return r;
-    return rename_if_exists(path_, rotated_path(path_, 1));
+    if (auto r = rename_if_exists(path_, rotated_path(path_, 1)); !r) return r;
+    return remove_beyond_keep();
+}
+
+// Files numbered past `keep` (left by a run with a larger --lag-history-keep) are removed.
+Result<void> LagHistoryWriter::remove_beyond_keep() {
+    const std::filesystem::path p(path_);
+    const std::string base = p.filename().string();
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(p.has_parent_path() ? p.parent_path() : ".", ec)) {
+        const std::string name = e.path().filename().string();
+        if (rotation_number(name, base) <= static_cast<std::uint64_t>(rotation_.keep)) continue;
+        const std::string victim = path_ + name.substr(base.size());
+        if (::unlink(victim.c_str()) != 0 && errno != ENOENT)
+            return make_error(fmt::format("could not remove \"{}\" (beyond --lag-history-keep {}): {}", victim,
+                                          rotation_.keep, fs::errno_text(errno)));
+    }
+    return {};
 }
 
 Result<void> LagHistoryWriter::append(const std::string& line) {

@@ -2,7 +2,8 @@
 // lag.jsonl and rotates it as logrotate would (no PostgreSQL counterpart): once appending a line
 // would take it past `max_bytes`, lag.jsonl.(keep-1) becomes lag.jsonl.keep (the oldest is
 // dropped), ..., lag.jsonl.1 becomes lag.jsonl.2, lag.jsonl becomes lag.jsonl.1, and the line
-// starts a new lag.jsonl. Each step is one rename(2), so a crash between steps loses no line
+// starts a new lag.jsonl; files numbered past `keep` (from a run with a larger keep) are then
+// removed. Each step is one rename(2), so a crash between steps loses no line
 // (a gap in the numbers is closed by the next rotation). Readers (read_lag_history) open lag.jsonl
 // first, then list the rotated files and open them newest first, skipping a file they already
 // hold open under another name (same inode), so a rotation during a read neither loses nor
@@ -28,8 +29,8 @@ struct LagHistoryRotation {
 bool is_rotated_name(std::string_view file_name, std::string_view base_name);
 
 // The history's files that exist, oldest first: PATH.N (highest N first), ..., PATH.1, PATH.
-// Any N is listed, not only up to `keep` (a standby once run with a larger --lag-history-keep
-// leaves older files behind; they are older than PATH.keep, so the order holds).
+// Any N is listed, not only up to `keep` (files left by a run with a larger --lag-history-keep,
+// until the next rotation removes them, are older than PATH.keep, so the order holds).
 std::vector<std::string> lag_history_files(const std::string& path);
 
 class LagHistoryWriter {
@@ -44,6 +45,8 @@ public:
     Result<void> rotate();
 
 private:
+    Result<void> remove_beyond_keep();
+
     std::string path_;
     LagHistoryRotation rotation_;
 };

@@ -175,3 +175,22 @@ TEST_CASE("lag history files: only rotated files (PATH not yet recreated) are st
     REQUIRE(h.ok());
     CHECK(h->samples.size() == 1);
 }
+
+TEST_CASE("lag history files: a smaller keep removes the files numbered past it at the next rotation") {
+    TmpDir d;
+    const std::string path = d.path + "/lag.jsonl";
+    for (int n = 5; n >= 1; --n) std::ofstream(path + "." + std::to_string(n)) << producer_line(10 - n);
+    std::ofstream(path) << producer_line(10);
+    REQUIRE(read_lag_history(path)->samples.size() == 6);  // all are read before the rotation
+    LagHistoryWriter w(path, {1, 2});
+    REQUIRE(w.append(producer_line(11)).ok());
+    CHECK(std::filesystem::exists(path + ".1"));
+    CHECK(std::filesystem::exists(path + ".2"));
+    for (const char* gone : {".3", ".4", ".5"}) CHECK_FALSE(std::filesystem::exists(path + gone));
+    auto h = read_lag_history(path);
+    REQUIRE(h.ok());
+    REQUIRE(h->samples.size() == 3);
+    CHECK(h->samples[0].t == doctest::Approx(9));   // old .1, now .2
+    CHECK(h->samples[1].t == doctest::Approx(10));  // old PATH, now .1
+    CHECK(h->samples[2].t == doctest::Approx(11));
+}
