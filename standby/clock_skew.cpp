@@ -21,18 +21,30 @@ void ClockSkewEstimator::on_message(std::int64_t send_time, std::int64_t receipt
 void ClockSkewEstimator::on_round_trip(std::int64_t sent, std::int64_t primary_time, std::int64_t received) {
     if (received < sent) return;  // our clock stepped back during the query: no information
     std::lock_guard lock(mu_);
-    if (rt_low_ && received - sent >= *rt_high_ - *rt_low_) return;  // keep the tightest
-    rt_low_ = sent - primary_time;
-    rt_high_ = received - primary_time;
+    ++round_trips_;
+    if (!rt_current_ || received - rt_window_start_ >= kRoundTripWindowUs) {
+        if (rt_current_) rt_previous_ = rt_current_;
+        rt_current_.reset();
+        rt_window_start_ = received;
+    }
+    const RoundTrip rt{sent - primary_time, received - primary_time};
+    if (!rt_current_ || rt.high - rt.low < rt_current_->high - rt_current_->low) rt_current_ = rt;
+}
+
+std::uint64_t ClockSkewEstimator::round_trips() const {
+    std::lock_guard lock(mu_);
+    return round_trips_;
 }
 
 std::optional<ClockSkewEstimate> ClockSkewEstimator::estimate_locked() const {
     std::optional<std::int64_t> bound;  // skew <= bound
     if (min_current_) bound = min_current_;
     if (min_previous_) bound = bound ? std::min(*bound, *min_previous_) : *min_previous_;
-    if (rt_low_) {
-        const double mid = (static_cast<double>(*rt_low_) + static_cast<double>(*rt_high_)) / 2;
-        const double half = static_cast<double>(*rt_high_ - *rt_low_) / 2;
+    std::optional<RoundTrip> rt = rt_current_;
+    if (rt_previous_ && (!rt || rt_previous_->high - rt_previous_->low < rt->high - rt->low)) rt = rt_previous_;
+    if (rt) {
+        const double mid = (static_cast<double>(rt->low) + static_cast<double>(rt->high)) / 2;
+        const double half = static_cast<double>(rt->high - rt->low) / 2;
         if (bound && static_cast<double>(*bound) < mid - half)  // moved since the round trip
             return ClockSkewEstimate{static_cast<double>(*bound) / 1e6, 0, "one-way bound"};
         const double capped = bound ? std::min(mid, static_cast<double>(*bound)) : mid;

@@ -13,9 +13,11 @@
 //     R - S = delay + skew with delay >= 0, so skew <= min(R - S). A negative minimum (a send
 //     time in our future) proves our clock is behind by at least that much. The minimum is
 //     taken over the last two windows of kWindowUs, so a clock step is followed.
-//   - round trip: we read the primary's clock (clock_timestamp()) at primary time P between our
-//     times T1 and T3, so skew is in [T1 - P, T3 - P]: the midpoint, +- half the round trip.
-//     The round trip with the smallest T3 - T1 is kept.
+//   - round trip: the primary's clock P read between our times T1 and T3 (clock_timestamp() at
+//     start; then the answer to each periodic reply, which asks for one: receiver/session.h), so
+//     skew is in [T1 - P, T3 - P]: the midpoint, +- half the round trip. The round trip with the
+//     smallest T3 - T1 over the last two windows of kRoundTripWindowUs is used, so a drifting
+//     or stepped clock is followed.
 // The estimate is the round trip's midpoint, capped by the one-way bound when that is lower
 // (the clock moved since); without a round trip, the one-way bound when it is negative; else
 // unknown (a positive one-way minimum cannot tell skew from network delay).
@@ -38,6 +40,7 @@ class ClockSkewEstimator {
 public:
     static constexpr std::int64_t kWarnUs = 100000;     // warn beyond 100 ms
     static constexpr std::int64_t kWindowUs = 30000000;  // one-way minimum window: 30 s
+    static constexpr std::int64_t kRoundTripWindowUs = 300000000;  // round trip window: 5 min
 
     // Times in PostgreSQL TimestampTz microseconds. A 'w' or 'k' message: the primary's send
     // time and our clock when we read it.
@@ -46,6 +49,7 @@ public:
     void on_round_trip(std::int64_t sent, std::int64_t primary_time, std::int64_t received);
 
     std::optional<ClockSkewEstimate> estimate() const;
+    std::uint64_t round_trips() const;  // measured so far
     // The warning to log, once per run: when the estimate is beyond kWarnUs.
     std::optional<std::string> take_warning();
 
@@ -56,8 +60,13 @@ private:
     // One-way minima of receipt - send: the current window and the one before.
     std::optional<std::int64_t> min_current_, min_previous_;
     std::int64_t window_start_ = 0;
-    // Best round trip: its interval for the skew.
-    std::optional<std::int64_t> rt_low_, rt_high_;
+    // Best (tightest) round trip of the current window and of the one before: its interval.
+    struct RoundTrip {
+        std::int64_t low = 0, high = 0;  // skew in [low, high]
+    };
+    std::optional<RoundTrip> rt_current_, rt_previous_;
+    std::int64_t rt_window_start_ = 0;
+    std::uint64_t round_trips_ = 0;
     bool warned_ = false;
 };
 

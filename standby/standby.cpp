@@ -210,6 +210,9 @@ Result<void> Standby::run() {
         skew.on_message(send_time, receiver::current_timestamp());
         lag.on_primary_message(data_end, wal_end, send_time);
     };
+    rcv_opts.on_round_trip = [&skew](std::int64_t sent, std::int64_t primary_time, std::int64_t received) {
+        skew.on_round_trip(sent, primary_time, received);
+    };
 
     redo::Replayer replayer(ropts);
     replayer.set_flush_limit(1);  // nothing until the receiver says what is flushed
@@ -297,6 +300,7 @@ Result<void> Standby::run() {
         st.reconnects = rcv.reconnects_by_reason();
         if (auto e = skew.estimate()) st.clock_skew_seconds = e->seconds;
         else st.clock_skew_seconds.reset();
+        st.clock_round_trips = skew.round_trips();
         st.updated_at = std::chrono::system_clock::now();
         std::lock_guard lock(report_mu);
         st.replay_json = report_json;

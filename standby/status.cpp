@@ -61,6 +61,7 @@ std::string status_to_json(const StandbyStatus& s) {
     };
     // Our clock minus the primary's; the lag seconds above include it (null: not known).
     j["clock_skew_seconds"] = s.clock_skew_seconds ? nlohmann::ordered_json(*s.clock_skew_seconds) : nullptr;
+    j["clock_round_trips"] = s.clock_round_trips;
     if (s.last_applied_commit_time != 0) j["last_applied_commit_time"] = pg_timestamp_text(s.last_applied_commit_time);
     else j["last_applied_commit_time"] = nullptr;
     j["updated_at"] = receiver::iso8601_utc(s.updated_at);

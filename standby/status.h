@@ -37,6 +37,7 @@ struct StandbyStatus {
     bool replay_paused = false;
     bool verify = false;
     std::optional<double> clock_skew_seconds;  // our clock - the primary's (standby/clock_skew.h); unknown: none
+    std::uint64_t clock_round_trips = 0;       // round trips measured for it
     std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
     std::string state;          // "starting", "streaming", "stopped"
     std::map<std::string, std::uint64_t> reconnects;  // by reason

@@ -96,7 +96,9 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
                                 dir.path() + "/standby2.log"};
     HangReporter hang({logs[0], logs[1], logs[2]}, 150s);
     // 2 kB lag history files (about ten lines at --status-interval 0.2), two kept.
-    const std::vector<std::string> rotation = {"--lag-history-max-mb", "0.002", "--lag-history-keep", "2"};
+    // Periodic replies every 0.5 s: each asks the primary for an answer, a clock round trip.
+    const std::vector<std::string> rotation = {"--lag-history-max-mb", "0.002", "--lag-history-keep", "2",
+                                               "--reply-interval", "0.5"};
     // Records replayed per rmgr, added up over the runs from each run's final status.json.
     std::map<std::string, std::uint64_t> records_by_run;
     auto add_run = [&] {
@@ -120,9 +122,9 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     }
 
     // Terminal form, forced: the line redrawn in place.
-    const std::uint64_t backlog1 = make_backlog(pg, 3000000);
+    const std::uint64_t backlog1 = make_backlog(pg, 4000000);
     MESSAGE("backlog 1: " << backlog1 / 1048576 << " MB of WAL");
-    REQUIRE(backlog1 > 300ull << 20);
+    REQUIRE(backlog1 > 400ull << 20);
     {
         auto sb = Child::spawn(with({"--progress", "tty"}), logs[1]);
         REQUIRE_MESSAGE(wait_caught_up(pg, status_path, 60s), read_file(logs[1]));
@@ -135,16 +137,20 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     CHECK(tty_log.find("\r\x1b[Kcatching up: ") != std::string::npos);
     CHECK(std::regex_search(tty_log, std::regex("\r\x1b\\[Kcaught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
     CHECK((*read_status(status_path))["lag"]["apply_bytes"] == 0);
-    // Same host, same clock: the skew estimate (a round trip on the primary's clock_timestamp())
-    // is known and small, and there is no clock skew warning.
-    const auto skew = (*read_status(status_path))["clock_skew_seconds"];
+    // Same host, same clock: the skew estimate (round trips: three clock_timestamp() queries at
+    // start, then the answers to the periodic replies) is known and small, and there is no clock
+    // skew warning.
+    const auto after_tty = *read_status(status_path);
+    const auto skew = after_tty["clock_skew_seconds"];
     REQUIRE(skew.is_number());
     CHECK(std::fabs(skew.get<double>()) < 0.05);
-    MESSAGE("clock_skew_seconds on one host: " << skew.get<double>());
+    CHECK(after_tty["clock_round_trips"].get<int>() >= 2);  // the start one + at least one answered reply
+    MESSAGE("clock_skew_seconds on one host: " << skew.get<double>() << " over " << after_tty["clock_round_trips"]
+                                               << " round trips");
     CHECK(tty_log.find("clock skew") == std::string::npos);
 
     // Not a terminal (stderr is a file), --progress left at auto: plain log lines.
-    const std::uint64_t backlog2 = make_backlog(pg, 3000000);
+    const std::uint64_t backlog2 = make_backlog(pg, 4000000);
     MESSAGE("backlog 2: " << backlog2 / 1048576 << " MB of WAL");
     {
         auto sb = Child::spawn(with({"--progress-interval", "0.5"}), logs[2]);

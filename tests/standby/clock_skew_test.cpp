@@ -92,3 +92,21 @@ TEST_CASE("clock skew: a clock step after the round trip is followed by the one-
     CHECK(fixed->seconds == doctest::Approx(0.001));
     CHECK(std::string(fixed->source) == "round trip");
 }
+
+TEST_CASE("clock skew: round trips are kept per 5 min window, so a drifted clock is followed") {
+    ClockSkewEstimator e;
+    std::int64_t t = 1000 * kSec;
+    e.on_round_trip(t, t - 1 * kMs, t + 1 * kMs);  // skew 0, a very tight round trip
+    CHECK(e.round_trips() == 1);
+    // Our clock is then ~500 ms ahead; round trips every 10 s, looser (5 ms).
+    for (int i = 1; i <= 65; ++i) {
+        t += 10 * kSec;
+        e.on_round_trip(t, t - 505 * kMs, t + 5 * kMs);  // skew in [505, 510] ms
+    }
+    CHECK(e.round_trips() == 66);
+    // After two windows the old tight round trip is gone: the estimate is the drifted skew.
+    auto est = e.estimate();
+    REQUIRE(est.has_value());
+    CHECK(est->seconds == doctest::Approx(0.5075));  // midpoint of [0.505, 0.510]
+    CHECK(est->uncertainty == doctest::Approx(0.0025));
+}
