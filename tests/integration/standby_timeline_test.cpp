@@ -40,7 +40,9 @@ bool caught_up_on(const std::string& status_path, XLogRecPtr target, int tli) {
 
 TEST_CASE("standby: cascading from a standby that is promoted, understudy follows onto its new timeline") {
     PgOptions opts = one_mb_segments();  // the switch point falls inside a segment, several segments per phase
-    opts.conf = {"wal_consistency_checking = 'all'"};
+    // S inherits P's settings (pg_basebackup copies postgresql.conf): it keeps every segment of
+    // the test for the comparison at the end.
+    opts.conf = {"wal_consistency_checking = 'all'", "wal_keep_size = 2GB"};
     PgCluster p(opts);
     p.pgbench_init(1);
     auto s = PgCluster::standby_of(p);
