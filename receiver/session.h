@@ -32,10 +32,11 @@ struct SessionConfig {
     // Hot standby feedback: the xmin (and its epoch) to send in 'h' messages; empty: none sent.
     std::function<std::pair<std::uint32_t, std::uint32_t>()> feedback_xmin;
     // Clock round trips: with on_round_trip set, a reply every status_interval asks for an
-    // answer (replyRequested) when none is outstanding; the walsender answers at once with a keepalive whose replyRequested is
-    // false (PG15 walsender.c ProcessStandbyReplyMessage -> WalSndKeepalive(false); a physical
-    // walsender's own keepalives ask for a reply), and that answer's sendTime is the primary's
-    // clock between our request (`sent`) and its receipt (`received`), our clock, as TimestampTz.
+    // answer (replyRequested) when none is outstanding; the walsender answers at once with a
+    // keepalive whose replyRequested is false (PG15 walsender.c ProcessStandbyReplyMessage ->
+    // WalSndKeepalive(false); a physical walsender's own keepalives ask for a reply), and that
+    // answer's sendTime is the primary's clock between our request (`sent`) and its receipt
+    // (`received`), our clock, as TimestampTz.
     std::function<void(std::int64_t sent, std::int64_t primary_time, std::int64_t received)> on_round_trip;
 };
 

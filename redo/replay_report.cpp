@@ -128,7 +128,8 @@ std::vector<RmgrTotals> add_rmgr_totals(const std::vector<RmgrTotals>& base, con
     std::array<RmgrTotals, 256> sum{};
     for (std::size_t id = 0; id < sum.size(); ++id) {
         const RmgrCounters& c = run.rmgrs[id];
-        sum[id] = RmgrTotals{static_cast<std::uint8_t>(id), c.records, c.applied, c.images_checked, c.images_mismatched};
+        sum[id] = RmgrTotals{static_cast<std::uint8_t>(id), c.records, c.applied, c.images_checked,
+                             c.images_mismatched};
     }
     for (const RmgrTotals& b : base) {
         RmgrTotals& t = sum[b.rmgr_id];

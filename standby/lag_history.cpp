@@ -97,7 +97,8 @@ Result<std::string> read_all(const OpenHistoryFile& f) {
     for (;;) {
         const ssize_t n = ::read(f.fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return make_error(fmt::format("could not read lag history \"{}\": {}", f.path, fs::errno_text(errno)));
+        if (n < 0)
+            return make_error(fmt::format("could not read lag history \"{}\": {}", f.path, fs::errno_text(errno)));
         if (n == 0) return out;
         out.append(buf, static_cast<std::size_t>(n));
     }

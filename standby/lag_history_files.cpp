@@ -56,7 +56,8 @@ std::vector<std::string> lag_history_files(const std::string& path) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
         const std::string name = e.path().filename().string();
-        if (const std::uint64_t n = rotation_number(name, base); n != 0) rotated.emplace_back(n, path + name.substr(base.size()));
+        if (const std::uint64_t n = rotation_number(name, base); n != 0)
+            rotated.emplace_back(n, path + name.substr(base.size()));
     }
     std::sort(rotated.begin(), rotated.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<std::string> out;
@@ -103,7 +104,8 @@ Result<void> LagHistoryWriter::append(const std::string& line) {
             if (auto r = rotate(); !r) return r;
     }
     fs::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd.valid()) return make_error(fmt::format("could not open \"{}\" to append: {}", path_, fs::errno_text(errno)));
+    if (!fd.valid())
+        return make_error(fmt::format("could not open \"{}\" to append: {}", path_, fs::errno_text(errno)));
     // One write(2) of the whole line with O_APPEND: a reader sees whole lines or a torn last one.
     std::size_t done = 0;
     while (done < line.size()) {

@@ -1,7 +1,8 @@
 // The catch-up progress display: while the standby is more than kBacklogBytes behind the
 // primary's WAL end it reports bytes behind, the apply rate and an ETA. On a terminal one line
 // is redrawn in place ("\r" + erase line) twice a second; otherwise a plain line every
-// `plain_every` seconds (default kPlainEvery; --progress-interval). One last line says when it caught up. Pure: it returns the text to write.
+// `plain_every` seconds (default kPlainEvery; --progress-interval). One last line says when it
+// caught up. Pure: it returns the text to write.
 #pragma once
 
 #include <cstdint>

@@ -7,8 +7,8 @@
 // DIR/status.json and DIR/lag.jsonl every status interval.
 //
 // Layout: DIR/pg_wal (segments), DIR/data (the scratch data directory), DIR/status.json,
-// DIR/lag.jsonl (rotated to lag.jsonl.1, .2, ... by size). An empty DIR starts sparse at the redo point of the primary's latest
-// checkpoint; a restart continues from the replay state and the received files.
+// DIR/lag.jsonl (rotated to lag.jsonl.1, .2, ... by size). An empty DIR starts sparse at the
+// redo point of the primary's latest checkpoint; a restart continues from the replay state and the received files.
 // Pause/resume of replay: pause()/resume() (the command maps SIGUSR1/SIGUSR2 to them). No wait
 // anywhere is unbounded: every loop checks stop() at least every few milliseconds.
 #pragma once

@@ -132,7 +132,8 @@ TEST_CASE("standby: kill -9 under load, restart, catch up, no gap, verification 
     for (auto& [rmgr, c] : (*final2)["rmgrs_total"].items()) totals[rmgr] = c["records"].get<std::uint64_t>();
     CHECK_MESSAGE(totals == expected, "rmgrs_total " << (*final2)["rmgrs_total"].dump() << "\npg_waldump --stats "
                                                      << start[1].str() << ".." << applied << ":\n" << stats.output);
-    MESSAGE("rmgrs_total over 3 runs (one killed): " << totals["Heap"] << " Heap records, as pg_waldump --stats counts");
+    MESSAGE("rmgrs_total over 3 runs (one killed): " << totals["Heap"]
+                                                      << " Heap records, as pg_waldump --stats counts");
 }
 
 TEST_CASE("standby: an empty DIR starts at the latest checkpoint's redo point even with a slot left further on") {

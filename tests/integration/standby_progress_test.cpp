@@ -40,8 +40,8 @@ double bytes_of(const std::string& number, const std::string& unit) {
 }
 
 std::vector<ProgressLine> progress_lines(const std::string& text) {
-    static const std::regex re(
-        R"(catching up: ([0-9.]+) (bytes|kB|MB|GB|TB) behind, applying ([0-9.]+) (bytes|kB|MB|GB|TB)/s, ETA ([0-9:]+|unknown))");
+    static const std::regex re(R"(catching up: ([0-9.]+) (bytes|kB|MB|GB|TB) behind, )"
+                               R"(applying ([0-9.]+) (bytes|kB|MB|GB|TB)/s, ETA ([0-9:]+|unknown))");
     std::vector<ProgressLine> out;
     for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
         out.push_back({bytes_of((*it)[1], (*it)[2]), bytes_of((*it)[3], (*it)[4]), (*it)[5]});
@@ -104,7 +104,8 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     auto add_run = [&] {
         const auto status = read_status(status_path);
         REQUIRE(status);
-        for (const auto& [rmgr, c] : (*status)["rmgrs"].items()) records_by_run[rmgr] += c["records"].get<std::uint64_t>();
+        for (const auto& [rmgr, c] : (*status)["rmgrs"].items())
+            records_by_run[rmgr] += c["records"].get<std::uint64_t>();
     };
     auto with = [&](std::vector<std::string> extra) {
         extra.insert(extra.end(), rotation.begin(), rotation.end());
@@ -164,7 +165,8 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     CHECK(plain_log.find('\r') == std::string::npos);
     CHECK(plain_log.find('\x1b') == std::string::npos);
     CHECK(std::regex_search(plain_log, std::regex("(^|\n)understudy: catching up: [^\n]*, ETA [0-9:]+\n")));
-    CHECK(std::regex_search(plain_log, std::regex("(^|\n)understudy: caught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
+    CHECK(std::regex_search(plain_log,
+                            std::regex("(^|\n)understudy: caught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
 
     // Cumulative counters: rmgrs_total (kept in the replay state) is the sum of the three runs'
     // rmgrs; the last run's rmgrs alone is less.

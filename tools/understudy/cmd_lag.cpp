@@ -1,7 +1,8 @@
 // `understudy lag`: the lag of a running (or stopped) `understudy standby`, read from its
 // directory: the current lag from DIR/status.json, refreshed with --watch; --summary gives lag
 // percentiles over DIR/lag.jsonl (and its rotated files, oldest first) plus the replay counters
-// per rmgr; --plot draws the history as an SVG (standby/lag_plot.h). Reads files only: it never talks to the standby or the primary.
+// per rmgr; --plot draws the history as an SVG (standby/lag_plot.h). Reads files only: it never
+// talks to the standby or the primary.
 #include <unistd.h>
 
 #include <chrono>
