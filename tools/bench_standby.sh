@@ -29,14 +29,8 @@ RPORT="$(free_port)"
 CONN="host=127.0.0.1 port=$PORT user=postgres"
 BG_PID=""
 SAMPLER_PID=""
-stop_bg() {
-  if [ -n "$BG_PID" ] && kill -0 "$BG_PID" 2>/dev/null; then kill -INT "$BG_PID"; wait "$BG_PID" 2>/dev/null || true; fi
-  BG_PID=""
-}
-stop_sampler() {
-  if [ -n "$SAMPLER_PID" ] && kill -0 "$SAMPLER_PID" 2>/dev/null; then kill "$SAMPLER_PID"; wait "$SAMPLER_PID" 2>/dev/null || true; fi
-  SAMPLER_PID=""
-}
+stop_bg() { stop_child BG_PID; }
+stop_sampler() { stop_child SAMPLER_PID TERM; }
 pg_at_exit stop_sampler
 pg_at_exit stop_bg
 pg_track "$TMP/replica"
@@ -118,6 +112,7 @@ start_sampler() {
     coalesce(extract(epoch from flush_lag), -1), coalesce(extract(epoch from replay_lag), -1)
     from pg_stat_replication where application_name = '%s';\n\\\\watch 0.5\n" "$app" |
     "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX -F ' ' >"$out" 2>/dev/null &
+  # shellcheck disable=SC2034  # SAMPLER_PID is read by stop_child through its name
   SAMPLER_PID=$!
 }
 

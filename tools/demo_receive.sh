@@ -13,10 +13,7 @@ source tools/lib/pg.sh
 pg_tmpdir TMP /tmp/understudy-run-XXXXXX
 PORT="$(free_port)"
 RECEIVER_PID=""
-stop_receiver() {
-  if [ -n "$RECEIVER_PID" ] && kill -0 "$RECEIVER_PID" 2>/dev/null; then kill -INT "$RECEIVER_PID"; wait "$RECEIVER_PID" || true; fi
-}
-pg_at_exit stop_receiver
+pg_at_exit "stop_child RECEIVER_PID"
 
 echo "== starting a throwaway primary on 127.0.0.1:$PORT ($TMP/data)"
 pg_init_start "$TMP/data" "$PORT" "wal_keep_size = 1GB" "synchronous_standby_names = 'understudy'" \

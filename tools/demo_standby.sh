@@ -28,10 +28,7 @@ pg_tmpdir TMP /tmp/understudy-run-XXXXXX
 PORT="$(free_port)"
 SDIR="$TMP/standby"
 STANDBY_PID=""
-stop_standby() {
-  if [ -n "$STANDBY_PID" ] && kill -0 "$STANDBY_PID" 2>/dev/null; then kill -INT "$STANDBY_PID"; wait "$STANDBY_PID" || true; fi
-}
-pg_at_exit stop_standby
+pg_at_exit "stop_child STANDBY_PID"
 
 echo "== starting a throwaway primary on 127.0.0.1:$PORT ($TMP/data)"
 pg_init_start "$TMP/data" "$PORT" "max_wal_size = 2GB" "wal_compression = lz4" "wal_consistency_checking = 'all'" \

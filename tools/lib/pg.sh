@@ -19,6 +19,8 @@
 #   pg_track DIR                   stops the server of DIR at exit (if its postmaster.pid exists)
 #   pg_stop DIR [fast|immediate]   pg_ctl stop -w (default fast)
 #   pg_at_exit CMD                 runs CMD at exit, before the servers are stopped
+#   stop_child VAR [SIGNAL]        if the process whose pid is in $VAR still runs, sends it SIGNAL
+#                                  (default INT) and waits for it; empties VAR
 #
 # At exit (normal, on a failed step under set -e, or on SIGTERM / SIGINT) the commands of
 # pg_at_exit run, every tracked server still running is stopped with -m immediate, and the
@@ -57,6 +59,12 @@ pg_track() {
 }
 
 pg_at_exit() { PG_LIB_AT_EXIT+=("$1"); }
+
+stop_child() {
+  local pid="${!1:-}"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -"${2:-INT}" "$pid"; wait "$pid" 2>/dev/null || true; fi
+  printf -v "$1" '%s' ""
+}
 
 pg_start() {
   local log=""
