@@ -39,67 +39,18 @@ pg_init_start --log "$WORK/primary.log" "$DATA" "$PORT" "wal_level = logical" "m
 
 # ---- phase 1 ----
 START1=$(psql_ -c "select pg_current_wal_insert_lsn()")
-psql_ >/dev/null <<'SQL'
-CREATE TABLE t (id int PRIMARY KEY, v text);
-INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g;
-CREATE TABLE flag (phase int);
-SET synchronous_commit = remote_apply;
-INSERT INTO t VALUES (100, 'remote_apply');
-RESET synchronous_commit;
-SELECT pg_replication_origin_create('dc_origin');
-SELECT pg_replication_origin_session_setup('dc_origin');
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCDD', '2026-01-02 03:04:05.123456+00');
-INSERT INTO t VALUES (101, 'origin commit');
-COMMIT;
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCEE', '2026-01-02 03:04:06+00');
-INSERT INTO t VALUES (102, 'origin abort');
-ROLLBACK;
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCFF', '2026-01-02 03:04:07+00');
-INSERT INTO t VALUES (103, 'origin prepare');
-PREPARE TRANSACTION 'dc_origin_prep';
-COMMIT PREPARED 'dc_origin_prep';
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCD00', '2026-01-02 03:04:08+00');
-INSERT INTO t VALUES (104, 'origin abort prepared');
-PREPARE TRANSACTION 'dc_origin_prep2';
-ROLLBACK PREPARED 'dc_origin_prep2';
-SELECT pg_replication_origin_session_reset();
-CREATE TABLE dc_drop_me (a int);
-CREATE ROLE dc_role;
-BEGIN;
-DROP TABLE dc_drop_me;
-GRANT SELECT ON pg_class TO dc_role;
-PREPARE TRANSACTION 'dc_prep_rels';
-COMMIT PREPARED 'dc_prep_rels';
-VACUUM FULL pg_shdescription;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_part1.sql" >/dev/null
 
 # A transaction with more subtransactions than PGPROC caches (64) open across a CHECKPOINT:
 # RUNNING_XACTS with "subxid ovf".
-psql_ <<'SQL' &
-BEGIN;
-INSERT INTO t VALUES (1000, 'overflow');
-DO $$ BEGIN FOR i IN 1..70 LOOP
-  BEGIN INSERT INTO t VALUES (1000 + i, 'sub'); EXCEPTION WHEN others THEN RAISE; END;
-END LOOP; END $$;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 1) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_subxid_overflow.sql" &
 BG=$!
 sleep 1
 psql_ -c "CHECKPOINT" -c "INSERT INTO flag VALUES (1)"
 wait $BG
 
 # 2100 multixacts: a transaction holds a share lock on a row while 2100 others lock it too.
-psql_ <<'SQL' &
-BEGIN;
-SELECT 1 FROM t WHERE id = 1 FOR SHARE;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 2) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_lock_holder.sql" &
 BG=$!
 sleep 1
 { echo "SET synchronous_commit = off;"; for _ in $(seq 2100); do echo "SELECT 1 FROM t WHERE id = 1 FOR SHARE;"; done; } | psql_ >/dev/null
@@ -130,20 +81,7 @@ psql_ -c "CHECKPOINT" >/dev/null
 # A record crossing into the next segment, the server crashing before it is complete: the next
 # segment is removed, and recovery writes OVERWRITE_CONTRECORD where the record was cut off
 # (as in PostgreSQL's src/test/recovery/t/026_overwrite_contrecord.pl).
-psql_ -c "CREATE TABLE filler (a int, b text)" >/dev/null
-psql_ >/dev/null <<'SQL'
-DO $$
-DECLARE
-  segsize int := setting::int FROM pg_settings WHERE name = 'wal_segment_size';
-  remain int;
-BEGIN
-  LOOP
-    INSERT INTO filler SELECT g, repeat(md5(g::text), (random() * 60 + 1)::int) FROM generate_series(1, 10) g;
-    remain := segsize - (pg_current_wal_insert_lsn() - '0/0') % segsize;
-    EXIT WHEN remain < 2 * 8192;
-  END LOOP;
-END $$;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_fill_segment.sql" >/dev/null
 INITFILE=$(psql_ -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
 psql_ -c "SELECT pg_logical_emit_message(true, 'dc', repeat('xyzxz', 123456))" >/dev/null
 ENDFILE=$(psql_ -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
