@@ -22,6 +22,18 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
     return true;
 }
 
+// Where the record after `rec` starts, given `next`, the MAXALIGNed end of `rec`: an XLOG_SWITCH
+// record is taken to extend to the end of its segment, as XLogReadRecord (xlogreader.c, PG15)
+// pretends.
+XLogRecPtr next_record_start(const std::uint8_t* rec, XLogRecPtr next, std::uint32_t seg_size) {
+    if (rec[record_layout::xl_rmid] == RM_XLOG_ID_VALUE &&
+        (rec[record_layout::xl_info] & XLR_RMGR_INFO_MASK) == XLOG_SWITCH) {
+        next += seg_size - 1;
+        next -= segment_offset(next, seg_size);
+    }
+    return next;
+}
+
 }  // namespace
 
 WalReader::WalReader(WalSource& source, WalReaderOptions options)
@@ -347,13 +359,8 @@ bool WalReader::read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status) {
     crc = crc32c_finish(crc_update_(crc, rec, record_layout::xl_crc));
     if (crc != load<std::uint32_t>(rec + record_layout::xl_crc)) return false;
 
-    XLogRecPtr next = rec_ptr + maxalign(total_len);
+    const XLogRecPtr next = next_record_start(rec, rec_ptr + maxalign(total_len), seg_size_);
     decode_rec_ptr_ = rec_ptr;
-    if (rec[record_layout::xl_rmid] == RM_XLOG_ID_VALUE &&
-        (rec[record_layout::xl_info] & XLR_RMGR_INFO_MASK) == XLOG_SWITCH) {
-        next += seg_size_ - 1;
-        next -= segment_offset(next, seg_size_);
-    }
     next_rec_ptr_ = next;
     status = finish_record(rec, total_len, rec_ptr, next);
     return true;
@@ -507,12 +514,7 @@ restart:
     }
 
     decode_rec_ptr_ = rec_ptr;
-    if (rec[record_layout::xl_rmid] == RM_XLOG_ID_VALUE &&
-        (rec[record_layout::xl_info] & XLR_RMGR_INFO_MASK) == XLOG_SWITCH) {
-        // Pretend it extends to the end of the segment.
-        next += seg_size_ - 1;
-        next -= segment_offset(next, seg_size_);
-    }
+    next = next_record_start(rec, next, seg_size_);
     next_rec_ptr_ = next;
     return finish_record(rec, total_len, rec_ptr, next, scanned_fpi_len);
 

@@ -9,30 +9,11 @@ RUNS="${1:-3}"
 SCALE="${2:-20}"
 tools/setup.sh
 BIN="$PWD/build/tools/understudy/understudy"
-PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
-[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tools/lib/pg.sh
 
-TMP="$(mktemp -d /tmp/understudy-bench-XXXXXX)"
-[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+pg_tmpdir TMP /tmp/understudy-bench-XXXXXX
 PORT="$(free_port)"
-cleanup() {
-  if [ -f "$TMP/data/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-as_pg "$PGBIN/initdb" -D "$TMP/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-cat >>"$TMP/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$TMP'
-max_wal_senders = 4
-max_replication_slots = $((2 * RUNS + 2))
-max_wal_size = 4GB
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w start >/dev/null
+pg_init_start "$TMP/data" "$PORT" "max_wal_senders = 4" "max_replication_slots = $((2 * RUNS + 2))" "max_wal_size = 4GB"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX)
 CONN="host=127.0.0.1 port=$PORT user=postgres"
 

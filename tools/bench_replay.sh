@@ -27,35 +27,16 @@ if [ "$WORKLOAD" = index ]; then SCALE="${2:-10}"; else SCALE="${2:-30}"; fi
 SECS="${3:-20}"
 BIN="$PWD/build/tools/understudy/understudy"
 [ -x "$BIN" ] || { echo "build first: ninja -C build" >&2; exit 1; }
-PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
-[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tools/lib/pg.sh
 now() { date +%s.%N; }
 
-TMP="$(mktemp -d /tmp/understudy-bench-replay-XXXXXX)"
-[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+pg_tmpdir TMP /tmp/understudy-bench-replay-XXXXXX
 PORT="$(free_port)"
-stop_pg() { [ -f "$1/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true; }
-cleanup() {
-  stop_pg "$TMP/primary"; stop_pg "$TMP/pgrun"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+pg_track "$TMP/pgrun"
 
 # ---- primary, base backup, WAL ----
-as_pg "$PGBIN/initdb" -D "$TMP/primary" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-cat >>"$TMP/primary/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$TMP'
-max_wal_senders = 4
-max_wal_size = 8GB
-wal_keep_size = 16GB
-checkpoint_timeout = 1d
-fsync = off
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -l "$TMP/primary.log" -w start >/dev/null
+pg_init_start --log "$TMP/primary.log" "$TMP/primary" "$PORT" "max_wal_senders = 4" "max_wal_size = 8GB" \
+  "wal_keep_size = 16GB" "checkpoint_timeout = 1d" "fsync = off"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -U postgres -d postgres -AtqX)
 if [ "$WORKLOAD" = index ]; then
   "${PSQL[@]}" -p "$PORT" -f tests/workloads/index_bench_setup.sql >/dev/null
@@ -77,7 +58,7 @@ TARGET="$("${PSQL[@]}" -p "$PORT" -c "select pg_current_wal_insert_lsn()")"
 "${PSQL[@]}" -p "$PORT" -c "select pg_switch_wal()" >/dev/null
 "${PSQL[@]}" -p "$PORT" -c "CHECKPOINT" >/dev/null
 MB="$("${PSQL[@]}" -p "$PORT" -c "select round(pg_wal_lsn_diff('$TARGET', '$START') / 1048576.0)")"
-as_pg "$PGBIN/pg_ctl" -D "$TMP/primary" -m fast -w stop >/dev/null
+pg_stop "$TMP/primary"
 mkdir -p "$TMP/wal"
 for f in "$TMP"/primary/pg_wal/*; do case "$(basename "$f")" in [0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]) cp "$f" "$TMP/wal/" ;; esac; done
 [ "$(id -u)" -eq 0 ] && chown -R postgres "$TMP/wal"
@@ -110,7 +91,7 @@ CONF
   done
   t1="$(now)"
   PG_LSN="$("${PSQL[@]}" -p "$port" -c "select pg_last_wal_replay_lsn()")"
-  as_pg "$PGBIN/pg_ctl" -D "$TMP/pgrun" -m immediate -w stop >/dev/null
+  pg_stop "$TMP/pgrun" immediate
   echo "$t1 - $t0" | bc
 }
 run_us() {

@@ -20,50 +20,24 @@ CLIENTS="${3:-4}"
 SCALE="${4:-10}"
 tools/setup.sh
 BIN="${UNDERSTUDY_BIN:-$PWD/build/tools/understudy/understudy}"  # another build to compare: UNDERSTUDY_BIN=...
-PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
-[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tools/lib/pg.sh
 now() { date +%s.%N; }
 
-TMP="$(mktemp -d /tmp/understudy-bench-standby-XXXXXX)"
-chmod 755 "$TMP"
-[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+pg_tmpdir TMP /tmp/understudy-bench-standby-XXXXXX
 PORT="$(free_port)"
 RPORT="$(free_port)"
 CONN="host=127.0.0.1 port=$PORT user=postgres"
 BG_PID=""
 SAMPLER_PID=""
-stop_bg() {
-  if [ -n "$BG_PID" ] && kill -0 "$BG_PID" 2>/dev/null; then kill -INT "$BG_PID"; wait "$BG_PID" 2>/dev/null || true; fi
-  BG_PID=""
-}
-stop_sampler() {
-  if [ -n "$SAMPLER_PID" ] && kill -0 "$SAMPLER_PID" 2>/dev/null; then kill "$SAMPLER_PID"; wait "$SAMPLER_PID" 2>/dev/null || true; fi
-  SAMPLER_PID=""
-}
-cleanup() {
-  stop_sampler
-  stop_bg
-  for d in "$TMP/replica" "$TMP/data"; do
-    if [ -f "$d/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+stop_bg() { stop_child BG_PID; }
+stop_sampler() { stop_child SAMPLER_PID TERM; }
+pg_at_exit stop_sampler
+pg_at_exit stop_bg
+pg_track "$TMP/replica"
 
 # ---- primary
-as_pg "$PGBIN/initdb" -D "$TMP/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-cat >>"$TMP/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$TMP'
-max_wal_senders = 6
-max_replication_slots = 6
-max_wal_size = 4GB
-wal_keep_size = 4GB
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w start >/dev/null
+pg_init_start "$TMP/data" "$PORT" "max_wal_senders = 6" "max_replication_slots = 6" "max_wal_size = 4GB" \
+  "wal_keep_size = 4GB"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX)
 "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
 
@@ -90,7 +64,7 @@ start_standby() {
         --status-interval 0.5 >"$TMP/us_$run.log" 2>&1 &
       BG_PID=$! ;;
     pgstandby)
-      as_pg "$PGBIN/pg_ctl" -D "$TMP/replica" -l "$TMP/replica.log" -w start >/dev/null ;;
+      pg_start --log "$TMP/replica.log" "$TMP/replica" ;;
     pg_receivewal)
       mkdir -p "$TMP/rw_$run"
       "$PGBIN/pg_receivewal" -d "$CONN application_name=pg_receivewal" -D "$TMP/rw_$run" --synchronous --no-loop -w \
@@ -101,7 +75,7 @@ start_standby() {
 stop_standby() {
   local cfg="$1" run="$2"
   case "$cfg" in
-    pgstandby) as_pg "$PGBIN/pg_ctl" -D "$TMP/replica" -m fast -w stop >/dev/null ;;
+    pgstandby) pg_stop "$TMP/replica" ;;
     *) stop_bg ;;
   esac
   if [ "$cfg" = understudy ]; then
@@ -138,6 +112,7 @@ start_sampler() {
     coalesce(extract(epoch from flush_lag), -1), coalesce(extract(epoch from replay_lag), -1)
     from pg_stat_replication where application_name = '%s';\n\\\\watch 0.5\n" "$app" |
     "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX -F ' ' >"$out" 2>/dev/null &
+  # shellcheck disable=SC2034  # SAMPLER_PID is read by stop_child through its name
   SAMPLER_PID=$!
 }
 

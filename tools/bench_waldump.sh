@@ -32,55 +32,32 @@ for arg in "$@"; do
   esac
 done
 
-BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+source "$ROOT/tools/lib/pg.sh"
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
 [ -x "$UNDERSTUDY" ] || { echo "bench_waldump: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
-AS_PG=()
-if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); fi
-
-DATA_RUNNING=""
-cleanup() {
-  if [ -n "$DATA_RUNNING" ]; then
-    "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA_RUNNING" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [ -z "$KEEP" ] && [ -z "$REUSE" ] && [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
 if [ -n "$REUSE" ]; then
   WORK=$REUSE
 else
-  if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; WORK=$(realpath "$KEEP"); else WORK=$(mktemp -d /tmp/understudy-bench.XXXXXX); fi
-  chmod 755 "$WORK"
-  [ "$(id -u)" -ne 0 ] || chown postgres: "$WORK"
+  if [ -n "$KEEP" ]; then
+    mkdir -p "$KEEP"; WORK=$(realpath "$KEEP"); pg_own "$WORK"
+  else
+    pg_tmpdir WORK /tmp/understudy-bench.XXXXXX
+  fi
   DATA="$WORK/data"
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
-      -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
-  cat >>"$DATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$WORK'
-wal_level = replica
-wal_keep_size = 16GB
-max_wal_size = 4GB
-fsync = off
-synchronous_commit = off
-CONF
-  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
-  DATA_RUNNING=$DATA
-  PSQL=("$BINDIR/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
+  PORT=$(free_port)
+  pg_init_start "$DATA" "$PORT" "wal_level = replica" "wal_keep_size = 16GB" "max_wal_size = 4GB" "fsync = off" \
+    "synchronous_commit = off"
+  PSQL=("$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
   START=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
-  "$BINDIR/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s 10 postgres >"$WORK/pgbench.log" 2>&1
+  "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s 10 postgres >"$WORK/pgbench.log" 2>&1
   while :; do
     mb=$("${PSQL[@]}" -c "select (pg_current_wal_insert_lsn() - '$START'::pg_lsn) / 1048576")
     mb=${mb%.*}
     [ "$mb" -lt "$TARGET_MB" ] || break
-    "$BINDIR/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -n -T 10 -c 4 -j 2 postgres >>"$WORK/pgbench.log" 2>&1
+    "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -n -T 10 -c 4 -j 2 postgres >>"$WORK/pgbench.log" 2>&1
   done
   END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
-  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
-  DATA_RUNNING=""
+  pg_stop "$DATA"
   mv "$DATA/pg_wal" "$WORK/pg_wal"
   rm -rf "$DATA"
   echo "$START $END" >"$WORK/range"
@@ -91,11 +68,11 @@ RANGE=(-p "$WALDIR" -s "$START" -e "$END")
 MB=$(python3 -c "import sys
 def v(s): h,l=s.split('/'); return (int(h,16)<<32)|int(l,16)
 print(round((v(sys.argv[2])-v(sys.argv[1]))/1048576))" "$START" "$END")
-RECORDS=$("$BINDIR/pg_waldump" "${RANGE[@]}" --stats | awk '$1 == "Total" { print $2 }')
+RECORDS=$("$PGBIN/pg_waldump" "${RANGE[@]}" --stats | awk '$1 == "Total" { print $2 }')
 echo "WAL: $START .. $END ($MB MB, $RECORDS records) in $WALDIR"
 
 # Warm the page cache, and check that both tools agree before timing them.
-"$BINDIR/pg_waldump" "${RANGE[@]}" --stats >"$WORK/pg.stats" 2>&1 || true
+"$PGBIN/pg_waldump" "${RANGE[@]}" --stats >"$WORK/pg.stats" 2>&1 || true
 "$UNDERSTUDY" waldump "${RANGE[@]}" --stats >"$WORK/us.stats" 2>&1 || true
 STATS_SAME=no
 cmp -s "$WORK/pg.stats" "$WORK/us.stats" && STATS_SAME=yes
@@ -122,9 +99,9 @@ record() {  # key, "wall cpu"
 }
 for i in $(seq 1 "$RUNS"); do
   record us_stats "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats)"
-  record pg_stats "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}" --stats)"
+  record pg_stats "$(time_run "$PGBIN/pg_waldump" "${RANGE[@]}" --stats)"
   record us_stats1 "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}" --stats --jobs 1)"
-  record pg_text "$(time_run "$BINDIR/pg_waldump" "${RANGE[@]}")"
+  record pg_text "$(time_run "$PGBIN/pg_waldump" "${RANGE[@]}")"
   record us_text "$(time_run "$UNDERSTUDY" waldump "${RANGE[@]}")"
   echo "run $i/$RUNS (wall s): understudy --stats ${W[us_stats]##* } (--jobs 1: ${W[us_stats1]##* }), pg_waldump --stats ${W[pg_stats]##* }, understudy text ${W[us_text]##* }, pg_waldump text ${W[pg_text]##* }"
 done

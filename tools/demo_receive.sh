@@ -8,33 +8,16 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 BIN="$PWD/build/tools/understudy/understudy"
 
-PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
-[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tools/lib/pg.sh
 
-TMP="$(mktemp -d /tmp/understudy-run-XXXXXX)"
-[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+pg_tmpdir TMP /tmp/understudy-run-XXXXXX
 PORT="$(free_port)"
 RECEIVER_PID=""
-cleanup() {
-  if [ -n "$RECEIVER_PID" ] && kill -0 "$RECEIVER_PID" 2>/dev/null; then kill -INT "$RECEIVER_PID"; wait "$RECEIVER_PID" || true; fi
-  if [ -f "$TMP/data/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+pg_at_exit "stop_child RECEIVER_PID"
 
 echo "== starting a throwaway primary on 127.0.0.1:$PORT ($TMP/data)"
-as_pg "$PGBIN/initdb" -D "$TMP/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-cat >>"$TMP/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$TMP'
-wal_keep_size = 1GB
-synchronous_standby_names = 'understudy'
-synchronous_commit = on
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w start >/dev/null
+pg_init_start "$TMP/data" "$PORT" "wal_keep_size = 1GB" "synchronous_standby_names = 'understudy'" \
+  "synchronous_commit = on"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtX)
 TABLE=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AX -F ' | ' -P footer=off)
 

@@ -21,37 +21,18 @@ SCALE="${DEMO_SCALE:-10}"
 SYNC="${DEMO_SYNC:-remote_apply}"
 OUT="${DEMO_OUT:-$PWD/build/run}"
 
-PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
-[ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tools/lib/pg.sh
 now() { date +%s.%N; }
 
-TMP="$(mktemp -d /tmp/understudy-run-XXXXXX)"
-[ "$(id -u)" -eq 0 ] && chown postgres "$TMP"
+pg_tmpdir TMP /tmp/understudy-run-XXXXXX
 PORT="$(free_port)"
 SDIR="$TMP/standby"
 STANDBY_PID=""
-cleanup() {
-  if [ -n "$STANDBY_PID" ] && kill -0 "$STANDBY_PID" 2>/dev/null; then kill -INT "$STANDBY_PID"; wait "$STANDBY_PID" || true; fi
-  if [ -f "$TMP/data/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+pg_at_exit "stop_child STANDBY_PID"
 
 echo "== starting a throwaway primary on 127.0.0.1:$PORT ($TMP/data)"
-as_pg "$PGBIN/initdb" -D "$TMP/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-cat >>"$TMP/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$TMP'
-max_wal_size = 2GB
-wal_compression = lz4
-wal_consistency_checking = 'all'
-synchronous_standby_names = 'understudy'
-synchronous_commit = $SYNC
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/server.log" -w start >/dev/null
+pg_init_start "$TMP/data" "$PORT" "max_wal_size = 2GB" "wal_compression = lz4" "wal_consistency_checking = 'all'" \
+  "synchronous_standby_names = 'understudy'" "synchronous_commit = $SYNC"
 PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtX)
 TABLE=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -X -P footer=off)
 PGBENCH=("$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres)

@@ -17,43 +17,20 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$(realpath -m "${1:-$ROOT/tests/fixtures/wal}")
-BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
-AS_PG=()
-if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); fi
+source "$ROOT/tools/lib/pg.sh"
 
-WORK=$(mktemp -d /tmp/understudy-walfix.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" -ne 0 ] || chown postgres: "$WORK"
+pg_tmpdir WORK /tmp/understudy-walfix.XXXXXX
 DATA="$WORK/data"
-RUNNING=0
-cleanup() {
-  [ "$RUNNING" = 0 ] || "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
-    -E UTF8 --locale=C --wal-segsize=1 >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
-cat >>"$DATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$WORK'
-wal_level = replica
-wal_keep_size = 1GB
-fsync = off
-# no background records between the statements that craft a fixture
-autovacuum = off
-bgwriter_delay = 10s
-checkpoint_timeout = 1h
-CONF
-"${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w start >/dev/null
-RUNNING=1
-psql_() { "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d postgres "$@"; }
+PORT=$(free_port)
+# autovacuum, bgwriter_delay, checkpoint_timeout: no background records between the statements
+# that craft a fixture.
+pg_init_start --initdb --wal-segsize=1 "$DATA" "$PORT" "wal_level = replica" "wal_keep_size = 1GB" "fsync = off" \
+  "autovacuum = off" "bgwriter_delay = 10s" "checkpoint_timeout = 1h"
+psql_() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d postgres "$@"; }
 seg_of() {  # LSN -> segment file name on timeline 1 (1 MB segments)
   python3 -c "import sys; h,l=sys.argv[1].split('/'); v=(int(h,16)<<32)|int(l,16); s=v>>20; print('%08X%08X%08X'%(1, s>>12, s&0xFFF))" "$1"
 }
-waldump() { "$BINDIR/pg_waldump" "$@"; }
+waldump() { "$PGBIN/pg_waldump" "$@"; }
 
 rm -rf "$OUT.new"
 mkdir -p "$OUT.new"/{cross_segment,switch_page_boundary,torn_tail,zeroed_tail,partial}
@@ -135,8 +112,7 @@ DELETE FROM fix_t WHERE id % 7 = 0;
 SELECT pg_logical_emit_message(true, 'fixture', 'done');
 SQL
 e3=$(psql_ -c "select pg_current_wal_insert_lsn()")
-"${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
-RUNNING=0
+pg_stop "$DATA"
 E=$(seg_of "$s3")
 [ "$(seg_of "$e3")" = "$E" ] || { echo "activity spilled over segment $E (ended at $e3)" >&2; exit 1; }
 waldump -p "$DATA/pg_wal" "$E" >"$WORK/e.txt" 2>/dev/null || true

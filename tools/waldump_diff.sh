@@ -58,27 +58,11 @@ for arg in "$@"; do
 done
 case "$COMPRESSION" in off|pglz|lz4|zstd) ;; *) echo "waldump_diff: bad --compression=$COMPRESSION" >&2; exit 2 ;; esac
 
-BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+source "$ROOT/tools/lib/pg.sh"
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
 [ -x "$UNDERSTUDY" ] || { echo "waldump_diff: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
 
-AS_PG=()
-if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); fi
-
 ALL_RMGRS="XLOG Transaction Storage CLOG Database Tablespace MultiXact RelMap Standby Heap2 Heap Btree Hash Gin Gist Sequence SPGist BRIN CommitTs ReplicationOrigin Generic LogicalMessage"
-
-PGDATA_RUNNING=""
-cleanup() {
-  if [ -n "$PGDATA_RUNNING" ]; then
-    "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$PGDATA_RUNNING" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [ -z "$KEEP" ] && [ -z "$REUSE" ] && [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 if [ -n "$REUSE" ]; then
   WORK=$REUSE
@@ -87,36 +71,20 @@ else
   if [ -n "$KEEP" ]; then
     mkdir -p "$KEEP"; WORK=$(realpath "$KEEP")
     [ -z "$(ls -A "$WORK")" ] || { echo "waldump_diff: --keep directory $WORK is not empty" >&2; exit 2; }
+    pg_own "$WORK"
   else
-    WORK=$(mktemp -d /tmp/understudy-wdiff.XXXXXX)
+    pg_tmpdir WORK /tmp/understudy-wdiff.XXXXXX
   fi
-  chmod 755 "$WORK"
   mkdir -p "$WORK/ts"
-  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$WORK" "$WORK/ts"; fi
+  pg_own "$WORK/ts"
   DATA="$WORK/data"
   PORT=$(free_port)
-  "${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
-      -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log"; exit 1; }
-  {
-    echo "listen_addresses = '127.0.0.1'"
-    echo "port = $PORT"
-    echo "unix_socket_directories = '$WORK'"
-    echo "wal_level = logical"
-    echo "max_wal_senders = 10"
-    echo "max_replication_slots = 10"
-    echo "max_prepared_transactions = 10"
-    echo "track_commit_timestamp = on"
-    echo "wal_log_hints = on"
-    echo "wal_keep_size = 16GB"
-    echo "max_wal_size = 4GB"
-    echo "fsync = off"
-    echo "wal_compression = $COMPRESSION"
-    if [ "$CONSISTENCY" = 1 ]; then echo "wal_consistency_checking = all"; fi
-  } >>"$DATA/postgresql.conf"
-  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -w -t 60 start >/dev/null \
-      || { cat "$WORK/server.log"; exit 1; }
-  PGDATA_RUNNING=$DATA
-  PSQL=("$BINDIR/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
+  SETTINGS=("wal_level = logical" "max_wal_senders = 10" "max_replication_slots = 10" "max_prepared_transactions = 10"
+            "track_commit_timestamp = on" "wal_log_hints = on" "wal_keep_size = 16GB" "max_wal_size = 4GB" "fsync = off"
+            "wal_compression = $COMPRESSION")
+  if [ "$CONSISTENCY" = 1 ]; then SETTINGS+=("wal_consistency_checking = all"); fi
+  pg_init_start "$DATA" "$PORT" "${SETTINGS[@]}"
+  PSQL=("$PGBIN/psql" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
   START=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   t0=$(date +%s)
   if ! "${PSQL[@]}" -v ON_ERROR_STOP=1 -v tsdir="$WORK/ts" -f "$WORKLOAD" >"$WORK/workload.log" 2>&1; then
@@ -124,12 +92,11 @@ else
   fi
   # A restart with a changed WAL-related setting: CHECKPOINT_SHUTDOWN and PARAMETER_CHANGE.
   "${PSQL[@]}" -c "alter system set max_wal_senders = 12" >/dev/null
-  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -l "$WORK/server.log" -m fast -w -t 120 restart >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$WORK/server.log" -m fast -w -t 120 restart >/dev/null
   "${PSQL[@]}" -c "create table if not exists wdt_after_restart (i int); insert into wdt_after_restart values (100)" >/dev/null
   END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   TLI=$("${PSQL[@]}" -c "select timeline_id from pg_control_checkpoint()")
-  "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$DATA" -m fast -w -t 120 stop >/dev/null
-  PGDATA_RUNNING=""
+  pg_stop "$DATA"
   echo "workload: $(basename "$WORKLOAD") in $(( $(date +%s) - t0 ))s, wal_compression=$COMPRESSION consistency=$CONSISTENCY"
   mv "$DATA/pg_wal" "$WORK/pg_wal"
   rm -rf "$DATA"
@@ -183,7 +150,7 @@ for mode in $MODES; do
   [ -z "$EXTRA" ] || args+=($EXTRA)
   tag=${mode//[^a-z]/}
   set +e
-  "$BINDIR/pg_waldump" "${args[@]}" >"$OUT/pg.$tag.out" 2>"$OUT/pg.$tag.err"; pg_rc=$?
+  "$PGBIN/pg_waldump" "${args[@]}" >"$OUT/pg.$tag.out" 2>"$OUT/pg.$tag.err"; pg_rc=$?
   "$UNDERSTUDY" waldump "${args[@]}" >"$OUT/us.$tag.out" 2>"$OUT/us.$tag.err"; us_rc=$?
   set -e
   normalise_stderr <"$OUT/pg.$tag.err" >"$OUT/pg.$tag.err.n"
@@ -213,7 +180,7 @@ for mode in $MODES; do
 done
 
 # Which resource managers appear in the range (from pg_waldump --stats, the reference).
-"$BINDIR/pg_waldump" -p "$WALDIR" -s "$START" -e "$END" --stats >"$OUT/pg.rmgrstats" 2>/dev/null || true
+"$PGBIN/pg_waldump" -p "$WALDIR" -s "$START" -e "$END" --stats >"$OUT/pg.rmgrstats" 2>/dev/null || true
 present=(); missing=()
 for r in $ALL_RMGRS; do
   c=$(awk -v r="$r" '$1 == r { print $2 }' "$OUT/pg.rmgrstats")

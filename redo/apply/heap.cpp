@@ -176,6 +176,20 @@ Result<XLogRedoAction> read_block(RedoContext& ctx, const DecodedRecord& rec, in
 // PageInit(page, BufferGetPageSize(buffer), 0) of a heap page a record initialises.
 void init_heap_page(std::uint8_t* page) { storage::page_init(page, 0); }
 
+// The page of block 0 for redo of a record that changes the one tuple at `offnum`
+// (heap_xlog_delete, _confirm, _lock, _lock_updated and _inplace, PG15): when the page needs
+// redo, `change(page, htup)` runs on that LP_NORMAL tuple ("invalid lp" is an error where
+// PostgreSQL PANICs), then PageSetLSN + MarkBufferDirty.
+template <typename Change>
+Result<void> redo_tuple(RedoContext& ctx, const DecodedRecord& rec, const char* what, OffsetNumber offnum,
+                        Change&& change) {
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        auto htup = normal_tuple(rec, what, 0, page, offnum);
+        if (!htup) return htup.error();
+        return change(page, *htup);
+    });
+}
+
 // ---- Heap -------------------------------------------------------------------------------------
 
 // heap_xlog_insert (heapam.c, PG15).
@@ -234,17 +248,15 @@ Result<void> heap_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
     if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
 
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-        if (!htup) return htup.error();
-        clear_xmax_bits(*htup);
-        ht::clear_hot_updated(*htup);
-        fix_infomask_from_infobits(xlrec->infobits_set, *htup);
+    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
+        clear_xmax_bits(htup);
+        ht::clear_hot_updated(htup);
+        fix_infomask_from_infobits(xlrec->infobits_set, htup);
         if (!(xlrec->flags & XLH_DELETE_IS_SUPER))
-            ht::set_xmax(*htup, xlrec->xmax);
+            ht::set_xmax(htup, xlrec->xmax);
         else
-            ht::set_xmin(*htup, InvalidTransactionId);
-        ht::set_cmax(*htup, ht::FirstCommandId, false);
+            ht::set_xmin(htup, InvalidTransactionId);
+        ht::set_cmax(htup, ht::FirstCommandId, false);
 
         // Mark the page as a candidate for pruning.
         storage::page_set_prunable(page, rec.xl_xid);
@@ -252,9 +264,9 @@ Result<void> heap_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
 
         // Make sure t_ctid is set correctly.
         if (xlrec->flags & XLH_DELETE_IS_PARTITION_MOVE)
-            ht::set_moved_partitions(*htup);
+            ht::set_moved_partitions(htup);
         else
-            ht::set_ctid(*htup, blkno, xlrec->offnum);
+            ht::set_ctid(htup, blkno, xlrec->offnum);
         return {};
     });
 }
@@ -422,11 +434,27 @@ Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-        if (!htup) return htup.error();
+    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
         // Confirm tuple as actually inserted.
-        ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
+        ht::set_ctid(htup, (*blk)->blkno, xlrec->offnum);
+        return {};
+    });
+}
+
+// What heap_xlog_lock and heap_xlog_lock_updated (heapam.c, PG15) do alike: the VM's all-frozen
+// bit of block 0 cleared first when `flags` has XLH_LOCK_ALL_FROZEN_CLEARED, then on the tuple
+// at `offnum` the old xmax bits cleared and `infobits` set before `rest(htup, blkno)`.
+template <typename Rest>
+Result<void> redo_tuple_lock(RedoContext& ctx, const DecodedRecord& rec, const char* what, std::uint8_t flags,
+                             OffsetNumber offnum, std::uint8_t infobits, Rest&& rest) {
+    auto blk = required_block(rec, what, 0);
+    if (!blk) return blk.error();
+    if (flags & XLH_LOCK_ALL_FROZEN_CLEARED)
+        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
+    return redo_tuple(ctx, rec, what, offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
+        clear_xmax_bits(htup);
+        fix_infomask_from_infobits(infobits, htup);
+        rest(htup, (*blk)->blkno);
         return {};
     });
 }
@@ -436,27 +464,18 @@ Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
     constexpr const char* what = "Heap LOCK";
     auto xlrec = main_struct<xl_heap_lock>(rec, what, SizeOfHeapLock);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
-    if (!blk) return blk.error();
-
-    if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
-        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
-
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-        if (!htup) return htup.error();
-        clear_xmax_bits(*htup);
-        fix_infomask_from_infobits(static_cast<std::uint8_t>(xlrec->infobits_set), *htup);
-        // Clear relevant update flags, but only if the modified infomask says there's no update.
-        if (ht::xmax_is_locked_only(ht::infomask(*htup))) {
-            ht::clear_hot_updated(*htup);
-            // Make sure there is no forward chain link in t_ctid.
-            ht::set_ctid(*htup, (*blk)->blkno, xlrec->offnum);
-        }
-        ht::set_xmax(*htup, xlrec->locking_xid);
-        ht::set_cmax(*htup, ht::FirstCommandId, false);
-        return {};
-    });
+    return redo_tuple_lock(ctx, rec, what, xlrec->flags, xlrec->offnum, static_cast<std::uint8_t>(xlrec->infobits_set),
+                           [&](std::uint8_t* htup, BlockNumber blkno) {
+                               // Clear relevant update flags, but only if the modified infomask
+                               // says there's no update.
+                               if (ht::xmax_is_locked_only(ht::infomask(htup))) {
+                                   ht::clear_hot_updated(htup);
+                                   // Make sure there is no forward chain link in t_ctid.
+                                   ht::set_ctid(htup, blkno, xlrec->offnum);
+                               }
+                               ht::set_xmax(htup, xlrec->locking_xid);
+                               ht::set_cmax(htup, ht::FirstCommandId, false);
+                           });
 }
 
 // heap_xlog_inplace (heapam.c, PG15): the tuple's data (after t_hoff) overwritten in place.
@@ -466,17 +485,15 @@ Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, what, 0);
     if (!blk) return blk.error();
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
         const std::span<const std::uint8_t> newtup = (*blk)->data;
-        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-        if (!htup) return htup.error();
         const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
-        const std::uint8_t hoff = ht::hoff(*htup);
+        const std::uint8_t hoff = ht::hoff(htup);
         if (lp_len < hoff || lp_len - hoff != newtup.size())
             return block_error(rec, what, 0,
                                fmt::format("wrong tuple length: the tuple has {} data bytes, the record {}",
                                            lp_len < hoff ? 0 : lp_len - hoff, newtup.size()));
-        std::memcpy(*htup + hoff, newtup.data(), newtup.size());
+        std::memcpy(htup + hoff, newtup.data(), newtup.size());
         return {};
     });
 }
@@ -711,20 +728,8 @@ Result<void> heap_xlog_lock_updated(RedoContext& ctx, const DecodedRecord& rec) 
     constexpr const char* what = "Heap2 LOCK_UPDATED";
     auto xlrec = main_struct<xl_heap_lock_updated>(rec, what, SizeOfHeapLockUpdated);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
-    if (!blk) return blk.error();
-
-    if (xlrec->flags & XLH_LOCK_ALL_FROZEN_CLEARED)
-        if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
-
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        auto htup = normal_tuple(rec, what, 0, page, xlrec->offnum);
-        if (!htup) return htup.error();
-        clear_xmax_bits(*htup);
-        fix_infomask_from_infobits(xlrec->infobits_set, *htup);
-        ht::set_xmax(*htup, xlrec->xmax);
-        return {};
-    });
+    return redo_tuple_lock(ctx, rec, what, xlrec->flags, xlrec->offnum, xlrec->infobits_set,
+                           [&](std::uint8_t* htup, BlockNumber) { ht::set_xmax(htup, xlrec->xmax); });
 }
 
 Result<RedoOutcome> applied(Result<void> r) {

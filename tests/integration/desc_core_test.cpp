@@ -29,10 +29,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream f(path);
-    f << text;
-}
+// tests/workloads/<name>: the SQL this test shares with tests/workloads/desc_core_extras.sh.
+std::string workload(const std::string& name) { return source_root() + "/tests/workloads/" + name; }
 
 // Runs a SQL script with psql in one session (statements split as psql does).
 void psql_file(const PgCluster& pg, const std::string& path) {
@@ -98,76 +96,6 @@ void check_variants(const std::string& name, const std::string& text, const std:
     }
 }
 
-const char* kPart1Sql = R"SQL(
-CREATE TABLE t (id int PRIMARY KEY, v text);
-INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g;
-CREATE TABLE flag (phase int);
-SET synchronous_commit = remote_apply;
-INSERT INTO t VALUES (100, 'remote_apply');
-RESET synchronous_commit;
-SELECT pg_replication_origin_create('dc_origin');
-SELECT pg_replication_origin_session_setup('dc_origin');
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCDD', '2026-01-02 03:04:05.123456+00');
-INSERT INTO t VALUES (101, 'origin commit');
-COMMIT;
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCFF', '2026-01-02 03:04:07+00');
-INSERT INTO t VALUES (103, 'origin prepare');
-PREPARE TRANSACTION 'dc_origin_prep';
-COMMIT PREPARED 'dc_origin_prep';
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCD00', '2026-01-02 03:04:08+00');
-INSERT INTO t VALUES (104, 'origin abort prepared');
-PREPARE TRANSACTION 'dc_origin_prep2';
-ROLLBACK PREPARED 'dc_origin_prep2';
-SELECT pg_replication_origin_session_reset();
-CREATE TABLE dc_drop_me (a int);
-CREATE ROLE dc_role;
-BEGIN;
-DROP TABLE dc_drop_me;
-GRANT SELECT ON pg_class TO dc_role;
-PREPARE TRANSACTION 'dc_prep_rels';
-COMMIT PREPARED 'dc_prep_rels';
-VACUUM FULL pg_shdescription;
-)SQL";
-
-// More subtransactions than PGPROC caches (64), open across a CHECKPOINT.
-const char* kOverflowSql = R"SQL(
-BEGIN;
-INSERT INTO t VALUES (1000, 'overflow');
-DO $$ BEGIN FOR i IN 1..70 LOOP
-  BEGIN INSERT INTO t VALUES (1000 + i, 'sub'); EXCEPTION WHEN others THEN RAISE; END;
-END LOOP; END $$;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 1) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-)SQL";
-
-// A share lock held while 2100 other transactions lock the same row: 2100 multixacts.
-const char* kLockHolderSql = R"SQL(
-BEGIN;
-SELECT 1 FROM t WHERE id = 1 FOR SHARE;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 2) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-)SQL";
-
-// Fill the current segment up to less than two pages (as PostgreSQL's
-// src/test/recovery/t/026_overwrite_contrecord.pl does).
-const char* kFillSegmentSql = R"SQL(
-CREATE TABLE filler (a int, b text);
-DO $$
-DECLARE
-  segsize int := setting::int FROM pg_settings WHERE name = 'wal_segment_size';
-  remain int;
-BEGIN
-  LOOP
-    INSERT INTO filler SELECT g, repeat(md5(g::text), (random() * 60 + 1)::int) FROM generate_series(1, 10) g;
-    remain := segsize - (pg_current_wal_insert_lsn() - '0/0') % segsize;
-    EXIT WHEN remain < 2 * 8192;
-  END LOOP;
-END $$;
-)SQL";
-
 bool flag_seen_by_waiter(const PgCluster& pg) {
     // The waiting session is inside its loop once it has taken its lock / subtransactions.
     return pg.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(0.05)%' AND pid <> "
@@ -186,20 +114,19 @@ TEST_CASE("describe parity of the core rmgrs on restart, 2nd session, pg_resetwa
 
     // ---- part 1 ----
     const std::string start1 = pg.sql("SELECT pg_current_wal_insert_lsn()");
-    write_file(w + "/part1.sql", kPart1Sql);
-    psql_file(pg, w + "/part1.sql");
+    psql_file(pg, workload("desc_core_part1.sql"));
 
-    write_file(w + "/overflow.sql", kOverflowSql);
+    // More subtransactions than PGPROC caches (64), open across a CHECKPOINT.
     {
-        Child session = psql_background(pg, w + "/overflow.sql", w + "/overflow.log");
+        Child session = psql_background(pg, workload("desc_core_subxid_overflow.sql"), w + "/overflow.log");
         REQUIRE(wait_until([&] { return flag_seen_by_waiter(pg); }, std::chrono::seconds(60)));
         pg.sql("CHECKPOINT");
         pg.sql("INSERT INTO flag VALUES (1)");
         REQUIRE(session.wait(std::chrono::seconds(60)) == 0);
     }
-    write_file(w + "/holder.sql", kLockHolderSql);
+    // A share lock held while 2100 other transactions lock the same row: 2100 multixacts.
     {
-        Child session = psql_background(pg, w + "/holder.sql", w + "/holder.log");
+        Child session = psql_background(pg, workload("desc_core_lock_holder.sql"), w + "/holder.log");
         REQUIRE(wait_until([&] { return flag_seen_by_waiter(pg); }, std::chrono::seconds(60)));
         // One statement: COMMIT inside DO needs the DO outside any transaction block.
         pg.sql("DO $$ BEGIN FOR i IN 1..2100 LOOP PERFORM 1 FROM t WHERE id = 1 FOR SHARE; COMMIT; END LOOP; END $$");
@@ -245,8 +172,7 @@ TEST_CASE("describe parity of the core rmgrs on restart, 2nd session, pg_resetwa
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
     }
-    write_file(w + "/fill.sql", kFillSegmentSql);
-    psql_file(pg, w + "/fill.sql");
+    psql_file(pg, workload("desc_core_fill_segment.sql"));
     const std::string init_file = pg.sql("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
     pg.sql("SELECT pg_logical_emit_message(true, 'dc', repeat('xyzxz', 123456))");
     const std::string end_file = pg.sql("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");

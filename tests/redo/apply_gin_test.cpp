@@ -1,7 +1,7 @@
 // GIN page helpers of gin_redo (redo/apply/gin_page.h): the posting-list codec of PostgreSQL
 // 15's ginpostinglist.c and the posting-item array of gindatapage.c, checked by properties
 // (round trips, ordering, inverse operations). Byte-exactness against PostgreSQL's own pages is
-// checked by the replay_index_a integration test (wal_consistency_checking = all).
+// checked by the replay_index integration test (wal_consistency_checking = all).
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -19,111 +19,38 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BINDIR=${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
+source "$ROOT/tools/lib/pg.sh"
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
 [ -x "$UNDERSTUDY" ] || { echo "desc_core_extras: $UNDERSTUDY not built" >&2; exit 1; }
-KEEP=0
-if [ $# -ge 1 ]; then WORK=$1; KEEP=1; mkdir -p "$WORK"; else WORK=$(mktemp -d /tmp/understudy-dcx.XXXXXX); fi
-WORK=$(realpath "$WORK")
-chmod 755 "$WORK"
-AS_PG=()
-if [ "$(id -u)" -eq 0 ]; then AS_PG=(runuser -u postgres --); chown postgres: "$WORK"; fi
+if [ $# -ge 1 ]; then
+  mkdir -p "$1"; WORK=$(realpath "$1"); pg_own "$WORK"
+else
+  pg_tmpdir WORK /tmp/understudy-dcx.XXXXXX
+fi
 
-RUNNING=()
-cleanup() {
-  for d in "${RUNNING[@]}"; do "${AS_PG[@]}" "$BINDIR/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true; done
-  [ "$KEEP" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pgc() { "${AS_PG[@]}" "$BINDIR/pg_ctl" "$@" >/dev/null; }
-start() { pgc -D "$1" -l "$WORK/$(basename "$1").log" -w -t 60 start; RUNNING+=("$1"); }
-stop() { pgc -D "$1" -m "${2:-fast}" -w -t 120 stop; RUNNING=("${RUNNING[@]/$1}"); }
+start() { pg_start --log "$WORK/$(basename "$1").log" "$1"; }
 PORT=$(free_port)
-psql_() { "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${P:-$PORT}" -U postgres -d postgres "$@"; }
+psql_() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${P:-$PORT}" -U postgres -d postgres "$@"; }
 
 DATA="$WORK/primary"
-"${AS_PG[@]}" "$BINDIR/initdb" -D "$DATA" -U postgres --auth=trust --no-sync --no-instructions \
-    -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1
-cat >>"$DATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $PORT
-unix_socket_directories = '$WORK'
-wal_level = logical
-max_wal_senders = 5
-max_prepared_transactions = 5
-track_commit_timestamp = on
-autovacuum = off
-fsync = off
-wal_keep_size = 4GB
-max_wal_size = 4GB
-CONF
-start "$DATA"
+pg_init_start --log "$WORK/primary.log" "$DATA" "$PORT" "wal_level = logical" "max_wal_senders = 5" \
+  "max_prepared_transactions = 5" "track_commit_timestamp = on" "autovacuum = off" "fsync = off" \
+  "wal_keep_size = 4GB" "max_wal_size = 4GB"
 
 # ---- phase 1 ----
 START1=$(psql_ -c "select pg_current_wal_insert_lsn()")
-psql_ >/dev/null <<'SQL'
-CREATE TABLE t (id int PRIMARY KEY, v text);
-INSERT INTO t SELECT g, 'x' FROM generate_series(1, 10) g;
-CREATE TABLE flag (phase int);
-SET synchronous_commit = remote_apply;
-INSERT INTO t VALUES (100, 'remote_apply');
-RESET synchronous_commit;
-SELECT pg_replication_origin_create('dc_origin');
-SELECT pg_replication_origin_session_setup('dc_origin');
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCDD', '2026-01-02 03:04:05.123456+00');
-INSERT INTO t VALUES (101, 'origin commit');
-COMMIT;
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCEE', '2026-01-02 03:04:06+00');
-INSERT INTO t VALUES (102, 'origin abort');
-ROLLBACK;
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCCFF', '2026-01-02 03:04:07+00');
-INSERT INTO t VALUES (103, 'origin prepare');
-PREPARE TRANSACTION 'dc_origin_prep';
-COMMIT PREPARED 'dc_origin_prep';
-BEGIN;
-SELECT pg_replication_origin_xact_setup('0/AABBCD00', '2026-01-02 03:04:08+00');
-INSERT INTO t VALUES (104, 'origin abort prepared');
-PREPARE TRANSACTION 'dc_origin_prep2';
-ROLLBACK PREPARED 'dc_origin_prep2';
-SELECT pg_replication_origin_session_reset();
-CREATE TABLE dc_drop_me (a int);
-CREATE ROLE dc_role;
-BEGIN;
-DROP TABLE dc_drop_me;
-GRANT SELECT ON pg_class TO dc_role;
-PREPARE TRANSACTION 'dc_prep_rels';
-COMMIT PREPARED 'dc_prep_rels';
-VACUUM FULL pg_shdescription;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_part1.sql" >/dev/null
 
 # A transaction with more subtransactions than PGPROC caches (64) open across a CHECKPOINT:
 # RUNNING_XACTS with "subxid ovf".
-psql_ <<'SQL' &
-BEGIN;
-INSERT INTO t VALUES (1000, 'overflow');
-DO $$ BEGIN FOR i IN 1..70 LOOP
-  BEGIN INSERT INTO t VALUES (1000 + i, 'sub'); EXCEPTION WHEN others THEN RAISE; END;
-END LOOP; END $$;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 1) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_subxid_overflow.sql" &
 BG=$!
 sleep 1
 psql_ -c "CHECKPOINT" -c "INSERT INTO flag VALUES (1)"
 wait $BG
 
 # 2100 multixacts: a transaction holds a share lock on a row while 2100 others lock it too.
-psql_ <<'SQL' &
-BEGIN;
-SELECT 1 FROM t WHERE id = 1 FOR SHARE;
-DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM flag WHERE phase = 2) LOOP PERFORM pg_sleep(0.05); END LOOP; END $$;
-COMMIT;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_lock_holder.sql" &
 BG=$!
 sleep 1
 { echo "SET synchronous_commit = off;"; for _ in $(seq 2100); do echo "SELECT 1 FROM t WHERE id = 1 FOR SHARE;"; done; } | psql_ >/dev/null
@@ -136,43 +63,30 @@ sleep 1
 psql_ -c "CHECKPOINT" -c "ALTER SYSTEM RESET full_page_writes" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 psql_ -c "ALTER SYSTEM SET max_connections = 60" -c "ALTER SYSTEM SET max_locks_per_transaction = 70" >/dev/null
-stop "$DATA"; start "$DATA"
+pg_stop "$DATA"; start "$DATA"
 psql_ -c "ALTER SYSTEM RESET max_connections" -c "ALTER SYSTEM RESET max_locks_per_transaction" \
       -c "UPDATE pg_database SET datallowconn = true WHERE datname = 'template0'" >/dev/null
-"$BINDIR/vacuumdb" -h 127.0.0.1 -p "$PORT" -U postgres --all --freeze -q
-stop "$DATA"
+"$PGBIN/vacuumdb" -h 127.0.0.1 -p "$PORT" -U postgres --all --freeze -q
+pg_stop "$DATA"
 cp -a "$DATA/pg_wal" "$WORK/wal1"
 echo "$START1 1" >"$WORK/range1"
 
 # ---- phase 2 ----
-"${AS_PG[@]}" "$BINDIR/pg_resetwal" -x 2097152 -D "$DATA" >/dev/null
-"${AS_PG[@]}" dd if=/dev/zero of="$DATA/pg_xact/0002" bs=8192 count=32 status=none
+as_pg "$PGBIN/pg_resetwal" -x 2097152 -D "$DATA" >/dev/null
+as_pg dd if=/dev/zero of="$DATA/pg_xact/0002" bs=8192 count=32 status=none
 start "$DATA"
 START2=$(psql_ -c "select pg_current_wal_insert_lsn()")
 psql_ -c "CHECKPOINT" >/dev/null
-"$BINDIR/vacuumdb" -h 127.0.0.1 -p "$PORT" -U postgres --all --freeze -q
+"$PGBIN/vacuumdb" -h 127.0.0.1 -p "$PORT" -U postgres --all --freeze -q
 # A record crossing into the next segment, the server crashing before it is complete: the next
 # segment is removed, and recovery writes OVERWRITE_CONTRECORD where the record was cut off
 # (as in PostgreSQL's src/test/recovery/t/026_overwrite_contrecord.pl).
-psql_ -c "CREATE TABLE filler (a int, b text)" >/dev/null
-psql_ >/dev/null <<'SQL'
-DO $$
-DECLARE
-  segsize int := setting::int FROM pg_settings WHERE name = 'wal_segment_size';
-  remain int;
-BEGIN
-  LOOP
-    INSERT INTO filler SELECT g, repeat(md5(g::text), (random() * 60 + 1)::int) FROM generate_series(1, 10) g;
-    remain := segsize - (pg_current_wal_insert_lsn() - '0/0') % segsize;
-    EXIT WHEN remain < 2 * 8192;
-  END LOOP;
-END $$;
-SQL
+psql_ -f "$ROOT/tests/workloads/desc_core_fill_segment.sql" >/dev/null
 INITFILE=$(psql_ -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
 psql_ -c "SELECT pg_logical_emit_message(true, 'dc', repeat('xyzxz', 123456))" >/dev/null
 ENDFILE=$(psql_ -c "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
 [ "$INITFILE" != "$ENDFILE" ] || { echo "desc_core_extras: message did not cross a segment" >&2; exit 1; }
-stop "$DATA" immediate
+pg_stop "$DATA" immediate
 rm -f "$DATA/pg_wal/$ENDFILE"
 start "$DATA"
 psql_ -c "INSERT INTO t VALUES (5000, 'after overwrite')" -c "CHECKPOINT" >/dev/null
@@ -180,17 +94,17 @@ echo "$START2 1" >"$WORK/range2"
 
 # ---- phase 3 ----
 STANDBY="$WORK/standby"
-"${AS_PG[@]}" "$BINDIR/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$STANDBY" -R -X stream -c fast
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$STANDBY" -R -X stream -c fast
 SPORT=$(free_port)
 sed -i "s/^port = .*/port = $SPORT/" "$STANDBY/postgresql.conf"
 start "$STANDBY"
 psql_ -c "INSERT INTO t VALUES (6000, 'before promote')" >/dev/null
 sleep 1
-pgc -D "$STANDBY" -w -t 60 promote
+as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -w -t 60 promote >/dev/null
 P=$SPORT psql_ -c "INSERT INTO t VALUES (7000, 'promoted')" -c "CHECKPOINT" >/dev/null
 SWITCH=$(awk '$1 == 1 { print $2 }' "$STANDBY/pg_wal/00000002.history")
-stop "$STANDBY"
-stop "$DATA"
+pg_stop "$STANDBY"
+pg_stop "$DATA"
 cp -a "$DATA/pg_wal" "$WORK/wal2"
 cp -a "$STANDBY/pg_wal" "$WORK/wal3"
 echo "$SWITCH 2" >"$WORK/range3"
@@ -204,7 +118,7 @@ for n in 1 2 3; do
     args=(-p "$WORK/wal$n" -s "$S" -t "$TLI")
     [ "$mode" = text ] || args+=(-b)
     set +e
-    "$BINDIR/pg_waldump" "${args[@]}" >"$WORK/pg.$n$mode.out" 2>"$WORK/pg.$n$mode.err"; pg_rc=$?
+    "$PGBIN/pg_waldump" "${args[@]}" >"$WORK/pg.$n$mode.out" 2>"$WORK/pg.$n$mode.err"; pg_rc=$?
     "$UNDERSTUDY" waldump "${args[@]}" >"$WORK/us.$n$mode.out" 2>"$WORK/us.$n$mode.err"; us_rc=$?
     set -e
     sed -i -E 's/^(pg_waldump|understudy waldump|understudy): /PROG: /' "$WORK/pg.$n$mode.err" "$WORK/us.$n$mode.err"
