@@ -175,6 +175,11 @@ Result<CurrentLag> parse_status(const std::string& text, const std::string& path
         c.mismatches_total = value_or<std::uint64_t>(*it, "mismatches_total", 0);
         c.rmgrs = rmgr_rows(*it);
     }
+    if (auto it = j.find("rmgrs_total"); it != j.end() && it->is_object()) {
+        std::uint64_t n = 0;
+        for (const auto& [name, counters] : it->items()) n += value_or<std::uint64_t>(counters, "records", 0);
+        c.records_all_runs = n;
+    }
     return c;
 }
 
@@ -291,6 +296,8 @@ std::string format_summary(const LagSummary& s, const std::string& history_path,
     fmt::format_to(it, "\nreplay since the standby last started ({}): {} records{}\n", replay->path, replay->records,
                    replay->verify ? fmt::format(", --verify: {} page mismatches", replay->mismatches_total)
                                   : ", not verified (no --verify)");
+    if (replay->records_all_runs)
+        fmt::format_to(it, "replay over every run on this directory: {} records\n", *replay->records_all_runs);
     fmt::format_to(it, "{:<18} {:>10} {:>10} {:>10} {:>11} {:>10} {:>9}\n", "rmgr", "records", "applied", "done",
                    "unsupported", "verified", "mismatch");
     for (const RmgrRow& r : replay->rmgrs)
@@ -320,6 +327,9 @@ std::string summary_json(const LagSummary& s, const std::string& history_path, c
                                    {"records", replay->records},
                                    {"verify", replay->verify},
                                    {"mismatches_total", replay->mismatches_total},
+                                   {"records_all_runs", replay->records_all_runs
+                                                            ? ordered_json(*replay->records_all_runs)
+                                                            : ordered_json(nullptr)},
                                    {"rmgrs", rm}};
     }
     return j.dump(2) + "\n";

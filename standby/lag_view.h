@@ -39,6 +39,9 @@ struct CurrentLag {
     std::uint64_t records = 0;    // replay.records
     std::vector<RmgrRow> rmgrs;   // replay.rmgrs, in file order
     std::uint64_t mismatches_total = 0;
+    // status.json's rmgrs_total: records replayed over every run on the directory (nullopt: a
+    // status file from before the field).
+    std::optional<std::uint64_t> records_all_runs;
 };
 
 // Parses status.json text; `path` is only used in messages.

@@ -47,6 +47,7 @@ std::string producer_status(const std::string& state) {
     if (state == "streaming") s.clock_skew_seconds = -0.125;
     s.updated_at = kUpdated;
     s.replay_json = redo::report_to_json(r);
+    s.rmgr_totals = {{"Heap", 1100, 1090, 60, 0}, {"Btree", 330, 330, 25, 1}};  // earlier runs included
     return status_to_json(s);
 }
 
@@ -185,6 +186,7 @@ TEST_CASE("summary: percentiles table and replay counters per rmgr") {
     CHECK(text.find("100 samples of d/lag.jsonl (99.0 s), 1 malformed lines skipped") != std::string::npos);
     CHECK(text.find("apply_seconds        0.0500       0.0900       0.0990       0.1000") != std::string::npos);
     CHECK(text.find("--verify: 1 page mismatches") != std::string::npos);
+    CHECK(text.find("replay over every run on this directory: 1430 records\n") != std::string::npos);
     CHECK(text.find("Heap                      100         90         10           0         60         0") !=
           std::string::npos);
 
@@ -194,6 +196,7 @@ TEST_CASE("summary: percentiles table and replay counters per rmgr") {
     CHECK(j["lag"]["apply_bytes"]["max"].get<double>() == 100);
     CHECK(j["replay"]["rmgrs"]["Btree"]["verified"] == 25);
     CHECK(j["replay"]["rmgrs"]["Heap"]["applied"] == 90);
+    CHECK(j["replay"]["records_all_runs"] == 1430);
     CHECK_FALSE(nlohmann::json::parse(summary_json(s, "d/lag.jsonl", nullptr)).contains("replay"));
 }
 
