@@ -1,6 +1,6 @@
 // Other PostgreSQL major versions (14, 16, 17, 18: real servers from tools/pg_versions.sh).
-// `understudy receive` streams their WAL byte for byte (PostgreSQL 14 has no
-// READ_REPLICATION_SLOT); the page magic of their WAL is the one common/wal_format.h names for
+// `understudy receive` streams their WAL byte for byte, as the synchronous standby (PostgreSQL 14
+// has no READ_REPLICATION_SLOT); the page magic of their WAL is the one common/wal_format.h names for
 // the version; waldump and replay stop at once on that WAL (also when following), naming the
 // segment, the magic, the version and `understudy receive`; standby refuses such a primary before
 // creating its slot; receive follows a promotion onto timeline 2.
@@ -133,9 +133,17 @@ void check_other_version(int major) {
                                                      "--status-interval", "1", "-v"}),
                               dir.path() + "/receive.log");
     REQUIRE_MESSAGE(walsender_connected(pg), read_file(dir.path() + "/receive.log"));
+    // As the synchronous standby: the commits below return only when the receiver's replies
+    // say their WAL is flushed.
+    pg.sql("alter system set synchronous_standby_names = 'understudy'");
+    pg.sql("select pg_reload_conf()");
+    CHECK(wait_until([&] { return pg.sql("select sync_state from pg_stat_replication") == "sync"; }, 30s));
     make_wal(pg);
     XLogRecPtr target = current_lsn(pg);
     REQUIRE_MESSAGE(wait_flushed(status, target), read_file(dir.path() + "/receive.log"));
+    CHECK(lsn_of(pg.sql("select flush_lsn from pg_stat_replication")) >= target);
+    pg.sql("alter system reset synchronous_standby_names");
+    pg.sql("select pg_reload_conf()");
     child.signal(SIGINT);
     REQUIRE(child.wait(30s) == 0);
     CHECK(pg.sql(fmt::format("select slot_type from pg_replication_slots where slot_name = '{}'", slot)) ==
