@@ -390,6 +390,10 @@ struct WalReceiver::Impl {
         session.reset();
         state = State::Setup;
         writer.set_position(eot.next_tli, seg_start);
+        // The flushed position goes back to the new timeline's segment start (as RequestXLogStreaming
+        // resets flushedUpto, PG15) before the history file is stored: a replayer that takes the new
+        // timeline reads none of its segment before it is flushed.
+        publish_positions();
         start_streaming_timeline();
     }
 
@@ -463,6 +467,7 @@ struct WalReceiver::Impl {
     }
 
     void publish_positions() {
+        received_tli.store(writer.timeline());
         received.store(writer.write_pos());
         const XLogRecPtr flush = writer.flush_pos();
         if (flushed.exchange(flush) != flush && opts.on_flushed) opts.on_flushed(flush);
@@ -584,6 +589,7 @@ struct WalReceiver::Impl {
     std::atomic<XLogRecPtr> apply_lsn{0};
     std::atomic<XLogRecPtr> flushed{0};
     std::atomic<XLogRecPtr> received{0};
+    std::atomic<TimeLineID> received_tli{0};
     std::atomic<bool> stop_requested{false};
     std::atomic<bool> reply_requested{false};
     std::atomic<std::uint64_t> feedback{0};  // epoch << 32 | xmin
@@ -659,5 +665,6 @@ void WalReceiver::request_stop() {
 
 XLogRecPtr WalReceiver::flushed_lsn() const { return impl_->flushed.load(); }
 XLogRecPtr WalReceiver::received_lsn() const { return impl_->received.load(); }
+TimeLineID WalReceiver::timeline() const { return impl_->received_tli.load(); }
 
 }  // namespace understudy::receiver

@@ -71,6 +71,8 @@ public:
     void request_stop();
     XLogRecPtr flushed_lsn() const;
     XLogRecPtr received_lsn() const;
+    // The timeline being received (0 before the start position is known).
+    TimeLineID timeline() const;
     // Reconnections so far by reason: connect_failed, setup_failed, timeout,
     // primary_ended_stream, stream_error.
     std::map<std::string, std::uint64_t> reconnects_by_reason() const;

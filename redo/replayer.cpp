@@ -10,10 +10,12 @@
 #include "common/bytes.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "redo/describe/desc_utils.h"
 #include "redo/records/xlog.h"
 #include "redo/redo_engine_context.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
+#include "redo/timeline_history.h"
 #include "redo/verify.h"
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
@@ -94,7 +96,8 @@ public:
     ReplayRun(const ReplayOptions& options, ReplayReport& report, ReplayState& state,
               const std::atomic<bool>& stop, const std::atomic<bool>& paused,
               const std::atomic<XLogRecPtr>& flush_limit, std::atomic<XLogRecPtr>& apply_lsn,
-              const FlushNotifier& wakeup, const std::function<void(const DecodedRecord&)>& observer)
+              const FlushNotifier& wakeup, const std::function<void(const DecodedRecord&)>& observer,
+              DirectorySource& source, std::atomic<TimeLineID>& replay_tli)
         : options_(options),
           report_(report),
           state_(state),
@@ -104,6 +107,8 @@ public:
           apply_lsn_(apply_lsn),
           wakeup_(wakeup),
           observer_(observer),
+          source_(source),
+          replay_tli_(replay_tli),
           ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
 
     Result<void> run(WalReader& reader);
@@ -113,6 +118,12 @@ public:
 private:
     enum class Next { record, end, stop, corrupt };
     Next read_next(WalReader& reader);
+    // Following: reads until a record, a corruption or stop(); at the end of the WAL a newer
+    // timeline is looked for before waiting.
+    ReadStatus read_following(WalReader& reader);
+    // ReadRecord's check (PG15) that the page a record came from is of a timeline of the history.
+    bool page_timeline_expected(const WalReader& reader);
+    Result<void> switch_timeline(const DecodedRecord& rec);
     bool wait_for_flush_limit(const DecodedRecord& rec);
     Result<void> apply(const DecodedRecord& rec);
     Result<void> restartpoint(const RestartpointRequest& rp);
@@ -127,7 +138,13 @@ private:
     std::atomic<XLogRecPtr>& apply_lsn_;
     const FlushNotifier& wakeup_;
     const std::function<void(const DecodedRecord&)>& observer_;
+    DirectorySource& source_;
+    std::atomic<TimeLineID>& replay_tli_;
     EngineContext ctx_;
+    // A corruption found here rather than by the reader (the page timeline check, an unreadable
+    // history file): its LSN and message.
+    XLogRecPtr corrupt_lsn_ = InvalidXLogRecPtr;
+    std::string corrupt_message_;
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
 };
@@ -139,11 +156,81 @@ ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
         wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
     }
     if (stop_.load()) return Next::stop;
-    const ReadStatus st =
-        options_.follow ? reader.read_record_following(wakeup_, options_.poll, &stop_) : reader.read_record();
+    corrupt_lsn_ = InvalidXLogRecPtr;
+    const ReadStatus st = options_.follow ? read_following(reader) : reader.read_record();
+    if (corrupt_lsn_ != InvalidXLogRecPtr) return Next::corrupt;
     if (st == ReadStatus::Corrupt) return Next::corrupt;
     if (st == ReadStatus::EndOfWal) return stop_.load() ? Next::stop : Next::end;
+    if (!page_timeline_expected(reader)) return Next::corrupt;
     return Next::record;
+}
+
+// The startup process at the end of the WAL (PG15 xlogrecovery.c WaitForWALToBecomeAvailable
+// with recovery_target_timeline = 'latest'): before sleeping on the recovery latch until the
+// walreceiver's WakeupRecovery() after a flush, rescanLatestTimeLine: when the receiver has
+// stored the history file of a timeline that continues from here, reading goes on there.
+ReadStatus ReplayRun::read_following(WalReader& reader) {
+    for (;;) {
+        const std::uint64_t seen = wakeup_.generation();  // before reading: a flush meanwhile wakes at once
+        const ReadStatus st = reader.read_record();
+        if (st != ReadStatus::EndOfWal || reader.end_lsn_reached() || stop_.load()) return st;
+        auto switched = source_.rescan_latest_timeline(state_.apply_lsn);
+        if (!switched) {
+            corrupt_lsn_ = state_.apply_lsn;
+            corrupt_message_ = switched.message();
+            return ReadStatus::Corrupt;
+        }
+        if (*switched) continue;
+        wakeup_.wait_changed(seen, options_.poll);
+        if (stop_.load()) return st;
+    }
+}
+
+bool ReplayRun::page_timeline_expected(const WalReader& reader) {
+    const TimeLineID tli = reader.latest_page_tli();
+    if (tli_in_history(tli, source_.history())) return true;
+    const XLogRecPtr lsn = reader.read_rec_ptr();
+    const XLogSegNo segno = lsn_to_segno(lsn, reader.segment_size());
+    corrupt_lsn_ = lsn;
+    corrupt_message_ = fmt::format("unexpected timeline ID {} in log segment {}, offset {} (the history of timeline {} "
+                                   "does not have it)",
+                                   tli, segment_file_name(source_.timeline_for(segno), segno, reader.segment_size()),
+                                   segment_offset(lsn - lsn % XLOG_BLCKSZ, reader.segment_size()),
+                                   source_.target_timeline());
+    return false;
+}
+
+// ApplyWalRecord's timeline switch with checkTimeLineSwitch (PG15 xlogrecovery.c): a shutdown
+// checkpoint or end-of-recovery record naming another timeline moves replay onto it before
+// it is redone, when it continues the current one and is in the history being followed.
+Result<void> ReplayRun::switch_timeline(const DecodedRecord& rec) {
+    if (rec.xl_rmid != RM_XLOG_ID) return {};
+    TimeLineID new_tli = state_.timeline;
+    TimeLineID prev_tli = state_.timeline;
+    if (rec.info() == XLOG_CHECKPOINT_SHUTDOWN) {
+        CheckPoint cp{};
+        if (!load_record(rec.main_data, cp)) return {};  // the redo routine names the problem
+        new_tli = cp.ThisTimeLineID;
+        prev_tli = cp.PrevTimeLineID;
+    } else if (rec.info() == XLOG_END_OF_RECOVERY) {
+        xl_end_of_recovery eor{};
+        if (!load_record(rec.main_data, eor)) return {};
+        new_tli = eor.ThisTimeLineID;
+        prev_tli = eor.PrevTimeLineID;
+    }
+    if (new_tli == state_.timeline) return {};
+    if (prev_tli != state_.timeline)
+        return make_error(fmt::format("unexpected previous timeline ID {} (current timeline ID {}) in checkpoint record "
+                                      "at {}",
+                                      prev_tli, state_.timeline, format_lsn(rec.lsn)));
+    if (new_tli < state_.timeline || !tli_in_history(new_tli, source_.history()))
+        return make_error(fmt::format("unexpected timeline ID {} (after {}) in checkpoint record at {} (following the "
+                                      "history of timeline {})",
+                                      new_tli, state_.timeline, format_lsn(rec.lsn), source_.target_timeline()));
+    log::info("replay switched from timeline {} to timeline {} at {}", state_.timeline, new_tli, format_lsn(rec.lsn));
+    state_.timeline = new_tli;
+    replay_tli_.store(new_tli);
+    return {};
 }
 
 // The receiver's flushed position bounds what may be applied (a standby must not apply WAL that
@@ -166,6 +253,7 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
     ++report_.records;
     report_.bytes += rec.xl_tot_len;
 
+    if (auto r = switch_timeline(rec); !r) return r;
     const RmgrInfo* rmgr = find_rmgr(rec.xl_rmid);
     ctx_.begin_record();
     RedoOutcome outcome = RedoOutcome::unsupported;
@@ -249,14 +337,15 @@ Result<void> ReplayRun::run(WalReader& reader) {
             report_.stop_reason = other_version ? "unsupported WAL version" : "corrupt WAL";
             // Everything applied so far is good: keep it.
             auto saved = checkpoint_state();
+            const bool ours = corrupt_lsn_ != InvalidXLogRecPtr;
             std::string msg =
                 other_version
                     ? fmt::format("{}; replay stopped at {} (apply position {})", reader.unsupported_version(),
                                   format_lsn(reader.error_lsn()), format_lsn(state_.apply_lsn))
                     : fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
                                   "holds every record before it (apply position {})",
-                                  format_lsn(reader.error_lsn()), reader.error_message(),
-                                  format_lsn(state_.apply_lsn));
+                                  format_lsn(ours ? corrupt_lsn_ : reader.error_lsn()),
+                                  ours ? corrupt_message_ : reader.error_message(), format_lsn(state_.apply_lsn));
             if (!saved) msg += fmt::format("; saving the replay state failed too: {}", saved.message());
             return make_error(std::move(msg));
         }
@@ -323,8 +412,16 @@ Result<void> Replayer::run() {
     if (!saved) return finish(saved.error());
 
     ReplayState state = saved->value_or(ReplayState{});
-    DirectorySource source(options_.wal_dir, dir->tli, dir->seg_size);
+    // recovery_target_timeline = 'latest': the newest timeline whose history file is here,
+    // probing from the newest timeline of the segments (or of the replay state).
+    const TimeLineID target = find_newest_timeline(options_.wal_dir, std::max(dir->tli, state.timeline));
+    DirectorySource source(options_.wal_dir, target, dir->seg_size);
     if (auto r = source.load_history(); !r) return finish(r);
+    if (state.timeline != 0 && !tli_in_history(state.timeline, source.history()))
+        return finish(make_error(fmt::format(
+            "the replay state in \"{}\" is on timeline {}, which is not in the history of timeline {} (\"{}/{}\"): the "
+            "WAL directory holds another server's timeline; remove the data directory to start over",
+            options_.data_dir, state.timeline, target, options_.wal_dir, history_file_name(target))));
     // A standby's replayer never reads past the receiver's flushed position (set_flush_limit).
     WalReaderOptions reader_options;
     reader_options.readable_limit = &flush_limit_;
@@ -370,7 +467,13 @@ Result<void> Replayer::run() {
                                                  format_lsn(from), options_.wal_dir,
                                                  reader.end_reason().empty() ? "" : ": " + reader.end_reason())));
     }
-    if (state.timeline == 0) state.timeline = dir->tli;
+    // A first start replays on the timeline the history gives its first record (the checkpoint's
+    // timeline, as StartupXLOG takes it from the checkpoint record).
+    if (state.timeline == 0) state.timeline = tli_of_point_in_history(first, source.history()).value_or(target);
+    replay_tli_.store(state.timeline);
+    if (state.timeline != target)
+        log::info("replaying timeline {} towards timeline {} (history \"{}\")", state.timeline, target,
+                  history_file_name(target));
     if (!*saved) {
         // A fresh start decides, once and from the directory as given, whether commit timestamps
         // are active (StartupCommitTs: a copy of a primary with track_commit_timestamp = on has
@@ -389,7 +492,8 @@ Result<void> Replayer::run() {
     report_.end_lsn = state.apply_lsn != InvalidXLogRecPtr ? state.apply_lsn : first;
     apply_lsn_.store(report_.end_lsn);
 
-    ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, wakeup_, observer_);
+    ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, wakeup_, observer_, source,
+                  replay_tli_);
     return finish(run.run(reader));
 }
 

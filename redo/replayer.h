@@ -10,6 +10,12 @@
 //   2. Otherwise --start LSN: the first record at or after it.
 //   3. Otherwise a sparse start like a standby from a base backup: the redo point of the first
 //      checkpoint record found in the WAL directory (searched from its oldest segment).
+// Timelines: the WAL directory may hold several (`<TLI>.history` files, as a walreceiver stores
+// them when its upstream is promoted). Replay follows the newest timeline whose history file is
+// there (recovery_target_timeline = 'latest'), reading each segment on the timeline the history
+// gives it (XLogFileReadAnyTLI) and switching its own timeline at the end-of-recovery or
+// shutdown checkpoint record that starts the next one (ApplyWalRecord). Following, at the end of
+// the WAL it looks for a newer history file (rescanLatestTimeLine) and continues there.
 // Replay stops before the first record starting at or past --end, at the end of the WAL (or,
 // following, waits for more), at stop(), or at the first corrupt record (an error naming its
 // LSN; everything applied before it is flushed and the state written, so the directory is at
@@ -84,6 +90,9 @@ public:
     }
     // End of the last applied record.
     XLogRecPtr apply_lsn() const { return apply_lsn_.load(); }
+    // The timeline of apply_lsn() (replayTLI: it moves on at a shutdown checkpoint or end-of-
+    // recovery record naming the next timeline); 0 before replay has chosen where to start.
+    TimeLineID replay_timeline() const { return replay_tli_.load(); }
     // Called from the replay thread after each applied record (apply_lsn() is already its end).
     void set_apply_observer(std::function<void(const DecodedRecord&)> observer) { observer_ = std::move(observer); }
 
@@ -97,6 +106,7 @@ private:
     std::atomic<bool> paused_{false};
     std::atomic<XLogRecPtr> flush_limit_{InvalidXLogRecPtr};
     std::atomic<XLogRecPtr> apply_lsn_{InvalidXLogRecPtr};
+    std::atomic<TimeLineID> replay_tli_{0};
     FlushNotifier wakeup_;  // the recovery latch: set_flush_limit, stop, resume
 };
 

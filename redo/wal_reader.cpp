@@ -332,20 +332,6 @@ ReadStatus WalReader::read_record_following(std::chrono::milliseconds poll,
     }
 }
 
-// The startup process at the end of the WAL (PG15 xlogrecovery.c WaitForWALToBecomeAvailable):
-// sleep on the recovery latch until the walreceiver's WakeupRecovery() after a flush.
-ReadStatus WalReader::read_record_following(const FlushNotifier& more, std::chrono::milliseconds max_wait,
-                                            const std::atomic<bool>* stop) {
-    for (;;) {
-        const std::uint64_t seen = more.generation();  // before reading: a flush meanwhile wakes at once
-        ReadStatus st = read_record();
-        if (st != ReadStatus::EndOfWal || end_lsn_reached_) return st;
-        if (stop && stop->load()) return st;
-        more.wait_changed(seen, max_wait);
-        if (stop && stop->load()) return st;
-    }
-}
-
 // The path XLogDecodeNextRecord (PG15) takes for most records, with the page already read:
 // the record starts past the page header and ends inside the page's valid bytes, and follows
 // the record decoded before it. The same checks as the general path below, in a line; anything

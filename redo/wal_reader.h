@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "common/crc32c.h"
-#include "common/flush_notifier.h"
 #include "common/lsn.h"
 #include "common/wal_format.h"
 #include "redo/decoded_record.h"
@@ -66,10 +65,6 @@ public:
     // arrives, a corruption is found, or `stop` becomes true.
     ReadStatus read_record_following(std::chrono::milliseconds poll,
                                      const std::atomic<bool>* stop = nullptr);
-    // The same, but at the end of the WAL blocks on `more` (woken when the writer publishes a
-    // new flushed position, or by stop) instead of sleeping; `max_wait` is only a safety net.
-    ReadStatus read_record_following(const FlushNotifier& more, std::chrono::milliseconds max_wait,
-                                     const std::atomic<bool>* stop);
 
     // The record read last (valid until the next read; not filled when decode_blocks is off).
     const DecodedRecord& record() const { return record_; }

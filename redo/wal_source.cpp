@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
+#include "common/log.h"
 #include "common/wal_format.h"
 
 namespace understudy {
@@ -61,34 +62,13 @@ Result<std::uint32_t> segment_size_from_page(const std::uint8_t* page, std::size
 
 }  // namespace
 
-Result<std::vector<TimelineHistoryEntry>> parse_timeline_history(const std::string& text) {
-    std::vector<TimelineHistoryEntry> out;
-    std::istringstream in(text);
-    std::string line;
-    int lineno = 0;
-    while (std::getline(in, line)) {
-        ++lineno;
-        auto first = line.find_first_not_of(" \t");
-        if (first == std::string::npos || line[first] == '#') continue;
-        unsigned tli = 0, hi = 0, lo = 0;
-        if (std::sscanf(line.c_str() + first, "%u\t%X/%X", &tli, &hi, &lo) != 3)
-            return make_error(fmt::format(
-                "syntax error in history file line {}: expected \"TLI<tab>LSN<tab>reason\"",
-                lineno));
-        if (!out.empty() && tli <= out.back().tli)
-            return make_error(fmt::format(
-                "invalid data in history file line {}: timeline IDs must be in increasing "
-                "sequence",
-                lineno));
-        out.push_back({tli, (std::uint64_t{hi} << 32) | lo});
-    }
-    return out;
-}
-
 // ---- DirectorySource --------------------------------------------------------------------------
 
 DirectorySource::DirectorySource(std::string dir, TimeLineID tli, std::uint32_t seg_size)
-    : dir_(std::move(dir)), tli_(tli), seg_size_(seg_size) {}
+    : dir_(std::move(dir)),
+      tli_(tli),
+      seg_size_(seg_size),
+      history_{TimelineHistoryEntry{tli, InvalidXLogRecPtr, InvalidXLogRecPtr}} {}
 
 DirectorySource::~DirectorySource() { unmap(); }
 
@@ -98,30 +78,69 @@ void DirectorySource::unmap() {
 }
 
 Result<void> DirectorySource::load_history() {
-    auto text = fs::read_file(dir_ + "/" + history_file_name(tli_));
-    if (!text) return {};  // timeline 1, or no history here: read tli_ only
-    auto parsed = parse_timeline_history(*text);
-    if (!parsed)
-        return make_error(fmt::format("{}/{}: {}", dir_, history_file_name(tli_), parsed.message()));
-    history_ = std::move(*parsed);
+    auto history = read_timeline_history(dir_, tli_);
+    if (!history) return history.error();
+    history_ = std::move(*history);
+    reopen_ = true;
     return {};
 }
 
-std::vector<TimeLineID> DirectorySource::timelines_for(XLogSegNo segno) const {
-    std::vector<TimeLineID> tlis{tli_};
-    // Newest parent first; a parent is a candidate when the segment starts before it was left.
-    for (auto it = history_.rbegin(); it != history_.rend(); ++it)
-        if (segno_to_lsn(segno, seg_size_) < it->switchpoint) tlis.push_back(it->tli);
-    return tlis;
+Result<bool> DirectorySource::rescan_latest_timeline(XLogRecPtr replay_lsn) {
+    const TimeLineID newest = find_newest_timeline(dir_, tli_);
+    if (newest == tli_ || newest == rejected_tli_) return false;
+    auto history = read_timeline_history(dir_, newest);
+    if (!history) return history.error();
+    const TimelineHistoryEntry* current = find_timeline(tli_, *history);
+    if (current == nullptr || current->end < replay_lsn) {
+        rejected_tli_ = newest;
+        if (current == nullptr)
+            log::warning("new timeline {} (\"{}/{}\") is not a child of timeline {}; staying on timeline {}",
+                         newest, dir_, history_file_name(newest), tli_, tli_);
+        else
+            log::warning("new timeline {} forked off timeline {} at {}, before the current recovery point {}; "
+                         "staying on timeline {}",
+                         newest, tli_, format_lsn(current->end), format_lsn(replay_lsn), tli_);
+        return false;
+    }
+    log::info("new target timeline is {} (timeline {} ended at {})", newest, tli_, format_lsn(current->end));
+    tli_ = newest;
+    history_ = std::move(*history);
+    reopen_ = true;
+    return true;
+}
+
+std::vector<DirectorySource::Candidate> DirectorySource::candidates(XLogSegNo segno) const {
+    std::vector<Candidate> out;
+    const XLogRecPtr seg_start = segno_to_lsn(segno, seg_size_);
+    for (const TimelineHistoryEntry& e : history_) {
+        if (e.tli < cur_file_tli_) break;  // never back to an older timeline while reading forward
+        // A timeline begun after this segment does not have it.
+        if (e.begin != InvalidXLogRecPtr && lsn_to_segno(e.begin, seg_size_) > segno) continue;
+        // Nor does one that ended before it (newer timelines hold it, when their files exist).
+        if (e.end != InvalidXLogRecPtr && e.end <= seg_start) continue;
+        const bool ends_here = e.end != InvalidXLogRecPtr && lsn_to_segno(e.end, seg_size_) == segno;
+        out.push_back({e.tli, ends_here ? segment_offset(e.end, seg_size_) : seg_size_});
+    }
+    return out;
+}
+
+TimeLineID DirectorySource::timeline_for(XLogSegNo segno) const {
+    const auto c = candidates(segno);
+    return c.empty() ? tli_ : c.front().tli;
 }
 
 Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
+    // Reading forward keeps curFileTLI; any other jump starts the choice afresh.
+    if (!last_segno_ || (segno != *last_segno_ && segno != *last_segno_ + 1)) cur_file_tli_ = 0;
+    last_segno_ = segno;
     unmap();
     fd_.reset();
     segno_.reset();
     len_ = 0;
-    for (TimeLineID tli : timelines_for(segno)) {
-        std::string base = segment_file_name(tli, segno, seg_size_);
+    newer_missing_ = false;
+    reopen_ = false;
+    for (const Candidate& c : candidates(segno)) {
+        std::string base = segment_file_name(c.tli, segno, seg_size_);
         for (const std::string& name : {base, base + ".partial"}) {
             int fd = ::open((dir_ + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
             if (fd < 0) {
@@ -131,7 +150,9 @@ Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
             }
             fd_.reset(fd);
             segno_ = segno;
-            seg_tli_ = tli;
+            seg_tli_ = c.tli;
+            cur_file_tli_ = c.tli;
+            seg_usable_ = c.usable;
             seg_name_ = name;
             struct stat st;
             if (::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(seg_size_)) {
@@ -149,6 +170,17 @@ Result<bool> DirectorySource::open_segment(XLogSegNo segno) {
             if (!buf_) buf_.reset(new std::uint8_t[seg_size_]);
             return true;
         }
+        newer_missing_ = true;
+    }
+    return false;
+}
+
+bool DirectorySource::newer_file_exists() const {
+    for (const Candidate& c : candidates(*segno_)) {
+        if (c.tli == seg_tli_) return false;
+        const std::string base = dir_ + "/" + segment_file_name(c.tli, *segno_, seg_size_);
+        struct stat st;
+        if (::stat(base.c_str(), &st) == 0 || ::stat((base + ".partial").c_str(), &st) == 0) return true;
     }
     return false;
 }
@@ -168,15 +200,18 @@ Result<void> DirectorySource::read_range(std::uint32_t from, std::uint32_t to) {
 Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno, std::uint32_t want_end,
                                                             std::uint32_t reread_from) {
     want_end = std::min(want_end, seg_size_);
-    if (!segno_ || *segno_ != segno) {
+    // A re-read of a segment opened on an older timeline: the newer one's file may exist now.
+    const bool retry_newer = segno_ && *segno_ == segno && reread_from < seg_size_ && newer_missing_ &&
+                             newer_file_exists();
+    if (!segno_ || *segno_ != segno || reopen_ || retry_newer) {
         auto opened = open_segment(segno);
         if (!opened) return opened.error();
         if (!*opened) return std::optional<SegmentData>{};
         reread_from = seg_size_;
     }
     if (map_)
-        return std::optional<SegmentData>{
-            SegmentData{std::span<const std::uint8_t>(map_, seg_size_), seg_tli_, seg_name_}};
+        return std::optional<SegmentData>{SegmentData{
+            std::span<const std::uint8_t>(map_, seg_usable_), seg_tli_, seg_name_}};
     if (reread_from < len_) {
         // Growing or rewritten file (follow mode): read again from there.
         // Only up to what is wanted: a follower re-reads after every flush of the receiver.
@@ -184,8 +219,8 @@ Result<std::optional<SegmentData>> DirectorySource::segment(XLogSegNo segno, std
     } else if (len_ < want_end) {
         if (auto r = read_range(len_, want_end); !r) return r.error();
     }
-    return std::optional<SegmentData>{
-        SegmentData{std::span<const std::uint8_t>(buf_.get(), len_), seg_tli_, seg_name_}};
+    return std::optional<SegmentData>{SegmentData{
+        std::span<const std::uint8_t>(buf_.get(), std::min(len_, seg_usable_)), seg_tli_, seg_name_}};
 }
 
 // ---- MemorySource -----------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/lsn.h"
 #include "common/result.h"
+#include "redo/timeline_history.h"
 
 namespace understudy {
 
@@ -39,17 +40,14 @@ public:
     virtual TimeLineID timeline_for(XLogSegNo /*segno*/) const { return 1; }
 };
 
-// One line of a timeline history file: `tli` was left at `switchpoint`.
-struct TimelineHistoryEntry {
-    TimeLineID tli = 0;
-    XLogRecPtr switchpoint = 0;
-};
-// Parses "<parentTLI>\t<switchpoint>\t<reason>" lines (readTimeLineHistory, PG15).
-Result<std::vector<TimelineHistoryEntry>> parse_timeline_history(const std::string& text);
-
-// Segment files in a directory: "<name>" or else "<name>.partial". With a history, a segment
-// is looked up on the timeline that was current for it (newest first, like
-// XLogFileReadAnyTLI); otherwise on `tli` only (pg_waldump -t).
+// Segment files in a directory: "<name>" or else "<name>.partial". Without a history, segments
+// are read on `tli` only (pg_waldump -t). With one (load_history), each segment is read on the
+// newest timeline of the history that began at or before it and has a file for it, never on an
+// older timeline than the segment before it (XLogFileReadAnyTLI, PG15 xlogrecovery.c); of a
+// timeline's last segment only the bytes before its switch point are used (the rest is that
+// timeline's own future, not part of this history). A segment read on an older timeline
+// because the newer one's file was missing is looked for again on the next re-read (a standby
+// whose receiver starts the new timeline's file later).
 class DirectorySource final : public WalSource {
 public:
     DirectorySource(std::string dir, TimeLineID tli, std::uint32_t seg_size);
@@ -58,24 +56,44 @@ public:
     DirectorySource& operator=(const DirectorySource&) = delete;
     // Follow the timeline history of `tli` (reads <tli>.history from the directory if present).
     Result<void> load_history();
+    // rescanLatestTimeLine (PG15 xlogrecovery.c): when the directory holds the history file of a
+    // newer timeline (findNewestTimeLine) that descends from the current target and left it at
+    // or after `replay_lsn`, make it the target and return true (the segments from there on are
+    // read on it). A newer timeline that forked before `replay_lsn` is logged once and ignored.
+    Result<bool> rescan_latest_timeline(XLogRecPtr replay_lsn);
 
     Result<std::optional<SegmentData>> segment(XLogSegNo segno, std::uint32_t want_end,
                                                std::uint32_t reread_from) override;
     std::uint32_t segment_size() const override { return seg_size_; }
-    TimeLineID timeline_for(XLogSegNo /*segno*/) const override { return tli_; }
+    TimeLineID timeline_for(XLogSegNo segno) const override;
     const std::string& dir() const { return dir_; }
+    // The target timeline (recoveryTargetTLI) and its history (expectedTLEs), newest first.
+    TimeLineID target_timeline() const { return tli_; }
+    const TimelineHistory& history() const { return history_; }
 
 private:
-    // Timelines to try for `segno`, preferred first.
-    std::vector<TimeLineID> timelines_for(XLogSegNo segno) const;
+    // A timeline a segment may be read on, and how many of its bytes belong to the history.
+    struct Candidate {
+        TimeLineID tli = 0;
+        std::uint32_t usable = 0;  // segment size, or the switch point's offset in its last segment
+    };
+    // XLogFileReadAnyTLI's candidates for `segno`, preferred first.
+    std::vector<Candidate> candidates(XLogSegNo segno) const;
     Result<bool> open_segment(XLogSegNo segno);
+    // Whether a timeline preferred to the open file's now has a file for the open segment.
+    bool newer_file_exists() const;
     // Reads from `from` up to `to` (rounded up to kChunk), or less at the end of the file.
     Result<void> read_range(std::uint32_t from, std::uint32_t to);
 
     std::string dir_;
     TimeLineID tli_;
     std::uint32_t seg_size_;
-    std::vector<TimelineHistoryEntry> history_;  // parents of tli_, oldest first
+    TimelineHistory history_;
+    TimeLineID rejected_tli_ = 0;  // a newer timeline rescan_latest_timeline() refused (logged once)
+    // curFileTLI: the timeline of the segment read before, while reading forward (0 after a jump).
+    TimeLineID cur_file_tli_ = 0;
+    std::optional<XLogSegNo> last_segno_;  // the segment opened (or looked for) last
+    bool reopen_ = false;  // the history changed: choose the open segment's timeline again
 
     void unmap();
 
@@ -87,6 +105,8 @@ private:
     const std::uint8_t* map_ = nullptr;
     std::optional<XLogSegNo> segno_;
     TimeLineID seg_tli_ = 0;
+    std::uint32_t seg_usable_ = 0;  // bytes of the open segment that belong to the history
+    bool newer_missing_ = false;    // a preferred timeline had no file for the open segment
     std::string seg_name_;
     std::unique_ptr<std::uint8_t[]> buf_;
     std::uint32_t len_ = 0;  // bytes of buf_ filled

@@ -272,6 +272,9 @@ Result<void> Standby::run() {
         st.received_lsn = rcv.received_lsn();
         st.flushed_lsn = flushed;
         st.applied_lsn = apply;
+        // The replayed timeline once replay has started; until then the primary's.
+        if (const TimeLineID tli = replayer.replay_timeline(); tli != 0) st.timeline = tli;
+        if (const TimeLineID tli = rcv.timeline(); tli != 0) st.received_timeline = tli;
         st.lag_seconds = lags.seconds;
         st.last_applied_commit_time = tracker.last_commit_time();
         st.replay_paused = replayer.paused();

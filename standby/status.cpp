@@ -48,6 +48,7 @@ std::string status_to_json(const StandbyStatus& s) {
     nlohmann::ordered_json j;
     j["system_identifier"] = fmt::format("{}", s.system_identifier);
     j["timeline"] = s.timeline;
+    j["received_timeline"] = s.received_timeline;
     j["state"] = s.state;
     j["replay_paused"] = s.replay_paused;
     j["primary_wal_end_lsn"] = format_lsn(s.primary_wal_end_lsn);
@@ -111,7 +112,8 @@ std::string status_to_metrics(const StandbyStatus& s) {
                : static_cast<double>(s.last_applied_commit_time) / 1e6 + static_cast<double>(kPgEpochUnixSeconds));
     metric("understudy_replay_paused", "gauge", "1 while replay is paused (SIGUSR1), 0 otherwise.",
            s.replay_paused ? 1 : 0);
-    metric("understudy_timeline", "gauge", "Timeline being followed.", s.timeline);
+    metric("understudy_timeline", "gauge", "Timeline of the applied position (the replayed timeline).", s.timeline);
+    metric("understudy_received_timeline", "gauge", "Timeline being received from the primary.", s.received_timeline);
     metric("understudy_hot_standby_feedback_xmin", "gauge", "xmin sent as hot standby feedback (0: none).",
            s.feedback_xmin);
     header("understudy_reconnects_total", "counter", "Reconnections to the primary, by reason.");

@@ -26,7 +26,8 @@ struct RmgrReplayCounters {
 
 struct StandbyStatus {
     std::uint64_t system_identifier = 0;
-    TimeLineID timeline = 0;
+    TimeLineID timeline = 0;           // of the applied position (the replayed timeline)
+    TimeLineID received_timeline = 0;  // being received (ahead of `timeline` across a switch)
     XLogRecPtr primary_wal_end_lsn = 0;
     XLogRecPtr received_lsn = 0;
     XLogRecPtr flushed_lsn = 0;

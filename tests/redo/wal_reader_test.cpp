@@ -356,16 +356,6 @@ TEST_CASE("a readable limit (the receiver's flushed position) hides bytes still 
     CHECK(r2.record().lsn == cut);
 }
 
-TEST_CASE("timeline history files parse and reject bad input") {
-    auto h = parse_timeline_history("1\t0/3000000\tno recovery target specified\n\n2\t0/5000158\tx\n");
-    REQUIRE(h);
-    REQUIRE(h->size() == 2);
-    CHECK((*h)[1].tli == 2);
-    CHECK((*h)[1].switchpoint == 0x5000158);
-    CHECK_FALSE(parse_timeline_history("2\t0/1\tx\n1\t0/2\ty\n"));
-    CHECK_FALSE(parse_timeline_history("garbage\n"));
-}
-
 TEST_CASE("a record whose continuation was overwritten is skipped (XLP_FIRST_IS_OVERWRITE_CONTRECORD)") {
     WalBuilder b;
     XLogRecPtr first = b.add_data(100);
