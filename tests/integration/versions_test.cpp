@@ -165,6 +165,12 @@ void check_other_version(int major) {
     CHECK_MESSAGE(cmp.problems.empty(), problems_text(cmp));
     CHECK(cmp.complete >= 6);
 
+    // A slot that does not exist (on 14 only START_REPLICATION can say so): exit 1, no retrying.
+    auto missing = run_bounded(receive_argv(pg, dir.path() + "/wal-missing-slot", {"--slot", "no_such_slot"}),
+                               dir.path() + "/missing-slot.log", 30s);
+    CHECK_MESSAGE(missing.exit_code == 1, missing.output);
+    CHECK_MESSAGE(missing.output.find("\"no_such_slot\" does not exist") != std::string::npos, missing.output);
+
     // ---- the page magic of this server's WAL is the one the table names for its version.
     const std::string segment = first_complete_segment(wal);
     const std::uint16_t magic = first_page_magic(segment);
