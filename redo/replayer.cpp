@@ -63,6 +63,8 @@ bool is_checkpoint_record(const DecodedRecord& rec) {
 // The redo point of the first checkpoint record in the WAL from `from` on (a sparse start).
 Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from) {
     const XLogRecPtr first = reader.find_next_record(from);
+    if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
+        return make_error(reader.unsupported_version());
     if (first == InvalidXLogRecPtr)
         return make_error(fmt::format("could not find a valid WAL record at or after {}{}", format_lsn(from),
                                       reader.end_reason().empty() ? "" : ": " + reader.end_reason()));
@@ -335,14 +337,19 @@ Result<void> ReplayRun::run(WalReader& reader) {
             break;
         }
         if (next == Next::corrupt) {
-            report_.stop_reason = "corrupt WAL";
+            const bool other_version = !reader.unsupported_version().empty();
+            report_.stop_reason = other_version ? "unsupported WAL version" : "corrupt WAL";
             // Everything applied so far is good: keep it.
             auto saved = checkpoint_state();
             const bool ours = corrupt_lsn_ != InvalidXLogRecPtr;
-            std::string msg = fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
-                                          "holds every record before it (apply position {})",
-                                          format_lsn(ours ? corrupt_lsn_ : reader.error_lsn()),
-                                          ours ? corrupt_message_ : reader.error_message(), format_lsn(state_.apply_lsn));
+            std::string msg =
+                other_version
+                    ? fmt::format("{}; replay stopped at {} (apply position {})", reader.unsupported_version(),
+                                  format_lsn(reader.error_lsn()), format_lsn(state_.apply_lsn))
+                    : fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
+                                  "holds every record before it (apply position {})",
+                                  format_lsn(ours ? corrupt_lsn_ : reader.error_lsn()),
+                                  ours ? corrupt_message_ : reader.error_message(), format_lsn(state_.apply_lsn));
             if (!saved) msg += fmt::format("; saving the replay state failed too: {}", saved.message());
             return make_error(std::move(msg));
         }
@@ -447,11 +454,14 @@ Result<void> Replayer::run() {
         // Following: the start record may not have arrived (or be complete) yet.
         if (options_.follow && first == InvalidXLogRecPtr)
             log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
-        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
+        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load() &&
+               reader.unsupported_version().empty()) {
             const std::uint64_t seen = wakeup_.generation();
             first = reader.find_next_record(from);
             if (first == InvalidXLogRecPtr) wakeup_.wait_changed(seen, options_.poll);
         }
+        if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
+            return finish(make_error(reader.unsupported_version()));
         if (first == InvalidXLogRecPtr && stop_.load()) {
             report_.stop_reason = "stopped";
             return finish({});

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/wal_format.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
 
@@ -61,6 +62,13 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
     if (PQstatus(conn.get()) != CONNECTION_OK)
         return make_error(fmt::format("could not connect to the primary: {}", receiver::one_line(PQerrorMessage(conn.get()))));
     PrimaryInfo info;
+    info.server_version_num = PQserverVersion(conn.get());
+    // Before anything is created on the primary (a slot would hold its WAL back for nothing).
+    if (const int major = info.server_version_num / 10000; major != kWalFormatPg15.major_version) {
+        const char* shown = PQparameterStatus(conn.get(), "server_version");
+        return make_error(unsupported_primary_version_message(
+            "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major));
+    }
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();
     info.system_identifier = std::stoull(sys->at(0));

@@ -15,6 +15,7 @@
 namespace understudy::standby {
 
 struct PrimaryInfo {
+    int server_version_num = 0;  // PQserverVersion: 150004 for 15.4
     std::uint64_t system_identifier = 0;
     TimeLineID timeline = 0;
     XLogRecPtr redo_lsn = InvalidXLogRecPtr;          // pg_control_checkpoint().redo_lsn
@@ -27,7 +28,8 @@ struct PrimaryInfo {
 };
 
 // Connects with `conninfo` (any libpq conninfo/URI), reads the above and creates `slot` if it
-// does not exist.
+// does not exist. A primary of another major version than 15 is an error (naming its version and
+// `understudy receive` instead), found before anything is created on it.
 Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot);
 
 }  // namespace understudy::standby
