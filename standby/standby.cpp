@@ -144,10 +144,17 @@ double steady_seconds() {
 Result<void> Standby::run() {
     const std::string wal_dir = opts_.dir + "/pg_wal";
     const std::string data_dir = opts_.dir + "/data";
+    const bool dir_existed = std::filesystem::exists(opts_.dir);
     if (auto r = prepare_standby_dir(opts_.dir); !r) return r;
 
     auto primary = query_primary(opts_.conninfo, opts_.slot);
-    if (!primary) return primary.error();
+    if (!primary) {
+        // A refused or unreachable primary leaves no trace: the directory this run created
+        // (still empty) goes again.
+        std::error_code ec;
+        if (!dir_existed && std::filesystem::is_empty(opts_.dir, ec)) std::filesystem::remove(opts_.dir, ec);
+        return primary.error();
+    }
     if (auto r = check_standby_identity(opts_.dir, primary->system_identifier); !r) return r;
     for (const auto& d : {wal_dir, data_dir})
         if (auto r = fs::make_dirs(d); !r) return make_error(fmt::format("--dir \"{}\": {}", opts_.dir, r.message()));

@@ -218,6 +218,7 @@ void check_other_version(int major) {
                   sb.output);
     CHECK_MESSAGE(sb.output.find("understudy receive") != std::string::npos, sb.output);
     CHECK(pg.sql("select count(*) from pg_replication_slots where slot_name = 'understudy'") == "0");
+    CHECK_MESSAGE(!sfs::exists(dir.path() + "/standby"), "a refused standby left its --dir behind");
 
     check_timeline_switch(pg, dir.path(), wal);
 }
