@@ -88,6 +88,32 @@ Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from
     }
 }
 
+// The first record at or after `from`. Following, the record may not have arrived (or be
+// complete) yet: wait for it like the startup process for its checkpoint record
+// (WaitForWALToBecomeAvailable, PG15 xlogrecovery.c), which before each sleep calls
+// rescanLatestTimeLine: when the upstream was promoted before the record arrived, the receiver
+// stores the new timeline's history file and streams the rest on that timeline (from the
+// segment's start), so the old timeline's file may never get the record while the new one's
+// has it. InvalidXLogRecPtr when not found (not following, or stopped).
+Result<XLogRecPtr> find_start_record(WalReader& reader, DirectorySource& source, XLogRecPtr from,
+                                     const ReplayOptions& options, const std::atomic<bool>& stop,
+                                     const FlushNotifier& wakeup) {
+    bool logged = false;
+    for (;;) {
+        const std::uint64_t seen = wakeup.generation();  // before reading: a flush meanwhile wakes at once
+        const XLogRecPtr first = reader.find_next_record(from);
+        if (first != InvalidXLogRecPtr || !options.follow || stop.load()) return first;
+        auto switched = source.rescan_latest_timeline(from);
+        if (!switched)
+            return make_error(fmt::format("waiting for the WAL record at {}: {}", format_lsn(from), switched.message()));
+        if (*switched) continue;
+        if (!logged)
+            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options.wal_dir);
+        logged = true;
+        wakeup.wait_changed(seen, options.poll);
+    }
+}
+
 // One run of the engine (the state of PerformWalRecovery's loop).
 class ReplayRun {
 public:
@@ -439,15 +465,9 @@ Result<void> Replayer::run() {
             if (!redo) return finish(redo.error());
             from = *redo;
         }
-        first = reader.find_next_record(from);
-        // Following: the start record may not have arrived (or be complete) yet.
-        if (options_.follow && first == InvalidXLogRecPtr)
-            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
-        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load()) {
-            const std::uint64_t seen = wakeup_.generation();
-            first = reader.find_next_record(from);
-            if (first == InvalidXLogRecPtr) wakeup_.wait_changed(seen, options_.poll);
-        }
+        auto found = find_start_record(reader, source, from, options_, stop_, wakeup_);
+        if (!found) return finish(found.error());
+        first = *found;
         if (first == InvalidXLogRecPtr && stop_.load()) {
             report_.stop_reason = "stopped";
             return finish({});

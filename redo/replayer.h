@@ -26,7 +26,7 @@
 // flushed) and reads apply_lsn() or gets the apply observer's callbacks. Following, the engine
 // also waits for the first segment file and for its start record to arrive, instead of failing,
 // like the startup process waiting for the walreceiver (WaitForWALToBecomeAvailable, PG15
-// xlogrecovery.c). Every wait (end of WAL, flush limit, pause, first segment) blocks on a
+// xlogrecovery.c), looking for a newer timeline while it waits for the start record too. Every wait (end of WAL, flush limit, pause, first segment) blocks on a
 // FlushNotifier that set_flush_limit(), stop() and resume() wake, with `poll` only as its
 // timeout: a standby whose receiver calls set_flush_limit() after each flush applies new WAL at
 // once; `replay --follow` on its own (nobody publishing) re-reads the files every `poll`.
