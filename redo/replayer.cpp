@@ -148,6 +148,7 @@ private:
     // ReadRecord's check (PG15) that the page a record came from is of a timeline of the history.
     bool page_timeline_expected(const WalReader& reader);
     Result<void> switch_timeline(const DecodedRecord& rec);
+    bool wait_while_paused();
     bool wait_for_flush_limit(const DecodedRecord& rec);
     Result<void> apply(const DecodedRecord& rec);
     Result<void> restartpoint(const RestartpointRequest& rp);
@@ -174,11 +175,6 @@ private:
 };
 
 ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
-    for (;;) {
-        const std::uint64_t seen = wakeup_.generation();
-        if (!paused_.load() || stop_.load()) break;
-        wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
-    }
     if (stop_.load()) return Next::stop;
     corrupt_lsn_ = InvalidXLogRecPtr;
     const ReadStatus st = options_.follow ? read_following(reader) : reader.read_record();
@@ -259,6 +255,18 @@ Result<void> ReplayRun::switch_timeline(const DecodedRecord& rec) {
 
 // The receiver's flushed position bounds what may be applied (a standby must not apply WAL that
 // is not yet durable locally). Returns false when stopped while waiting.
+// recoveryPausesHere (PG15 xlogrecovery.c), which PerformWalRecovery calls between reading a
+// record and applying it: a record read while paused (the wait at the end of the WAL returns the
+// next one as soon as it arrives) is not applied until resume(). Returns false when stopped.
+bool ReplayRun::wait_while_paused() {
+    for (;;) {
+        const std::uint64_t seen = wakeup_.generation();
+        if (stop_.load()) return false;
+        if (!paused_.load()) return true;
+        wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
+    }
+}
+
 bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
     for (;;) {
         const std::uint64_t seen = wakeup_.generation();  // before the look: no lost wake-up
@@ -373,7 +381,7 @@ Result<void> ReplayRun::run(WalReader& reader) {
             report_.stop_reason = "end LSN reached";
             break;
         }
-        if (!wait_for_flush_limit(rec)) {
+        if (!wait_while_paused() || !wait_for_flush_limit(rec)) {
             report_.stop_reason = "stopped";
             break;
         }
