@@ -1,5 +1,7 @@
 #include "common/wal_format.h"
 
+#include <fmt/format.h>
+
 namespace understudy {
 
 const char* image_compression_name(ImageCompression c) {
@@ -19,6 +21,33 @@ const WalFormat* wal_format_for_magic(std::uint16_t magic) {
     for (const WalFormat* f : kFormats)
         if (f->page_magic == magic) return f;
     return nullptr;
+}
+
+int wal_major_version_for_magic(std::uint16_t magic) {
+    for (const KnownWalMagic& k : kKnownWalMagics)
+        if (k.page_magic == magic) return k.major_version;
+    return 0;
+}
+
+std::string unsupported_wal_version_message(std::string_view where, std::uint16_t magic,
+                                            int major_version) {
+    return fmt::format(
+        "{} is PostgreSQL {} WAL (page magic 0x{:04X}), but understudy reads and replays only "
+        "PostgreSQL {} WAL (page magic 0x{:04X}); `understudy receive` streams and stores a "
+        "PostgreSQL {} primary's WAL byte for byte, read it with PostgreSQL {}'s pg_waldump",
+        where, major_version, magic, kWalFormatPg15.major_version, kWalFormatPg15.page_magic,
+        major_version, major_version);
+}
+
+std::string unsupported_primary_version_message(std::string_view command,
+                                                std::string_view server_version,
+                                                int major_version) {
+    return fmt::format(
+        "the primary runs PostgreSQL {}, but {} replays only PostgreSQL {} WAL; use `understudy "
+        "receive --primary ... --wal-dir DIR` to stream and keep a PostgreSQL {} primary's WAL "
+        "(receive works with PostgreSQL 14 to 18), or point {} at a PostgreSQL {} primary",
+        server_version, command, kWalFormatPg15.major_version, major_version, command,
+        kWalFormatPg15.major_version);
 }
 
 }  // namespace understudy

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "common/bytes.h"
 #include "common/lsn.h"
@@ -182,5 +184,32 @@ inline constexpr WalFormat kWalFormatPg15 = {
 
 // The format whose page magic is `magic`, or nullptr for a version we do not read.
 const WalFormat* wal_format_for_magic(std::uint16_t magic);
+
+// ---- other major versions ----------------------------------------------------------------------
+// XLOG_PAGE_MAGIC of each major version understudy can name (xlog_internal.h of each release; each
+// checked against a real server's WAL by tests/integration/versions_test.cpp: 14 0xD10D,
+// 15 0xD110, 16 0xD113, 17 0xD116, 18 0xD118).
+struct KnownWalMagic {
+    std::uint16_t page_magic;
+    int major_version;
+};
+inline constexpr KnownWalMagic kKnownWalMagics[] = {
+    {0xD10D, 14}, {0xD110, 15}, {0xD113, 16}, {0xD116, 17}, {0xD118, 18},
+};
+
+// The major version whose WAL pages carry `magic`, or 0 when it is none of kKnownWalMagics.
+int wal_major_version_for_magic(std::uint16_t magic);
+
+// The error for WAL of a major version understudy does not read: names `where` (e.g. `log
+// segment 000000010000000000000002, offset 0` or a file name), the magic, its version and what to
+// do instead.
+std::string unsupported_wal_version_message(std::string_view where, std::uint16_t magic,
+                                            int major_version);
+
+// The error for a primary of a major version understudy does not replay (`command`:
+// "understudy standby"); `server_version` as the server reports it ("16.14").
+std::string unsupported_primary_version_message(std::string_view command,
+                                                std::string_view server_version,
+                                                int major_version);
 
 }  // namespace understudy

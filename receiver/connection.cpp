@@ -94,6 +94,8 @@ std::string Connection::error_message() const {
     return one_line(PQerrorMessage(conn_.get()));
 }
 
+int Connection::server_version_num() const { return PQserverVersion(conn_.get()); }
+
 std::string Connection::server_version() const {
     int v = PQserverVersion(conn_.get());
     return fmt::format("{}.{}", v / 10000, v % 10000);

@@ -62,6 +62,7 @@ public:
     // The redacted one-line error of the connection.
     std::string error_message() const;
     std::string server_version() const;
+    int server_version_num() const;  // PQserverVersion: 140023 for 14.23
 
     // PQsendQuery; then call flush() until it reports done, and read results on readability.
     Result<void> send_query(const std::string& sql);

@@ -31,6 +31,8 @@ Result<void> StreamingSession::send_reply(bool force, bool request_reply) {
     if (!force && !interval_due && write == last_write_sent_ && flush == last_flush_sent_ && apply == last_apply_sent_)
         return {};
     StandbyStatusUpdate m{write, flush, apply, current_timestamp(), request_reply};
+    // The first answer belongs to the oldest request: keep that one's time.
+    if (request_reply && !probe_sent_) probe_sent_ = m.sendTime;
     auto bytes = encode_status_update(m);
     if (auto r = conn_.put_copy_data(bytes.data(), bytes.size()); !r) return r;
     if (auto r = flush_output(); !r) return r;
@@ -74,6 +76,10 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
     if (auto* k = std::get_if<KeepaliveMessage>(&*decoded)) {
         primary_wal_end_ = std::max(primary_wal_end_, k->walEnd);
         if (cfg_.on_primary_message) cfg_.on_primary_message(0, k->walEnd, k->sendTime);
+        if (!k->replyRequested && probe_sent_) {  // the answer to our request
+            if (cfg_.on_round_trip) cfg_.on_round_trip(*probe_sent_, k->sendTime, current_timestamp());
+            probe_sent_.reset();
+        }
         if (k->replyRequested) return send_reply(true, false);
         return {};
     }
@@ -220,6 +226,13 @@ Result<void> StreamingSession::on_tick() {
     }
     if (phase_ != Phase::Copying) return {};
     if (auto r = send_feedback(false); !r) return r;
+    // With on_round_trip, a reply each status interval is also a clock probe (SessionConfig);
+    // under load replies go out after every flush, so it has its own timer.
+    if (cfg_.on_round_trip && !probe_sent_ && cfg_.status_interval.count() > 0 &&
+        now - last_probe_ >= cfg_.status_interval) {
+        last_probe_ = now;
+        return send_reply(true, true);
+    }
     return send_reply(false, false);
 }
 

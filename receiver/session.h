@@ -31,6 +31,13 @@ struct SessionConfig {
     std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
     // Hot standby feedback: the xmin (and its epoch) to send in 'h' messages; empty: none sent.
     std::function<std::pair<std::uint32_t, std::uint32_t>()> feedback_xmin;
+    // Clock round trips: with on_round_trip set, a reply every status_interval asks for an
+    // answer (replyRequested) when none is outstanding; the walsender answers at once with a
+    // keepalive whose replyRequested is false (PG15 walsender.c ProcessStandbyReplyMessage ->
+    // WalSndKeepalive(false); a physical walsender's own keepalives ask for a reply), and that
+    // answer's sendTime is the primary's clock between our request (`sent`) and its receipt
+    // (`received`), our clock, as TimestampTz.
+    std::function<void(std::int64_t sent, std::int64_t primary_time, std::int64_t received)> on_round_trip;
 };
 
 // What a status update carried; handed to the owner after every reply (status file, tests).
@@ -107,6 +114,8 @@ private:
     Clock::time_point last_receive_;
     Clock::time_point last_reply_;
     bool ping_sent_ = false;
+    std::optional<std::int64_t> probe_sent_;  // our time of the oldest unanswered reply request
+    Clock::time_point last_probe_;
     XLogRecPtr last_write_sent_ = 0;
     XLogRecPtr last_flush_sent_ = 0;
     XLogRecPtr last_apply_sent_ = 0;

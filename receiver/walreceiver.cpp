@@ -20,6 +20,7 @@ namespace understudy::receiver {
 namespace {
 
 constexpr std::chrono::milliseconds kTickInterval{100};
+constexpr const char* kSqlStateDuplicateObject = "42710";  // ERRCODE_DUPLICATE_OBJECT
 
 // Server errors that retrying cannot fix: the operator has to act.
 bool is_permanent_server_error(const std::string& message) {
@@ -189,6 +190,10 @@ struct WalReceiver::Impl {
             case PollWant::Write: return watch(UV_WRITABLE);
             case PollWant::Done:
                 log::info("connected to the primary (server {})", conn.server_version());
+                if (const int major = conn.server_version_num() / 10000; major < 14 || major > 18)
+                    log::warning("the primary runs PostgreSQL {}: understudy receive is tested with PostgreSQL 14 "
+                                 "to 18 only",
+                                 conn.server_version());
                 state = State::Setup;
                 return issue(Step::ShowSegmentSize, show_wal_segment_size_command());
         }
@@ -200,6 +205,7 @@ struct WalReceiver::Impl {
         step_sql = sql;
         step_result.reset();
         step_error.reset();
+        step_sqlstate.clear();
         log::debug("sending: {}", sql);
         if (auto r = conn.send_query(sql); !r) return on_failure(r.message(), false);
         auto flushed = conn.flush();
@@ -224,12 +230,21 @@ struct WalReceiver::Impl {
                 if (!step_result) step_result = std::move(res);
             } else if (!step_error) {
                 step_error = one_line(PQresultErrorMessage(res.get()));
+                const char* code = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+                step_sqlstate = code != nullptr ? code : "";
             }
         }
         watch(UV_READABLE | (output_pending ? UV_WRITABLE : 0));
     }
 
     void on_step_done() {
+        // A server without READ_REPLICATION_SLOT cannot be asked whether the slot exists: it is
+        // created, and "already exists" (duplicate_object) means it is there.
+        if (step_error && step == Step::CreateSlot && !has_read_replication_slot() &&
+            step_sqlstate == kSqlStateDuplicateObject) {
+            log::info("physical replication slot \"{}\" exists", opts.slot);
+            return choose_start();
+        }
         if (step_error) {
             std::string msg = explain_stream_error(*step_error, opts.slot, writer.write_pos(), writer.timeline());
             return on_failure(fmt::format("{} failed: {}", step_sql, msg), is_permanent_server_error(msg));
@@ -242,6 +257,7 @@ struct WalReceiver::Impl {
             case Step::CreateSlot:
                 log::info("created physical replication slot \"{}\" (WAL reserved)", opts.slot);
                 slot_created = true;
+                if (!has_read_replication_slot()) return choose_start();
                 return issue(Step::ReadSlot, read_replication_slot_command(opts.slot));
             case Step::TimelineHistory: return after_timeline_history(rows);
             case Step::StartReplication: return after_start_without_copy(rows);
@@ -282,9 +298,17 @@ struct WalReceiver::Impl {
         }
         log::info("primary: system {}, timeline {}, WAL position {}, segment size {} bytes", ident.systemid,
                   ident.timeline, format_lsn(ident.xlogpos), seg_size);
-        if (!opts.slot.empty()) return issue(Step::ReadSlot, read_replication_slot_command(opts.slot));
+        if (!opts.slot.empty() && has_read_replication_slot())
+            return issue(Step::ReadSlot, read_replication_slot_command(opts.slot));
+        // PostgreSQL 14: no READ_REPLICATION_SLOT, so no start from the slot's restart_lsn (as
+        // pg_receivewal 15 with an older server); START_REPLICATION SLOT fails if it is missing.
+        if (!opts.slot.empty() && opts.create_slot && !slot_created)
+            return issue(Step::CreateSlot, create_physical_slot_command(opts.slot));
         choose_start();
     }
+
+    // READ_REPLICATION_SLOT exists from PostgreSQL 15 on (pg_receivewal.c checks the same).
+    bool has_read_replication_slot() const { return conn.server_version_num() >= 150000; }
 
     void after_read_slot(const ResultRows& rows) {
         auto slot = parse_read_replication_slot(rows);
@@ -383,6 +407,7 @@ struct WalReceiver::Impl {
         cfg.status_interval = opts.status_interval;
         cfg.timeout = opts.timeout;
         cfg.on_primary_message = opts.on_primary_message;
+        cfg.on_round_trip = opts.on_round_trip;
         if (opts.hot_standby_feedback) {
             cfg.feedback_xmin = [this] {
                 const std::uint64_t v = feedback.load();
@@ -589,6 +614,7 @@ struct WalReceiver::Impl {
     std::string step_sql;
     PgResultPtr step_result;
     std::optional<std::string> step_error;
+    std::string step_sqlstate;  // of step_error
 
     std::uint32_t seg_size = 0;
     IdentifySystemResult ident;

@@ -43,6 +43,8 @@ struct ReceiverOptions {
     std::chrono::milliseconds backoff_max{15000};
     // Called on the receiver's thread for every 'w' / 'k' message (see SessionConfig).
     std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
+    // Clock round trips with each periodic reply (see SessionConfig::on_round_trip).
+    std::function<void(std::int64_t sent, std::int64_t primary_time, std::int64_t received)> on_round_trip;
     // Called on the receiver's thread each time the flushed position advances, right after the
     // fsync (PG15 walreceiver.c XLogWalRcvFlush -> WakeupRecovery): an embedding replayer
     // wakes here instead of polling flushed_lsn().

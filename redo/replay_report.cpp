@@ -124,4 +124,24 @@ std::string report_summary(const ReplayReport& report) {
     return out;
 }
 
+std::vector<RmgrTotals> add_rmgr_totals(const std::vector<RmgrTotals>& base, const ReplayReport& run) {
+    std::array<RmgrTotals, 256> sum{};
+    for (std::size_t id = 0; id < sum.size(); ++id) {
+        const RmgrCounters& c = run.rmgrs[id];
+        sum[id] = RmgrTotals{static_cast<std::uint8_t>(id), c.records, c.applied, c.images_checked,
+                             c.images_mismatched};
+    }
+    for (const RmgrTotals& b : base) {
+        RmgrTotals& t = sum[b.rmgr_id];
+        t.records += b.records;
+        t.applied += b.applied;
+        t.images_checked += b.images_checked;
+        t.images_mismatched += b.images_mismatched;
+    }
+    std::vector<RmgrTotals> out;
+    for (const RmgrTotals& t : sum)
+        if (t.records != 0) out.push_back(t);
+    return out;
+}
+
 }  // namespace understudy::redo

@@ -11,6 +11,7 @@
 
 #include "common/lsn.h"
 #include "redo/decoded_record.h"
+#include "redo/replay_state.h"
 
 namespace understudy::redo {
 
@@ -66,5 +67,9 @@ struct ReplayReport {
 std::string report_to_json(const ReplayReport& report);
 // A few lines for stdout: range, records, rate, per-rmgr table, mismatches.
 std::string report_summary(const ReplayReport& report);
+
+// `base` (totals of earlier runs, from the replay state) plus this run's per-rmgr counters: the
+// totals the replay state stores (ReplayState::rmgr_totals), rmgrs with records in id order.
+std::vector<RmgrTotals> add_rmgr_totals(const std::vector<RmgrTotals>& base, const ReplayReport& run);
 
 }  // namespace understudy::redo

@@ -91,6 +91,28 @@ Result<void> parse_replication_origins(const json& j, const std::string& source,
     return {};
 }
 
+Result<void> parse_rmgr_totals(const json& j, const std::string& source, ReplayState& s) {
+    if (!j.contains("rmgr_totals")) return {};
+    const json& arr = j.at("rmgr_totals");
+    if (!arr.is_array()) return field_error(source, "rmgr_totals", "is not an array");
+    constexpr std::uint64_t u64 = ~std::uint64_t{0};
+    for (const json& e : arr) {
+        if (!e.is_object()) return field_error(source, "rmgr_totals", "has an element that is not an object");
+        auto id = get_uint(e, "rmgr_id", 255, source);
+        if (!id) return id.error();
+        auto records = get_uint(e, "records", u64, source);
+        if (!records) return records.error();
+        auto applied = get_uint(e, "applied", u64, source);
+        if (!applied) return applied.error();
+        auto checked = get_uint(e, "images_checked", u64, source);
+        if (!checked) return checked.error();
+        auto mismatched = get_uint(e, "images_mismatched", u64, source);
+        if (!mismatched) return mismatched.error();
+        s.rmgr_totals.push_back({static_cast<std::uint8_t>(*id), *records, *applied, *checked, *mismatched});
+    }
+    return {};
+}
+
 // The fields appended after version 1's first set: optional, defaults when absent.
 Result<void> parse_appended_fields(const json& j, const std::string& source, ReplayState& s) {
     if (j.contains("latest_completed_xid")) {
@@ -103,6 +125,7 @@ Result<void> parse_appended_fields(const json& j, const std::string& source, Rep
         s.commit_ts_active = j.at("commit_ts_active").get<bool>();
     }
     if (auto r = parse_prepared_xacts(j, source, s); !r) return r;
+    if (auto r = parse_rmgr_totals(j, source, s); !r) return r;
     return parse_replication_origins(j, source, s);
 }
 
@@ -141,6 +164,14 @@ std::string replay_state_to_json(const ReplayState& s) {
                            {"remote_lsn", format_lsn(o.remote_lsn)},
                            {"local_lsn", format_lsn(o.local_lsn)}});
     j["replication_origins"] = std::move(origins);
+    json totals = json::array();
+    for (const auto& t : s.rmgr_totals)
+        totals.push_back({{"rmgr_id", t.rmgr_id},
+                          {"records", t.records},
+                          {"applied", t.applied},
+                          {"images_checked", t.images_checked},
+                          {"images_mismatched", t.images_mismatched}});
+    j["rmgr_totals"] = std::move(totals);
     return j.dump(2) + "\n";
 }
 

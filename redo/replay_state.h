@@ -46,6 +46,19 @@ struct ReplicationOriginProgress {
     friend bool operator==(const ReplicationOriginProgress&, const ReplicationOriginProgress&) = default;
 };
 
+// Records replayed by one rmgr over every run on this data directory (not a PostgreSQL
+// structure: PostgreSQL keeps no such counts). Each write of the state stores the totals read at
+// the run's start plus the run's counters so far, and both describe the same records (those up
+// to apply_lsn), so after a crash the records replayed again are counted once.
+struct RmgrTotals {
+    std::uint8_t rmgr_id = 0;
+    std::uint64_t records = 0;
+    std::uint64_t applied = 0;
+    std::uint64_t images_checked = 0;     // wal_consistency_checking images compared (--verify)
+    std::uint64_t images_mismatched = 0;
+    friend bool operator==(const RmgrTotals&, const RmgrTotals&) = default;
+};
+
 struct ReplayState {
     XLogRecPtr apply_lsn = InvalidXLogRecPtr;              // end of the last applied record
     XLogRecPtr last_restartpoint_lsn = InvalidXLogRecPtr;  // checkpoint record of the last restartpoint
@@ -64,6 +77,7 @@ struct ReplayState {
     std::optional<bool> commit_ts_active;
     std::vector<PreparedXact> prepared_xacts;                 // TwoPhaseState in recovery
     std::vector<ReplicationOriginProgress> replication_origins;  // replication_states[]
+    std::vector<RmgrTotals> rmgr_totals;  // rmgrs with records, by rmgr_id; absent in older files
     friend bool operator==(const ReplayState&, const ReplayState&) = default;
 };
 

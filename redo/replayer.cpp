@@ -63,6 +63,8 @@ bool is_checkpoint_record(const DecodedRecord& rec) {
 // The redo point of the first checkpoint record in the WAL from `from` on (a sparse start).
 Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from) {
     const XLogRecPtr first = reader.find_next_record(from);
+    if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
+        return make_error(reader.unsupported_version());
     if (first == InvalidXLogRecPtr)
         return make_error(fmt::format("could not find a valid WAL record at or after {}{}", format_lsn(from),
                                       reader.end_reason().empty() ? "" : ": " + reader.end_reason()));
@@ -102,6 +104,9 @@ Result<XLogRecPtr> find_start_record(WalReader& reader, DirectorySource& source,
     for (;;) {
         const std::uint64_t seen = wakeup.generation();  // before reading: a flush meanwhile wakes at once
         const XLogRecPtr first = reader.find_next_record(from);
+        // WAL of another PostgreSQL version never becomes readable: no wait.
+        if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
+            return make_error(reader.unsupported_version());
         if (first != InvalidXLogRecPtr || !options.follow || stop.load()) return first;
         auto switched = source.rescan_latest_timeline(from);
         if (!switched)
@@ -131,6 +136,7 @@ public:
           apply_lsn_(apply_lsn),
           wakeup_(wakeup),
           observer_(observer),
+          base_totals_(state.rmgr_totals),
           source_(source),
           replay_tli_(replay_tli),
           ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
@@ -163,6 +169,7 @@ private:
     std::atomic<XLogRecPtr>& apply_lsn_;
     const FlushNotifier& wakeup_;
     const std::function<void(const DecodedRecord&)>& observer_;
+    const std::vector<RmgrTotals> base_totals_;  // the replay state's totals when the run started
     DirectorySource& source_;
     std::atomic<TimeLineID>& replay_tli_;
     EngineContext ctx_;
@@ -324,6 +331,8 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
 
 Result<void> ReplayRun::checkpoint_state() {
     if (auto r = ctx_.flush_all(); !r) return r;
+    // The report counts exactly the records up to state_.apply_lsn in this run.
+    state_.rmgr_totals = add_rmgr_totals(base_totals_, report_);
     return write_replay_state(options_.data_dir, state_);
 }
 
@@ -365,14 +374,19 @@ Result<void> ReplayRun::run(WalReader& reader) {
             break;
         }
         if (next == Next::corrupt) {
-            report_.stop_reason = "corrupt WAL";
+            const bool other_version = !reader.unsupported_version().empty();
+            report_.stop_reason = other_version ? "unsupported WAL version" : "corrupt WAL";
             // Everything applied so far is good: keep it.
             auto saved = checkpoint_state();
             const bool ours = corrupt_lsn_ != InvalidXLogRecPtr;
-            std::string msg = fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
-                                          "holds every record before it (apply position {})",
-                                          format_lsn(ours ? corrupt_lsn_ : reader.error_lsn()),
-                                          ours ? corrupt_message_ : reader.error_message(), format_lsn(state_.apply_lsn));
+            std::string msg =
+                other_version
+                    ? fmt::format("{}; replay stopped at {} (apply position {})", reader.unsupported_version(),
+                                  format_lsn(reader.error_lsn()), format_lsn(state_.apply_lsn))
+                    : fmt::format("invalid WAL record at {}: {}; replay stopped there, the data directory "
+                                  "holds every record before it (apply position {})",
+                                  format_lsn(ours ? corrupt_lsn_ : reader.error_lsn()),
+                                  ours ? corrupt_message_ : reader.error_message(), format_lsn(state_.apply_lsn));
             if (!saved) msg += fmt::format("; saving the replay state failed too: {}", saved.message());
             return make_error(std::move(msg));
         }

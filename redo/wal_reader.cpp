@@ -194,6 +194,16 @@ bool WalReader::validate_page_header(XLogRecPtr recptr, const std::uint8_t* page
 
     if (format_ == nullptr) format_ = wal_format_for_magic(hdr.xlp_magic);
     if (format_ == nullptr || hdr.xlp_magic != format_->page_magic) {
+        // Another major version's WAL (not in xlogreader.c: PostgreSQL reads only its own):
+        // the message says which version and what to use instead, and it sticks.
+        if (const int version = wal_major_version_for_magic(hdr.xlp_magic);
+            version != 0 && wal_format_for_magic(hdr.xlp_magic) == nullptr) {
+            unsupported_version_ = unsupported_wal_version_message(
+                fmt::format("log segment {}, offset {},", segment_name(segno), offset),
+                hdr.xlp_magic, version);
+            report(Fail::Corrupt, unsupported_version_);
+            return false;
+        }
         report(Fail::Corrupt, fmt::format("invalid magic number {:04X} in log segment {}, offset {}",
                                           hdr.xlp_magic, segment_name(segno), offset));
         return false;

@@ -87,6 +87,11 @@ public:
     // latestPageTLI: the timeline of the last page header validated (0 before any).
     TimeLineID latest_page_tli() const { return latest_page_tli_; }
 
+    // Non-empty once a page of another major version's WAL (a known page magic that is not a
+    // format we read, e.g. PostgreSQL 16's 0xD113) was read: the error naming the segment,
+    // magic and version, and what to do. That is never "not yet": followers stop on it.
+    const std::string& unsupported_version() const { return unsupported_version_; }
+
     std::uint32_t segment_size() const { return seg_size_; }
     const WalFormat* format() const { return format_; }
 
@@ -159,6 +164,7 @@ private:
     std::string end_reason_;
     XLogRecPtr error_lsn_ = InvalidXLogRecPtr;
     bool end_lsn_reached_ = false;
+    std::string unsupported_version_;
 };
 
 }  // namespace understudy

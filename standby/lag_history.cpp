@@ -1,13 +1,19 @@
 #include "standby/lag_history.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "standby/lag_history_files.h"
 
 namespace understudy::standby {
 
@@ -56,8 +62,10 @@ std::optional<LagSample> parse_lag_line(std::string_view line) {
     return LagSample{*t, *rb, *fb, *ab, *ws, *fs, *as};
 }
 
-LagHistory parse_lag_history(std::istream& in, const TimeWindow& window) {
-    LagHistory h;
+namespace {
+
+// Appends the lines of `in` to `h` (`file` names them in first_malformed_file).
+void parse_into(LagHistory& h, std::istream& in, const TimeWindow& window, const std::string& file) {
     std::size_t lineno = 0;
     for (std::string line; std::getline(in, line);) {
         ++lineno;
@@ -65,26 +73,83 @@ LagHistory parse_lag_history(std::istream& in, const TimeWindow& window) {
         ++h.lines;
         auto s = parse_lag_line(line);
         if (!s) {
-            if (h.malformed++ == 0) h.first_malformed_line = lineno;
+            if (h.malformed++ == 0) {
+                h.first_malformed_line = lineno;
+                h.first_malformed_file = file;
+            }
             continue;
         }
         if (window.contains(s->t)) h.samples.push_back(*s);
     }
+}
+
+// One history file opened for reading, with its identity (rotation renames; the inode stays).
+struct OpenHistoryFile {
+    std::string path;
+    fs::UniqueFd fd;
+    dev_t dev = 0;
+    ino_t ino = 0;
+};
+
+Result<std::string> read_all(const OpenHistoryFile& f) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(f.fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            return make_error(fmt::format("could not read lag history \"{}\": {}", f.path, fs::errno_text(errno)));
+        if (n == 0) return out;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace
+
+LagHistory parse_lag_history(std::istream& in, const TimeWindow& window) {
+    LagHistory h;
+    parse_into(h, in, window, "");
     return h;
 }
 
 Result<LagHistory> read_lag_history(const std::string& path, const TimeWindow& window) {
-    std::ifstream in(path);
-    if (!in) {
-        const int err = errno;
-        if (err == ENOENT)
-            return make_error(fmt::format("no lag history \"{}\": is a standby running (or has one run) with --dir on "
-                                          "that directory?",
-                                          path));
-        return make_error(fmt::format("could not open lag history \"{}\": {}", path, std::strerror(err)));
+    // Open newest first, PATH before listing the rotated files: a rotation between two opens
+    // then shows up as a file already open under its old name (skipped by its inode), never as
+    // a file missed.
+    std::vector<OpenHistoryFile> open;
+    auto open_one = [&](const std::string& name) -> Result<void> {
+        OpenHistoryFile f{name, fs::UniqueFd(::open(name.c_str(), O_RDONLY | O_CLOEXEC))};
+        if (!f.fd.valid()) {
+            if (errno == ENOENT) return {};  // renamed or dropped by a rotation since
+            return make_error(fmt::format("could not open lag history \"{}\": {}", name, fs::errno_text(errno)));
+        }
+        struct stat st {};
+        if (::fstat(f.fd.get(), &st) != 0)
+            return make_error(fmt::format("could not stat lag history \"{}\": {}", name, fs::errno_text(errno)));
+        f.dev = st.st_dev;
+        f.ino = st.st_ino;
+        const bool seen = std::any_of(open.begin(), open.end(),
+                                      [&](const OpenHistoryFile& o) { return o.dev == f.dev && o.ino == f.ino; });
+        if (!seen) open.push_back(std::move(f));
+        return {};
+    };
+    if (auto r = open_one(path); !r) return r.error();
+    const std::vector<std::string> names = lag_history_files(path);
+    for (auto it = names.rbegin(); it != names.rend(); ++it)
+        if (*it != path)
+            if (auto r = open_one(*it); !r) return r.error();
+    if (open.empty())
+        return make_error(fmt::format("no lag history \"{}\": is a standby running (or has one run) with --dir on "
+                                      "that directory?",
+                                      path));
+    LagHistory h;
+    for (auto it = open.rbegin(); it != open.rend(); ++it) {
+        auto text = read_all(*it);
+        if (!text) return text.error();
+        std::istringstream in(std::move(*text));
+        parse_into(h, in, window, it->path);
+        h.files.push_back(it->path);
     }
-    LagHistory h = parse_lag_history(in, window);
-    if (in.bad()) return make_error(fmt::format("could not read lag history \"{}\"", path));
     return h;
 }
 

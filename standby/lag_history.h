@@ -1,6 +1,7 @@
 // DIR/lag.jsonl, the lag history the standby appends to every status interval (one JSON object
-// per line, written by status_to_lag_line in standby/status.h): parsing it for `understudy lag`
-// (--plot, --summary), and percentiles over it. A line that is not such an object (a torn last
+// per line, written by status_to_lag_line in standby/status.h), with its rotated predecessors
+// lag.jsonl.1, .2, ... (standby/lag_history_files.h): parsing it for `understudy lag` (--plot,
+// --summary), and percentiles over it. A line that is not such an object (a torn last
 // line after a crash, an edit by hand) is skipped and counted, never fatal.
 #pragma once
 
@@ -30,10 +31,12 @@ struct LagSample {
 };
 
 struct LagHistory {
-    std::vector<LagSample> samples;  // in file order
+    std::vector<LagSample> samples;  // in file order (oldest file first)
     std::size_t lines = 0;           // non-empty lines read
     std::size_t malformed = 0;       // of those, skipped
     std::size_t first_malformed_line = 0;  // 1-based line number, 0 when none
+    std::string first_malformed_file;      // its file (read_lag_history only)
+    std::vector<std::string> files;        // files read, oldest first (read_lag_history only)
 };
 
 // Parses one line; nullopt when it is not a JSON object with a numeric "t" and the six lag
@@ -48,7 +51,8 @@ struct TimeWindow {
 };
 
 LagHistory parse_lag_history(std::istream& in, const TimeWindow& window = {});
-// Reads `path`; an error names the file (missing: says which standby directory it belongs to).
+// Reads `path` and its rotated files (path.N ... path.1, then path: time order); an error names
+// the file (none of them: says which standby directory it belongs to).
 Result<LagHistory> read_lag_history(const std::string& path, const TimeWindow& window = {});
 
 // Nearest-rank percentiles (the smallest value with at least p% of the values at or below it)

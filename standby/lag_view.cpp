@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "standby/clock_skew.h"
 
 namespace understudy::standby {
 
@@ -164,6 +165,8 @@ Result<CurrentLag> parse_status(const std::string& text, const std::string& path
     c.write_seconds = value_or<double>(*lag, "write_seconds", 0);
     c.flush_seconds = value_or<double>(*lag, "flush_seconds", 0);
     c.apply_seconds = value_or<double>(*lag, "apply_seconds", 0);
+    if (auto it = j.find("clock_skew_seconds"); it != j.end() && it->is_number())
+        c.clock_skew_seconds = it->get<double>();
     if (auto it = j.find("last_applied_commit_time"); it != j.end() && it->is_string())
         c.last_applied_commit_time = it->get<std::string>();
     if (auto it = j.find("replay"); it != j.end() && it->is_object()) {
@@ -171,6 +174,11 @@ Result<CurrentLag> parse_status(const std::string& text, const std::string& path
         c.records = value_or<std::uint64_t>(*it, "records", 0);
         c.mismatches_total = value_or<std::uint64_t>(*it, "mismatches_total", 0);
         c.rmgrs = rmgr_rows(*it);
+    }
+    if (auto it = j.find("rmgrs_total"); it != j.end() && it->is_object()) {
+        std::uint64_t n = 0;
+        for (const auto& [name, counters] : it->items()) n += value_or<std::uint64_t>(counters, "records", 0);
+        c.records_all_runs = n;
     }
     return c;
 }
@@ -229,6 +237,9 @@ std::string format_current_lag(const CurrentLag& lag, double now, double stale_a
                    pretty_bytes(lag.flush_bytes), pretty_seconds(lag.flush_seconds));
     fmt::format_to(it, "{:<17} {:>18} {:>16}   apply {}\n", "applied", format_lsn(lag.applied_lsn),
                    pretty_bytes(lag.apply_bytes), pretty_seconds(lag.apply_seconds));
+    if (lag.clock_skew_seconds)
+        fmt::format_to(it, "\nclock: this host is {} the primary's (the time lags include it)\n",
+                       skew_text(*lag.clock_skew_seconds));
     if (lag.last_applied_commit_time) {
         auto when = parse_iso8601_utc(*lag.last_applied_commit_time);
         fmt::format_to(it, "\nlast applied commit: {}{}\n", *lag.last_applied_commit_time,
@@ -257,6 +268,7 @@ std::string current_lag_json(const CurrentLag& lag, double now, double stale_aft
     j["lag"] = ordered_json{{"receive_bytes", lag.receive_bytes}, {"flush_bytes", lag.flush_bytes},
                             {"apply_bytes", lag.apply_bytes},     {"write_seconds", lag.write_seconds},
                             {"flush_seconds", lag.flush_seconds}, {"apply_seconds", lag.apply_seconds}};
+    j["clock_skew_seconds"] = lag.clock_skew_seconds ? ordered_json(*lag.clock_skew_seconds) : ordered_json(nullptr);
     j["last_applied_commit_time"] =
         lag.last_applied_commit_time ? ordered_json(*lag.last_applied_commit_time) : ordered_json(nullptr);
     j["updated_at"] = lag.updated_at;
@@ -284,6 +296,8 @@ std::string format_summary(const LagSummary& s, const std::string& history_path,
     fmt::format_to(it, "\nreplay since the standby last started ({}): {} records{}\n", replay->path, replay->records,
                    replay->verify ? fmt::format(", --verify: {} page mismatches", replay->mismatches_total)
                                   : ", not verified (no --verify)");
+    if (replay->records_all_runs)
+        fmt::format_to(it, "replay over every run on this directory: {} records\n", *replay->records_all_runs);
     fmt::format_to(it, "{:<18} {:>10} {:>10} {:>10} {:>11} {:>10} {:>9}\n", "rmgr", "records", "applied", "done",
                    "unsupported", "verified", "mismatch");
     for (const RmgrRow& r : replay->rmgrs)
@@ -313,6 +327,9 @@ std::string summary_json(const LagSummary& s, const std::string& history_path, c
                                    {"records", replay->records},
                                    {"verify", replay->verify},
                                    {"mismatches_total", replay->mismatches_total},
+                                   {"records_all_runs", replay->records_all_runs
+                                                            ? ordered_json(*replay->records_all_runs)
+                                                            : ordered_json(nullptr)},
                                    {"rmgrs", rm}};
     }
     return j.dump(2) + "\n";

@@ -31,6 +31,7 @@ struct CurrentLag {
     XLogRecPtr primary_wal_end_lsn = 0, received_lsn = 0, flushed_lsn = 0, applied_lsn = 0;
     std::uint64_t receive_bytes = 0, flush_bytes = 0, apply_bytes = 0;
     double write_seconds = 0, flush_seconds = 0, apply_seconds = 0;
+    std::optional<double> clock_skew_seconds;  // our clock - the primary's, if the standby knew it
     std::optional<std::string> last_applied_commit_time;  // as in the file (ISO 8601), if reported
     std::string updated_at;                              // as in the file
     double updated_at_unix = 0;
@@ -38,6 +39,9 @@ struct CurrentLag {
     std::uint64_t records = 0;    // replay.records
     std::vector<RmgrRow> rmgrs;   // replay.rmgrs, in file order
     std::uint64_t mismatches_total = 0;
+    // status.json's rmgrs_total: records replayed over every run on the directory (nullopt: a
+    // status file from before the field).
+    std::optional<std::uint64_t> records_all_runs;
 };
 
 // Parses status.json text; `path` is only used in messages.

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/wal_format.h"
 #include "receiver/connection.h"
+#include "receiver/protocol.h"
 
 namespace understudy::standby {
 
@@ -32,6 +34,23 @@ Result<XLogRecPtr> lsn_value(const std::string& text, const char* what) {
     return *lsn;
 }
 
+// Three readings of the primary's clock; keeps the one with the shortest round trip.
+void read_primary_clock(PGconn* conn, PrimaryInfo& info) {
+    const char* sql = "select ((extract(epoch from clock_timestamp()) - 946684800) * 1000000)::bigint::text";
+    for (int i = 0; i < 3; ++i) {
+        const std::int64_t sent = receiver::current_timestamp();
+        auto row = query_row(conn, sql);
+        const std::int64_t received = receiver::current_timestamp();
+        if (!row || row->empty()) return;
+        const std::int64_t primary = std::stoll(row->at(0));
+        if (info.clock_primary == 0 || received - sent < info.clock_received - info.clock_sent) {
+            info.clock_sent = sent;
+            info.clock_primary = primary;
+            info.clock_received = received;
+        }
+    }
+}
+
 }  // namespace
 
 Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot) {
@@ -43,6 +62,13 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
     if (PQstatus(conn.get()) != CONNECTION_OK)
         return make_error(fmt::format("could not connect to the primary: {}", receiver::one_line(PQerrorMessage(conn.get()))));
     PrimaryInfo info;
+    info.server_version_num = PQserverVersion(conn.get());
+    // Before anything is created on the primary (a slot would hold its WAL back for nothing).
+    if (const int major = info.server_version_num / 10000; major != kWalFormatPg15.major_version) {
+        const char* shown = PQparameterStatus(conn.get(), "server_version");
+        return make_error(unsupported_primary_version_message(
+            "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major));
+    }
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();
     info.system_identifier = std::stoull(sys->at(0));
@@ -69,6 +95,7 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
         if (!restart) return restart.error();
         info.slot_restart_lsn = *restart;
     }
+    read_primary_clock(conn.get(), info);
     return info;
 }
 

@@ -2,7 +2,8 @@
 // starts: the system identifier and timeline (pg_control_system(), pg_control_checkpoint()),
 // the latest checkpoint's redo point (where an empty standby starts, sparse), and its physical
 // replication slot (created reserving WAL: PG15 slot.c ReplicationSlotReserveWal sets a physical
-// slot's restart_lsn to the redo pointer, so the segments from the start point on are kept).
+// slot's restart_lsn to the redo pointer, so the segments from the start point on are kept), and
+// its clock (for the clock skew estimate).
 #pragma once
 
 #include <cstdint>
@@ -14,15 +15,21 @@
 namespace understudy::standby {
 
 struct PrimaryInfo {
+    int server_version_num = 0;  // PQserverVersion: 150004 for 15.4
     std::uint64_t system_identifier = 0;
     TimeLineID timeline = 0;
     XLogRecPtr redo_lsn = InvalidXLogRecPtr;          // pg_control_checkpoint().redo_lsn
     XLogRecPtr slot_restart_lsn = InvalidXLogRecPtr;  // of the (possibly just created) slot
     bool slot_created = false;
+    // The primary's clock read by a query (clock_timestamp()) between two readings of ours, the
+    // tightest of three: a round trip for the clock skew estimate (standby/clock_skew.h).
+    // PostgreSQL TimestampTz microseconds; all 0 if the reading failed.
+    std::int64_t clock_sent = 0, clock_primary = 0, clock_received = 0;
 };
 
 // Connects with `conninfo` (any libpq conninfo/URI), reads the above and creates `slot` if it
-// does not exist.
+// does not exist. A primary of another major version than 15 is an error (naming its version and
+// `understudy receive` instead), found before anything is created on it.
 Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot);
 
 }  // namespace understudy::standby

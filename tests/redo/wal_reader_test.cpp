@@ -187,6 +187,23 @@ TEST_CASE("a torn last record and a zeroed tail end the WAL; corruption in the m
         CHECK(st == ReadStatus::Corrupt);
         CHECK(r.error_message() ==
               "invalid magic number D112 in log segment 000000010000000000000001, offset 8192");
+        CHECK(r.unsupported_version().empty());  // no version has D112
+    }
+    SUBCASE("another major version's page magic stops reading and says which version") {
+        // PostgreSQL 16's XLOG_PAGE_MAGIC (checked against a real server's WAL in
+        // tests/integration/versions_test.cpp).
+        store<std::uint16_t>(&b.at(b.start()), 0xD113);
+        MemorySource src(b.bytes(), b.start(), b.seg_size());
+        WalReader r(src);
+        CHECK(r.find_next_record(b.start()) == InvalidXLogRecPtr);
+        CHECK(r.unsupported_version().starts_with(
+            "log segment 000000010000000000000001, offset 0, is PostgreSQL 16 WAL (page magic 0xD113), "
+            "but understudy reads and replays only PostgreSQL 15 WAL (page magic 0xD110); `understudy receive`"));
+        r.begin_read(first);
+        CHECK(r.read_record() == ReadStatus::Corrupt);
+        CHECK(r.error_message() == r.unsupported_version());
+        // Following does not wait on it.
+        CHECK(r.read_record_following(std::chrono::milliseconds(10)) == ReadStatus::Corrupt);
     }
 }
 

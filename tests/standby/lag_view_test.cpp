@@ -44,8 +44,10 @@ std::string producer_status(const std::string& state) {
     s.flushed_lsn = 0x3000100;
     s.applied_lsn = 0x2FF0000;
     s.lag_seconds = {0.001, 0.002, 0.25};
+    if (state == "streaming") s.clock_skew_seconds = -0.125;
     s.updated_at = kUpdated;
     s.replay_json = redo::report_to_json(r);
+    s.rmgr_totals = {{"Heap", 1100, 1090, 60, 0}, {"Btree", 330, 330, 25, 1}};  // earlier runs included
     return status_to_json(s);
 }
 
@@ -65,6 +67,15 @@ TEST_CASE("parse_status: what the standby writes") {
     CHECK(c->flush_bytes == 0x48);
     CHECK(c->apply_bytes == 0x3000148 - 0x2FF0000);
     CHECK(c->apply_seconds == 0.25);
+    REQUIRE(c->clock_skew_seconds.has_value());
+    CHECK(*c->clock_skew_seconds == -0.125);
+    CHECK(format_current_lag(*c, kUpdatedUnix, 10).find("clock: this host is 0.125 s behind the primary's") !=
+          std::string::npos);
+    CHECK(nlohmann::json::parse(current_lag_json(*c, kUpdatedUnix, 10))["clock_skew_seconds"] == -0.125);
+    auto stopped = parse_status(producer_status("stopped"), "d/status.json");  // skew unknown: null
+    REQUIRE(stopped.ok());
+    CHECK_FALSE(stopped->clock_skew_seconds.has_value());
+    CHECK(nlohmann::json::parse(producer_status("stopped"))["clock_skew_seconds"].is_null());
     CHECK(c->updated_at_unix == doctest::Approx(kUpdatedUnix).epsilon(1e-12));
     CHECK(c->verify);
     CHECK(c->records == 130);
@@ -175,6 +186,7 @@ TEST_CASE("summary: percentiles table and replay counters per rmgr") {
     CHECK(text.find("100 samples of d/lag.jsonl (99.0 s), 1 malformed lines skipped") != std::string::npos);
     CHECK(text.find("apply_seconds        0.0500       0.0900       0.0990       0.1000") != std::string::npos);
     CHECK(text.find("--verify: 1 page mismatches") != std::string::npos);
+    CHECK(text.find("replay over every run on this directory: 1430 records\n") != std::string::npos);
     CHECK(text.find("Heap                      100         90         10           0         60         0") !=
           std::string::npos);
 
@@ -184,6 +196,7 @@ TEST_CASE("summary: percentiles table and replay counters per rmgr") {
     CHECK(j["lag"]["apply_bytes"]["max"].get<double>() == 100);
     CHECK(j["replay"]["rmgrs"]["Btree"]["verified"] == 25);
     CHECK(j["replay"]["rmgrs"]["Heap"]["applied"] == 90);
+    CHECK(j["replay"]["records_all_runs"] == 1430);
     CHECK_FALSE(nlohmann::json::parse(summary_json(s, "d/lag.jsonl", nullptr)).contains("replay"));
 }
 

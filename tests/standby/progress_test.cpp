@@ -44,6 +44,18 @@ TEST_CASE("progress: a terminal line is redrawn in place and ends with a newline
     CHECK(done->back() == '\n');
 }
 
+TEST_CASE("progress: plain lines at a chosen interval (--progress-interval)") {
+    constexpr std::uint64_t MB = 1 << 20;
+    CatchUpProgress p(false, 1.0);
+    REQUIRE(p.update(0, 100 * MB, 0));
+    CHECK_FALSE(p.update(0.5, 95 * MB, 5 * MB));
+    auto second = p.update(1.0, 90 * MB, 10 * MB);
+    REQUIRE(second);
+    CHECK(second->find("catching up: 90.0 MB behind, applying 10.0 MB/s") == 0);
+    CHECK_FALSE(p.update(1.5, 85 * MB, 15 * MB));
+    CHECK(p.update(2.0, 80 * MB, 20 * MB));
+}
+
 TEST_CASE("bytes_text as pg_size_pretty's units") {
     CHECK(bytes_text(512) == "512 bytes");
     CHECK(bytes_text(1536) == "1.5 kB");

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -82,6 +83,17 @@ std::string pg_bindir() {
 }
 
 std::string pg_tool(const std::string& name) { return pg_bindir() + "/" + name; }
+
+std::string pg_version_bindir(int major) {
+    const char* e = std::getenv("UNDERSTUDY_PG_VERSIONS_DIR");
+    const std::string root = e != nullptr && *e != '\0' ? e : "/tmp/understudy-pgversions";
+    const std::string bindir = root + "/" + std::to_string(major) + "/bin";
+    for (const char* tool : {"initdb", "pg_ctl", "postgres"})
+        if (::access((bindir + "/" + tool).c_str(), X_OK) != 0)
+            throw std::runtime_error("PostgreSQL " + std::to_string(major) + "'s " + tool + " is not in " + bindir +
+                                     ": run tools/pg_versions.sh (tools/setup.sh does)");
+    return bindir;
+}
 
 PgCluster::PgCluster(TempDir dir, int port, std::string bindir)
     : dir_(std::move(dir)), port_(port), bindir_(std::move(bindir)), data_dir_(dir_.path() + "/data") {}
@@ -195,7 +207,9 @@ void PgCluster::promote() {
 }
 
 RunResult PgCluster::client(const std::string& tool, std::vector<std::string> args) const {
-    std::vector<std::string> argv = {bindir_ + "/" + tool, "-h", "127.0.0.1", "-p", std::to_string(port_),
+    std::string path = bindir_ + "/" + tool;
+    if (::access(path.c_str(), X_OK) != 0) path = pg_tool(tool);
+    std::vector<std::string> argv = {path, "-h", "127.0.0.1", "-p", std::to_string(port_),
                                      "-U", "postgres"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv);

@@ -15,6 +15,12 @@ namespace understudy::testing {
 std::string pg_bindir();
 std::string pg_tool(const std::string& name);  // pg_bindir() + "/" + name
 
+// initdb, pg_ctl and postgres of another major version (14, 16, 17, 18), as tools/pg_versions.sh
+// leaves them: $UNDERSTUDY_PG_VERSIONS_DIR (else /tmp/understudy-pgversions) + "/<major>/bin".
+// Throws std::runtime_error saying to run tools/pg_versions.sh when they are missing (a test
+// fails, never skips: tools/setup.sh installs them).
+std::string pg_version_bindir(int major);
+
 struct PgOptions {
     std::vector<std::string> conf;       // extra postgresql.conf lines, e.g. "wal_level = logical"
     std::vector<std::string> hba;        // pg_hba.conf lines placed before the default trust lines
@@ -51,7 +57,8 @@ public:
     bool running() const { return running_; }
 
     // Runs a client program from the bindir (pgbench, pg_receivewal, ...) against this server:
-    // host/port/user arguments are added. Returns its result.
+    // host/port/user arguments are added. Returns its result. A bindir without the program (a
+    // server-only one from pg_version_bindir) falls back to pg_bindir()'s.
     RunResult client(const std::string& tool, std::vector<std::string> args) const;
     // pgbench -i -s scale, then pgbench for `seconds` with `clients`.
     void pgbench_init(int scale = 1) const;

@@ -1,7 +1,8 @@
 // `understudy lag`: the lag of a running (or stopped) `understudy standby`, read from its
 // directory: the current lag from DIR/status.json, refreshed with --watch; --summary gives lag
-// percentiles over DIR/lag.jsonl plus the replay counters per rmgr; --plot draws the history as
-// an SVG (standby/lag_plot.h). Reads files only: it never talks to the standby or the primary.
+// percentiles over DIR/lag.jsonl (and its rotated files, oldest first) plus the replay counters
+// per rmgr; --plot draws the history as an SVG (standby/lag_plot.h). Reads files only: it never
+// talks to the standby or the primary.
 #include <unistd.h>
 
 #include <chrono>
@@ -40,6 +41,8 @@ private:
     Result<void> show_summary() const;
     Result<void> write_plot() const;
     std::string history_path() const { return dir_ + "/lag.jsonl"; }
+    // "DIR/lag.jsonl", or "DIR/lag.jsonl and 2 rotated files" when older files were read too.
+    std::string history_source(const standby::LagHistory& h) const;
     bool watching() const { return watch_opt_->count() > 0; }
     standby::TimeWindow window() const;
 
@@ -78,6 +81,12 @@ standby::TimeWindow LagCommand::window() const {
     return w;
 }
 
+std::string LagCommand::history_source(const standby::LagHistory& h) const {
+    const std::size_t rotated = h.files.empty() ? 0 : h.files.size() - 1;
+    if (rotated == 0) return history_path();
+    return fmt::format("{} and {} rotated file{}", history_path(), rotated, rotated == 1 ? "" : "s");
+}
+
 Result<void> LagCommand::show_current() const {
     auto lag = standby::read_current_lag(dir_);
     if (!lag) return lag.error();
@@ -99,8 +108,14 @@ Result<void> LagCommand::show_summary() const {
     auto current = standby::read_current_lag(dir_);  // optional here: the replay counters
     const standby::CurrentLag* replay = current ? &*current : nullptr;
     const auto summary = standby::summarize(*history);
-    std::string text = json_ ? standby::summary_json(summary, history_path(), replay)
-                             : standby::format_summary(summary, history_path(), replay);
+    std::string text;
+    if (json_) {
+        auto j = nlohmann::ordered_json::parse(standby::summary_json(summary, history_path(), replay));
+        j["history_files"] = history->files;  // oldest first, rotated ones included
+        text = j.dump(2) + "\n";
+    } else {
+        text = standby::format_summary(summary, history_source(*history), replay);
+    }
     if (json_ && watching()) text = nlohmann::json::parse(text).dump() + "\n";
     std::fputs(text.c_str(), stdout);
     return {};
@@ -113,7 +128,7 @@ Result<void> LagCommand::write_plot() const {
         return make_error(fmt::format("nothing to plot: no samples in \"{}\" ({} malformed lines skipped)",
                                       history_path(), history->malformed));
     standby::LagPlotOptions opts;
-    opts.source = history_path();
+    opts.source = history_source(*history);
     const std::string svg = svg::render(standby::lag_chart(*history, opts));
     if (auto r = fs::write_file_atomic(plot_, svg); !r) return r;
     std::fprintf(json_ ? stderr : stdout, "lag plot: %s (%zu samples%s)\n", plot_.c_str(), history->samples.size(),

@@ -35,6 +35,9 @@ private:
     std::string application_name_, http_;
     double status_interval_ = 1.0, reply_interval_ = 10.0;
     std::size_t cache_mb_ = 512;
+    double lag_history_max_mb_ = 32;
+    std::string progress_ = "auto";
+    double progress_interval_ = 5.0;
     int verbose_ = 0;
 };
 
@@ -55,6 +58,19 @@ void StandbyCommand::register_options(CLI::App& app) {
         ->check(CLI::Range(0.05, 3600.0));
     sub->add_option("--reply-interval", reply_interval_, "seconds between periodic replies to the primary (default 10)")
         ->check(CLI::Range(0.1, 3600.0));
+    sub->add_option("--lag-history-max-mb", lag_history_max_mb_,
+                    "rotate lag.jsonl to lag.jsonl.1 when it would pass this size in MB (default 32, 0: never)")
+        ->check(CLI::Range(0.0, 1e6));
+    sub->add_option("--lag-history-keep", opts_.lag_history.keep,
+                    "rotated lag history files kept, lag.jsonl.1 .. lag.jsonl.N; older ones are removed (default 3)")
+        ->check(CLI::Range(1, 1000));
+    sub->add_option("--progress", progress_,
+                    "catch-up progress while more than 1 MB behind: auto (a redrawn line on a terminal, log lines "
+                    "otherwise), tty (the redrawn line always), plain (log lines), off (default auto)")
+        ->check(CLI::IsMember({"auto", "tty", "plain", "off"}));
+    sub->add_option("--progress-interval", progress_interval_,
+                    "seconds between plain progress lines (not on a terminal; default 5)")
+        ->check(CLI::Range(0.1, 3600.0));
     sub->add_option("--cache-mb", cache_mb_, "page cache size in MB (default 512)")->check(CLI::Range(1, 1 << 20));
     sub->add_flag("-v,--verbose", verbose_, "more messages (-vv: debug)");
 }
@@ -67,6 +83,13 @@ int StandbyCommand::run() {
     opts_.status_interval = std::chrono::milliseconds(static_cast<long>(status_interval_ * 1000));
     opts_.reply_interval = std::chrono::milliseconds(static_cast<long>(reply_interval_ * 1000));
     opts_.cache_pages = cache_mb_ * 1024 * 1024 / 8192;
+    opts_.progress_interval = std::chrono::milliseconds(static_cast<long>(progress_interval_ * 1000));
+    opts_.lag_history.max_bytes = static_cast<std::uint64_t>(lag_history_max_mb_ * 1024 * 1024);
+    using Progress = standby::StandbyOptions::Progress;
+    opts_.progress = progress_ == "tty" ? Progress::terminal
+                     : progress_ == "plain" ? Progress::plain
+                     : progress_ == "off"   ? Progress::off
+                                            : Progress::automatic;
 
     standby::Standby sb(opts_);
     std::signal(SIGINT, standby_stop_signal);

@@ -522,6 +522,8 @@ int WaldumpCommand::run() {
 
     const XLogRecPtr first = head->reader->find_next_record(startptr_);
     if (first == InvalidXLogRecPtr) {
+        if (!head->reader->unsupported_version().empty())
+            fatal(head->reader->unsupported_version());
         if (!head->reader->end_reason().empty()) fatal(head->reader->end_reason());
         fatal(fmt::format("could not find a valid record after {}", format_lsn(startptr_)));
     }
@@ -552,7 +554,8 @@ int WaldumpCommand::run() {
         if (g_time_to_stop) break;
         status = reader.read_record();
         if (status != ReadStatus::Record) {
-            if (!follow_ || reader.end_lsn_reached()) break;
+            if (!follow_ || reader.end_lsn_reached() || !reader.unsupported_version().empty())
+                break;
             std::fwrite(out.data(), 1, out.size(), stdout);
             out.clear();
             std::fflush(stdout);
@@ -591,6 +594,7 @@ int WaldumpCommand::run() {
 
     if (g_time_to_stop) return kExitOk;
     if (read_failed) fatal(reader.end_reason());
+    if (!reader.unsupported_version().empty()) fatal(reader.unsupported_version());
     if (status != ReadStatus::Record) {
         if (!reader.error_message().empty())
             fatal(fmt::format("error in WAL record at {}: {}", format_lsn(reader.read_rec_ptr()),

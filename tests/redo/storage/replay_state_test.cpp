@@ -11,6 +11,9 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "redo/replay_report.h"
 #include "redo/replay_state.h"
 #include "tests/redo/storage/scratch.h"
 
@@ -126,4 +129,39 @@ TEST_CASE("replay state: kill -9 of a writer never leaves a torn or missing stat
         CHECK((*got)->apply_lsn >= sample().apply_lsn);
         CHECK((*got)->next_oid == sample().next_oid);
     }
+}
+
+TEST_CASE("replay state: per-rmgr totals round-trip, are optional, and add up across runs") {
+    ReplayState s = sample();
+    s.rmgr_totals = {{10, 1000, 990, 40, 1}, {11, 300, 300, 0, 0}};
+    auto back = parse_replay_state(replay_state_to_json(s), "t.json");
+    REQUIRE_MESSAGE(back.ok(), back.message());
+    CHECK(*back == s);
+
+    // A file written before the field existed reads with no totals.
+    auto j = nlohmann::json::parse(replay_state_to_json(sample()));
+    j.erase("rmgr_totals");
+    auto old = parse_replay_state(j.dump(), "old.json");
+    REQUIRE(old.ok());
+    CHECK(old->rmgr_totals.empty());
+
+    auto bad = nlohmann::json::parse(replay_state_to_json(s));
+    bad["rmgr_totals"][0]["rmgr_id"] = 300;
+    auto err = parse_replay_state(bad.dump(), "bad.json");
+    REQUIRE_FALSE(err.ok());
+    CHECK(err.message().find("\"rmgr_id\"") != std::string::npos);
+    CHECK(err.message().find("bad.json") != std::string::npos);
+
+    // Earlier runs' totals plus this run's counters (replay_report.h).
+    redo::ReplayReport run;
+    run.rmgrs[10].records = 5;
+    run.rmgrs[10].applied = 4;
+    run.rmgrs[10].images_checked = 2;
+    run.rmgrs[0].records = 7;  // XLOG, new in this run
+    run.rmgrs[0].applied = 7;
+    auto sum = redo::add_rmgr_totals(s.rmgr_totals, run);
+    REQUIRE(sum.size() == 3);
+    CHECK(sum[0] == RmgrTotals{0, 7, 7, 0, 0});
+    CHECK(sum[1] == RmgrTotals{10, 1005, 994, 42, 1});
+    CHECK(sum[2] == RmgrTotals{11, 300, 300, 0, 0});
 }
