@@ -90,6 +90,35 @@ Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from
     }
 }
 
+// The first record at or after `from`. Following, the record may not have arrived (or be
+// complete) yet: wait for it like the startup process for its checkpoint record
+// (WaitForWALToBecomeAvailable, PG15 xlogrecovery.c), which before each sleep calls
+// rescanLatestTimeLine: when the upstream was promoted before the record arrived, the receiver
+// stores the new timeline's history file and streams the rest on that timeline (from the
+// segment's start), so the old timeline's file may never get the record while the new one's
+// has it. InvalidXLogRecPtr when not found (not following, or stopped).
+Result<XLogRecPtr> find_start_record(WalReader& reader, DirectorySource& source, XLogRecPtr from,
+                                     const ReplayOptions& options, const std::atomic<bool>& stop,
+                                     const FlushNotifier& wakeup) {
+    bool logged = false;
+    for (;;) {
+        const std::uint64_t seen = wakeup.generation();  // before reading: a flush meanwhile wakes at once
+        const XLogRecPtr first = reader.find_next_record(from);
+        // WAL of another PostgreSQL version never becomes readable: no wait.
+        if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
+            return make_error(reader.unsupported_version());
+        if (first != InvalidXLogRecPtr || !options.follow || stop.load()) return first;
+        auto switched = source.rescan_latest_timeline(from);
+        if (!switched)
+            return make_error(fmt::format("waiting for the WAL record at {}: {}", format_lsn(from), switched.message()));
+        if (*switched) continue;
+        if (!logged)
+            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options.wal_dir);
+        logged = true;
+        wakeup.wait_changed(seen, options.poll);
+    }
+}
+
 // One run of the engine (the state of PerformWalRecovery's loop).
 class ReplayRun {
 public:
@@ -125,6 +154,7 @@ private:
     // ReadRecord's check (PG15) that the page a record came from is of a timeline of the history.
     bool page_timeline_expected(const WalReader& reader);
     Result<void> switch_timeline(const DecodedRecord& rec);
+    bool wait_while_paused();
     bool wait_for_flush_limit(const DecodedRecord& rec);
     Result<void> apply(const DecodedRecord& rec);
     Result<void> restartpoint(const RestartpointRequest& rp);
@@ -152,11 +182,6 @@ private:
 };
 
 ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
-    for (;;) {
-        const std::uint64_t seen = wakeup_.generation();
-        if (!paused_.load() || stop_.load()) break;
-        wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
-    }
     if (stop_.load()) return Next::stop;
     corrupt_lsn_ = InvalidXLogRecPtr;
     const ReadStatus st = options_.follow ? read_following(reader) : reader.read_record();
@@ -237,6 +262,18 @@ Result<void> ReplayRun::switch_timeline(const DecodedRecord& rec) {
 
 // The receiver's flushed position bounds what may be applied (a standby must not apply WAL that
 // is not yet durable locally). Returns false when stopped while waiting.
+// recoveryPausesHere (PG15 xlogrecovery.c), which PerformWalRecovery calls between reading a
+// record and applying it: a record read while paused (the wait at the end of the WAL returns the
+// next one as soon as it arrives) is not applied until resume(). Returns false when stopped.
+bool ReplayRun::wait_while_paused() {
+    for (;;) {
+        const std::uint64_t seen = wakeup_.generation();
+        if (stop_.load()) return false;
+        if (!paused_.load()) return true;
+        wakeup_.wait_changed(seen, options_.poll);  // resume() and stop() wake it
+    }
+}
+
 bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
     for (;;) {
         const std::uint64_t seen = wakeup_.generation();  // before the look: no lost wake-up
@@ -358,7 +395,7 @@ Result<void> ReplayRun::run(WalReader& reader) {
             report_.stop_reason = "end LSN reached";
             break;
         }
-        if (!wait_for_flush_limit(rec)) {
+        if (!wait_while_paused() || !wait_for_flush_limit(rec)) {
             report_.stop_reason = "stopped";
             break;
         }
@@ -450,18 +487,9 @@ Result<void> Replayer::run() {
             if (!redo) return finish(redo.error());
             from = *redo;
         }
-        first = reader.find_next_record(from);
-        // Following: the start record may not have arrived (or be complete) yet.
-        if (options_.follow && first == InvalidXLogRecPtr)
-            log::info("waiting for the WAL record at {} to arrive in \"{}\"", format_lsn(from), options_.wal_dir);
-        while (options_.follow && first == InvalidXLogRecPtr && !stop_.load() &&
-               reader.unsupported_version().empty()) {
-            const std::uint64_t seen = wakeup_.generation();
-            first = reader.find_next_record(from);
-            if (first == InvalidXLogRecPtr) wakeup_.wait_changed(seen, options_.poll);
-        }
-        if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
-            return finish(make_error(reader.unsupported_version()));
+        auto found = find_start_record(reader, source, from, options_, stop_, wakeup_);
+        if (!found) return finish(found.error());
+        first = *found;
         if (first == InvalidXLogRecPtr && stop_.load()) {
             report_.stop_reason = "stopped";
             return finish({});

@@ -23,10 +23,13 @@
 //
 // For the standby: run() can run in a thread while another thread calls stop(), pause(),
 // resume(), set_flush_limit() (apply only records that end at or before what the receiver
-// flushed) and reads apply_lsn() or gets the apply observer's callbacks. Following, the engine
-// also waits for the first segment file and for its start record to arrive, instead of failing,
-// like the startup process waiting for the walreceiver (WaitForWALToBecomeAvailable, PG15
-// xlogrecovery.c). Every wait (end of WAL, flush limit, pause, first segment) blocks on a
+// flushed) and reads apply_lsn() or gets the apply observer's callbacks. Once pause() has
+// returned, no record is applied after the one being applied then (the pause is checked between
+// reading a record and applying it, like recoveryPausesHere in PerformWalRecovery). Following,
+// the engine also waits for the first segment file and for its start record to arrive, instead
+// of failing, like the startup process waiting for the walreceiver (WaitForWALToBecomeAvailable,
+// PG15 xlogrecovery.c), looking for a newer timeline while it waits for the start record too.
+// Every wait (end of WAL, flush limit, pause, first segment) blocks on a
 // FlushNotifier that set_flush_limit(), stop() and resume() wake, with `poll` only as its
 // timeout: a standby whose receiver calls set_flush_limit() after each flush applies new WAL at
 // once; `replay --follow` on its own (nobody publishing) re-reads the files every `poll`.

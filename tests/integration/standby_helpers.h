@@ -46,6 +46,28 @@ inline XLogRecPtr status_lsn(const std::string& status_path, const char* field) 
     return parse_lsn((*j)[field].get<std::string>()).value_or(0);
 }
 
+// The replay counters of status.json summed over the rmgrs.
+struct VerifyCounts {
+    std::uint64_t verified = 0, mismatched = 0, records = 0;
+};
+
+inline VerifyCounts verify_counts(const nlohmann::json& status) {
+    VerifyCounts c;
+    for (auto& [rmgr, r] : status["rmgrs"].items()) {
+        c.records += r["records"].get<std::uint64_t>();
+        c.verified += r["verified"].get<std::uint64_t>();
+        c.mismatched += r["mismatched"].get<std::uint64_t>();
+    }
+    return c;
+}
+
+// Both positions at `target` or past it, on timeline `tli` (received and replayed).
+inline bool caught_up_on(const std::string& status_path, XLogRecPtr target, int tli) {
+    auto st = read_status(status_path);
+    return st && (*st)["timeline"] == tli && (*st)["received_timeline"] == tli &&
+           status_lsn(status_path, "flushed_lsn") >= target && status_lsn(status_path, "applied_lsn") >= target;
+}
+
 // Waits for the walsender to be streaming to us; the standby's log is the failure message.
 inline bool wait_streaming(const PgCluster& pg, std::chrono::milliseconds timeout = std::chrono::seconds(90)) {
     return wait_until([&] { return replication_field(pg, "state") == "streaming"; }, timeout, std::chrono::milliseconds(200));

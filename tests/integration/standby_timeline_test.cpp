@@ -13,31 +13,6 @@ using namespace understudy::testing;
 using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
 
-namespace {
-
-struct VerifyCounts {
-    std::uint64_t verified = 0, mismatched = 0, records = 0;
-};
-
-VerifyCounts verify_counts(const nlohmann::json& status) {
-    VerifyCounts c;
-    for (auto& [rmgr, r] : status["rmgrs"].items()) {
-        c.records += r["records"].get<std::uint64_t>();
-        c.verified += r["verified"].get<std::uint64_t>();
-        c.mismatched += r["mismatched"].get<std::uint64_t>();
-    }
-    return c;
-}
-
-// Both positions at `target` or past it, on timeline `tli` (received and replayed).
-bool caught_up_on(const std::string& status_path, XLogRecPtr target, int tli) {
-    auto st = read_status(status_path);
-    return st && (*st)["timeline"] == tli && (*st)["received_timeline"] == tli &&
-           status_lsn(status_path, "flushed_lsn") >= target && status_lsn(status_path, "applied_lsn") >= target;
-}
-
-}  // namespace
-
 TEST_CASE("standby: cascading from a standby that is promoted, understudy follows onto its new timeline") {
     PgOptions opts = one_mb_segments();  // the switch point falls inside a segment, several segments per phase
     // S inherits P's settings (pg_basebackup copies postgresql.conf): it keeps every segment of

@@ -2,7 +2,7 @@
 // ReplicationOrigin redo routines (redo/apply/*.cpp) through the engine's RedoContext on a
 // scratch directory. The record bytes are laid out as PostgreSQL 15 writes them (access/xact.h,
 // catalog/storage_xlog.h, utils/relmapper.h, commands/sequence.h); the real-WAL check of the
-// same routines is tests/integration/replay_xact_test.cpp.
+// same routines is tests/integration/replay_verify_test.cpp.
 #include <doctest/doctest.h>
 
 #include <filesystem>

@@ -1,7 +1,8 @@
 // The replay engine across a timeline switch (redo/replayer.h): the replay timeline moves on at
 // the END_OF_RECOVERY record naming the next timeline (ApplyWalRecord / checkTimeLineSwitch,
 // PG15), records naming a timeline outside the history are refused, and following, a history
-// file that appears at the end of the old timeline is taken (rescanLatestTimeLine).
+// file that appears at the end of the old timeline, while a first start waits for its start
+// record, or before its first segment is there, is taken (rescanLatestTimeLine).
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -159,5 +160,80 @@ TEST_CASE("replay --follow: at the end of timeline 1 a new history file and segm
     r.stop();
     t.join();
     CHECK_MESSAGE(result, result.message());
+    CHECK(r.report().records == 101);
+}
+
+// The upstream is promoted before the start record has arrived: timeline 1's file stops short
+// of it (a receiver that reconnected after the promotion streams the rest on timeline 2 from the
+// segment's start). While waiting for its first record the engine looks for a newer timeline
+// too, like the startup process in WaitForWALToBecomeAvailable (PG15), and starts on the new
+// timeline's file; without that it would wait for timeline 1's file forever.
+TEST_CASE("replay --follow: waiting for the start record, a new history file and segment are taken") {
+    SwitchWal w(2, 1);
+    // The start record: the 21st of timeline 1 (before the switch point, so on both timelines).
+    WalBuilder probe;
+    XLogRecPtr start = 0, short_end = 0;
+    for (int i = 0; i < 21; ++i) {
+        const XLogRecPtr at = add_noop(probe);
+        if (i == 10) short_end = at;
+        start = at;
+    }
+    REQUIRE(start < w.switchpoint);
+    TempDirectory wal, data;
+    std::vector<std::uint8_t> tli1_short(w.kSeg, 0);
+    std::copy_n(w.tli1_file.begin(), short_end - w.b.start(), tli1_short.begin());
+    wal.write(segment_file_name(1, 1, w.kSeg) + ".partial", tli1_short);
+    redo::ReplayOptions o = options(wal, data, start);
+    o.follow = true;
+    redo::Replayer r(o);
+    Result<void> result{};
+    std::thread t([&] { result = r.run(); });
+    auto wait_for = [&](auto pred) {
+        for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return pred();
+    };
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // several polls without the record
+    CHECK(r.apply_lsn() == InvalidXLogRecPtr);  // set once the start record is found
+    wal.write_text("00000002.history", w.history());
+    wal.write(segment_file_name(2, 1, w.kSeg) + ".partial", w.tli2_file);
+    CHECK(wait_for([&] { return r.apply_lsn() == w.end; }));
+    CHECK(r.replay_timeline() == 2);
+    r.stop();
+    t.join();
+    CHECK_MESSAGE(result, result.message());
+    CHECK(r.report().start_lsn == start);
+    CHECK(r.report().records == 30 + 1 + 50);
+    auto state = read_replay_state(data.path + "/data");
+    REQUIRE(state);
+    REQUIRE(*state);
+    CHECK((*state)->timeline == 2);
+}
+
+// The same promotion seen by the wait for the first segment: the WAL directory is empty when
+// replay starts, then the receiver stores the new timeline's history file and its segment (it
+// streamed the switch segment on timeline 2 from the segment's start). The timeline is chosen
+// once a segment is there, so replay starts on timeline 1's records in timeline 2's file.
+TEST_CASE("replay --follow: waiting for the first segment, a promotion before it is followed") {
+    SwitchWal w(2, 1);
+    TempDirectory wal, data;
+    redo::ReplayOptions o = options(wal, data, w.first);
+    o.follow = true;
+    redo::Replayer r(o);
+    Result<void> result{};
+    std::thread t([&] { result = r.run(); });
+    auto wait_for = [&](auto pred) {
+        for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return pred();
+    };
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several polls of the empty directory
+    CHECK(r.apply_lsn() == InvalidXLogRecPtr);
+    wal.write_text("00000002.history", w.history());
+    wal.write(segment_file_name(2, 1, w.kSeg) + ".partial", w.tli2_file);
+    CHECK(wait_for([&] { return r.apply_lsn() == w.end; }));
+    CHECK(r.replay_timeline() == 2);
+    r.stop();
+    t.join();
+    CHECK_MESSAGE(result, result.message());
+    CHECK(r.report().start_lsn == w.first);
     CHECK(r.report().records == 101);
 }
