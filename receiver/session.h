@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/result.h"
 #include "receiver/connection.h"
@@ -31,6 +32,12 @@ struct SessionConfig {
     std::function<void(XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time)> on_primary_message;
     // Hot standby feedback: the xmin (and its epoch) to send in 'h' messages; empty: none sent.
     std::function<std::pair<std::uint32_t, std::uint32_t>()> feedback_xmin;
+    // Called right after each fdatasync of the drain loop, before the reply that reports it
+    // (PG15 XLogWalRcvFlush: WakeupRecovery() comes before XLogWalRcvSendReply()): the owner
+    // wakes the replayer without waiting for the send.
+    std::function<void()> on_flushed;
+    // The standby's commit path trace (received, written, flushed, reply); null: off.
+    LatencyTrace* trace = nullptr;
 };
 
 // What a status update carried; handed to the owner after every reply (status file, tests).

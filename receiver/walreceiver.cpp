@@ -379,6 +379,8 @@ struct WalReceiver::Impl {
         cfg.status_interval = opts.status_interval;
         cfg.timeout = opts.timeout;
         cfg.on_primary_message = opts.on_primary_message;
+        cfg.trace = opts.trace;
+        cfg.on_flushed = [this] { publish_positions(); };
         if (opts.hot_standby_feedback) {
             cfg.feedback_xmin = [this] {
                 const std::uint64_t v = feedback.load();

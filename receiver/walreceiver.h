@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/result.h"
 
@@ -49,6 +50,8 @@ struct ReceiverOptions {
     std::function<void(XLogRecPtr flushed)> on_flushed;
     // Send hot standby feedback ('h') with the xmin given by set_feedback_xmin().
     bool hot_standby_feedback = false;
+    // The standby's commit path trace (see common/latency_trace.h); null: off.
+    LatencyTrace* trace = nullptr;
 };
 
 class WalReceiver {

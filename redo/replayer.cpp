@@ -138,7 +138,7 @@ ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
     }
     if (stop_.load()) return Next::stop;
     const ReadStatus st =
-        options_.follow ? reader.read_record_following(wakeup_, options_.poll, &stop_) : reader.read_record();
+        options_.follow ? reader.read_record_following(wakeup_, options_.poll, &stop_, options_.trace) : reader.read_record();
     if (st == ReadStatus::Corrupt) return Next::corrupt;
     if (st == ReadStatus::EndOfWal) return stop_.load() ? Next::stop : Next::end;
     return Next::record;
@@ -153,6 +153,7 @@ bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
         if (limit == InvalidXLogRecPtr || rec.end_lsn <= limit) return true;
         if (stop_.load()) return false;
         wakeup_.wait_changed(seen, options_.poll);  // set_flush_limit() and stop() wake it
+        if (options_.trace) options_.trace->mark(LatencyTrace::Point::woken, flush_limit_.load());
     }
 }
 

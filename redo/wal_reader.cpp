@@ -325,13 +325,14 @@ ReadStatus WalReader::read_record_following(std::chrono::milliseconds poll,
 // The startup process at the end of the WAL (PG15 xlogrecovery.c WaitForWALToBecomeAvailable):
 // sleep on the recovery latch until the walreceiver's WakeupRecovery() after a flush.
 ReadStatus WalReader::read_record_following(const FlushNotifier& more, std::chrono::milliseconds max_wait,
-                                            const std::atomic<bool>* stop) {
+                                            const std::atomic<bool>* stop, LatencyTrace* trace) {
     for (;;) {
         const std::uint64_t seen = more.generation();  // before reading: a flush meanwhile wakes at once
         ReadStatus st = read_record();
         if (st != ReadStatus::EndOfWal || end_lsn_reached_) return st;
         if (stop && stop->load()) return st;
         more.wait_changed(seen, max_wait);
+        if (trace) trace->mark(LatencyTrace::Point::woken, more.flushed());
         if (stop && stop->load()) return st;
     }
 }

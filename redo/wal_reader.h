@@ -16,6 +16,7 @@
 
 #include "common/crc32c.h"
 #include "common/flush_notifier.h"
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/wal_format.h"
 #include "redo/decoded_record.h"
@@ -68,8 +69,9 @@ public:
                                      const std::atomic<bool>* stop = nullptr);
     // The same, but at the end of the WAL blocks on `more` (woken when the writer publishes a
     // new flushed position, or by stop) instead of sleeping; `max_wait` is only a safety net.
+    // `trace` (the standby's commit path trace) gets a `woken` mark after each wait.
     ReadStatus read_record_following(const FlushNotifier& more, std::chrono::milliseconds max_wait,
-                                     const std::atomic<bool>* stop);
+                                     const std::atomic<bool>* stop, LatencyTrace* trace = nullptr);
 
     // The record read last (valid until the next read; not filled when decode_blocks is off).
     const DecodedRecord& record() const { return record_; }
