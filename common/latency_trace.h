@@ -4,8 +4,9 @@
 // with UNDERSTUDY_TRACE_PATH=FILE on `understudy standby`; off, nothing is traced (the hooks are
 // a null-pointer test) and nothing is allocated.
 //
-// Each point is marked by one thread only (the receiver: received, written, flushed, reply;
-// the replayer: woken, applied), into its own preallocated array, so marking takes no lock;
+// Each point is marked by one thread at a time (the receiver: received, written, flushed; the
+// replayer: woken, applied; reply: either, always holding the receiver's connection mutex),
+// into its own preallocated array, so marking takes no lock of its own;
 // the arrays are read only after both threads ended (analyze()). When an array is full, later
 // marks of that point are dropped (and counted). PostgreSQL has no counterpart: its
 // walreceiver and startup process expose only the positions (pg_stat_wal_receiver).

@@ -137,10 +137,29 @@ Result<void> StreamingSession::write_flush_reply() {
     if (auto r = write_pending(); !r) return r;
     if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::written, writer_.write_pos());
     if (auto r = send_reply(false, false); !r) return r;
-    if (auto r = writer_.flush(); !r) return r;
+    if (auto r = flush_writer(); !r) return r;
     if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::flushed, writer_.flush_pos());
     if (cfg_.on_flushed) cfg_.on_flushed();
     return send_reply(false, false);
+}
+
+Result<void> StreamingSession::flush_writer() {
+    if (cfg_.conn_mutex == nullptr) return writer_.flush();
+    // Meanwhile another thread may send a reply: it reads the positions (unchanged until
+    // note_synced) and uses the connection, which this thread does not touch until relocked.
+    struct Unlocked {
+        std::mutex& mu;
+        explicit Unlocked(std::mutex& m) : mu(m) { mu.unlock(); }
+        ~Unlocked() { mu.lock(); }
+    };
+    Result<void> synced{};
+    {
+        Unlocked unlocked(*cfg_.conn_mutex);
+        synced = writer_.sync_data();
+    }
+    if (!synced) return synced;
+    writer_.note_synced();
+    return {};
 }
 
 Result<std::optional<SessionEnd>> StreamingSession::on_readable() {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <utility>
 #include <optional>
 #include <vector>
@@ -36,6 +37,10 @@ struct SessionConfig {
     // (PG15 XLogWalRcvFlush: WakeupRecovery() comes before XLogWalRcvSendReply()): the owner
     // wakes the replayer without waiting for the send.
     std::function<void()> on_flushed;
+    // The mutex the owner holds while it calls the session, and that other threads take to
+    // send a reply through it (send_reply): released during the drain's fdatasync, so that a
+    // reply (the replayer's, after a commit) need not wait for the disk. Null: never released.
+    std::mutex* conn_mutex = nullptr;
     // The standby's commit path trace (received, written, flushed, reply); null: off.
     LatencyTrace* trace = nullptr;
 };
@@ -94,6 +99,8 @@ private:
     Result<void> handle_message(std::span<const std::uint8_t> msg);
     Result<void> write_pending();
     Result<void> write_flush_reply();
+    // writer_.flush(), with cfg_.conn_mutex released during the fdatasync.
+    Result<void> flush_writer();
     Result<std::optional<SessionEnd>> end_copy();
     Result<std::optional<SessionEnd>> collect_end_results();
     bool endpos_reached() const;

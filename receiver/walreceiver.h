@@ -65,8 +65,9 @@ public:
     Result<void> run();
 
     // Thread-safe controls for an embedding owner. set_apply_lsn only ever moves the apply
-    // position forward, and wakes an immediate reply unless `wake` is false (then the next
-    // reply carries it).
+    // position forward, and sends an immediate reply unless `wake` is false (then the next
+    // reply carries it): from the calling thread when the receiver's thread is idle, else by
+    // waking that thread.
     void set_apply_lsn(XLogRecPtr lsn, bool wake = true);
     // The xmin (and epoch) that hot standby feedback reports (0: none known yet).
     void set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch);
