@@ -40,6 +40,7 @@ Result<void> StreamingSession::send_reply(bool force, bool request_reply) {
     last_write_sent_ = write;
     last_flush_sent_ = flush;
     last_apply_sent_ = apply;
+    if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::reply, apply);
     log::debug("sent reply: write {} flush {} apply {}{}", format_lsn(write), format_lsn(flush), format_lsn(apply),
                request_reply ? " (reply requested)" : "");
     if (on_reply_) on_reply_(ReplyInfo{write, flush, apply, primary_wal_end_, tli_});
@@ -134,13 +135,37 @@ Result<bool> StreamingSession::drain(bool& capped) {
     }
 }
 
-// After the drain: write, reply (write position), fdatasync, reply (flush position).
+// After the drain: write, reply (write position), fdatasync, tell the owner (the replayer's
+// wake-up), reply (flush position). XLogWalRcvFlush's order (PG15).
 Result<void> StreamingSession::write_flush_reply() {
     if (pending_.empty()) return {};
+    if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::received, pending_start_ + pending_.size());
     if (auto r = write_pending(); !r) return r;
+    if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::written, writer_.write_pos());
     if (auto r = send_reply(false, false); !r) return r;
-    if (auto r = writer_.flush(); !r) return r;
+    if (auto r = flush_writer(); !r) return r;
+    if (cfg_.trace) cfg_.trace->mark(LatencyTrace::Point::flushed, writer_.flush_pos());
+    if (cfg_.on_flushed) cfg_.on_flushed();
     return send_reply(false, false);
+}
+
+Result<void> StreamingSession::flush_writer() {
+    if (cfg_.conn_mutex == nullptr) return writer_.flush();
+    // Meanwhile another thread may send a reply: it reads the positions (unchanged until
+    // note_synced) and uses the connection, which this thread does not touch until relocked.
+    struct Unlocked {
+        std::mutex& mu;
+        explicit Unlocked(std::mutex& m) : mu(m) { mu.unlock(); }
+        ~Unlocked() { mu.lock(); }
+    };
+    Result<void> synced{};
+    {
+        Unlocked unlocked(*cfg_.conn_mutex);
+        synced = writer_.sync_data();
+    }
+    if (!synced) return synced;
+    writer_.note_synced();
+    return {};
 }
 
 Result<std::optional<SessionEnd>> StreamingSession::on_readable() {

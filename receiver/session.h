@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <utility>
 #include <optional>
 #include <vector>
 
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/result.h"
 #include "receiver/connection.h"
@@ -38,6 +40,16 @@ struct SessionConfig {
     // answer's sendTime is the primary's clock between our request (`sent`) and its receipt
     // (`received`), our clock, as TimestampTz.
     std::function<void(std::int64_t sent, std::int64_t primary_time, std::int64_t received)> on_round_trip;
+    // Called right after each fdatasync of the drain loop, before the reply that reports it
+    // (PG15 XLogWalRcvFlush: WakeupRecovery() comes before XLogWalRcvSendReply()): the owner
+    // wakes the replayer without waiting for the send.
+    std::function<void()> on_flushed;
+    // The mutex the owner holds while it calls the session, and that other threads take to
+    // send a reply through it (send_reply): released during the drain's fdatasync, so that a
+    // reply (the replayer's, after a commit) need not wait for the disk. Null: never released.
+    std::mutex* conn_mutex = nullptr;
+    // The standby's commit path trace (received, written, flushed, reply); null: off.
+    LatencyTrace* trace = nullptr;
 };
 
 // What a status update carried; handed to the owner after every reply (status file, tests).
@@ -94,6 +106,8 @@ private:
     Result<void> handle_message(std::span<const std::uint8_t> msg);
     Result<void> write_pending();
     Result<void> write_flush_reply();
+    // writer_.flush(), with cfg_.conn_mutex released during the fdatasync.
+    Result<void> flush_writer();
     Result<std::optional<SessionEnd>> end_copy();
     Result<std::optional<SessionEnd>> collect_end_results();
     bool endpos_reached() const;

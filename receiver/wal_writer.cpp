@@ -327,15 +327,21 @@ Result<void> WalWriter::write(TimeLineID tli, XLogRecPtr start, std::span<const 
 }
 
 Result<void> WalWriter::flush() {
-    if (fd_.valid() && dirty_) {
-        if (::fdatasync(fd_.get()) != 0)
-            return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}",
-                                          segment_file_name(open_tli_, open_segno_, seg_size_),
-                                          fs::errno_text(errno)));
-        dirty_ = false;
-    }
-    flush_pos_ = write_pos_;
+    if (auto r = sync_data(); !r) return r;
+    note_synced();
     return {};
+}
+
+Result<void> WalWriter::sync_data() const {
+    if (fd_.valid() && dirty_ && ::fdatasync(fd_.get()) != 0)
+        return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}",
+                                      segment_file_name(open_tli_, open_segno_, seg_size_), fs::errno_text(errno)));
+    return {};
+}
+
+void WalWriter::note_synced() {
+    dirty_ = false;
+    flush_pos_ = write_pos_;
 }
 
 Result<void> WalWriter::close_segment() {

@@ -91,6 +91,11 @@ public:
     Result<void> write(TimeLineID tli, XLogRecPtr start, std::span<const std::uint8_t> data);
     // fdatasync of the open segment; flush position becomes the write position.
     Result<void> flush();
+    // flush() in two halves, for a caller that lets another thread read the positions during
+    // the fdatasync: sync_data() changes nothing (only the fdatasync of the open segment, if
+    // written to), note_synced() then moves the flush position.
+    Result<void> sync_data() const;
+    void note_synced();
     // Flushes and closes the open segment; it stays .partial unless complete.
     Result<void> close_segment();
     // close_segment() and record the exact flushed position for the next start.

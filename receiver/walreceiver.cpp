@@ -74,9 +74,12 @@ struct WalReceiver::Impl {
     }
 
     // ---- libuv callbacks: no exception may cross them ----
+    // Every callback runs holding conn_mutex: the connection, the session and the state are
+    // then never touched by a reply_from_caller() on another thread at the same time.
     template <typename F>
     static void guarded(void* data, F&& f) {
         auto* self = static_cast<Impl*>(data);
+        std::lock_guard lock(self->conn_mutex);
         try {
             f(*self);
         } catch (const std::exception& e) {
@@ -113,8 +116,11 @@ struct WalReceiver::Impl {
             uv_signal_start(&sigint, on_signal_cb, SIGINT);
             uv_signal_start(&sigterm, on_signal_cb, SIGTERM);
         }
-        if (stop_requested) do_stop();
-        else start_connect();
+        {
+            std::lock_guard lock(conn_mutex);
+            if (stop_requested) do_stop();
+            else start_connect();
+        }
         uv_run(&loop, UV_RUN_DEFAULT);
         return result;
     }
@@ -408,6 +414,9 @@ struct WalReceiver::Impl {
         cfg.timeout = opts.timeout;
         cfg.on_primary_message = opts.on_primary_message;
         cfg.on_round_trip = opts.on_round_trip;
+        cfg.trace = opts.trace;
+        cfg.on_flushed = [this] { publish_positions(); };
+        cfg.conn_mutex = &conn_mutex;
         if (opts.hot_standby_feedback) {
             cfg.feedback_xmin = [this] {
                 const std::uint64_t v = feedback.load();
@@ -514,8 +523,22 @@ struct WalReceiver::Impl {
         if (reply_requested.exchange(false) && state == State::Streaming && session) {
             if (auto r = session->send_reply(true, false); !r) return on_failure(r.message(), false);
             if (auto r = session->send_feedback(false); !r) return on_failure(r.message(), false);
-            watch_streaming();
         }
+        watch_streaming();  // also after a reply_from_caller() that left output pending
+    }
+
+    // An immediate reply sent by the calling thread itself (the replayer, right after applying
+    // a commit) when the receiver's thread is idle (waiting in its loop): no hand-off to that
+    // thread, whose wake-up is the slow part of WalRcvForceReply -> walreceiver latch ->
+    // XLogWalRcvSendReply in PG15. False when it could not (the receiver's thread is busy, e.g.
+    // in an fdatasync, or not streaming, or sending failed, or output is left pending): then
+    // the caller asks the loop for the reply (wake_for_reply), which also reports any error.
+    bool reply_from_caller() {
+        std::unique_lock lock(conn_mutex, std::try_to_lock);
+        if (!lock.owns_lock() || state != State::Streaming || !session || stop_requested) return false;
+        if (auto r = session->send_reply(false, false); !r) return false;
+        if (auto r = session->send_feedback(false); !r) return false;
+        return !session->wants_write();
     }
 
     // The reconnect reason a failure counts under (understudy_reconnects_total{reason}).
@@ -597,6 +620,8 @@ struct WalReceiver::Impl {
     mutable std::mutex reasons_mutex;
     std::map<std::string, std::uint64_t> reconnect_reasons;
     std::mutex async_mutex;  // guards async_open: uv_async_send only on an open handle
+    // Held by the loop's thread in every callback, and by a thread in reply_from_caller().
+    std::mutex conn_mutex;
     bool async_open = true;
 
     void wake() {
@@ -642,7 +667,7 @@ void WalReceiver::set_apply_lsn(XLogRecPtr lsn, bool wake) {
     XLogRecPtr cur = impl_->apply_lsn.load();
     while (cur < lsn && !impl_->apply_lsn.compare_exchange_weak(cur, lsn)) {
     }
-    if (wake) wake_for_reply();
+    if (wake && !impl_->reply_from_caller()) wake_for_reply();
 }
 
 void WalReceiver::set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch) {

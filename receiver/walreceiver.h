@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/result.h"
 
@@ -51,6 +52,8 @@ struct ReceiverOptions {
     std::function<void(XLogRecPtr flushed)> on_flushed;
     // Send hot standby feedback ('h') with the xmin given by set_feedback_xmin().
     bool hot_standby_feedback = false;
+    // The standby's commit path trace (see common/latency_trace.h); null: off.
+    LatencyTrace* trace = nullptr;
 };
 
 class WalReceiver {
@@ -64,8 +67,9 @@ public:
     Result<void> run();
 
     // Thread-safe controls for an embedding owner. set_apply_lsn only ever moves the apply
-    // position forward, and wakes an immediate reply unless `wake` is false (then the next
-    // reply carries it).
+    // position forward, and sends an immediate reply unless `wake` is false (then the next
+    // reply carries it): from the calling thread when the receiver's thread is idle, else by
+    // waking that thread.
     void set_apply_lsn(XLogRecPtr lsn, bool wake = true);
     // The xmin (and epoch) that hot standby feedback reports (0: none known yet).
     void set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch);

@@ -209,6 +209,7 @@ ReadStatus ReplayRun::read_following(WalReader& reader) {
         }
         if (*switched) continue;
         wakeup_.wait_changed(seen, options_.poll);
+        if (options_.trace) options_.trace->mark(LatencyTrace::Point::woken, wakeup_.flushed());
         if (stop_.load()) return st;
     }
 }
@@ -281,6 +282,7 @@ bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
         if (limit == InvalidXLogRecPtr || rec.end_lsn <= limit) return true;
         if (stop_.load()) return false;
         wakeup_.wait_changed(seen, options_.poll);  // set_flush_limit() and stop() wake it
+        if (options_.trace) options_.trace->mark(LatencyTrace::Point::woken, flush_limit_.load());
     }
 }
 

@@ -43,6 +43,7 @@
 #include <string>
 
 #include "common/flush_notifier.h"
+#include "common/latency_trace.h"
 #include "common/lsn.h"
 #include "common/result.h"
 #include "redo/replay_report.h"
@@ -62,6 +63,8 @@ struct ReplayOptions {
     // Called at most once per progress_interval from the replay thread (progress lines).
     std::function<void(const ReplayReport&, XLogRecPtr apply_lsn)> on_progress;
     std::chrono::milliseconds progress_interval{1000};
+    // The standby's commit path trace: marks `woken` after each wait for WAL; null: off.
+    LatencyTrace* trace = nullptr;
 };
 
 class Replayer {

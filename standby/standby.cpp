@@ -1,9 +1,11 @@
 #include "standby/standby.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/fs.h"
+#include "common/latency_trace.h"
 #include "common/log.h"
 #include "receiver/protocol.h"
 #include "receiver/walreceiver.h"
@@ -135,6 +138,9 @@ std::vector<RmgrReplayCounters> rmgr_totals(const std::vector<RmgrTotals>& base,
 constexpr std::chrono::milliseconds kReplaySafetyTimeout{500};
 constexpr std::chrono::milliseconds kCoordinatorTick{100};
 
+// Names the calling thread (top -H, /proc/<pid>/task/*/comm; at most 15 characters).
+void name_this_thread(const char* name) { ::pthread_setname_np(::pthread_self(), name); }
+
 double steady_seconds() {
     return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count();
 }
@@ -162,7 +168,15 @@ Result<void> Standby::run() {
               primary->system_identifier, primary->timeline, format_lsn(primary->redo_lsn), opts_.slot,
               format_lsn(primary->slot_restart_lsn), primary->slot_created ? " (created)" : "");
 
+    // UNDERSTUDY_TRACE_PATH=FILE: trace every commit's path through the standby (received,
+    // written, fsynced, replayer woken, applied, reply sent), log a summary at the end and
+    // write one CSV line per commit to FILE.
+    std::unique_ptr<LatencyTrace> trace;
+    const char* trace_path = std::getenv("UNDERSTUDY_TRACE_PATH");
+    if (trace_path != nullptr && *trace_path != '\0') trace = std::make_unique<LatencyTrace>();
+
     redo::ReplayOptions ropts;
+    ropts.trace = trace.get();
     ropts.wal_dir = wal_dir;
     ropts.data_dir = data_dir;
     ropts.follow = true;
@@ -213,6 +227,7 @@ Result<void> Standby::run() {
     ClockSkewEstimator skew;
     if (primary->clock_primary != 0)
         skew.on_round_trip(primary->clock_sent, primary->clock_primary, primary->clock_received);
+    rcv_opts.trace = trace.get();
     rcv_opts.on_primary_message = [&lag, &skew](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
         skew.on_message(send_time, receiver::current_timestamp());
         lag.on_primary_message(data_end, wal_end, send_time);
@@ -236,13 +251,16 @@ Result<void> Standby::run() {
     // On the replay thread, after each applied record: the next reply carries its end; a
     // replayed commit/abort is acknowledged at once (WalRcvForceReply, for remote_apply).
     replayer.set_apply_observer([&](const DecodedRecord& rec) {
-        rcv.set_apply_lsn(rec.end_lsn, tracker.on_record(rec));
+        const bool commit = tracker.on_record(rec);
+        if (commit && trace) trace->mark(LatencyTrace::Point::applied, rec.end_lsn);
+        rcv.set_apply_lsn(rec.end_lsn, commit);
     });
 
     Result<void> rcv_result{};
     Result<void> replay_result{};
     std::atomic<bool> rcv_done{false}, replay_done{false};
     std::thread rcv_thread([&] {
+        name_this_thread("us-receiver");
         rcv_result = rcv.run();
         rcv_done.store(true);
         wakeup.notify();
@@ -253,6 +271,7 @@ Result<void> Standby::run() {
     auto start_replay = [&] {
         replay_started.store(true);
         replay_thread = std::thread([&] {
+            name_this_thread("us-replay");
             replay_result = replayer.run();
             replay_done.store(true);
             wakeup.notify();
@@ -364,6 +383,11 @@ Result<void> Standby::run() {
     }
     stop_threads();
     http.reset();
+    if (trace) {
+        const auto paths = trace->analyze();
+        log::write(log::Level::Info, LatencyTrace::summary(paths));  // asked for: whatever the log level
+        if (auto r = LatencyTrace::write_csv(trace_path, paths); !r) log::warning("{}", r.message());
+    }
 
     // The final status: the replayer's complete report, the positions both threads ended at.
     {

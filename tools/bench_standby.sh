@@ -12,8 +12,23 @@
 # right after a CHECKPOINT with the standby caught up, and the configurations alternate within
 # each round so that slow phases of the shared machine spread over all of them.
 # Usage: tools/bench_standby.sh [ROUNDS (default 2)] [SECONDS per run (default 20)] [CLIENTS (4)] [SCALE (10)]
+#
+# --cpu (first argument): instead of TPS, what each standby costs per transaction under the same
+# fixed load (understudy vs the real standby; synchronous_commit = remote_apply, then on), figures
+# that do not depend on a quiet machine: CPU time (utime + stime from /proc/<pid>/stat; understudy:
+# the whole process, all threads; the real standby: walreceiver + startup, and all of its
+# processes), context switches (voluntary/nonvoluntary from /proc/<pid>/task/*/status), system
+# calls (perf stat's raw_syscalls:sys_enter count over the whole run), each divided by the
+# transactions pgbench committed. Then a second, shorter run per configuration under
+# `strace -c -f` for which system calls they are (strace slows the standby: its counts per
+# transaction are indicative, perf's are the measurement).
+# CPU_RATE=N: pgbench -R N (see run_pgbench). TRACE=1: understudy traces each commit's path
+# (UNDERSTUDY_TRACE_PATH, common/latency_trace.h) and its summary is printed; the strace runs are
+# skipped then (they would slow the traced path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+CPU_MODE=0
+if [ "${1:-}" = --cpu ]; then CPU_MODE=1; shift; fi
 ROUNDS="${1:-2}"
 DURATION="${2:-20}"
 CLIENTS="${3:-4}"
@@ -188,6 +203,222 @@ PY
   rm -f "$TMP"/pgl_"$tag".*
   stop_standby "$cfg" "$tag"
 }
+
+# ---- --cpu: cost per transaction of each standby under a fixed load
+# Prints a JSON object: for each "label=pid[,pid...]" argument, the CPU ticks (utime + stime of the
+# processes, all threads, clock ticks), the context switches summed over their threads, and per
+# thread: name, ticks, switches.
+proc_snapshot() {
+  python3 - "$@" <<'PY'
+import glob, json, os, sys
+def stat_ticks(path):
+    with open(path) as f:
+        s = f.read()
+    rest = s[s.rindex(")") + 2:].split()
+    return int(rest[11]) + int(rest[12])  # utime, stime (fields 14, 15)
+def switches(path):
+    v = n = 0
+    with open(path) as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                v = int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                n = int(line.split()[1])
+    return v, n
+out = {}
+for arg in sys.argv[1:]:
+    label, pids = arg.split("=", 1)
+    g = {"ticks": 0, "vcs": 0, "nvcs": 0, "threads": {}}
+    for pid in filter(None, pids.split(",")):
+        try:
+            g["ticks"] += stat_ticks(f"/proc/{pid}/stat")
+            for t in glob.glob(f"/proc/{pid}/task/*"):
+                tid = os.path.basename(t)
+                v, n = switches(t + "/status")
+                comm = open(t + "/comm").read().strip()
+                g["vcs"] += v
+                g["nvcs"] += n
+                g["threads"][f"{pid}/{tid}"] = {"comm": comm, "ticks": stat_ticks(t + "/stat"), "vcs": v, "nvcs": n}
+        except FileNotFoundError:
+            pass
+    out[label] = g
+print(json.dumps(out))
+PY
+}
+
+# The processes measured for configuration $1: "label=pids" arguments for proc_snapshot.
+measured_groups() {
+  local cfg="$1" ws
+  ws="$("${PSQL[@]}" -c "select pid from pg_stat_replication where application_name = '$cfg'")"
+  case "$cfg" in
+    understudy) echo "standby=$BG_PID primary_walsender=$ws" ;;
+    pgstandby)
+      local pm kids rcv startup
+      pm="$(head -1 "$TMP/replica/postmaster.pid")"
+      kids="$(ps -o pid= --ppid "$pm" | tr -d ' ' | paste -sd, -)"
+      rcv="$(ps -o pid=,args= --ppid "$pm" | awk '/walreceiver/{print $1}')"
+      startup="$(ps -o pid=,args= --ppid "$pm" | awk '/startup/{print $1}')"
+      echo "standby=$rcv,$startup standby_all=$pm,$kids primary_walsender=$ws" ;;
+  esac
+}
+
+CPU_RESULTS="$TMP/cpu_results.txt"
+: >"$CPU_RESULTS"
+# pgbench for $DURATION s with synchronous_commit $1, output to $2; prints nothing.
+# CPU_RATE=N: pgbench -R N (a fixed rate: both standbys then see the same stream of commits, so
+# their costs per transaction compare even when the machine is busy; unthrottled, a faster run
+# batches more commits per message and costs less per transaction).
+run_pgbench() {
+  local rate=()
+  [ -n "${CPU_RATE:-}" ] && rate=(-R "$CPU_RATE")
+  PGOPTIONS="-c synchronous_commit=$1" timeout $((DURATION + 120)) "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" \
+    -U postgres -n -T "$3" -c "$CLIENTS" -j 2 "${rate[@]}" postgres >"$2" 2>&1
+}
+txns_of() { sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$1"; }
+run_cpu() {  # config, synchronous_commit, round
+  local cfg="$1" mode="$2" round="$3" tag="cpu_${1}_${2}_$3"
+  "${PSQL[@]}" -c "checkpoint" >/dev/null
+  start_standby "$cfg" "$tag"
+  "${PSQL[@]}" -c "alter system set synchronous_standby_names = '$cfg'" -c "select pg_reload_conf()" >/dev/null
+  wait_caught_up "$cfg"
+  local groups; groups="$(measured_groups "$cfg")"
+  [ "$cfg" = understudy ] && [ "${TRACE:-0}" = 1 ] && STRACE_SECONDS=0
+  # perf stat per group (tracepoint counting: no measurable slowdown).
+  local perf_pids=() g
+  for g in $groups; do
+    perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "${g#*=}" -o "$TMP/perf_${tag}_${g%%=*}.txt" &
+    perf_pids+=("$!")
+  done
+  sleep 0.5
+  proc_snapshot $groups >"$TMP/before_$tag.json"
+  run_pgbench "$mode" "$TMP/pgbench_$tag.txt" "$DURATION" || { cat "$TMP/pgbench_$tag.txt"; exit 1; }
+  proc_snapshot $groups >"$TMP/after_$tag.json"
+  local p; for p in "${perf_pids[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
+  # Which system calls: a shorter run under strace -c -f (slows the standby down).
+  local strace_pids=() spids
+  for g in $groups; do
+    [ "$STRACE_SECONDS" -gt 0 ] || break
+    [ "${g%%=*}" = standby_all ] && continue
+    spids="$(echo "${g#*=}" | tr ',' '\n' | sed 's/^/-p /' | paste -sd' ' -)"
+    # shellcheck disable=SC2086
+    strace -c -f -o "$TMP/strace_${tag}_${g%%=*}.txt" $spids 2>/dev/null &
+    strace_pids+=("$!")
+  done
+  if [ "$STRACE_SECONDS" -gt 0 ]; then
+    sleep 1
+    run_pgbench "$mode" "$TMP/pgbench_strace_$tag.txt" "$STRACE_SECONDS" || { cat "$TMP/pgbench_strace_$tag.txt"; exit 1; }
+  else
+    echo "number of transactions actually processed: 0" >"$TMP/pgbench_strace_$tag.txt"
+  fi
+  for p in "${strace_pids[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
+  python3 - "$cfg" "$mode" "$round" "$(txns_of "$TMP/pgbench_$tag.txt")" "$(txns_of "$TMP/pgbench_strace_$tag.txt")" \
+    "$TMP" "$tag" "$(getconf CLK_TCK)" >>"$CPU_RESULTS" <<'PY'
+import glob, json, os, re, sys
+cfg, mode, rnd, txns, strace_txns, tmp, tag, hz = sys.argv[1:]
+txns, strace_txns, hz = int(txns), int(strace_txns), int(hz)
+before = json.load(open(os.path.join(tmp, f"before_{tag}.json")))
+after = json.load(open(os.path.join(tmp, f"after_{tag}.json")))
+row = {"cfg": cfg, "mode": mode, "round": int(rnd), "txns": txns, "strace_txns": strace_txns, "groups": {}}
+for label, a in after.items():
+    b = before[label]
+    g = {"cpu_us_per_txn": (a["ticks"] - b["ticks"]) * 1e6 / hz / txns,
+         "vcs_per_txn": (a["vcs"] - b["vcs"]) / txns, "nvcs_per_txn": (a["nvcs"] - b["nvcs"]) / txns,
+         "threads": {}}
+    for tid, t in a["threads"].items():
+        bt = b["threads"].get(tid, {"ticks": 0, "vcs": 0, "nvcs": 0})
+        g["threads"][tid] = {"comm": t["comm"], "cpu_us_per_txn": (t["ticks"] - bt["ticks"]) * 1e6 / hz / txns,
+                             "cs_per_txn": (t["vcs"] - bt["vcs"] + t["nvcs"] - bt["nvcs"]) / txns}
+    perf = os.path.join(tmp, f"perf_{tag}_{label}.txt")
+    if os.path.exists(perf):
+        for line in open(perf):
+            parts = line.strip().split(",")
+            if len(parts) > 2 and parts[0].replace(".", "").isdigit():
+                key = "syscalls_per_txn" if parts[2].startswith("raw_syscalls") else "perf_cs_per_txn"
+                g[key] = float(parts[0]) / txns
+    st = os.path.join(tmp, f"strace_{tag}_{label}.txt")
+    if os.path.exists(st) and strace_txns:
+        calls = {}
+        for line in open(st):
+            m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:(\d+)\s+)?(\w+)\s*$", line)
+            if m and m.group(3) != "total":
+                calls[m.group(3)] = int(m.group(1)) / strace_txns
+        g["strace_per_txn"] = dict(sorted(calls.items(), key=lambda kv: -kv[1]))
+    row["groups"][label] = g
+print(json.dumps(row))
+PY
+  printf '%-11s %-13s round %d: %d transactions, pgbench %s\n' "$cfg" "$mode" "$round" \
+    "$(txns_of "$TMP/pgbench_$tag.txt")" "$(grep -E '^latency average' "$TMP/pgbench_$tag.txt")"
+  stop_standby "$cfg" "$tag"
+  STRACE_SECONDS="$STRACE_DEFAULT"
+  if [ "$cfg" = understudy ] && [ "${TRACE:-0}" = 1 ]; then
+    sed -n '/commit path trace/,/received -> reply sent/p' "$TMP/us_$tag.log" | sed 's/^[^c ]*commit/  commit/'
+  fi
+}
+
+if [ "$CPU_MODE" = 1 ]; then
+  STRACE_SECONDS="${STRACE_SECONDS:-8}"
+  STRACE_DEFAULT="$STRACE_SECONDS"
+  [ "${TRACE:-0}" = 1 ] && export UNDERSTUDY_TRACE_PATH="$TMP/trace.csv"
+  echo "cost per transaction (--cpu${CPU_RATE:+, pgbench -R $CPU_RATE}): $(uptime)"
+  for r in $(seq "$ROUNDS"); do
+    for mode in remote_apply on; do
+      for cfg in understudy pgstandby; do run_cpu "$cfg" "$mode" "$r"; done
+    done
+  done
+  "${PSQL[@]}" -c "alter system reset synchronous_standby_names" -c "select pg_reload_conf()" >/dev/null
+  python3 - "$CPU_RESULTS" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+names = {"understudy": "understudy", "pgstandby": "PG15 standby"}
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else float("nan")
+print()
+print(f"per committed transaction, median over {max(r['round'] for r in rows)} rounds "
+      "(standby: understudy = whole process; PG15 = walreceiver + startup; PG15 all = every standby process)")
+print(f"{'sync_commit':<13} {'process':<30} {'CPU us':>8} {'syscalls':>9} {'vol cs':>7} {'invol cs':>8}")
+for mode in ("remote_apply", "on"):
+    for cfg in ("understudy", "pgstandby"):
+        rs = [r for r in rows if r["cfg"] == cfg and r["mode"] == mode]
+        if not rs:
+            continue
+        for label in ("standby", "standby_all", "primary_walsender"):
+            gs = [r["groups"][label] for r in rs if label in r["groups"]]
+            if not gs:
+                continue
+            what = names[cfg] + {"standby": "", "standby_all": " all", "primary_walsender": ": walsender"}[label]
+            print(f"{mode:<13} {what:<30} {med(g['cpu_us_per_txn'] for g in gs):8.1f} "
+                  f"{med(g.get('syscalls_per_txn') for g in gs):9.2f} {med(g['vcs_per_txn'] for g in gs):7.2f} "
+                  f"{med(g['nvcs_per_txn'] for g in gs):8.2f}")
+print()
+print("system calls per transaction under strace -c -f (last round; strace slows the traced processes):")
+for mode in ("remote_apply", "on"):
+    for cfg in ("understudy", "pgstandby"):
+        rs = [r for r in rows if r["cfg"] == cfg and r["mode"] == mode]
+        if not rs:
+            continue
+        for label, g in rs[-1]["groups"].items():
+            if "strace_per_txn" in g:
+                calls = " ".join(f"{k} {v:.2f}" for k, v in list(g["strace_per_txn"].items())[:10])
+                print(f"  {mode} {names[cfg]} {label}: {calls}")
+print()
+print("per thread/process, CPU us and context switches per transaction (last round):")
+for r in rows:
+    if r["round"] != max(x["round"] for x in rows):
+        continue
+    for label, g in r["groups"].items():
+        if label == "standby_all":
+            continue
+        ts = " | ".join(f"{t['comm']} {t['cpu_us_per_txn']:.1f} us {t['cs_per_txn']:.2f} cs" for t in g["threads"].values()
+                        if t["cpu_us_per_txn"] > 0 or t["cs_per_txn"] > 0.01)
+        print(f"  {r['mode']} {names[r['cfg']]} {label}: {ts}")
+print()
+print("raw rows (one per run):")
+for r in rows:
+    print(json.dumps(r))
+PY
+  exit 0
+fi
 
 for r in $(seq "$ROUNDS"); do
   for mode in on remote_apply; do

@@ -64,7 +64,7 @@ std::size_t PageCache::dirty_pages() const {
 }
 
 Result<void> PageCache::write_entry(Entry& e) {
-    if (auto r = smgr_.write(e.key.rnode, e.key.forknum, e.key.blkno, std::span<const std::uint8_t>(e.page.get(), BLCKSZ));
+    if (auto r = smgr_.write(e.key.rnode, e.key.forknum, e.key.blkno, std::span<const std::uint8_t>(e.page, BLCKSZ));
         !r)
         return make_error(fmt::format("could not write back {}: {}", describe(e.key), r.message()));
     e.dirty = false;
@@ -99,8 +99,25 @@ Result<void> PageCache::evict_one() {
         ++stats_.evictions;
     }
     lru_.erase(victim->lru_pos);
+    release_page(victim->page);
     entries_.erase(victim->key);
     return {};
+}
+
+std::uint8_t* PageCache::take_page() {
+    std::uint8_t* page = nullptr;
+    if (!free_pages_.empty()) {
+        page = free_pages_.back();
+        free_pages_.pop_back();
+    } else {
+        if (slab_used_ == kSlabPages) {
+            slabs_.push_back(std::unique_ptr<std::uint8_t[]>(new std::uint8_t[kSlabPages * BLCKSZ]));
+            slab_used_ = 0;
+        }
+        page = slabs_.back().get() + slab_used_++ * BLCKSZ;
+    }
+    std::memset(page, 0, BLCKSZ);
+    return page;
 }
 
 Result<PageCache::Entry*> PageCache::make_room_and_insert(const PageKey& key) {
@@ -109,7 +126,7 @@ Result<PageCache::Entry*> PageCache::make_room_and_insert(const PageKey& key) {
     auto [it, inserted] = entries_.try_emplace(key);
     Entry& e = it->second;
     e.key = key;
-    e.page = std::make_unique<std::uint8_t[]>(BLCKSZ);  // value-initialised: zeroed
+    e.page = take_page();  // zeroed
     e.dirty = false;
     e.pins = 0;
     lru_.push_front(&e);
@@ -122,7 +139,7 @@ Result<CachedPage> PageCache::read_for_redo(const PageKey& key, ReadBufferMode m
         Entry& e = it->second;
         ++stats_.hits;
         touch(e);
-        if (mode == ReadBufferMode::RBM_NORMAL && page_is_new(e.page.get())) {
+        if (mode == ReadBufferMode::RBM_NORMAL && page_is_new(e.page)) {
             ++stats_.missing;
             return CachedPage{PageStatus::new_page, {}};
         }
@@ -156,7 +173,7 @@ Result<CachedPage> PageCache::read_for_redo(const PageKey& key, ReadBufferMode m
     }
     auto e = make_room_and_insert(key);
     if (!e) return e.error();
-    std::memcpy((*e)->page.get(), buf, BLCKSZ);
+    std::memcpy((*e)->page, buf, BLCKSZ);
     ++stats_.reads;
     if (mode == ReadBufferMode::RBM_NORMAL && page_is_new(buf)) {
         ++stats_.missing;
@@ -241,6 +258,7 @@ Result<void> PageCache::drop_if(const char* what, const std::function<bool(const
         if (it->second.pins > 0)
             return make_error(fmt::format("cannot drop {} for {}: the page is in use", describe(it->first), what));
         lru_.erase(it->second.lru_pos);
+        release_page(it->second.page);
         it = entries_.erase(it);
     }
     return {};

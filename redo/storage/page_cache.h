@@ -55,7 +55,7 @@ enum class PageStatus {
 // One cached page (owned by PageCache; PageHandle points at it while pinned).
 struct PageCacheEntry {
     PageKey key;
-    std::unique_ptr<std::uint8_t[]> page;  // BLCKSZ bytes
+    std::uint8_t* page = nullptr;  // BLCKSZ bytes in one of the cache's page slabs
     bool dirty = false;
     int pins = 0;
     std::list<PageCacheEntry*>::iterator lru_pos;  // front: most recently used
@@ -72,8 +72,8 @@ public:
     ~PageHandle();
 
     bool valid() const { return entry_ != nullptr; }
-    std::uint8_t* data() { return entry_->page.get(); }
-    const std::uint8_t* data() const { return entry_->page.get(); }
+    std::uint8_t* data() { return entry_->page; }
+    const std::uint8_t* data() const { return entry_->page; }
     const PageKey& key() const { return entry_->key; }
     // MarkBufferDirty: the page is written back at the next flush (or before eviction).
     void mark_dirty() { entry_->dirty = true; }
@@ -173,11 +173,22 @@ private:
     Result<void> write_sorted(std::vector<Entry*> dirty);
     Result<void> drop_if(const char* what, const std::function<bool(const PageKey&)>& pred);
     void touch(Entry& e);
+    // A zeroed page buffer: a recycled one, else the next of a slab of kSlabPages (one
+    // allocation, mapped by malloc, for many pages: not one heap growth, an mprotect() in the
+    // replay thread's arena, per page). Buffers go back with release_page() when their entry
+    // is evicted or dropped; slabs are freed with the cache (at most max_pages_ buffers, rounded
+    // up to a slab, ever exist).
+    std::uint8_t* take_page();
+    void release_page(std::uint8_t* page) { free_pages_.push_back(page); }
+    static constexpr std::size_t kSlabPages = 64;
 
     Smgr& smgr_;
     std::size_t max_pages_;
     std::unordered_map<PageKey, Entry, KeyHash> entries_;
     std::list<Entry*> lru_;
+    std::vector<std::unique_ptr<std::uint8_t[]>> slabs_;
+    std::size_t slab_used_ = kSlabPages;  // pages handed out from slabs_.back()
+    std::vector<std::uint8_t*> free_pages_;
     PageCacheStats stats_;
 };
 

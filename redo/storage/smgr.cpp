@@ -91,6 +91,12 @@ Smgr::Smgr(std::string data_dir, SmgrOptions opts) : data_dir_(std::move(data_di
 std::string Smgr::full_path(const std::string& rel_path) const { return data_dir_ + "/" + rel_path; }
 
 bool Smgr::exists(const RelFileNode& rnode, ForkNumber forknum) const {
+    // An open first segment exists: every unlink, truncation and database removal goes through
+    // this Smgr, which forgets the segments it removes (forget_*). PG15's mdexists closes and
+    // reopens instead, because another backend may have unlinked the file; the replayer is the
+    // only writer of its data directory. Saves a stat() per page-cache miss (a full-page image
+    // of a page not yet cached).
+    if (open_.contains(SegKey{rnode, forknum, 0})) return true;
     struct stat st;
     return ::stat(full_path(relation_path(rnode, forknum)).c_str(), &st) == 0;
 }
