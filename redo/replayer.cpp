@@ -156,6 +156,8 @@ private:
     Result<void> switch_timeline(const DecodedRecord& rec);
     bool wait_while_paused();
     bool wait_for_flush_limit(const DecodedRecord& rec);
+    // Before waiting for WAL: tells options_.on_caught_up of a new apply position.
+    void note_caught_up();
     Result<void> apply(const DecodedRecord& rec);
     Result<void> restartpoint(const RestartpointRequest& rp);
     void maybe_progress();
@@ -179,6 +181,7 @@ private:
     std::string corrupt_message_;
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
+    XLogRecPtr last_caught_up_ = InvalidXLogRecPtr;  // the apply position on_caught_up had last
 };
 
 ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
@@ -208,6 +211,7 @@ ReadStatus ReplayRun::read_following(WalReader& reader) {
             return ReadStatus::Corrupt;
         }
         if (*switched) continue;
+        note_caught_up();
         wakeup_.wait_changed(seen, options_.poll);
         if (options_.trace) options_.trace->mark(LatencyTrace::Point::woken, wakeup_.flushed());
         if (stop_.load()) return st;
@@ -275,12 +279,20 @@ bool ReplayRun::wait_while_paused() {
     }
 }
 
+void ReplayRun::note_caught_up() {
+    const XLogRecPtr apply = apply_lsn_.load();
+    if (!options_.on_caught_up || apply == InvalidXLogRecPtr || apply == last_caught_up_) return;
+    last_caught_up_ = apply;
+    options_.on_caught_up(apply);
+}
+
 bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
     for (;;) {
         const std::uint64_t seen = wakeup_.generation();  // before the look: no lost wake-up
         const XLogRecPtr limit = flush_limit_.load();
         if (limit == InvalidXLogRecPtr || rec.end_lsn <= limit) return true;
         if (stop_.load()) return false;
+        note_caught_up();
         wakeup_.wait_changed(seen, options_.poll);  // set_flush_limit() and stop() wake it
         if (options_.trace) options_.trace->mark(LatencyTrace::Point::woken, flush_limit_.load());
     }

@@ -65,6 +65,11 @@ struct ReplayOptions {
     std::chrono::milliseconds progress_interval{1000};
     // The standby's commit path trace: marks `woken` after each wait for WAL; null: off.
     LatencyTrace* trace = nullptr;
+    // Following: called on the replay thread when it has applied everything readable (it is about
+    // to wait for more WAL) and the apply position moved since the last call. The standby replies
+    // then, so the apply position of a record that is not a commit (a checkpoint, a vacuum) does
+    // not wait for the next periodic reply.
+    std::function<void(XLogRecPtr apply_lsn)> on_caught_up;
 };
 
 class Replayer {
@@ -101,6 +106,8 @@ public:
     TimeLineID replay_timeline() const { return replay_tli_.load(); }
     // Called from the replay thread after each applied record (apply_lsn() is already its end).
     void set_apply_observer(std::function<void(const DecodedRecord&)> observer) { observer_ = std::move(observer); }
+    // Sets ReplayOptions::on_caught_up (before run()).
+    void set_caught_up_observer(std::function<void(XLogRecPtr)> f) { options_.on_caught_up = std::move(f); }
 
     const ReplayReport& report() const { return report_; }
 

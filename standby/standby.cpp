@@ -250,10 +250,21 @@ Result<void> Standby::run() {
     ReplayTracker tracker;
     // On the replay thread, after each applied record: the next reply carries its end; a
     // replayed commit/abort is acknowledged at once (WalRcvForceReply, for remote_apply).
+    XLogRecPtr apply_replied = InvalidXLogRecPtr;  // replay thread only: the last position it asked a reply for
     replayer.set_apply_observer([&](const DecodedRecord& rec) {
         const bool commit = tracker.on_record(rec);
         if (commit && trace) trace->mark(LatencyTrace::Point::applied, rec.end_lsn);
         rcv.set_apply_lsn(rec.end_lsn, commit);
+        if (commit) apply_replied = rec.end_lsn;
+    });
+    // Caught up with the flushed WAL after records that are not commits (a checkpoint, a vacuum):
+    // reply now rather than at the next periodic reply or coordinator tick, so the primary's
+    // replay_lag does not count our waiting (PG15's startup process does not do this; its
+    // standby's replay_lag shows such waits as spikes).
+    replayer.set_caught_up_observer([&](XLogRecPtr apply) {
+        if (apply <= apply_replied) return;
+        apply_replied = apply;
+        rcv.set_apply_lsn(apply, true);
     });
 
     Result<void> rcv_result{};
