@@ -3,32 +3,22 @@
 // (records that are not commits get no reply of their own otherwise).
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "redo/records/xlog.h"
 #include "redo/replayer.h"
+#include "tests/redo/follow_dir.h"
 #include "tests/redo/wal_builder.h"
 
 using namespace understudy;
+using understudy::testing::FollowDir;
+using understudy::testing::wait_for;
 using understudy::testing::WalBuilder;
 
 TEST_CASE("replay --follow: on_caught_up gets each new apply position once, when the WAL runs out") {
-    constexpr std::uint32_t kSeg = 1u << 20;
-    char tmpl[] = "/tmp/understudy-replay-caught-up-XXXXXX";
-    const std::string dir = ::mkdtemp(tmpl);
-    const std::string seg_path = dir + "/" + segment_file_name(1, 1, kSeg) + ".partial";
-    auto write_segment = [&](const std::vector<std::uint8_t>& bytes, std::size_t len) {
-        std::vector<std::uint8_t> file(kSeg, 0);
-        std::copy_n(bytes.begin(), len, file.begin());
-        std::ofstream f(seg_path, std::ios::binary | std::ios::trunc);
-        f.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
-    };
+    FollowDir d("understudy-replay-caught-up");
     WalBuilder b;
     const std::vector<std::uint8_t> body = WalBuilder::main_data(std::vector<std::uint8_t>(200, 0x22));
     const XLogRecPtr first = b.add(RM_XLOG_ID_VALUE, XLOG_NOOP, body);
@@ -36,15 +26,9 @@ TEST_CASE("replay --follow: on_caught_up gets each new apply position once, when
     const XLogRecPtr end1 = b.pos();
     for (int i = 0; i < 5; ++i) b.add(RM_XLOG_ID_VALUE, XLOG_NOOP, body);
     const XLogRecPtr end2 = b.pos();
-    write_segment(b.bytes(), end1 - b.start());
+    d.write_segment(b.bytes(), end1 - b.start());
 
-    redo::ReplayOptions o;
-    o.wal_dir = dir;
-    o.data_dir = dir + "/data";
-    o.start = first;
-    o.follow = true;
-    o.poll = std::chrono::milliseconds(20);
-    redo::Replayer r(o);
+    redo::Replayer r(d.follow_options(first));
     std::mutex mu;
     std::vector<XLogRecPtr> seen;
     r.set_caught_up_observer([&](XLogRecPtr apply) {
@@ -57,19 +41,14 @@ TEST_CASE("replay --follow: on_caught_up gets each new apply position once, when
     };
     Result<void> result{};
     std::thread t([&] { result = r.run(); });
-    auto wait_for = [&](auto pred) {
-        for (int i = 0; i < 500 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        return pred();
-    };
     CHECK(wait_for([&] { return !seen_copy().empty(); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(150));  // several safety-timeout wake-ups while idle
     CHECK(seen_copy() == std::vector<XLogRecPtr>{end1});          // once, not once per wake-up
-    write_segment(b.bytes(), end2 - b.start());
+    d.write_segment(b.bytes(), end2 - b.start());
     CHECK(wait_for([&] { return seen_copy().size() == 2; }));
     CHECK(seen_copy() == std::vector<XLogRecPtr>{end1, end2});
     CHECK(r.apply_lsn() == end2);
     r.stop();
     t.join();
     CHECK_MESSAGE(result, result.message());
-    std::filesystem::remove_all(dir);
 }
