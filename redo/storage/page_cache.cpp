@@ -72,6 +72,26 @@ Result<void> PageCache::write_entry(Entry& e) {
     return {};
 }
 
+void PageCache::note_cached(const PageKey& k) {
+    BlockNumber& end = fork_end_[fork_key(k)];
+    if (k.blkno + 1 > end) end = k.blkno + 1;
+}
+
+void PageCache::recompute_fork_end(const PageKey& fork) {
+    BlockNumber end = 0;
+    for (const auto& [k, e] : entries_)
+        if (k.rnode == fork.rnode && k.forknum == fork.forknum && k.blkno + 1 > end) end = k.blkno + 1;
+    if (end == 0) fork_end_.erase(fork);
+    else fork_end_[fork] = end;
+}
+
+// After `k` left entries_.
+void PageCache::note_removed(const PageKey& k) {
+    const PageKey fork = fork_key(k);
+    auto it = fork_end_.find(fork);
+    if (it != fork_end_.end() && it->second == k.blkno + 1) recompute_fork_end(fork);
+}
+
 Result<void> PageCache::evict_one() {
     // A clean page among the least recently used goes first; failing that, the least recently
     // used dirty one is written and goes. The search for a clean page is bounded so that a
@@ -100,7 +120,9 @@ Result<void> PageCache::evict_one() {
     }
     lru_.erase(victim->lru_pos);
     release_page(victim->page);
-    entries_.erase(victim->key);
+    const PageKey key = victim->key;
+    entries_.erase(key);
+    note_removed(key);
     return {};
 }
 
@@ -131,6 +153,7 @@ Result<PageCache::Entry*> PageCache::make_room_and_insert(const PageKey& key) {
     e.pins = 0;
     lru_.push_front(&e);
     e.lru_pos = lru_.begin();
+    note_cached(key);
     return &e;
 }
 
@@ -222,8 +245,8 @@ Result<BlockNumber> PageCache::nblocks(const RelFileNode& rnode, ForkNumber fork
     auto disk = smgr_.nblocks(rnode, forknum);
     if (!disk) return disk.error();
     BlockNumber n = *disk;
-    for (const auto& [k, e] : entries_)
-        if (k.rnode == rnode && k.forknum == forknum && k.blkno >= n) n = k.blkno + 1;
+    auto it = fork_end_.find(PageKey{rnode, forknum, 0});
+    if (it != fork_end_.end() && it->second > n) n = it->second;
     return n;
 }
 
@@ -250,18 +273,24 @@ Result<void> PageCache::flush_database(Oid dbNode) {
 }
 
 Result<void> PageCache::drop_if(const char* what, const std::function<bool(const PageKey&)>& pred) {
+    Result<void> result{};
     for (auto it = entries_.begin(); it != entries_.end();) {
         if (!pred(it->first)) {
             ++it;
             continue;
         }
-        if (it->second.pins > 0)
-            return make_error(fmt::format("cannot drop {} for {}: the page is in use", describe(it->first), what));
+        if (it->second.pins > 0) {
+            result = make_error(fmt::format("cannot drop {} for {}: the page is in use", describe(it->first), what));
+            break;
+        }
         lru_.erase(it->second.lru_pos);
         release_page(it->second.page);
         it = entries_.erase(it);
     }
-    return {};
+    // Drops are rare: rebuild every fork's end from what is left.
+    fork_end_.clear();
+    for (const auto& [k, e] : entries_) note_cached(k);
+    return result;
 }
 
 Result<void> PageCache::drop_relation_pages(const RelFileNode& rnode, ForkNumber forknum, BlockNumber first_block) {

@@ -173,6 +173,13 @@ private:
     Result<void> write_sorted(std::vector<Entry*> dirty);
     Result<void> drop_if(const char* what, const std::function<bool(const PageKey&)>& pred);
     void touch(Entry& e);
+    // fork_end_: one past the highest cached block of each relation fork (the key with blkno 0),
+    // so that nblocks() need not scan the cache. Raised on insert; recomputed for the fork when
+    // its highest cached page leaves (evict_one) and for all forks after a drop.
+    static PageKey fork_key(const PageKey& k) { return PageKey{k.rnode, k.forknum, 0}; }
+    void note_cached(const PageKey& k);
+    void recompute_fork_end(const PageKey& fork);
+    void note_removed(const PageKey& k);
     // A zeroed page buffer: a recycled one, else the next of a slab of kSlabPages (one
     // allocation, mapped by malloc, for many pages: not one heap growth, an mprotect() in the
     // replay thread's arena, per page). Buffers go back with release_page() when their entry
@@ -186,6 +193,7 @@ private:
     std::size_t max_pages_;
     std::unordered_map<PageKey, Entry, KeyHash> entries_;
     std::list<Entry*> lru_;
+    std::unordered_map<PageKey, BlockNumber, KeyHash> fork_end_;
     std::vector<std::unique_ptr<std::uint8_t[]>> slabs_;
     std::size_t slab_used_ = kSlabPages;  // pages handed out from slabs_.back()
     std::vector<std::uint8_t*> free_pages_;
