@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -253,6 +254,26 @@ void WalWriter::set_position(TimeLineID tli, XLogRecPtr lsn) {
     flush_pos_ = lsn;
 }
 
+namespace {
+
+// Writes zeros over [from, to) of the file (whole 64 kB blocks at a time).
+Result<void> pad_with_zeros(int fd, std::uint64_t from, std::uint64_t to) {
+    static const std::vector<char> zeros(64 * 1024, 0);
+    while (from < to) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), to - from));
+        const ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(from));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return make_error(fs::errno_text(errno));
+        }
+        if (w == 0) return make_error("the write returned 0 bytes");
+        from += static_cast<std::uint64_t>(w);
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
     const std::string name = segment_file_name(tli, segno, seg_size_);
     std::string path = path_of(name);
@@ -270,11 +291,15 @@ Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
             return make_error(fmt::format("WAL segment \"{}\" has {} bytes, more than the segment size {}; move it "
                                           "away",
                                           path, st.st_size, seg_size_));
-        // Preallocate (receivelog.c open_walfile pads new files with zeros).
-        int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(seg_size_));
-        if (rc != 0)
+        // Preallocate by writing zeros, as PostgreSQL does (XLogFileInit with wal_init_zero, and
+        // pg_receivewal's pad_to_size), not with posix_fallocate: on ext4 that leaves unwritten
+        // extents, and every fdatasync after a write into one also writes the converted extent
+        // (the inode) out: measured under pgbench remote_apply, fdatasync took 0.229 ms on
+        // average against the real standby's 0.157 ms. A file cut short by a crash is padded
+        // from where it ends.
+        if (auto r = pad_with_zeros(fd.get(), static_cast<std::uint64_t>(st.st_size), seg_size_); !r)
             return make_error(fmt::format("could not preallocate WAL segment \"{}\" to {} bytes: {}", path,
-                                          seg_size_, fs::errno_text(rc)));
+                                          seg_size_, r.message()));
         if (::fsync(fd.get()) != 0)
             return make_error(fmt::format("could not fsync WAL segment \"{}\": {}", path, fs::errno_text(errno)));
         if (!existed)

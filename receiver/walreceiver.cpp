@@ -520,8 +520,11 @@ struct WalReceiver::Impl {
     void on_async() {
         if (state == State::Done) return;
         if (stop_requested) return do_stop();
+        // Not forced (unlike WalRcvForceReply's XLogWalRcvSendReply(true, false)): the flush reply
+        // sent since the request often carried the apply position already, and a reply that
+        // repeats the last one only wakes the walsender (10% of all replies under pgbench).
         if (reply_requested.exchange(false) && state == State::Streaming && session) {
-            if (auto r = session->send_reply(true, false); !r) return on_failure(r.message(), false);
+            if (auto r = session->send_reply(false, false); !r) return on_failure(r.message(), false);
             if (auto r = session->send_feedback(false); !r) return on_failure(r.message(), false);
         }
         watch_streaming();  // also after a reply_from_caller() that left output pending
