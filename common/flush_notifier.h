@@ -10,6 +10,7 @@
 // the wait is never lost. Every wait has a timeout (a safety net; not the normal wake-up).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,9 +28,11 @@ public:
     // Wakes every waiter without a new position (stop, resume).
     void wake();
 
-    XLogRecPtr flushed() const;
-    // Bumped by every publish() and wake().
-    std::uint64_t generation() const;
+    XLogRecPtr flushed() const { return flushed_.load(); }
+    // Bumped by every publish() and wake(). Read without the lock (the replayer looks once per
+    // record); it only changes under the lock, where wait_changed() checks it, so a wake-up
+    // between a waiter's look and its wait is still never lost.
+    std::uint64_t generation() const { return generation_.load(); }
 
     // Blocks until generation() differs from `seen` or `timeout` passes; returns the
     // generation then (equal to `seen` on a timeout).
@@ -38,8 +41,8 @@ public:
 private:
     mutable std::mutex mu_;
     mutable std::condition_variable cv_;
-    XLogRecPtr flushed_ = InvalidXLogRecPtr;
-    std::uint64_t generation_ = 0;
+    std::atomic<XLogRecPtr> flushed_{InvalidXLogRecPtr};
+    std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace understudy

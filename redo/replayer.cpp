@@ -271,6 +271,7 @@ Result<void> ReplayRun::switch_timeline(const DecodedRecord& rec) {
 // record and applying it: a record read while paused (the wait at the end of the WAL returns the
 // next one as soon as it arrives) is not applied until resume(). Returns false when stopped.
 bool ReplayRun::wait_while_paused() {
+    if (!paused_.load() && !stop_.load()) return true;  // the common case, once per record
     for (;;) {
         const std::uint64_t seen = wakeup_.generation();
         if (stop_.load()) return false;
@@ -287,6 +288,8 @@ void ReplayRun::note_caught_up() {
 }
 
 bool ReplayRun::wait_for_flush_limit(const DecodedRecord& rec) {
+    if (const XLogRecPtr limit = flush_limit_.load(); limit == InvalidXLogRecPtr || rec.end_lsn <= limit)
+        return true;  // the common case, once per record
     for (;;) {
         const std::uint64_t seen = wakeup_.generation();  // before the look: no lost wake-up
         const XLogRecPtr limit = flush_limit_.load();

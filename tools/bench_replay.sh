@@ -18,14 +18,26 @@ set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
 WORKLOAD=pgbench
-if [ "${1:-}" = "--workload" ]; then
-  WORKLOAD="${2:-}"; shift 2 || { echo "--workload needs a value: pgbench or index" >&2; exit 2; }
-fi
+USAGE="usage: tools/bench_replay.sh [--workload pgbench|index] [RUNS_PER_TOOL] [SCALE] [PGBENCH_SECONDS]"
+ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workload) [ $# -ge 2 ] || { echo "--workload needs a value: pgbench or index; $USAGE" >&2; exit 2; }
+                WORKLOAD="$2"; shift 2 ;;
+    --workload=*) WORKLOAD="${1#--workload=}"; shift ;;
+    -*) echo "unknown option '$1'; $USAGE" >&2; exit 2 ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
 case "$WORKLOAD" in pgbench|index) ;; *) echo "unknown --workload '$WORKLOAD': pgbench or index" >&2; exit 2 ;; esac
-RUNS="${1:-3}"
-if [ "$WORKLOAD" = index ]; then SCALE="${2:-10}"; else SCALE="${2:-30}"; fi
-SECS="${3:-20}"
-BIN="$PWD/build/tools/understudy/understudy"
+[ "${#ARGS[@]}" -le 3 ] || { echo "too many arguments: ${ARGS[*]}; $USAGE" >&2; exit 2; }
+RUNS="${ARGS[0]:-3}"
+if [ "$WORKLOAD" = index ]; then SCALE="${ARGS[1]:-10}"; else SCALE="${ARGS[1]:-30}"; fi
+SECS="${ARGS[2]:-20}"
+for pair in "RUNS_PER_TOOL:$RUNS" "SCALE:$SCALE" "PGBENCH_SECONDS:$SECS"; do
+  [[ "${pair#*:}" =~ ^[1-9][0-9]*$ ]] || { echo "${pair%%:*} must be a positive integer, got '${pair#*:}'; $USAGE" >&2; exit 2; }
+done
+BIN="${UNDERSTUDY_BIN:-$PWD/build/tools/understudy/understudy}"  # another build to compare: UNDERSTUDY_BIN=...
 [ -x "$BIN" ] || { echo "build first: ninja -C build" >&2; exit 1; }
 source tools/lib/pg.sh
 now() { date +%s.%N; }

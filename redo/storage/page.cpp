@@ -11,7 +11,6 @@ namespace understudy::storage {
 
 namespace {
 
-std::size_t linp_offset(OffsetNumber offnum) { return SizeOfPageHeaderData + (offnum - 1u) * SizeOfItemIdData; }
 
 // The sanity check bufpage.c runs before reshuffling a page ("corrupted page pointers").
 bool page_pointers_sane(const std::uint8_t* page, bool check_special_alignment) {
@@ -102,24 +101,6 @@ XLogRecPtr page_get_lsn(const std::uint8_t* page) {
 void page_set_lsn(std::uint8_t* page, XLogRecPtr lsn) {
     store<std::uint32_t>(page, static_cast<std::uint32_t>(lsn >> 32));
     store<std::uint32_t>(page + 4, static_cast<std::uint32_t>(lsn));
-}
-
-std::uint32_t ItemIdData::pack() const {
-    return (std::uint32_t{lp_off} & 0x7FFF) | ((std::uint32_t{lp_flags} & 0x3) << 15) |
-           ((std::uint32_t{lp_len} & 0x7FFF) << 17);
-}
-
-ItemIdData ItemIdData::unpack(std::uint32_t raw) {
-    return ItemIdData{static_cast<std::uint16_t>(raw & 0x7FFF), static_cast<std::uint8_t>((raw >> 15) & 0x3),
-                      static_cast<std::uint16_t>(raw >> 17)};
-}
-
-ItemIdData page_get_item_id(const std::uint8_t* page, OffsetNumber offnum) {
-    return ItemIdData::unpack(load<std::uint32_t>(page + linp_offset(offnum)));
-}
-
-void page_set_item_id(std::uint8_t* page, OffsetNumber offnum, ItemIdData id) {
-    store<std::uint32_t>(page + linp_offset(offnum), id.pack());
 }
 
 void page_mark_item_dead(std::uint8_t* page, OffsetNumber offnum) {
@@ -323,13 +304,14 @@ Result<void> page_index_tuple_delete(std::uint8_t* page, OffsetNumber offnum) {
     set_pd_lower(page, static_cast<LocationIndex>(pd_lower(page) - SizeOfItemIdData));
 
     if (!page_is_empty(page)) {
+        // Every item stored below the deleted one moved up by its size: lp_off (the low 15 bits
+        // of each line pointer) grows by `size`, on the raw words.
         --nline;
-        for (int i = 1; i <= nline; ++i) {
-            ItemIdData ii = page_get_item_id(page, static_cast<OffsetNumber>(i));
-            if (ii.lp_off <= offset) {
-                ii.lp_off = static_cast<std::uint16_t>((ii.lp_off + size) & 0x7FFF);
-                page_set_item_id(page, static_cast<OffsetNumber>(i), ii);
-            }
+        std::uint8_t* lp = page + SizeOfPageHeaderData;
+        for (int i = 0; i < nline; ++i, lp += SizeOfItemIdData) {
+            const std::uint32_t raw = load<std::uint32_t>(lp);
+            const std::uint32_t off = raw & 0x7FFF;
+            if (off <= offset) store<std::uint32_t>(lp, (raw & ~std::uint32_t{0x7FFF}) | ((off + size) & 0x7FFF));
         }
     }
     return {};

@@ -108,8 +108,15 @@ struct ItemIdData {
     std::uint8_t lp_flags = LP_UNUSED;
     std::uint16_t lp_len = 0;
 
-    std::uint32_t pack() const;
-    static ItemIdData unpack(std::uint32_t raw);
+    // The on-page form: lp_off:15, lp_flags:2, lp_len:15 (itemid.h's bit-fields, little-endian).
+    std::uint32_t pack() const {
+        return (std::uint32_t{lp_off} & 0x7FFF) | ((std::uint32_t{lp_flags} & 0x3) << 15) |
+               ((std::uint32_t{lp_len} & 0x7FFF) << 17);
+    }
+    static ItemIdData unpack(std::uint32_t raw) {
+        return ItemIdData{static_cast<std::uint16_t>(raw & 0x7FFF), static_cast<std::uint8_t>((raw >> 15) & 0x3),
+                          static_cast<std::uint16_t>(raw >> 17)};
+    }
 
     // ItemIdIsUsed / ItemIdIsNormal / ItemIdIsRedirected / ItemIdIsDead / ItemIdHasStorage.
     bool is_used() const { return lp_flags != LP_UNUSED; }
@@ -126,8 +133,14 @@ struct ItemIdData {
 };
 
 // PageGetItemId: the line pointer of offnum (1-based), read / written in place.
-ItemIdData page_get_item_id(const std::uint8_t* page, OffsetNumber offnum);
-void page_set_item_id(std::uint8_t* page, OffsetNumber offnum, ItemIdData id);
+// Inline: every redo routine goes through them, some once per item on the page.
+inline std::size_t linp_offset(OffsetNumber offnum) { return SizeOfPageHeaderData + (offnum - 1u) * SizeOfItemIdData; }
+inline ItemIdData page_get_item_id(const std::uint8_t* page, OffsetNumber offnum) {
+    return ItemIdData::unpack(load<std::uint32_t>(page + linp_offset(offnum)));
+}
+inline void page_set_item_id(std::uint8_t* page, OffsetNumber offnum, ItemIdData id) {
+    store<std::uint32_t>(page + linp_offset(offnum), id.pack());
+}
 // ItemIdMarkDead (PG15): only lp_flags changes.
 void page_mark_item_dead(std::uint8_t* page, OffsetNumber offnum);
 
