@@ -82,6 +82,7 @@ struct WalReceiver::Impl {
         std::lock_guard lock(self->conn_mutex);
         try {
             f(*self);
+            self->reply_if_requested();
         } catch (const std::exception& e) {
             self->finish(make_error(fmt::format("internal error: {}", e.what())));
         } catch (...) {
@@ -536,12 +537,28 @@ struct WalReceiver::Impl {
     // XLogWalRcvSendReply in PG15. False when it could not (the receiver's thread is busy, e.g.
     // in an fdatasync, or not streaming, or sending failed, or output is left pending): then
     // the caller asks the loop for the reply (wake_for_reply), which also reports any error.
+    // The caller has set reply_requested first: when this thread cannot take the lock, the
+    // receiver's thread sends the reply as soon as its current callback is done
+    // (reply_if_requested), without waiting for the uv_async wake-up to come round its loop.
     bool reply_from_caller() {
         std::unique_lock lock(conn_mutex, std::try_to_lock);
         if (!lock.owns_lock() || state != State::Streaming || !session || stop_requested) return false;
-        if (auto r = session->send_reply(false, false); !r) return false;
-        if (auto r = session->send_feedback(false); !r) return false;
+        reply_requested = false;
+        if (auto r = session->send_reply(false, false); !r) return reply_requested = true, false;
+        if (auto r = session->send_feedback(false); !r) return reply_requested = true, false;
         return !session->wants_write();
+    }
+
+    // At the end of every callback, still holding conn_mutex: a reply the replayer asked for
+    // while this thread held the lock (in the drain's recv, write or flush reply). Measured
+    // under remote_apply pgbench, the replayer often finishes a commit's redo while this thread
+    // is still sending the flush reply.
+    void reply_if_requested() {
+        if (state != State::Streaming || !session || stop_requested) return;  // on_async handles it
+        if (!reply_requested.exchange(false)) return;
+        if (auto r = session->send_reply(false, false); !r) return on_failure(r.message(), false);
+        if (auto r = session->send_feedback(false); !r) return on_failure(r.message(), false);
+        if (session->wants_write()) watch_streaming();
     }
 
     // The reconnect reason a failure counts under (understudy_reconnects_total{reason}).
@@ -670,7 +687,9 @@ void WalReceiver::set_apply_lsn(XLogRecPtr lsn, bool wake) {
     XLogRecPtr cur = impl_->apply_lsn.load();
     while (cur < lsn && !impl_->apply_lsn.compare_exchange_weak(cur, lsn)) {
     }
-    if (wake && !impl_->reply_from_caller()) wake_for_reply();
+    if (!wake) return;
+    impl_->reply_requested = true;  // before the try: a busy receiver thread sees it when it is done
+    if (!impl_->reply_from_caller()) impl_->wake();
 }
 
 void WalReceiver::set_feedback_xmin(std::uint32_t xmin, std::uint32_t epoch) {
