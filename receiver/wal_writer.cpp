@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/log.h"
 
 namespace understudy::receiver {
 
@@ -151,7 +152,54 @@ Result<DirIdent> ident_from_json(const std::string& text, const std::string& pat
 
 WalWriter::WalWriter(std::string dir) : dir_(std::move(dir)) {}
 
-WalWriter::~WalWriter() = default;
+namespace {
+
+// Writes zeros over [from, to) of the file (whole 64 kB blocks at a time).
+Result<void> pad_with_zeros(int fd, std::uint64_t from, std::uint64_t to) {
+    static const std::vector<char> zeros(64 * 1024, 0);
+    while (from < to) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), to - from));
+        const ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(from));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return make_error(fs::errno_text(errno));
+        }
+        if (w == 0) return make_error("the write returned 0 bytes");
+        from += static_cast<std::uint64_t>(w);
+    }
+    return {};
+}
+
+}  // namespace
+
+WalWriter::~WalWriter() {
+    if (prealloc_.joinable()) prealloc_.join();
+}
+
+void WalWriter::start_prealloc() {
+    if (prealloc_.joinable() || seg_size_ == 0) return;
+    prealloc_ = std::thread([this, path = path_of(kPreallocName), size = seg_size_] {
+        prealloc_result_ = [&]() -> Result<void> {
+            fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+            if (!fd.valid()) return make_error(fs::errno_text(errno));
+            if (auto r = pad_with_zeros(fd.get(), 0, size); !r) return r;
+            if (::fdatasync(fd.get()) != 0) return make_error(fs::errno_text(errno));
+            return {};
+        }();
+    });
+}
+
+bool WalWriter::take_prealloc() {
+    if (!prealloc_.joinable()) return false;
+    prealloc_.join();
+    if (!prealloc_result_) {
+        log::debug("preallocating the next WAL segment failed ({}); writing zeros at the switch instead",
+                   prealloc_result_.message());
+        return false;
+    }
+    struct stat st {};
+    return ::stat(path_of(kPreallocName).c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == seg_size_;
+}
 
 Result<void> WalWriter::prepare_dir() {
     if (auto r = fs::make_dirs(dir_); !r)
@@ -254,32 +302,19 @@ void WalWriter::set_position(TimeLineID tli, XLogRecPtr lsn) {
     flush_pos_ = lsn;
 }
 
-namespace {
-
-// Writes zeros over [from, to) of the file (whole 64 kB blocks at a time).
-Result<void> pad_with_zeros(int fd, std::uint64_t from, std::uint64_t to) {
-    static const std::vector<char> zeros(64 * 1024, 0);
-    while (from < to) {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), to - from));
-        const ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(from));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return make_error(fs::errno_text(errno));
-        }
-        if (w == 0) return make_error("the write returned 0 bytes");
-        from += static_cast<std::uint64_t>(w);
-    }
-    return {};
-}
-
-}  // namespace
-
 Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
     const std::string name = segment_file_name(tli, segno, seg_size_);
     std::string path = path_of(name);
     bool complete_exists = std::filesystem::exists(path);
     if (!complete_exists) path += ".partial";
     bool existed = complete_exists || std::filesystem::exists(path);
+    if (!existed && take_prealloc()) {
+        if (::rename(path_of(kPreallocName).c_str(), path.c_str()) != 0)
+            return make_error(fmt::format("could not rename \"{}\" to \"{}\": {}", path_of(kPreallocName), path,
+                                          fs::errno_text(errno)));
+        if (auto r = fs::fsync_dir(dir_); !r) return r;
+        existed = true;
+    }
     fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     if (!fd.valid())
         return make_error(fmt::format("could not open WAL segment \"{}\": {}", path, fs::errno_text(errno)));
@@ -308,6 +343,7 @@ Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
     fd_ = std::move(fd);
     open_tli_ = tli;
     open_segno_ = segno;
+    start_prealloc();
     dirty_ = false;
     return {};
 }

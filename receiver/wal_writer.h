@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/fs.h"
@@ -66,6 +67,10 @@ Result<DirIdent> ident_from_json(const std::string& text, const std::string& pat
 
 class WalWriter {
 public:
+    // The preallocated next segment (ignored by every reader: not a segment name, like
+    // PostgreSQL's xlogtemp.PID).
+    static constexpr const char* kPreallocName = "xlogtemp.understudy";
+
     explicit WalWriter(std::string dir);
     WalWriter(const WalWriter&) = delete;
     WalWriter& operator=(const WalWriter&) = delete;
@@ -112,6 +117,13 @@ public:
 private:
     Result<void> open_segment(TimeLineID tli, XLogSegNo segno);
     Result<void> complete_segment();
+    // The next segment's zeros, written ahead on a thread into kPreallocName, so that a segment
+    // switch is a rename instead of writing and syncing 16 MB on the commit path (measured:
+    // 44-97 ms write-lag spikes at segment boundaries under pgbench). PostgreSQL's standby
+    // recycles old segments at restartpoints for the same reason.
+    void start_prealloc();
+    // Joins the thread; true when kPreallocName holds a whole zeroed segment.
+    bool take_prealloc();
     std::string path_of(const std::string& name) const { return dir_ + "/" + name; }
 
     std::string dir_;
@@ -119,6 +131,9 @@ private:
     TimeLineID tli_ = 0;
     XLogRecPtr write_pos_ = 0;
     XLogRecPtr flush_pos_ = 0;
+
+    std::thread prealloc_;
+    Result<void> prealloc_result_{};  // written by prealloc_, read after joining it
 
     fs::UniqueFd fd_;
     TimeLineID open_tli_ = 0;

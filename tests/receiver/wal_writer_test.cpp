@@ -222,6 +222,37 @@ TEST_CASE("a new segment is filled with zeros, not left as unwritten extents; a 
     if (unwritten >= 0) CHECK(unwritten_extents(seg7) == 0);
 }
 
+TEST_CASE("the next segment is preallocated ahead and renamed into place at the switch") {
+    TempDir dir;
+    const std::string wal = dir.path + "/wal";
+    const std::string temp = wal + "/" + WalWriter::kPreallocName;
+    const XLogRecPtr start = 9 * XLogRecPtr{kSeg};
+    auto data = wal_bytes(start, kSeg + 4000);
+    WalWriter w(wal);
+    REQUIRE(w.prepare_dir().ok());
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    w.set_position(1, start);
+    REQUIRE(w.write(1, start, std::span(data).first(1000)).ok());
+    // Opening segment 9 started the zeros of the next one on a thread.
+    struct stat st {};
+    for (int i = 0; i < 500 && !(::stat(temp.c_str(), &st) == 0 && st.st_size == kSeg); ++i) ::usleep(10000);
+    REQUIRE(st.st_size == kSeg);
+    const ino_t prealloc_inode = st.st_ino;
+    REQUIRE(w.write(1, start + 1000, std::span(data).subspan(1000)).ok());
+    REQUIRE(w.flush().ok());
+    const std::string seg10 = wal + "/00000001000000000000000A.partial";
+    REQUIRE(::stat(seg10.c_str(), &st) == 0);
+    CHECK(st.st_ino == prealloc_inode);  // renamed, not written again
+    CHECK(st.st_size == kSeg);
+    auto bytes = slurp(seg10);
+    CHECK(std::equal(data.begin() + kSeg, data.end(), bytes.begin()));
+    CHECK(std::all_of(bytes.begin() + 4000, bytes.end(), [](auto b) { return b == 0; }));
+    const int unwritten = unwritten_extents(seg10);
+    if (unwritten >= 0) CHECK(unwritten == 0);
+    // Readers see only segment names: the file being preallocated is not one.
+    CHECK_FALSE(parse_segment_file_name(WalWriter::kPreallocName, kSeg).has_value());
+}
+
 TEST_CASE("identity: the ident file or a segment's long header refuses another system's WAL") {
     TempDir dir;
     const std::string wal = dir.path + "/wal";
