@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -178,15 +179,20 @@ WalWriter::~WalWriter() {
 
 void WalWriter::start_prealloc() {
     if (prealloc_.joinable() || seg_size_ == 0) return;
-    prealloc_ = std::thread([this, path = path_of(kPreallocName), size = seg_size_] {
-        prealloc_result_ = [&]() -> Result<void> {
-            fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-            if (!fd.valid()) return make_error(fs::errno_text(errno));
-            if (auto r = pad_with_zeros(fd.get(), 0, size); !r) return r;
-            if (::fdatasync(fd.get()) != 0) return make_error(fs::errno_text(errno));
-            return {};
-        }();
-    });
+    // No thread to be had: the switch writes the zeros itself (take_prealloc() says false).
+    try {
+        prealloc_ = std::thread([this, path = path_of(kPreallocName), size = seg_size_] {
+            prealloc_result_ = [&]() -> Result<void> {
+                fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+                if (!fd.valid()) return make_error(fs::errno_text(errno));
+                if (auto r = pad_with_zeros(fd.get(), 0, size); !r) return r;
+                if (::fdatasync(fd.get()) != 0) return make_error(fs::errno_text(errno));
+                return {};
+            }();
+        });
+    } catch (const std::system_error& e) {
+        log::debug("no thread to preallocate the next WAL segment: {}", e.what());
+    }
 }
 
 bool WalWriter::take_prealloc() {
