@@ -16,27 +16,15 @@
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
 #include "tests/redo/wal_builder.h"
+#include "tests/support/files.h"
 
 using namespace understudy;
 using understudy::testing::WalBuilder;
 
 namespace {
 
-struct TempDirectory {
-    std::string path;
-    TempDirectory() {
-        char tmpl[] = "/tmp/understudy-tli-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDirectory() { std::filesystem::remove_all(path); }
-    void write(const std::string& name, std::span<const std::uint8_t> bytes) const {
-        std::ofstream f(path + "/" + name, std::ios::binary | std::ios::trunc);
-        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    }
-    void write_text(const std::string& name, const std::string& text) const {
-        std::ofstream f(path + "/" + name, std::ios::trunc);
-        f << text;
-    }
+struct TempDirectory : understudy::testing::TempDirectory {
+    TempDirectory() : understudy::testing::TempDirectory("understudy-tli") {}
 };
 
 std::vector<XLogRecPtr> read_all(WalReader& r, ReadStatus& last) {

@@ -14,30 +14,22 @@
 #include "redo/wal_reader.h"
 #include "redo/wal_source.h"
 #include "tests/redo/wal_builder.h"
+#include "tests/support/files.h"
 
 using namespace understudy;
 using understudy::testing::WalBuilder;
 
 namespace {
 
+struct TempDirectory : understudy::testing::TempDirectory {
+    TempDirectory() : understudy::testing::TempDirectory("understudy-reader") {}
+};
+
 std::vector<XLogRecPtr> read_all(WalReader& r, ReadStatus& last) {
     std::vector<XLogRecPtr> lsns;
     while ((last = r.read_record()) == ReadStatus::Record) lsns.push_back(r.record().lsn);
     return lsns;
 }
-
-struct TempDirectory {
-    std::string path;
-    TempDirectory() {
-        char tmpl[] = "/tmp/understudy-reader-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDirectory() { std::filesystem::remove_all(path); }
-    void write(const std::string& name, std::span<const std::uint8_t> bytes) const {
-        std::ofstream f(path + "/" + name, std::ios::binary | std::ios::trunc);
-        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    }
-};
 
 }  // namespace
 
