@@ -31,7 +31,6 @@ shift $((OPTIND - 1))
 
 tools/setup.sh || exit 1
 [ -d build ] || meson setup build >/dev/null || exit 1
-ninja -C build -j2 >/dev/null || { echo "faults.sh: the build failed: run ninja -C build" >&2; exit 1; }
 
 export UNDERSTUDY_TEST_RUN="faults$$"
 export UNDERSTUDY_FAULT_KILLS=$kills
@@ -39,10 +38,15 @@ export UNDERSTUDY_FAULT_KILLS=$kills
 if (($#)); then
   tests=("$@")
 else
-  mapfile -t tests < <(meson test -C build --list --suite faults 2>/dev/null | sed 's/.* \/ //')
+  mapfile -t tests < <(meson test -C build --no-rebuild --list --suite faults 2>/dev/null | sed 's/.* \/ //')
   tests+=(standby_timeline)
 fi
-((${#tests[@]})) || { echo "faults.sh: no tests in suite 'faults' (is tests/faults built?)" >&2; exit 1; }
+((${#tests[@]})) || { echo "faults.sh: no tests in suite 'faults' (is tests/faults in the build?)" >&2; exit 1; }
+# Only what the matrix runs: the understudy binary and one test binary per test.
+targets=(tools/understudy/understudy)
+for t in "${tests[@]}"; do targets+=("tests/it_$t"); done
+ninja -C build -j2 "${targets[@]}" >/dev/null ||
+  { echo "faults.sh: the build failed: run ninja -C build ${targets[*]}" >&2; exit 1; }
 
 logdir=build/meson-logs/faults
 mkdir -p "$logdir"

@@ -4,10 +4,12 @@
 // status in a replayed pg_xact, and a one-line figure per test that tools/faults.sh collects.
 #pragma once
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -113,7 +115,10 @@ public:
     // nullopt when `tc qdisc ... netem` works on the inner end, else why not.
     std::optional<std::string> netem_unavailable() const {
         auto r = run(in_ns({"tc", "qdisc", "add", "dev", ns_interface(), "root", "netem", "delay", "1ms"}));
-        if (r.exit_code != 0) return "tc netem does not work here (kernel without sch_netem?): " + r.output;
+        if (r.exit_code != 0) {
+            while (!r.output.empty() && std::isspace(static_cast<unsigned char>(r.output.back()))) r.output.pop_back();
+            return "tc netem does not work here (kernel without sch_netem?): " + r.output;
+        }
         run(in_ns({"tc", "qdisc", "del", "dev", ns_interface(), "root"}));
         return std::nullopt;
     }
@@ -123,7 +128,8 @@ public:
         argv.insert(argv.end(), spec.begin(), spec.end());
         must(in_ns(argv));
     }
-    // Random loss of `percent` of the packets in both directions with iptables' statistic match.
+    // Random loss of packets in both directions (`probability`, e.g. "0.01") with iptables'
+    // statistic match.
     void random_loss(const std::string& probability) {
         must(in_ns({"iptables", "-I", "INPUT", "-s", host_addr_, "-m", "statistic", "--mode", "random",
                     "--probability", probability, "-j", "DROP"}));

@@ -105,10 +105,14 @@ TEST_CASE("fault: kill -9 of understudy standby --verify at random moments under
     const double kill_phase = seconds_since(started);
 
     // Stop the load, let the standby apply everything, stop it cleanly (its pages and SLRUs
-    // written), then check.
+    // written), then check. A transaction that took an xid and was rolled back (its session
+    // ended: the backend writes the abort record) is the control: it must read as aborted.
     acked.stop();
     CHECK(bench.wait(std::chrono::seconds(load_seconds + 60)) == 0);
-    const XLogRecPtr end = current_lsn(pg);
+    const std::uint64_t aborted_xid = std::stoull(pg.sql("begin; insert into fault_acked values (-1); select txid_current()"));
+    REQUIRE(wait_until([&] { return pg.sql(fmt::format("select pg_xact_status('{}'::xid8)", aborted_xid)) == "aborted"; },
+                       10s));
+    const XLogRecPtr end = lsn_of(pg.sql("select pg_current_wal_insert_lsn()"));
     REQUIRE_MESSAGE(wait_until([&] { return status_lsn(status_path, "applied_lsn") >= end; }, 120s),
                     read_file(log_path));
     sb.signal(SIGTERM);
@@ -130,6 +134,7 @@ TEST_CASE("fault: kill -9 of understudy standby --verify at random moments under
         }
     }
     CHECK_MESSAGE(missing == 0, missing << " acknowledged commits not committed in pg_xact:" << first_missing);
+    CHECK(xact_status(data_dir + "/pg_xact", aborted_xid) == 2);
     // The primary has every recorded row: the recorder did not invent any.
     CHECK(pg.sql("select count(*) from fault_acked") == std::to_string(xids.size()));
     CHECK(xids.size() > static_cast<std::size_t>(kills));
