@@ -188,6 +188,13 @@ struct WalReceiver::Impl {
 
     void continue_connect() {
         auto want = conn.connect_poll();
+        // PQconnectPoll may have closed the socket and opened another for the next host or
+        // address, often under the same fd number: the old poll handle's epoll registration went
+        // with the closed socket, and watch() would keep it (same number) and wait for events
+        // that never come (with a multi-host conninfo and the first host down, each connect
+        // attempt hung until --timeout). A new handle per step is registered on the socket now
+        // open.
+        close_poll();
         if (!want) {
             std::string msg = fmt::format("could not connect to the primary: {}", want.message());
             return on_failure(msg, is_permanent_connect_failure(msg));

@@ -3,9 +3,10 @@
 # meson suite 'faults' (tests/faults) plus the promotion of a cascaded upstream under load
 # (tests/integration/standby_timeline_test.cpp), each run on its own, one after another.
 #
-#   tools/faults.sh [-n RUNS] [-k KILLS] [TEST...]
+#   tools/faults.sh [-n RUNS] [-k KILLS] [-s] [TEST...]
 #     -n RUNS   runs of each test (default 1)
 #     -k KILLS  kill -9s in fault_process_kill9 (UNDERSTUDY_FAULT_KILLS, default 100)
+#     -s        skip tools/setup.sh (packages and a full build) when build/ is already set up
 #     TEST      meson test names to run (default: the whole matrix)
 #
 # Columns: runs, passed, skipped; then, summed over the runs from the figures each test prints
@@ -18,18 +19,20 @@ cd "$(dirname "$0")/.."
 
 runs=1
 kills=100
-while getopts "n:k:h" opt; do
+setup=1
+while getopts "n:k:sh" opt; do
   case $opt in
     n) runs=$OPTARG ;;
     k) kills=$OPTARG ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    s) setup=0 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "faults.sh: -n wants a positive count, got '$runs'" >&2; exit 2; }
 [[ $kills =~ ^[1-9][0-9]*$ ]] || { echo "faults.sh: -k wants a positive count, got '$kills'" >&2; exit 2; }
 
-tools/setup.sh || exit 1
+if ((setup)); then tools/setup.sh || exit 1; fi
 [ -d build ] || meson setup build >/dev/null || exit 1
 
 export UNDERSTUDY_TEST_RUN="faults$$"
