@@ -176,7 +176,10 @@ struct WalReceiver::Impl {
         auto want = conn.connect_poll();
         if (!want) {
             std::string msg = fmt::format("could not connect to the primary: {}", want.message());
-            return on_failure(msg, is_permanent_connect_failure(msg));
+            // libpq gives no SQLSTATE for a failed connection; it does say when the server asked
+            // for a password that nothing (conninfo, PGPASSWORD, .pgpass) supplied.
+            const bool needs_password = conn && PQconnectionNeedsPassword(conn.get()) == 1;
+            return on_failure(msg, needs_password || is_permanent_connect_failure(msg));
         }
         switch (*want) {
             case PollWant::Read: return watch(UV_READABLE);

@@ -1,5 +1,6 @@
 #include "standby/http.h"
 
+#include <arpa/inet.h>
 #include <uv.h>
 
 #include <algorithm>

@@ -10,6 +10,7 @@ PACKAGES=(
   liblz4-dev libzstd-dev
   postgresql-15 postgresql-contrib
   clang llvm
+  openssl procps
 )
 
 missing=()
