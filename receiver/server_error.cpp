@@ -37,7 +37,9 @@ constexpr SqlStateRule kRules[] = {
 
 bool is_permanent_server_error(std::string_view sqlstate, std::string_view message) {
     if (sqlstate.size() != 5) return false;
-    if (sqlstate == "XX000") return message.find("is not in this server's history") != std::string_view::npos;
+    if (sqlstate == "XX000")
+        return message.find("is not in this server's history") != std::string_view::npos ||
+               message.find("has already been removed") != std::string_view::npos;
     for (const SqlStateRule& r : kRules)
         if (r.code.size() == 5 && r.code == sqlstate) return r.permanent;
     for (const SqlStateRule& r : kRules)

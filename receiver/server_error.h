@@ -12,10 +12,12 @@ namespace understudy::receiver {
 // walsender terminated, the server shutting down or starting up, too many connections, a lost
 // connection) and for errors without a SQLSTATE.
 //
-// PostgreSQL raises two replication errors with no errcode (so XX000, internal_error):
+// PostgreSQL raises some replication errors with no errcode (so XX000, internal_error):
 // "requested starting point ... is not in this server's history" (permanent: the timeline forked
-// before our position) and "requested starting point ... is ahead of the WAL flush position"
-// (not permanent: the primary may catch up). For XX000 alone the message tells them apart.
+// before our position), "requested starting point ... is ahead of the WAL flush position" (not
+// permanent: the primary may catch up), and CheckXLogRemoved's "requested WAL segment ... has
+// already been removed" (errcode_for_file_access() with whatever errno was left: XX000 unless it
+// happens to be a file error; permanent). For XX000 alone the message tells them apart.
 bool is_permanent_server_error(std::string_view sqlstate, std::string_view message);
 
 }  // namespace understudy::receiver

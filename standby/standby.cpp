@@ -185,7 +185,7 @@ Result<void> Standby::run() {
         // (holding only its lock file) goes again.
         std::error_code ec;
         if (!dir_existed) {
-            std::filesystem::remove(dir_lock->path(), ec);
+            dir_lock->release();  // removes the lock file
             if (std::filesystem::is_empty(opts_.dir, ec)) std::filesystem::remove(opts_.dir, ec);
         }
         return primary.error();

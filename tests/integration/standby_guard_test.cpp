@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -39,6 +40,15 @@ std::string cmdline_of(pid_t pid) {
     for (char& c : s)
         if (c == '\0') c = ' ';
     return s;
+}
+
+// 1000+ descriptors open at once: the soft limit may be 1024 (a fresh Debian).
+void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int connect_port(int port) {
@@ -110,6 +120,7 @@ std::vector<std::string> open_modes(const std::string& root) {
 }  // namespace
 
 TEST_CASE("HTTP: 1000 concurrent clients, bad requests answered 400/405/413/431, bounded RSS, SIGTERM exits within 2 s with 50 half requests open") {
+    raise_fd_limit();
     PgCluster pg;
     TempDir dir("understudy-guard");
     const std::string sdir = dir.path() + "/s";

@@ -32,6 +32,8 @@ TEST_CASE("server errors are classified by SQLSTATE, not by their text") {
         {"58030", "could not read file", false},
         {"XX000", "requested starting point 0/5000000 on timeline 1 is not in this server's history", true},
         {"XX000", "requested starting point 0/9000000 is ahead of the WAL flush position of this server 0/8000000", false},
+        {"XX000", "requested WAL segment 000000010000000000000003 has already been removed", true},
+        {"XX000", "some other internal error", false},
         {"", "server closed the connection unexpectedly", false},
         // The text no longer decides: the same English words under a retryable code retry.
         {"57P01", "permission denied (a message that happens to say so)", false},

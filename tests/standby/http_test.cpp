@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,15 @@ using understudy::standby::HttpServer;
 using understudy::standby::parse_http_head;
 
 namespace {
+
+// 2000+ descriptors open at once: the soft limit may be 1024 (a fresh Debian).
+void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
 
 int connect_to(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -128,6 +138,7 @@ TEST_CASE("the request head parser: complete, incomplete, malformed, oversized a
 }
 
 TEST_CASE("the HTTP server answers 1000 concurrent clients, refuses bad requests, and stops at once with 50 half requests open") {
+    raise_fd_limit();
     auto server = std::make_unique<HttpServer>("127.0.0.1", 0, echo_handler);
     REQUIRE(server->start());
     const int port = server->port();

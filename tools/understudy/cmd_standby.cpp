@@ -2,6 +2,9 @@
 // the primary's WAL in one process, with status.json, lag history and optional /status and
 // /metrics over HTTP. SIGINT/SIGTERM stop it (final status.json, exit 0); SIGUSR1 pauses replay,
 // SIGUSR2 resumes it (a paused replayer holds back remote_apply commits on the primary).
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -96,6 +99,12 @@ int StandbyCommand::run() {
                      : progress_ == "off"   ? Progress::off
                                             : Progress::automatic;
 
+    // The HTTP endpoint takes up to 1024 connections: a soft open-file limit of 1024 (the
+    // usual default) would run out first. Raised to the hard limit (at most 65536).
+    if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 65536);
+        (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
     standby::Standby sb(opts_);
     std::signal(SIGINT, standby_stop_signal);
     std::signal(SIGTERM, standby_stop_signal);
