@@ -2,8 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -108,13 +110,19 @@ Result<void> retire_standby(const RetireOptions& opts) {
                                       "(give --primary with a reachable primary)",
                                       slot, receiver::one_line(PQerrorMessage(conn.get()))));
     const char* params[] = {slot.c_str()};
-    receiver::PgResultPtr res(PQexecParams(conn.get(),
-                                           "select active::text, coalesce(active_pid::text, ''), slot_type from "
-                                           "pg_replication_slots where slot_name = $1",
-                                           1, nullptr, params, nullptr, nullptr, 0));
-    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
-        return make_error(fmt::format("could not read slot \"{}\" on the primary: {}; nothing was removed", slot,
-                                      receiver::one_line(PQresultErrorMessage(res.get()))));
+    // A walsender whose standby just stopped holds the slot for a moment longer: up to 10 s.
+    receiver::PgResultPtr res;
+    for (int attempt = 0;; ++attempt) {
+        res.reset(PQexecParams(conn.get(),
+                               "select active::text, coalesce(active_pid::text, ''), slot_type from "
+                               "pg_replication_slots where slot_name = $1",
+                               1, nullptr, params, nullptr, nullptr, 0));
+        if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+            return make_error(fmt::format("could not read slot \"{}\" on the primary: {}; nothing was removed", slot,
+                                          receiver::one_line(PQresultErrorMessage(res.get()))));
+        if (PQntuples(res.get()) == 0 || std::string(PQgetvalue(res.get(), 0, 0)) != "true" || attempt == 20) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
     if (PQntuples(res.get()) == 0) {
         log::info("replication slot \"{}\" does not exist on the primary (already dropped)", slot);
     } else {

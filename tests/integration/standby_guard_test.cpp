@@ -16,7 +16,10 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <fstream>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "tests/integration/standby_helpers.h"
 
