@@ -94,7 +94,7 @@ int http_status(const std::string& response) {
     return std::stoi(response.substr(9, 3));
 }
 
-std::string exchange(int port, const std::string& request) {
+std::string http_exchange(int port, const std::string& request) {
     const int fd = connect_port(port);
     if (fd < 0) return "";
     send_all(fd, request);
@@ -132,7 +132,7 @@ TEST_CASE("HTTP: 1000 concurrent clients, bad requests answered 400/405/413/431,
     HangReporter hang({log_path}, 200s);
     auto sb = Child::spawn(standby_argv(pg, sdir, {"--http", std::to_string(port)}), log_path);
     REQUIRE_MESSAGE(wait_streaming(pg), read_file(log_path));
-    REQUIRE(wait_until([&] { return http_status(exchange(port, "GET /status HTTP/1.0\r\n\r\n")) == 200; }, 20s));
+    REQUIRE(wait_until([&] { return http_status(http_exchange(port, "GET /status HTTP/1.0\r\n\r\n")) == 200; }, 20s));
     CHECK(read_file(log_path).find("serving /status and /metrics on http://127.0.0.1:" + std::to_string(port)) !=
           std::string::npos);
     const long rss_before = rss_kb(sb.pid());
@@ -158,18 +158,18 @@ TEST_CASE("HTTP: 1000 concurrent clients, bad requests answered 400/405/413/431,
     // Hostile requests, 50 of each oversized kind.
     int refused_431 = 0, refused_413 = 0;
     for (int i = 0; i < 50; ++i) {
-        refused_431 += http_status(exchange(port, "GET /status HTTP/1.0\r\nX: " + std::string(1 << 20, 'a'))) == 431;
-        refused_413 += http_status(exchange(port, "GET /status HTTP/1.0\r\nContent-Length: 99999999\r\n\r\n")) == 413;
+        refused_431 += http_status(http_exchange(port, "GET /status HTTP/1.0\r\nX: " + std::string(1 << 20, 'a'))) == 431;
+        refused_413 += http_status(http_exchange(port, "GET /status HTTP/1.0\r\nContent-Length: 99999999\r\n\r\n")) == 413;
     }
     CHECK(refused_431 == 50);
     CHECK(refused_413 == 50);
-    const std::string post = exchange(port, "POST /status HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}");
+    const std::string post = http_exchange(port, "POST /status HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}");
     CHECK(http_status(post) == 405);
     CHECK(post.find("Allow: GET, HEAD") != std::string::npos);
-    CHECK(http_status(exchange(port, "DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) == 405);
-    CHECK(http_status(exchange(port, "\x16\x03\x01 binary junk\r\n\r\n")) == 400);
-    CHECK(http_status(exchange(port, "GET\r\n\r\n")) == 400);
-    CHECK(http_status(exchange(port, "GET /status HTTP/1.0\r\n\r\n")) == 200);  // still serving
+    CHECK(http_status(http_exchange(port, "DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n")) == 405);
+    CHECK(http_status(http_exchange(port, "\x16\x03\x01 binary junk\r\n\r\n")) == 400);
+    CHECK(http_status(http_exchange(port, "GET\r\n\r\n")) == 400);
+    CHECK(http_status(http_exchange(port, "GET /status HTTP/1.0\r\n\r\n")) == 200);  // still serving
     const long rss_after = rss_kb(sb.pid());
     MESSAGE("standby RSS before " << rss_before << " kB, after 1000 concurrent + 100 oversized: " << rss_after << " kB");
     CHECK(rss_after - rss_before < 64 * 1024);
