@@ -198,8 +198,8 @@ TEST_CASE("TLS: sslmode=verify-full works with the test's CA; a wrong host name 
                                       "--dir", dir.path() + "/x"});
     MESSAGE("wrong host name: " << wrong_host.output);
     CHECK(wrong_host.exit_code == 1);
-    CHECK(wrong_host.output.find("server certificate for \"localhost\" does not match host name \"127.0.0.1\"") !=
-          std::string::npos);
+    CHECK(wrong_host.output.find("server certificate for \"localhost\"") != std::string::npos);
+    CHECK(wrong_host.output.find("does not match host name \"127.0.0.1\"") != std::string::npos);
     const RunResult wrong_ca = run({understudy_bin(), "standby", "--primary",
                                     "host=localhost hostaddr=127.0.0.1 port=" + port +
                                         " user=postgres sslmode=verify-full sslrootcert=" + d + "/other.crt",
