@@ -11,6 +11,7 @@ PACKAGES=(
   liblz4-dev libzstd-dev
   postgresql-15 postgresql-contrib
   clang llvm
+  openssl procps
 )
 
 missing=()
