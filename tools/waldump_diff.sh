@@ -23,6 +23,9 @@
 #   --consistency                     wal_consistency_checking = all
 #   --workload=FILE                   SQL run by psql (default tests/workloads/all_rmgrs.sql);
 #                                     repeat it to run several files in order
+#   --wal-segsize=MB                  initdb --wal-segsize (default 16)
+#   --reference-only                  run pg_waldump only (WAL, coverage and the reference's
+#                                     outputs; with --keep, for tools/make_version_fixtures.sh)
 #   --keep=DIR                        keep the cluster's files (pg_wal, range, outputs) in DIR
 #   --reuse=DIR                       no server: diff again over WAL kept earlier with --keep
 #   --modes="text -b --stats=record --stats"   modes to compare (default: all four)
@@ -53,6 +56,8 @@ MAX_DIFFS=20
 ALLOW_MISSING=0
 EXTRA=""
 IGNORE_DESC=0
+SEGSIZE=""
+REFERENCE_ONLY=0
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -71,6 +76,8 @@ for arg in "$@"; do
     --allow-missing-rmgrs) ALLOW_MISSING=1 ;;
     --extra=*) EXTRA=${arg#*=} ;;
     --ignore-desc) IGNORE_DESC=1 ;;
+    --wal-segsize=*) SEGSIZE=${arg#*=} ;;
+    --reference-only) REFERENCE_ONLY=1 ;;
     -h|--help) usage ;;
     *) echo "waldump_diff: unknown option $arg" >&2; usage ;;
   esac
@@ -101,7 +108,7 @@ if [ -n "$VERSION" ]; then
   [ "$pv" = "$VERSION" ] || { echo "waldump_diff: $PG_WALDUMP is version $pv, not $VERSION" >&2; exit 2; }
 fi
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}
-[ -x "$UNDERSTUDY" ] || { echo "waldump_diff: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
+[ "$REFERENCE_ONLY" = 1 ] || [ -x "$UNDERSTUDY" ] || { echo "waldump_diff: $UNDERSTUDY not built (ninja -C build)" >&2; exit 1; }
 
 ALL_RMGRS="XLOG Transaction Storage CLOG Database Tablespace MultiXact RelMap Standby Heap2 Heap Btree Hash Gin Gist Sequence SPGist BRIN CommitTs ReplicationOrigin Generic LogicalMessage"
 
@@ -124,7 +131,9 @@ else
             "track_commit_timestamp = on" "wal_log_hints = on" "wal_keep_size = 16GB" "max_wal_size = 4GB" "fsync = off"
             "wal_compression = $COMPRESSION")
   if [ "$CONSISTENCY" = 1 ]; then SETTINGS+=("wal_consistency_checking = all"); fi
-  pg_init_start "$DATA" "$PORT" "${SETTINGS[@]}"
+  INITDB_ARGS=()
+  [ -z "$SEGSIZE" ] || INITDB_ARGS=(--initdb "--wal-segsize=$SEGSIZE")
+  pg_init_start "${INITDB_ARGS[@]}" "$DATA" "$PORT" "${SETTINGS[@]}"
   PSQL=("$PSQL_BIN" -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres)
   START=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   t0=$(date +%s)
@@ -144,6 +153,7 @@ else
   mv "$DATA/pg_wal" "$WORK/pg_wal"
   rm -rf "$DATA"
   echo "$START $END $TLI" >"$WORK/range"
+  "$PGBIN/postgres" --version >"$WORK/server_version"
 fi
 read -r START END TLI <"$WORK/range"
 WALDIR="$WORK/pg_wal"
@@ -194,7 +204,11 @@ for mode in $MODES; do
   tag=${mode//[^a-z]/}
   set +e
   "$PG_WALDUMP" "${args[@]}" >"$OUT/pg.$tag.out" 2>"$OUT/pg.$tag.err"; pg_rc=$?
-  "$UNDERSTUDY" waldump "${args[@]}" >"$OUT/us.$tag.out" 2>"$OUT/us.$tag.err"; us_rc=$?
+  if [ "$REFERENCE_ONLY" = 1 ]; then
+    us_rc=$pg_rc; cp "$OUT/pg.$tag.out" "$OUT/us.$tag.out"; cp "$OUT/pg.$tag.err" "$OUT/us.$tag.err"
+  else
+    "$UNDERSTUDY" waldump "${args[@]}" >"$OUT/us.$tag.out" 2>"$OUT/us.$tag.err"; us_rc=$?
+  fi
   set -e
   normalise_stderr <"$OUT/pg.$tag.err" >"$OUT/pg.$tag.err.n"
   normalise_stderr <"$OUT/us.$tag.err" >"$OUT/us.$tag.err.n"
@@ -260,6 +274,7 @@ if [ "${#RMGR_DIFFS[@]}" -gt 0 ]; then
   for r in "${!RMGR_DIFFS[@]}"; do printf '  %-20s %d\n' "$r" "${RMGR_DIFFS[$r]}"; done | sort -k2 -rn
 fi
 [ "$IGNORE_DESC" = 0 ] || echo "NOTE: --ignore-desc: desc: text was not compared"
+[ "$REFERENCE_ONLY" = 0 ] || echo "NOTE: --reference-only: understudy was not run (0 differing lines means nothing)"
 echo "total differing lines: $TOTAL_DIFF (outputs in $OUT${KEEP:+, kept}${REUSE:+, kept})"
 [ -n "$KEEP" ] || [ -n "$REUSE" ] || echo "(temporary directory removed; use --keep=DIR to keep it)"
 
