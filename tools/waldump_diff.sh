@@ -125,11 +125,17 @@ else
   fi
   mkdir -p "$WORK/ts"
   pg_own "$WORK/ts"
+  # PostgreSQL 14's wal_compression is a boolean (on: pglz).
+  WAL_COMPRESSION_SETTING=$COMPRESSION
+  if [ "$("$PGBIN/postgres" --version | sed -E 's/^postgres \(PostgreSQL\) ([0-9]+).*/\1/')" = 14 ]; then
+    case "$COMPRESSION" in off) ;; pglz) WAL_COMPRESSION_SETTING=on ;;
+      *) echo "waldump_diff: PostgreSQL 14 compresses images with pglz only (--compression=off|pglz)" >&2; exit 2 ;; esac
+  fi
   DATA="$WORK/data"
   PORT=$(free_port)
   SETTINGS=("wal_level = logical" "max_wal_senders = 10" "max_replication_slots = 10" "max_prepared_transactions = 10"
             "track_commit_timestamp = on" "wal_log_hints = on" "wal_keep_size = 16GB" "max_wal_size = 4GB" "fsync = off"
-            "wal_compression = $COMPRESSION")
+            "wal_compression = $WAL_COMPRESSION_SETTING")
   if [ "$CONSISTENCY" = 1 ]; then SETTINGS+=("wal_consistency_checking = all"); fi
   INITDB_ARGS=()
   [ -z "$SEGSIZE" ] || INITDB_ARGS=(--initdb "--wal-segsize=$SEGSIZE")
@@ -149,7 +155,7 @@ else
   END=$("${PSQL[@]}" -c "select pg_current_wal_insert_lsn()")
   TLI=$("${PSQL[@]}" -c "select timeline_id from pg_control_checkpoint()")
   pg_stop "$DATA"
-  echo "workload: $(for wl in "${WORKLOADS[@]}"; do basename "$wl"; done | paste -sd+) on PostgreSQL $("$PGBIN/postgres" --version | sed 's/.* //') in $(( $(date +%s) - t0 ))s, wal_compression=$COMPRESSION consistency=$CONSISTENCY"
+  echo "workload: $(for wl in "${WORKLOADS[@]}"; do basename "$wl"; done | paste -sd+) on PostgreSQL $("$PGBIN/postgres" --version | sed -E 's/^postgres \(PostgreSQL\) ([^ ]+).*/\1/') in $(( $(date +%s) - t0 ))s, wal_compression=$COMPRESSION consistency=$CONSISTENCY"
   mv "$DATA/pg_wal" "$WORK/pg_wal"
   rm -rf "$DATA"
   echo "$START $END $TLI" >"$WORK/range"
