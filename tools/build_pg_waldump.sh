@@ -17,7 +17,9 @@
 # version: CONFIGURE_FROM=OTHER_SRC_DIR copies them into SRC_DIR first, and substitutions the
 # borrowed configure does not know are blanked in src/Makefile.global. Use 16's for 17.4: 18's
 # configure no longer defines HAVE_LONG_INT_64 (17's c.h then has no int64) nor writes
-# pg_config_ext.h (written here from the tree's template when missing).
+# pg_config_ext.h (written here from the tree's template when missing), and its version lands in
+# pg_config.h: give the tree's with PG_VERSION=17.4 (the 17.4 tree's meson.build is empty).
+# The 17 fixtures were made with: CONFIGURE_FROM=<16.2 tree> PG_VERSION=17.4.
 # Needs gcc and make (and bison and flex for a git checkout, which lacks the generated parsers);
 # CI does not run it.
 set -euo pipefail
@@ -48,6 +50,18 @@ fi
 # in src/Makefile.global: blank them (the features they name stay off).
 if [ -n "${CONFIGURE_FROM:-}" ]; then
   sed -i -E 's/@[A-Za-z_0-9]+@//g' "$BUILD/src/Makefile.global" "$BUILD/src/Makefile.port" 2>/dev/null || true
+fi
+# ... and names its own version in pg_config.h: take the tree's from PG_VERSION=X.Y, else from its
+# meson.build.
+if [ -n "${CONFIGURE_FROM:-}" ]; then
+  ver=${PG_VERSION:-$(sed -nE "s/^ *version: '([0-9]+)\.([0-9]+)'.*/\1.\2/p" "$SRC/meson.build" 2>/dev/null | head -1)}
+  if [ -n "$ver" ]; then
+    major=${ver%.*} minor=${ver#*.}
+    sed -i -E "s/^(#define PACKAGE_STRING \"PostgreSQL )[0-9.]+\"/\1$ver\"/; s/^(#define PACKAGE_VERSION )\"[0-9.]+\"/\1\"$ver\"/;
+      s/^(#define PG_MAJORVERSION )\"[0-9]+\"/\1\"$major\"/; s/^(#define PG_MAJORVERSION_NUM )[0-9]+/\1$major/;
+      s/^(#define PG_VERSION )\"[0-9.]+\"/\1\"$ver\"/; s/^(#define PG_VERSION_NUM )[0-9]+/\1$((major * 10000 + minor))/;
+      s/^(#define PG_VERSION_STR \"PostgreSQL )[0-9.]+/\1$ver/" "$BUILD/src/include/pg_config.h"
+  fi
 fi
 # 18's configure (borrowed by the 17.4 tree) no longer writes src/include/pg_config_ext.h, which 17's
 # headers include: make it from the tree's template (PG_INT64_TYPE is long int on LP64 Linux).

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -70,12 +71,22 @@ std::vector<FixtureCase> read_fixture_cases(const std::string& fixture_dir) {
 std::string read_zst_file(const std::string& path) {
     std::string packed = read_file(path);
     if (packed.empty()) throw std::runtime_error("cannot read " + path);
-    unsigned long long size = ZSTD_getFrameContentSize(packed.data(), packed.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
-        throw std::runtime_error(path + " is not a zstd frame with its content size");
-    std::string raw(size, '\0');
-    std::size_t n = ZSTD_decompress(raw.data(), raw.size(), packed.data(), packed.size());
-    if (ZSTD_isError(n) || n != size) throw std::runtime_error(path + ": " + ZSTD_getErrorName(n));
+    // Streamed: zstd(1) writing from a pipe leaves the content size out of the frame header.
+    std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> ds(ZSTD_createDStream(), &ZSTD_freeDStream);
+    if (!ds) throw std::runtime_error("ZSTD_createDStream failed");
+    ZSTD_initDStream(ds.get());
+    std::string raw;
+    std::string buf(ZSTD_DStreamOutSize(), '\0');
+    ZSTD_inBuffer in{packed.data(), packed.size(), 0};
+    std::size_t ret = 1;
+    while (in.pos < in.size || ret != 0) {
+        ZSTD_outBuffer out{buf.data(), buf.size(), 0};
+        ret = ZSTD_decompressStream(ds.get(), &out, &in);
+        if (ZSTD_isError(ret)) throw std::runtime_error(path + ": " + ZSTD_getErrorName(ret));
+        raw.append(buf.data(), out.pos);
+        if (in.pos == in.size && out.pos == 0 && ret != 0)
+            throw std::runtime_error(path + ": truncated zstd frame");
+    }
     return raw;
 }
 
