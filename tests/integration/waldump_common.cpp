@@ -41,8 +41,15 @@ void write_file(const std::string& path, const std::string& text) {
     f << text;
 }
 
-// diff(1) between two files: the number of '<'/'>' lines and the first `max_lines` of them,
-// each '<' line followed by its '>' counterpart within a hunk.
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+}
+
+}  // namespace
+
+// (waldump_common.h)
 std::pair<std::size_t, std::string> diff_files(const std::string& a, const std::string& b,
                                                std::size_t max_lines) {
     auto r = run({"diff", a, b});
@@ -73,14 +80,6 @@ std::pair<std::size_t, std::string> diff_files(const std::string& a, const std::
     flush();
     return {n, first};
 }
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (auto& x : v) s += (s.empty() ? "" : " ") + x;
-    return s;
-}
-
-}  // namespace
 
 const std::vector<std::string>& all_rmgr_names() {
     static const std::vector<std::string> names = {

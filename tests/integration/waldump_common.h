@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/files.h"
@@ -49,6 +50,11 @@ struct Comparison {
     bool identical() const { return differing_lines == 0; }
     std::string report() const;       // a summary and the first differences
 };
+
+// diff(1) between two files: the number of differing ('<'/'>') lines and the first `max_lines`
+// of them, each '<' line followed by its '>' counterpart within a hunk.
+std::pair<std::size_t, std::string> diff_files(const std::string& a, const std::string& b,
+                                               std::size_t max_lines);
 
 // Runs both tools with `args` (output files go to `work_dir`) and diffs them.
 Comparison compare_waldump(const std::vector<std::string>& args, const std::string& work_dir,

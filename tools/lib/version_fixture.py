@@ -104,20 +104,22 @@ def main():
     types_in = collections.defaultdict(set)     # segment number -> types starting in it
     crossing = collections.defaultdict(set)     # segment -> types of records continuing into it
     first_seg = last_seg = None
+    recs = []
     for line in dump.stdout.splitlines():
         m = REC.match(line)
-        if not m:
-            continue
-        rmgr, tot, lsn = m.group(1), int(m.group(3)), (int(m.group(5), 16) << 32) | int(m.group(6), 16)
+        if m:
+            recs.append(((int(m.group(5), 16) << 32) | int(m.group(6), 16), f'{m.group(1)}/{m.group(7)}'))
+    for i, (lsn, rtype) in enumerate(recs):
         segno = lsn // SEG
-        # A record that may continue into the next segment (page headers inside it: at most one
-        # per 8 kB plus the long header) does not count for its segment: a group ending there
-        # stops before it.
-        if lsn + tot + 24 * (tot // 8192 + 2) + 16 <= (segno + 1) * SEG:
-            types_in[segno].add(f'{rmgr}/{m.group(7)}')
+        # A record continues into the next segment when the next one does not start right after
+        # that segment's long page header (40 bytes): it does not count for its own segment, since
+        # a group ending there stops before it.
+        nxt = recs[i + 1][0] if i + 1 < len(recs) else lsn
+        if nxt // SEG == segno or nxt == (segno + 1) * SEG + 40:
+            types_in[segno].add(rtype)
         else:
             types_in[segno]
-            crossing[segno + 1].add(f'{rmgr}/{m.group(7)}')
+            crossing[segno + 1].add(rtype)
         first_seg = segno if first_seg is None else first_seg
         last_seg = segno
     written = set().union(*types_in.values(), *crossing.values())
