@@ -22,8 +22,9 @@ inline constexpr int RM_MIN_CUSTOM_ID = 128;
 
 // Appends the rmgr-specific description of a record (PostgreSQL's rm_desc) to `out`.
 using DescribeFn = void (*)(std::string& out, const DecodedRecord& rec);
-// Names a record type from xl_info (PostgreSQL's rm_identify); nullptr when unknown.
-using IdentifyFn = const char* (*)(std::uint8_t xl_info);
+// Names a record type from xl_info (PostgreSQL's rm_identify) as the major version of `format`
+// names it; nullptr when unknown.
+using IdentifyFn = const char* (*)(std::uint8_t xl_info, const WalFormat& format);
 
 // Applies a record (PostgreSQL's rm_redo) through the engine's RedoContext.
 using RedoFn = Result<redo::RedoOutcome> (*)(redo::RedoContext& ctx, const DecodedRecord& rec);
@@ -50,7 +51,8 @@ using KnownDifferenceFn = const char* (*)(const DecodedRecord& rec, const std::u
 #define UNDERSTUDY_KNOWN_DECL_no_known_diffs(prefix)
 #define UNDERSTUDY_RMGR_DECLARE(id, sym, name, prefix, mask, known)                          \
     void prefix##_desc(std::string& out, const DecodedRecord& rec);                          \
-    const char* prefix##_identify(std::uint8_t xl_info);                                     \
+    const char* prefix##_identify(std::uint8_t xl_info,                                      \
+                                  const WalFormat& format = kWalFormatPg15);                  \
     Result<redo::RedoOutcome> prefix##_redo(redo::RedoContext& ctx, const DecodedRecord& rec); \
     UNDERSTUDY_MASK_DECL_##mask(prefix) UNDERSTUDY_KNOWN_DECL_##known(prefix)
 UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_DECLARE)

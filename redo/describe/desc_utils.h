@@ -16,6 +16,7 @@
 #include "redo/decoded_record.h"
 #include "redo/records/pg_types.h"
 #include "redo/records/sinval.h"
+#include "redo/records/version_table.h"
 #include "redo/records/xact.h"
 #include "redo/storage/relpath.h"
 
@@ -27,6 +28,22 @@ namespace understudy {
 inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
     return storage::relation_path(rnode, static_cast<ForkNumber>(forknum));
 }
+
+// TABLESPACE_VERSION_DIRECTORY of each major version: "PG_" PG_MAJORVERSION "_"
+// CATALOG_VERSION_NO (common/relpath.h, catalog/catversion.h; fixed within a major).
+struct TablespaceDirectoryVersion {
+    int since_major;
+    const char* tablespace_version_directory;
+};
+inline constexpr TablespaceDirectoryVersion kTablespaceDirectoryVersions[] = {
+    {14, "PG_14_202107181"}, {15, "PG_15_202209061"}, {16, "PG_16_202307071"},
+    {17, "PG_17_202406281"}, {18, "PG_18_202506291"},
+};
+static_assert(rows_ascending(kTablespaceDirectoryVersions));
+
+// relpathperm as `format`'s version prints it: a relation in a user tablespace is under that
+// version's TABLESPACE_VERSION_DIRECTORY.
+std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum, const WalFormat& format);
 
 // timestamptz_to_str as pg_waldump has it (src/bin/pg_waldump/compat.c, PG15): the local time
 // zone of the process (TZ, else /etc/localtime), "2026-11-21 21:07:59.123456 UTC".
@@ -104,10 +121,46 @@ PackedArray<T> take_array(ByteReader& reader, std::int64_t count, bool& truncate
 // the end of the span when there is no NUL.
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len = SIZE_MAX);
 
-// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15): shared by the
-// Transaction and Standby describe routines.
+// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15; 18's relsync
+// messages by kSinvalVersions): shared by the Transaction and Standby describe routines.
+// `format`: the record's (DecodedRecord::format).
 void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
-                                Oid dbId, Oid tsId, bool relcacheInitFileInval);
+                                Oid dbId, Oid tsId, bool relcacheInitFileInval,
+                                const WalFormat& format);
+
+// A dropped-stats item (xl_xact_stats_item) as the descriptions print it: 18 stores objid as
+// two uint32 halves (objid_lo, objid_hi), 15-17 as one Oid.
+struct XactStatsItem {
+    int kind = 0;
+    Oid dboid = 0;
+    std::uint64_t objid = 0;
+};
+// An array of xl_xact_stats_item of a version's item size (XactVersion::stats_item_size).
+class XactStatsItems {
+public:
+    XactStatsItems() = default;
+    XactStatsItems(const std::uint8_t* data, std::size_t count, std::size_t item_size)
+        : data_(data), count_(count), item_size_(item_size) {}
+
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    XactStatsItem operator[](std::size_t i) const {
+        const std::uint8_t* p = data_ + i * item_size_;
+        XactStatsItem item{load<int>(p + offsetof(xl_xact_stats_item, kind)),
+                           load<Oid>(p + offsetof(xl_xact_stats_item, dboid)),
+                           load<std::uint32_t>(p + offsetof(xl_xact_stats_item_v18, objid_lo))};
+        if (item_size_ == sizeof(xl_xact_stats_item_v18))
+            item.objid |= std::uint64_t{load<std::uint32_t>(p + offsetof(xl_xact_stats_item_v18,
+                                                                         objid_hi))}
+                          << 32;
+        return item;
+    }
+
+private:
+    const std::uint8_t* data_ = nullptr;
+    std::size_t count_ = 0;
+    std::size_t item_size_ = sizeof(xl_xact_stats_item);
+};
 
 // xl_xact_parsed_commit / xl_xact_parsed_abort / xl_xact_parsed_prepare (access/xact.h, PG15):
 // the optional parts of a commit, abort or prepare record, located. Arrays point into the
@@ -121,13 +174,13 @@ struct ParsedXactRecord {
 
     PackedArray<TransactionId> subxacts;
     PackedArray<RelFileNode> xnodes;
-    PackedArray<xl_xact_stats_item> stats;
+    XactStatsItems stats;
     PackedArray<SharedInvalidationMessage> msgs;
 
     TransactionId twophase_xid = InvalidTransactionId;
     std::string twophase_gid;
     PackedArray<RelFileNode> abortnodes;           // only for PREPARE
-    PackedArray<xl_xact_stats_item> abortstats;    // only for PREPARE
+    XactStatsItems abortstats;                     // only for PREPARE
     bool initfileinval = false;                    // only for PREPARE
 
     XLogRecPtr origin_lsn = InvalidXLogRecPtr;
@@ -138,11 +191,16 @@ struct ParsedXactRecord {
 };
 
 // ParseCommitRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15). `xl_info` is the record's
-// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present).
-ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present); `format` the WAL's version (its
+// XactVersion: 14 has no dropped stats, 18 wider stats items).
+ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                   const WalFormat& format = kWalFormatPg15);
 // ParseAbortRecord (same file): as a commit record, without invalidation messages.
-ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
-// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare and what follows).
-ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data);
+ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                  const WalFormat& format = kWalFormatPg15);
+// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare, 14's
+// xl_xact_prepare_v14, and what follows).
+ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data,
+                                    const WalFormat& format = kWalFormatPg15);
 
 }  // namespace understudy

@@ -170,7 +170,7 @@ void heap2_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // heap_identify (PG15): "+INIT" only for the opcodes that can initialize a page.
-const char* heap_identify(std::uint8_t xl_info) {
+const char* heap_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & ~kXlrInfoMask & 0xFF) {
         case XLOG_HEAP_INSERT: return "INSERT";
         case XLOG_HEAP_INSERT | XLOG_HEAP_INIT_PAGE: return "INSERT+INIT";

@@ -1,6 +1,6 @@
 // Transaction resource manager records, PostgreSQL 15 (access/xact.h): commit, abort, prepare,
 // assignment and invalidation records, and the xinfo flags that say which optional parts a
-// commit or abort record carries.
+// commit or abort record carries; what 14, 16, 17 and 18 change is in XactVersion.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include "common/lsn.h"
 #include "redo/records/pg_types.h"
 #include "redo/records/sinval.h"
+#include "redo/records/version_table.h"
 
 namespace understudy {
 
@@ -67,12 +68,21 @@ inline constexpr std::size_t MinSizeOfXactSubxacts = 4;
 // xl_xact_relfilenodes: int nrels, then RelFileNode xnodes[].
 inline constexpr std::size_t MinSizeOfXactRelfilenodes = 4;
 
+// 15-17; 18's has `uint32 objid_lo, objid_hi` in place of objoid (16 bytes: XactVersion).
 struct xl_xact_stats_item {
     int kind;
     Oid dboid;
     Oid objoid;
 };
 static_assert(sizeof(xl_xact_stats_item) == 12);
+// 18's xl_xact_stats_item.
+struct xl_xact_stats_item_v18 {
+    int kind;
+    Oid dboid;
+    std::uint32_t objid_lo;
+    std::uint32_t objid_hi;
+};
+static_assert(sizeof(xl_xact_stats_item_v18) == 16);
 // xl_xact_stats_items: int nitems, then xl_xact_stats_item items[].
 inline constexpr std::size_t MinSizeOfXactStatsItems = 4;
 // xl_xact_invals: int nmsgs, then SharedInvalidationMessage msgs[].
@@ -123,5 +133,52 @@ static_assert(offsetof(xl_xact_prepare, prepared_at) == 16 &&
               offsetof(xl_xact_prepare, initfileinval) == 52 &&
               offsetof(xl_xact_prepare, gidlen) == 54 &&
               offsetof(xl_xact_prepare, origin_lsn) == 56 && sizeof(xl_xact_prepare) == 72);
+
+// PostgreSQL 14's xl_xact_prepare: no ncommitstats / nabortstats (and no stats sections after
+// the abort rels).
+struct xl_xact_prepare_v14 {
+    std::uint32_t magic;
+    std::uint32_t total_len;
+    TransactionId xid;
+    Oid database;
+    TimestampTz prepared_at;
+    Oid owner;
+    std::int32_t nsubxacts;
+    std::int32_t ncommitrels;
+    std::int32_t nabortrels;
+    std::int32_t ninvalmsgs;
+    std::uint8_t initfileinval;  // bool
+    std::uint16_t gidlen;
+    XLogRecPtr origin_lsn;
+    TimestampTz origin_timestamp;
+};
+static_assert(offsetof(xl_xact_prepare_v14, initfileinval) == 44 &&
+              offsetof(xl_xact_prepare_v14, gidlen) == 46 &&
+              offsetof(xl_xact_prepare_v14, origin_lsn) == 48 &&
+              sizeof(xl_xact_prepare_v14) == 64);
+
+// What each major version changes in the Transaction records and their descriptions.
+struct XactVersion {
+    int since_major;
+    // XACT_XINFO_HAS_DROPPED_STATS parts in commit/abort records, ncommitstats/nabortstats
+    // sections in xl_xact_prepare, and their "dropped stats" text (15+).
+    bool dropped_stats;
+    // sizeof(xl_xact_stats_item): 12; 18+ 16 (xl_xact_stats_item_v18, a 64-bit objid).
+    std::size_t stats_item_size;
+    // sizeof(xl_xact_prepare): 14's xl_xact_prepare_v14 is 64 bytes, 15+ 72.
+    std::size_t prepare_size;
+    // The commit description's "; apply_feedback" (15+).
+    bool apply_feedback_text;
+    // "; origin: ..." in abort and prepare descriptions (15+; commit has it in every version).
+    bool abort_prepare_origin_text;
+};
+inline constexpr XactVersion kXactVersions[] = {
+    {/*since_major*/ 14, /*dropped_stats*/ false, /*stats_item_size*/ sizeof(xl_xact_stats_item),
+     /*prepare_size*/ sizeof(xl_xact_prepare_v14), /*apply_feedback_text*/ false,
+     /*abort_prepare_origin_text*/ false},
+    {15, true, sizeof(xl_xact_stats_item), sizeof(xl_xact_prepare), true, true},
+    {18, true, sizeof(xl_xact_stats_item_v18), sizeof(xl_xact_prepare), true, true},
+};
+static_assert(rows_ascending(kXactVersions));
 
 }  // namespace understudy
