@@ -188,7 +188,7 @@ const char* heap_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
 }
 
 // heap2_identify (PG15).
-const char* heap2_identify(std::uint8_t xl_info) {
+const char* heap2_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & ~kXlrInfoMask & 0xFF) {
         case XLOG_HEAP2_PRUNE: return "PRUNE";
         case XLOG_HEAP2_VACUUM: return "VACUUM";
