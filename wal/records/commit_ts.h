@@ -1,0 +1,23 @@
+// CommitTs resource manager records, PostgreSQL 15 (access/commit_ts.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "wal/records/pg_types.h"
+
+namespace understudy {
+
+inline constexpr std::uint8_t COMMIT_TS_ZEROPAGE = 0x00;
+inline constexpr std::uint8_t COMMIT_TS_TRUNCATE = 0x10;
+
+// COMMIT_TS_ZEROPAGE carries only the page number (int; int64 from 17: redo/records/slru.h).
+// 17+: pageno is int64 and oldestXid follows it at offset 8.
+struct xl_commit_ts_truncate {
+    int pageno;
+    TransactionId oldestXid;
+};
+inline constexpr std::size_t SizeOfCommitTsTruncate = 8;
+static_assert(sizeof(xl_commit_ts_truncate) == SizeOfCommitTsTruncate);
+
+}  // namespace understudy
