@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ meson ninja-build pkg-config
+  iproute2 iptables  # tests/faults: network namespaces, veth pairs, silent cuts
   libpq-dev libuv1-dev nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev
   liblz4-dev libzstd-dev
   postgresql-15 postgresql-contrib
   clang llvm
+  openssl procps
 )
 
 missing=()

@@ -33,6 +33,7 @@ using CommandFactory = std::unique_ptr<Command> (*)(CLI::App& app);
 std::unique_ptr<Command> make_lag_command(CLI::App& app);
 std::unique_ptr<Command> make_receive_command(CLI::App& app);
 std::unique_ptr<Command> make_replay_command(CLI::App& app);
+std::unique_ptr<Command> make_retire_command(CLI::App& app);
 std::unique_ptr<Command> make_standby_command(CLI::App& app);
 std::unique_ptr<Command> make_waldump_command(CLI::App& app);
 
