@@ -332,7 +332,7 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
     if (rmgr != nullptr && rmgr->redo != nullptr) {
         auto r = rmgr->redo(ctx_, rec);
         if (!r) {
-            const char* ident = rmgr->identify != nullptr ? rmgr->identify(rec.xl_info) : nullptr;
+            const char* ident = rmgr->identify != nullptr ? rmgr->identify(rec.xl_info, *rec.format) : nullptr;
             return make_error(fmt::format("redo of the {}/{} record at {} failed: {}", rmgr->name,
                                           ident != nullptr ? ident : "UNKNOWN", format_lsn(rec.lsn), r.message()));
         }

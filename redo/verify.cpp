@@ -56,7 +56,7 @@ Result<void> verify_record_images(storage::PageCache& pages, const DecodedRecord
         }
         ++counters.images_mismatched;
         if (mismatches.size() < max_listed) {
-            const char* ident = rmgr.identify != nullptr ? rmgr.identify(rec.xl_info) : nullptr;
+            const char* ident = rmgr.identify != nullptr ? rmgr.identify(rec.xl_info, *rec.format) : nullptr;
             mismatches.push_back(Mismatch{rec.lsn, rec.xl_rmid,
                                           ident != nullptr ? ident : fmt::format("UNKNOWN ({:x})", rec.info()),
                                           blk->rnode, blk->forknum, blk->blkno, *diff});

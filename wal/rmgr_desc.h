@@ -23,12 +23,13 @@ inline constexpr int RM_MIN_CUSTOM_ID = 128;
 
 // Appends the rmgr-specific description of a record (PostgreSQL's rm_desc) to `out`.
 using DescribeFn = void (*)(std::string& out, const DecodedRecord& rec);
-// Names a record type from xl_info (PostgreSQL's rm_identify); nullptr when unknown.
-using IdentifyFn = const char* (*)(std::uint8_t xl_info);
+// Names a record type from xl_info (PostgreSQL's rm_identify) as the major version of `format`
+// names it; nullptr when unknown.
+using IdentifyFn = const char* (*)(std::uint8_t xl_info, const WalFormat& format);
 
 #define UNDERSTUDY_RMGR_DESC_DECLARE(id, sym, name, prefix, mask, known) \
     void prefix##_desc(std::string& out, const DecodedRecord& rec);      \
-    const char* prefix##_identify(std::uint8_t xl_info);
+    const char* prefix##_identify(std::uint8_t xl_info, const WalFormat& format = kWalFormatPg15);
 UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_DESC_DECLARE)
 #undef UNDERSTUDY_RMGR_DESC_DECLARE
 

@@ -137,7 +137,7 @@ VerifyRun replay_and_verify(const std::string& wal_dir, XLogRecPtr start, XLogRe
             if (auto r = redo::restore_apply_images(ctx, rec); !r) run.errors.push_back(r.message());
             continue;
         }
-        const char* id = rmgr->identify(rec.xl_info);
+        const char* id = rmgr->identify(rec.xl_info, *rec.format);
         const std::string type = std::string(rmgr->name) + "/" + (id ? id : "UNKNOWN");
         auto& ts = run.by_type[type];
         ++ts.records;

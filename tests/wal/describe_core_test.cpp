@@ -564,7 +564,7 @@ TEST_CASE("describe (core rmgrs): real records read as pg_waldump prints them") 
         const DecodedRecord rec = make_record(s, data);
         const RmgrInfo* rmgr = find_rmgr(s.rmid);
         REQUIRE(rmgr != nullptr);
-        const char* id = rmgr->identify(s.xl_info);
+        const char* id = rmgr->identify(s.xl_info, kWalFormatPg15);
         REQUIRE(id != nullptr);
         CHECK(std::string(id) == s.identify);
         CHECK(describe(rec) == s.desc);

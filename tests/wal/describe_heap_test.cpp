@@ -52,7 +52,7 @@ std::string describe(const Captured& c, const std::vector<std::uint8_t>& main,
     }
     const RmgrInfo* rmgr = find_rmgr(c.rmid);
     REQUIRE(rmgr != nullptr);
-    const char* id = rmgr->identify(rec.xl_info);
+    const char* id = rmgr->identify(rec.xl_info, *rec.format);
     REQUIRE(id != nullptr);
     std::string out = std::string(id) + " ";
     rmgr->describe(out, rec);

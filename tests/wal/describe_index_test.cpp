@@ -265,7 +265,7 @@ TEST_CASE("index rmgr describe routines print what pg_waldump 15 printed for rea
         const DecodedRecord rec = build(row, bytes);
         const RmgrInfo* rmgr = find_rmgr(row.rmid);
         REQUIRE(rmgr != nullptr);
-        const char* id = rmgr->identify(rec.xl_info);
+        const char* id = rmgr->identify(rec.xl_info, *rec.format);
         REQUIRE(id != nullptr);
         CHECK(std::string(id) == row.identify);
         CHECK(describe(rec) == row.desc);

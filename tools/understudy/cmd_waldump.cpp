@@ -1,5 +1,6 @@
 // `understudy waldump`: pg_waldump 15 (src/bin/pg_waldump/pg_waldump.c) on our reader, with the
 // same options, output and error texts, plus --json.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,11 +17,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <filesystem>
 #include <limits>
 #include <memory>
 
 #include "common/fs.h"
 #include "common/lsn.h"
+#include "wal/page_image.h"
 #include "wal/rmgr_desc.h"
 #include "wal/wal_chunks.h"
 #include "wal/wal_reader.h"
@@ -37,16 +41,66 @@ volatile std::sig_atomic_t g_time_to_stop = 0;
 extern "C" void waldump_sigint(int) { g_time_to_stop = 1; }
 
 constexpr const char* kProg = "understudy waldump";
+// "error", or the WAL's version's level once the reader knows it (14: "fatal").
+const char* g_fatal_level = "error";
 
 [[noreturn]] void fatal(const std::string& msg) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: %s\n", kProg, msg.c_str());
+    std::fprintf(stderr, "%s: %s: %s\n", kProg, g_fatal_level, msg.c_str());
     std::exit(kExitFailure);
 }
 
 bool is_directory(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// create_fullpage_directory (pg_waldump.c, 16+): creates DIR (and its parents) when it does
+// not exist; an existing DIR must be empty (pg_check_dir: anything but "." and "..").
+void create_fullpage_directory(const std::string& path) {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) {
+        if (errno != ENOENT)
+            fatal(fmt::format("could not access directory \"{}\": {}", path, fs::errno_text(errno)));
+        std::error_code ec;
+        std::filesystem::create_directories(path, ec);
+        if (ec) fatal(fmt::format("could not create directory \"{}\": {}", path, ec.message()));
+        ::chmod(path.c_str(), 0700);  // pg_dir_create_mode
+        return;
+    }
+    bool empty = true;
+    while (const dirent* e = ::readdir(dir)) {
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+            empty = false;
+            break;
+        }
+    }
+    ::closedir(dir);
+    if (!empty) fatal(fmt::format("directory \"{}\" exists but is not empty", path));
+}
+
+// XLogRecordSaveFPWs (pg_waldump.c, 16+): each block image of `rec`, restored (decompressed,
+// hole filled), written to DIR/TTTTTTTT-LLLLLLLL-LLLLLLLL.spc.db.rel.blk_fork.
+void save_fullpage_images(const DecodedRecord& rec, TimeLineID tli, const std::string& dir) {
+    std::array<std::uint8_t, BLCKSZ> page{};
+    for (int id = 0; id <= rec.max_block_id; ++id) {
+        const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(id)];
+        if (!b.in_use || !b.has_image) continue;
+        if (auto r = restore_block_image(rec, id, page); !r) fatal(r.message());
+        if (b.forknum > MAX_FORKNUM) fatal(fmt::format("invalid fork number: {}", b.forknum));
+        const std::string filename =
+            fmt::format("{}/{:08X}-{:08X}-{:08X}.{}.{}.{}.{}_{}", dir, tli,
+                        static_cast<std::uint32_t>(rec.lsn >> 32),
+                        static_cast<std::uint32_t>(rec.lsn), b.rnode.spcNode, b.rnode.dbNode,
+                        b.rnode.relNode, b.blkno, fork_name(b.forknum));
+        std::FILE* file = std::fopen(filename.c_str(), "wb");
+        if (file == nullptr)
+            fatal(fmt::format("could not open file \"{}\": {}", filename, fs::errno_text(errno)));
+        if (std::fwrite(page.data(), BLCKSZ, 1, file) != 1)
+            fatal(fmt::format("could not write file \"{}\": {}", filename, fs::errno_text(errno)));
+        if (std::fclose(file) != 0)
+            fatal(fmt::format("could not close file \"{}\": {}", filename, fs::errno_text(errno)));
+    }
 }
 
 // sscanf("%X/%X"), as pg_waldump parses -s / -e.
@@ -149,6 +203,7 @@ private:
     bool stats_short_ = false;
     bool follow_ = false, quiet_ = false, fullpage_ = false, json_ = false;
     std::string jobs_;
+    std::string save_fullpage_;
     std::vector<std::string> segs_;
 
     // parsed
@@ -202,6 +257,8 @@ void WaldumpCommand::register_options(CLI::App& app) {
     sub->add_option("--jobs", jobs_,
                     "with --stats, read the range's segments with up to N readers in parallel "
                     "(default: the number of CPUs, at most 4; 1: sequentially)");
+    sub->add_option("--save-fullpage", save_fullpage_,
+                    "save full page images to DIR (pg_waldump 16+)");
     sub->add_flag("--json", json_, "print one JSON object per record with every decoded field");
     sub->add_option("segments", segs_, "[STARTSEG [ENDSEG]]");
 }
@@ -210,7 +267,7 @@ void WaldumpCommand::parse_filters() {
     if (segs_.empty() && start_.empty() && end_.empty() && path_.empty() && rmgrs_.empty() &&
         stats_.empty() && !stats_short_ && block_.empty() && fork_.empty() && limit_.empty() &&
         relation_.empty() && timeline_.empty() && xid_.empty() && !bkp_details_ && !follow_ &&
-        !quiet_ && !fullpage_ && !json_)
+        !quiet_ && !fullpage_ && !json_ && save_fullpage_.empty())
         throw UsageError{"no arguments specified"};
     for (const auto& r : rmgrs_) {
         if (strcasecmp(r.c_str(), "list") == 0) {
@@ -304,6 +361,7 @@ void WaldumpCommand::parse_filters() {
     if (!path_.empty() && !is_directory(path_))
         throw UsageError{fmt::format("could not open directory \"{}\": {}", path_,
                                      fs::errno_text(errno ? errno : ENOTDIR))};
+    if (!save_fullpage_.empty()) create_fullpage_directory(save_fullpage_);
 }
 
 // The STARTSEG / ENDSEG and directory logic of pg_waldump's main().
@@ -394,7 +452,8 @@ WalReaderOptions WaldumpCommand::reader_options() const {
     opts.whole_pages = !follow_;  // as pg_waldump reads; following waits for partial pages
     // Statistics need only the lengths (and -q nothing): the blocks are decoded only when a
     // filter or the output looks at them. Records are checked the same either way.
-    opts.decode_blocks = !(!stats_.empty() || quiet_) || filters_blocks();
+    opts.decode_blocks =
+        !(!stats_.empty() || quiet_) || filters_blocks() || !save_fullpage_.empty();
     return opts;
 }
 
@@ -448,8 +507,9 @@ void WaldumpCommand::run_later_chunk(ChunkRun& run, const WalChunk& chunk,
 unsigned WaldumpCommand::parallel_jobs(XLogRecPtr first) const {
     // Only statistics are order-free; -n counts records in order, -f has no end, and without
     // an end LSN the range's segments are not known in advance.
+    // --save-fullpage writes every record's images, in the sequential loop.
     if (stats_.empty() || follow_ || stop_after_ > 0 || endptr_ == InvalidXLogRecPtr ||
-        endptr_ <= first)
+        endptr_ <= first || !save_fullpage_.empty())
         return 1;
     unsigned jobs = jobs_wanted_;
     if (jobs == 0) jobs = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
@@ -521,6 +581,8 @@ int WaldumpCommand::run() {
     const bool stats = !stats_.empty();
 
     const XLogRecPtr first = head->reader->find_next_record(startptr_);
+    if (head->reader->format() != nullptr)
+        g_fatal_level = waldump::display_frame(*head->reader->format()).fatal_level;
     if (first == InvalidXLogRecPtr) {
         if (!head->reader->unsupported_version().empty())
             fatal(head->reader->unsupported_version());
@@ -532,15 +594,24 @@ int WaldumpCommand::run() {
     std::string out;
     out.reserve(1 << 16);
 
-    // (Not with --json: stdout stays one JSON object per line.)
-    if (!json_ && first != startptr_ && segment_offset(startptr_, target_.seg_size) != 0) {
+    // The WAL's major version, known once the first record's page was read.
+    const WalFormat& format = head->reader->format() != nullptr ? *head->reader->format()
+                                                                 : kWalFormatPg15;
+    // To stdout, or (17+, pg_log_info) to stderr; not with --json on stdout: stdout stays one
+    // JSON object per line.
+    const bool notice_on_stderr = waldump::display_frame(format).first_record_notice_on_stderr;
+    if ((!json_ || notice_on_stderr) && first != startptr_ &&
+        segment_offset(startptr_, target_.seg_size) != 0) {
         const auto skipped = static_cast<std::uint32_t>(first - startptr_);
-        std::printf("first record is after %s, at %s, skipping over %u byte%s\n",
-                    format_lsn(startptr_).c_str(), format_lsn(first).c_str(), skipped,
-                    skipped == 1 ? "" : "s");
+        const std::string notice = fmt::format(
+            "first record is after {}, at {}, skipping over {} byte{}", format_lsn(startptr_),
+            format_lsn(first), skipped, skipped == 1 ? "" : "s");
+        if (notice_on_stderr) std::fprintf(stderr, "%s: %s\n", kProg, notice.c_str());
+        else std::printf("%s\n", notice.c_str());
     }
 
     waldump::Stats st;
+    st.format = &format;
     if (stats && !quiet_) st.startptr = first;
     int displayed = 0;
     ReadStatus status = ReadStatus::Record;
@@ -579,6 +650,7 @@ int WaldumpCommand::run() {
                 out.clear();
             }
         }
+        if (!save_fullpage_.empty()) save_fullpage_images(rec, timeline_id_, save_fullpage_);
         ++displayed;
         if (stop_after_ > 0 && displayed >= stop_after_) {
             status = ReadStatus::Record;

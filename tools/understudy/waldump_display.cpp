@@ -67,12 +67,31 @@ const std::array<std::string, 256>& rmgr_names() {
     return names;
 }
 
+// One row per major version understudy reads (pg_waldump.c and xlogdesc.c of each).
+constexpr DisplayFrame kDisplayFrames[] = {
+    {/*major_version*/ 14, /*image_compression_method*/ false, /*stats_range_line*/ false,
+     /*stats_custom_rmgrs*/ false, /*first_record_notice_on_stderr*/ false,
+     /*fatal_level*/ "fatal"},
+    {15, true, true, true, false, "error"},
+    {16, true, true, true, false, "error"},
+    {17, true, true, true, true, "error"},
+    {18, true, true, true, true, "error"},
+};
+
 }  // namespace
+
+const DisplayFrame& display_frame(const WalFormat& format) {
+    for (const DisplayFrame& f : kDisplayFrames)
+        if (f.major_version == format.major_version) return f;
+    // Every WalFormat the reader accepts has a row (checked by the unit tests); 15's frame
+    // otherwise.
+    return kDisplayFrames[1];
+}
 
 const std::string& rmgr_name(std::uint8_t rmid) { return rmgr_names()[rmid]; }
 
-const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info) {
-    if (const RmgrDesc* r = find_rmgr_desc(rmid)) return r->identify(xl_info);
+const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info, const WalFormat& format) {
+    if (const RmgrDesc* r = find_rmgr_desc(rmid)) return r->identify(xl_info, format);
     return nullptr;
 }
 
@@ -85,6 +104,7 @@ void append_desc(std::string& out, const DecodedRecord& rec) {
 
 // XLogRecGetBlockRefInfo(record, pretty = true, detailed_format, ...)
 void append_block_refs(std::string& out, const DecodedRecord& rec, bool detailed) {
+    const DisplayFrame& frame = display_frame(*rec.format);
     if (detailed) out.push_back('\n');
     for (int id = 0; id <= rec.max_block_id; ++id) {
         const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(id)];
@@ -108,8 +128,10 @@ void append_block_refs(std::string& out, const DecodedRecord& rec, bool detailed
                     out += ", compression saved: ";
                     // BLCKSZ - hole_length - bimg_len, as the unsigned PostgreSQL prints.
                     put_uint(out, static_cast<std::uint32_t>(BLCKSZ - b.hole_length - b.bimg_len));
-                    out += ", method: ";
-                    out += image_compression_name(b.compression);
+                    if (frame.image_compression_method) {
+                        out += ", method: ";
+                        out += image_compression_name(b.compression);
+                    }
                 }
             }
             out.push_back('\n');
@@ -150,7 +172,7 @@ void append_record_line(std::string& out, const DecodedRecord& rec, bool bkp_det
     out += ", prev ";
     put_lsn08(out, rec.xl_prev);
     out += ", desc: ";
-    if (const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info)) {
+    if (const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info, *rec.format)) {
         out += id;
         out.push_back(' ');
     } else {
@@ -174,7 +196,7 @@ void append_record_json(std::string& out, const DecodedRecord& rec) {
     j["rmid"] = rec.xl_rmid;
     j["rmgr"] = rmgr_name(rec.xl_rmid);
     j["xl_info"] = rec.xl_info;
-    const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info);
+    const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info, *rec.format);
     j["type"] = id ? std::string(id) : fmt::format("UNKNOWN ({:x})", rec.xl_info & 0xF0);
     std::string desc;
     append_desc(desc, rec);
@@ -214,7 +236,9 @@ void append_record_json(std::string& out, const DecodedRecord& rec) {
         blocks.push_back(std::move(jb));
     }
     j["blocks"] = std::move(blocks);
-    out += j.dump();
+    // Descriptions hold bytes from the WAL (a logical message's prefix, a restore point's name):
+    // bytes that are not UTF-8 become U+FFFD, so every line stays valid JSON.
+    out += j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     out.push_back('\n');
 }
 
@@ -237,29 +261,34 @@ void append_stats_row(std::string& out, std::string_view name, const StatsRow& r
                    tot_len, pct(tot_len, total_len));
 }
 
-bool rmgr_id_valid(int ri) { return ri <= RM_MAX_BUILTIN_ID || ri >= RM_MIN_CUSTOM_ID; }
+// The rmgr ids a version's table has rows for: built-in ones, and custom ones from 15 on.
+bool rmgr_id_listed(const DisplayFrame& frame, int ri) {
+    return ri <= RM_MAX_BUILTIN_ID || (frame.stats_custom_rmgrs && ri >= RM_MIN_CUSTOM_ID);
+}
 
 }  // namespace
 
 void append_stats(std::string& out, const Stats& stats, bool per_record) {
-    if (stats.endptr == InvalidXLogRecPtr) return;
+    const DisplayFrame& frame = display_frame(*stats.format);
+    if (frame.stats_range_line && stats.endptr == InvalidXLogRecPtr) return;
     std::uint64_t total_count = 0, total_rec_len = 0, total_fpi_len = 0;
     for (int ri = 0; ri <= RM_MAX_ID; ++ri) {
-        if (!rmgr_id_valid(ri)) continue;
+        if (!rmgr_id_listed(frame, ri)) continue;
         total_count += stats.rmgr_stats[static_cast<std::size_t>(ri)].count;
         total_rec_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].rec_len;
         total_fpi_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].fpi_len;
     }
     const std::uint64_t total_len = total_rec_len + total_fpi_len;
     auto it = std::back_inserter(out);
-    fmt::format_to(it, "WAL statistics between {} and {}:\n", format_lsn(stats.startptr),
-                   format_lsn(stats.endptr));
+    if (frame.stats_range_line)
+        fmt::format_to(it, "WAL statistics between {} and {}:\n", format_lsn(stats.startptr),
+                       format_lsn(stats.endptr));
     fmt::format_to(it, "{:<27} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8}\n", "Type", "N",
                    "(%)", "Record size", "(%)", "FPI size", "(%)", "Combined size", "(%)");
     fmt::format_to(it, "{:<27} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8} {:>20} {:>8}\n", "----", "-",
                    "---", "-----------", "---", "--------", "---", "-------------", "---");
     for (int ri = 0; ri <= RM_MAX_ID; ++ri) {
-        if (!rmgr_id_valid(ri)) continue;
+        if (!rmgr_id_listed(frame, ri)) continue;
         const auto rmid = static_cast<std::uint8_t>(ri);
         const std::string name = rmgr_name(rmid);
         if (!per_record) {
@@ -272,7 +301,7 @@ void append_stats(std::string& out, const Stats& stats, bool per_record) {
             const StatsRow& r = stats.record_stats[rmid][static_cast<std::size_t>(rj)];
             if (r.count == 0) continue;
             const auto info = static_cast<std::uint8_t>(rj << 4);
-            const char* id = rmgr_identify(rmid, info);
+            const char* id = rmgr_identify(rmid, info, *stats.format);
             const std::string row_name = id ? fmt::format("{}/{}", name, id)
                                             : fmt::format("{}/UNKNOWN ({:x})", name, info);
             append_stats_row(out, row_name, r, total_count, total_rec_len, total_fpi_len,

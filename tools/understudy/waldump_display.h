@@ -13,10 +13,32 @@
 
 namespace understudy::waldump {
 
+// What differs in pg_waldump's output frame (the record line's block references and the --stats
+// table) between major versions; the rmgr descriptions are the describe routines' part.
+struct DisplayFrame {
+    int major_version;
+    // -b: a compressed image's line ends in ", method: pglz" (15+; 14's pg_waldump has one
+    // BKPIMAGE_IS_COMPRESSED bit and prints no method).
+    bool image_compression_method;
+    // --stats starts with "WAL statistics between X and Y:" and prints nothing when no record
+    // was counted (15+: XLogStats' startptr/endptr); 14 prints the table always, without it.
+    bool stats_range_line;
+    // --stats lists custom rmgrs (ids 128..255) that had records (15+: RmgrIdIsCustom).
+    bool stats_custom_rmgrs;
+    // "first record is after ..." goes to stderr through pg_log_info (17+), not to stdout.
+    bool first_record_notice_on_stderr;
+    // The level fatal errors print after the program name: "fatal" (14's pg_log_fatal) or
+    // "error" (15+'s pg_fatal).
+    const char* fatal_level;
+};
+// The frame of the major version `format` is (every WalFormat has one).
+const DisplayFrame& display_frame(const WalFormat& format);
+
 // The rmgr name pg_waldump prints: the built-in name, or "custom###".
 const std::string& rmgr_name(std::uint8_t rmid);
-// rm_identify for any rmgr id (nullptr when unknown, always for custom rmgrs).
-const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info);
+// rm_identify for any rmgr id, as the major version of `format` names it (nullptr when unknown,
+// always for custom rmgrs).
+const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info, const WalFormat& format);
 
 // Appends XLogDumpDisplayRecord's text for `rec` (ends with a newline).
 void append_record_line(std::string& out, const DecodedRecord& rec, bool bkp_details);
@@ -30,6 +52,8 @@ struct StatsRow {
     std::uint64_t fpi_len = 0;
 };
 struct Stats {
+    // The WAL's major version (names the record types and picks the table's layout).
+    const WalFormat* format = &kWalFormatPg15;
     XLogRecPtr startptr = InvalidXLogRecPtr;
     XLogRecPtr endptr = InvalidXLogRecPtr;
     std::uint64_t count = 0;
@@ -69,7 +93,8 @@ private:
         into.fpi_len += from.fpi_len;
     }
 };
-// XLogDumpDisplayStats (prints nothing when no record was counted).
+// XLogDumpDisplayStats of stats.format's major version (15+: prints nothing when no record
+// was counted).
 void append_stats(std::string& out, const Stats& stats, bool per_record);
 
 }  // namespace understudy::waldump

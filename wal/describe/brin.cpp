@@ -61,7 +61,7 @@ void brin_desc(std::string& out, const DecodedRecord& record) {
 }
 
 // brin_identify (PG15).
-const char* brin_identify(std::uint8_t xl_info) {
+const char* brin_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_BRIN_CREATE_INDEX: return "CREATE_INDEX";
         case XLOG_BRIN_INSERT: return "INSERT";

@@ -113,7 +113,7 @@ void btree_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // btree_identify (PG15).
-const char* btree_identify(std::uint8_t xl_info) {
+const char* btree_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & ~kXlrInfoMask & 0xFF) {
         case XLOG_BTREE_INSERT_LEAF: return "INSERT_LEAF";
         case XLOG_BTREE_INSERT_UPPER: return "INSERT_UPPER";

@@ -1,5 +1,5 @@
 // Database describe routines: dbase_desc and dbase_identify (src/backend/access/rmgrdesc/
-// dbasedesc.c, PostgreSQL 15).
+// dbasedesc.c, PostgreSQL 15; 14's record types from kDbaseVersions).
 #include <fmt/format.h>
 
 #include <iterator>
@@ -29,35 +29,32 @@ void desc_drop(std::string& out, std::span<const std::uint8_t> data) {
 
 }  // namespace
 
-// dbase_desc (dbasedesc.c, PG15).
+// dbase_desc (dbasedesc.c, PG15; 14's).
 void dbase_desc(std::string& out, const DecodedRecord& rec) {
     const auto data = rec.main_data;
-    const std::uint8_t info = rec.info();
+    const DbaseRecordType* type = dbase_record_type(rec.info(), *rec.format);
+    if (type == nullptr) return;
     auto it = std::back_inserter(out);
-    if (info == XLOG_DBASE_CREATE_FILE_COPY) {
+    if (type->record == DbaseRecord::CreateFileCopy) {
         xl_dbase_create_file_copy_rec xlrec{};
         if (!load_record(data, xlrec))
             return append_truncated(out, data.size(), sizeof(xlrec));
         fmt::format_to(it, "copy dir {}/{} to {}/{}", xlrec.src_tablespace_id, xlrec.src_db_id,
                        xlrec.tablespace_id, xlrec.db_id);
-    } else if (info == XLOG_DBASE_CREATE_WAL_LOG) {
+    } else if (type->record == DbaseRecord::CreateWalLog) {
         xl_dbase_create_wal_log_rec xlrec{};
         if (!load_record(data, xlrec))
             return append_truncated(out, data.size(), sizeof(xlrec));
         fmt::format_to(it, "create dir {}/{}", xlrec.tablespace_id, xlrec.db_id);
-    } else if (info == XLOG_DBASE_DROP) {
+    } else if (type->record == DbaseRecord::Drop) {
         desc_drop(out, data);
     }
 }
 
-// dbase_identify (dbasedesc.c, PG15).
-const char* dbase_identify(std::uint8_t xl_info) {
-    switch (xl_info & 0xF0) {
-        case XLOG_DBASE_CREATE_FILE_COPY: return "CREATE_FILE_COPY";
-        case XLOG_DBASE_CREATE_WAL_LOG: return "CREATE_WAL_LOG";
-        case XLOG_DBASE_DROP: return "DROP";
-        default: return nullptr;
-    }
+// dbase_identify (dbasedesc.c, PG15; 14's).
+const char* dbase_identify(std::uint8_t xl_info, const WalFormat& format) {
+    const DbaseRecordType* type = dbase_record_type(xl_info & 0xF0, format);
+    return type != nullptr ? type->name : nullptr;
 }
 
 }  // namespace understudy

@@ -84,10 +84,24 @@ void redirect_array_desc(std::string& out, const PackedArray<OffsetNumber>& pair
     });
 }
 
-// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15).
+std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum, const WalFormat& format) {
+    if (rnode.spcNode == storage::GLOBALTABLESPACE_OID ||
+        rnode.spcNode == storage::DEFAULTTABLESPACE_OID)
+        return relpathperm(rnode, forknum);
+    std::string path = fmt::format(
+        "pg_tblspc/{}/{}/{}/{}", rnode.spcNode,
+        row_for_version(kTablespaceDirectoryVersions, format).tablespace_version_directory,
+        rnode.dbNode, rnode.relNode);
+    if (forknum != MAIN_FORKNUM) fmt::format_to(std::back_inserter(path), "_{}", fork_name(forknum));
+    return path;
+}
+
+// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15; 18's).
 void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
-                                Oid dbId, Oid tsId, bool relcacheInitFileInval) {
+                                Oid dbId, Oid tsId, bool relcacheInitFileInval,
+                                const WalFormat& format) {
     if (msgs.empty()) return;
+    const SinvalVersion& version = row_for_version(kSinvalVersions, format);
     auto it = std::back_inserter(out);
     if (relcacheInitFileInval)
         fmt::format_to(it, "; relcache init file inval dbid {} tsid {}", dbId, tsId);
@@ -106,6 +120,8 @@ void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvali
             fmt::format_to(it, " relmap db {}", msg.rm.dbId);
         else if (msg.id == SHAREDINVALSNAPSHOT_ID)
             fmt::format_to(it, " snapshot {}", msg.sn.relId);
+        else if (msg.id == SHAREDINVALRELSYNC_ID && version.relsync)
+            fmt::format_to(it, " relsync {}", msg.rs.relid);
         else
             fmt::format_to(it, " unrecognized id {}", msg.id);
     }

@@ -17,6 +17,7 @@
 #include "wal/records/pg_types.h"
 #include "wal/records/sinval.h"
 #include "wal/records/xact.h"
+#include "wal/records/version_table.h"
 #include "wal/relpath.h"
 
 namespace understudy {
@@ -27,6 +28,22 @@ namespace understudy {
 inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
     return storage::relation_path(rnode, static_cast<ForkNumber>(forknum));
 }
+
+// TABLESPACE_VERSION_DIRECTORY of each major version: "PG_" PG_MAJORVERSION "_"
+// CATALOG_VERSION_NO (common/relpath.h, catalog/catversion.h; fixed within a major).
+struct TablespaceDirectoryVersion {
+    int since_major;
+    const char* tablespace_version_directory;
+};
+inline constexpr TablespaceDirectoryVersion kTablespaceDirectoryVersions[] = {
+    {14, "PG_14_202107181"}, {15, "PG_15_202209061"}, {16, "PG_16_202307071"},
+    {17, "PG_17_202406281"}, {18, "PG_18_202506291"},
+};
+static_assert(rows_ascending(kTablespaceDirectoryVersions));
+
+// relpathperm as `format`'s version prints it: a relation in a user tablespace is under that
+// version's TABLESPACE_VERSION_DIRECTORY.
+std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum, const WalFormat& format);
 
 // timestamptz_to_str as pg_waldump has it (src/bin/pg_waldump/compat.c, PG15): the local time
 // zone of the process (TZ, else /etc/localtime), "2026-11-21 21:07:59.123456 UTC".
@@ -82,9 +99,11 @@ void oid_array_desc(std::string& out, const PackedArray<Oid>& oids);
 void redirect_array_desc(std::string& out, const PackedArray<OffsetNumber>& pairs);
 
 
-// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15): shared by the
-// Transaction and Standby describe routines.
+// standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15; 18's relsync
+// messages by kSinvalVersions): shared by the Transaction and Standby describe routines.
+// `format`: the record's (DecodedRecord::format).
 void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
-                                Oid dbId, Oid tsId, bool relcacheInitFileInval);
+                                Oid dbId, Oid tsId, bool relcacheInitFileInval,
+                                const WalFormat& format);
 
 }  // namespace understudy

@@ -31,6 +31,6 @@ void generic_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // generic_identify (genericdesc.c, PG15): generic records have no subtypes.
-const char* generic_identify(std::uint8_t /*xl_info*/) { return "Generic"; }
+const char* generic_identify(std::uint8_t /*xl_info*/, const WalFormat& /*format*/) { return "Generic"; }
 
 }  // namespace understudy

@@ -182,7 +182,7 @@ void gin_desc(std::string& out, const DecodedRecord& record) {
 }
 
 // gin_identify (PG15).
-const char* gin_identify(std::uint8_t xl_info) {
+const char* gin_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_GIN_CREATE_PTREE: return "CREATE_PTREE";
         case XLOG_GIN_INSERT: return "INSERT";

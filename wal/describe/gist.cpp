@@ -64,7 +64,7 @@ void gist_desc(std::string& out, const DecodedRecord& record) {
 }
 
 // gist_identify (PG15).
-const char* gist_identify(std::uint8_t xl_info) {
+const char* gist_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_GIST_PAGE_UPDATE: return "PAGE_UPDATE";
         case XLOG_GIST_DELETE: return "DELETE";

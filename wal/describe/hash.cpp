@@ -116,7 +116,7 @@ void hash_desc(std::string& out, const DecodedRecord& record) {
 }
 
 // hash_identify (PG15).
-const char* hash_identify(std::uint8_t xl_info) {
+const char* hash_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_HASH_INIT_META_PAGE: return "INIT_META_PAGE";
         case XLOG_HASH_INIT_BITMAP_PAGE: return "INIT_BITMAP_PAGE";

@@ -295,7 +295,8 @@ void desc18_heap_inplace(std::string& out, const DecodedRecord& rec) {
     ByteReader reader(rec.main_data.subspan(pg18::MinSizeOfHeapInplace));
     bool truncated = false;
     auto msgs = take_array<SharedInvalidationMessage>(reader, x->nmsgs, truncated);
-    standby_desc_invalidations(out, msgs, x->dbId, x->tsId, x->relcacheInitFileInval != 0);
+    standby_desc_invalidations(out, msgs, x->dbId, x->tsId, x->relcacheInitFileInval != 0,
+                               *rec.format);
     if (truncated) {
         out += ' ';
         append_short_main_data(out, rec.main_data.size(),
@@ -590,8 +591,8 @@ void heap2_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // heap_identify (the same names in 14 to 18): "+INIT" only for the opcodes that can initialize
-// a page.
-const char* heap_identify(std::uint8_t xl_info) {
+// a page. (`format` unused: every version names them alike.)
+const char* heap_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & ~kXlrInfoMask & 0xFF) {
         case XLOG_HEAP_INSERT: return "INSERT";
         case XLOG_HEAP_INSERT | XLOG_HEAP_INIT_PAGE: return "INSERT+INIT";
@@ -608,8 +609,6 @@ const char* heap_identify(std::uint8_t xl_info) {
     }
 }
 
-const char* heap_identify(std::uint8_t xl_info, const WalFormat& /*format*/) { return heap_identify(xl_info); }
-
 // heap2_identify of the format's version: the name of the opcode; with XLOG_HEAP_INIT_PAGE only
 // MULTI_INSERT has a name.
 const char* heap2_identify(std::uint8_t xl_info, const WalFormat& format) {
@@ -618,8 +617,5 @@ const char* heap2_identify(std::uint8_t xl_info, const WalFormat& format) {
         return (xl_info & XLOG_HEAP_OPMASK) == XLOG_HEAP2_MULTI_INSERT ? "MULTI_INSERT+INIT" : nullptr;
     return desc.heap2_names[opcode_index(xl_info)];
 }
-
-// heap2_identify of PostgreSQL 15 (and 14).
-const char* heap2_identify(std::uint8_t xl_info) { return heap2_identify(xl_info, kWalFormatPg15); }
 
 }  // namespace understudy

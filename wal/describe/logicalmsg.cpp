@@ -35,7 +35,7 @@ void logicalmsg_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // logicalmsg_identify (logicalmsgdesc.c, PG15).
-const char* logicalmsg_identify(std::uint8_t xl_info) {
+const char* logicalmsg_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     return (xl_info & 0xF0) == XLOG_LOGICAL_MESSAGE ? "MESSAGE" : nullptr;
 }
 

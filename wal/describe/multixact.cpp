@@ -1,11 +1,12 @@
 // MultiXact describe routines: multixact_desc and multixact_identify (src/backend/access/
-// rmgrdesc/mxactdesc.c, PostgreSQL 15).
+// rmgrdesc/mxactdesc.c, PostgreSQL 15; 17's int64 page numbers: redo/records/slru.h).
 #include <fmt/format.h>
 
 #include <iterator>
 
 #include "wal/describe/desc_utils.h"
 #include "wal/records/multixact.h"
+#include "wal/records/slru.h"
 #include "wal/rmgr_desc.h"
 
 namespace understudy {
@@ -47,9 +48,9 @@ void multixact_desc(std::string& out, const DecodedRecord& rec) {
     const auto data = rec.main_data;
     const std::uint8_t info = rec.info();
     if (info == XLOG_MULTIXACT_ZERO_OFF_PAGE || info == XLOG_MULTIXACT_ZERO_MEM_PAGE) {
-        int pageno = 0;
-        if (!load_record(data, pageno)) return append_truncated(out, data.size(), sizeof(int));
-        fmt::format_to(std::back_inserter(out), "{}", pageno);
+        const auto pageno = read_slru_pageno(data, *rec.format);
+        if (!pageno) return append_truncated(out, data.size(), slru_pageno_size(*rec.format));
+        fmt::format_to(std::back_inserter(out), "{}", *pageno);
     } else if (info == XLOG_MULTIXACT_CREATE_ID) {
         desc_create(out, data);
     } else if (info == XLOG_MULTIXACT_TRUNCATE_ID) {
@@ -63,7 +64,7 @@ void multixact_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // multixact_identify (mxactdesc.c, PG15).
-const char* multixact_identify(std::uint8_t xl_info) {
+const char* multixact_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_MULTIXACT_ZERO_OFF_PAGE: return "ZERO_OFF_PAGE";
         case XLOG_MULTIXACT_ZERO_MEM_PAGE: return "ZERO_MEM_PAGE";

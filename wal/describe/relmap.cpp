@@ -22,7 +22,7 @@ void relmap_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // relmap_identify (relmapdesc.c, PG15).
-const char* relmap_identify(std::uint8_t xl_info) {
+const char* relmap_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     return (xl_info & 0xF0) == XLOG_RELMAP_UPDATE ? "UPDATE" : nullptr;
 }
 

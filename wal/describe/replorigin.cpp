@@ -35,7 +35,7 @@ void replorigin_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // replorigin_identify (replorigindesc.c, PG15). PostgreSQL switches on the unmasked xl_info.
-const char* replorigin_identify(std::uint8_t xl_info) {
+const char* replorigin_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info) {
         case XLOG_REPLORIGIN_SET: return "SET";
         case XLOG_REPLORIGIN_DROP: return "DROP";

@@ -21,7 +21,7 @@ void seq_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // seq_identify (seqdesc.c, PG15).
-const char* seq_identify(std::uint8_t xl_info) {
+const char* seq_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     return (xl_info & 0xF0) == XLOG_SEQ_LOG ? "LOG" : nullptr;
 }
 

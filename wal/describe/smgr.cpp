@@ -18,18 +18,18 @@ void smgr_desc(std::string& out, const DecodedRecord& rec) {
         xl_smgr_create xlrec{};
         if (!load_record(data, xlrec))
             return append_truncated(out, data.size(), sizeof(xl_smgr_create));
-        out += relpathperm(xlrec.rnode, static_cast<std::uint8_t>(xlrec.forkNum));
+        out += relpathperm(xlrec.rnode, static_cast<std::uint8_t>(xlrec.forkNum), *rec.format);
     } else if (info == XLOG_SMGR_TRUNCATE) {
         xl_smgr_truncate xlrec{};
         if (!load_record(data, xlrec))
             return append_truncated(out, data.size(), sizeof(xl_smgr_truncate));
         fmt::format_to(std::back_inserter(out), "{} to {} blocks flags {}",
-                       relpathperm(xlrec.rnode, MAIN_FORKNUM), xlrec.blkno, xlrec.flags);
+                       relpathperm(xlrec.rnode, MAIN_FORKNUM, *rec.format), xlrec.blkno, xlrec.flags);
     }
 }
 
 // smgr_identify (smgrdesc.c, PG15).
-const char* smgr_identify(std::uint8_t xl_info) {
+const char* smgr_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_SMGR_CREATE: return "CREATE";
         case XLOG_SMGR_TRUNCATE: return "TRUNCATE";

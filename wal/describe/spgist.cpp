@@ -97,7 +97,7 @@ void spg_desc(std::string& out, const DecodedRecord& record) {
 }
 
 // spg_identify (PG15).
-const char* spg_identify(std::uint8_t xl_info) {
+const char* spg_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_SPGIST_ADD_LEAF: return "ADD_LEAF";
         case XLOG_SPGIST_MOVE_LEAFS: return "MOVE_LEAFS";

@@ -1,5 +1,6 @@
 // Standby describe routines: standby_desc and standby_identify (src/backend/access/rmgrdesc/
-// standbydesc.c, PostgreSQL 15). standby_desc_invalidations is in desc_utils (xact uses it too).
+// standbydesc.c, PostgreSQL 15; 16's running_xacts text by kStandbyVersions).
+// standby_desc_invalidations is in desc_utils (xact uses it too).
 #include <fmt/format.h>
 
 #include <iterator>
@@ -29,8 +30,11 @@ void desc_locks(std::string& out, std::span<const std::uint8_t> data) {
     if (truncated) append_truncated(out, data.size());
 }
 
-// standby_desc_running_xacts (standbydesc.c, PG15): only the top-level xids are listed.
-void desc_running_xacts(std::string& out, std::span<const std::uint8_t> data) {
+// standby_desc_running_xacts (standbydesc.c, PG15: only the top-level xids are listed; 16+ lists
+// the subxacts too).
+void desc_running_xacts(std::string& out, std::span<const std::uint8_t> data,
+                        const WalFormat& format) {
+    const StandbyVersion& version = row_for_version(kStandbyVersions, format);
     xl_running_xacts xlrec{};
     if (!load_record(data, xlrec, MinSizeOfXactRunningXacts))
         return append_truncated(out, data.size(), MinSizeOfXactRunningXacts);
@@ -38,19 +42,25 @@ void desc_running_xacts(std::string& out, std::span<const std::uint8_t> data) {
     fmt::format_to(it, "nextXid {} latestCompletedXid {} oldestRunningXid {}", xlrec.nextXid,
                    xlrec.latestCompletedXid, xlrec.oldestRunningXid);
     bool truncated = false;
+    ByteReader reader(data);
+    reader.skip(MinSizeOfXactRunningXacts);
     if (xlrec.xcnt > 0) {
-        ByteReader reader(data);
-        reader.skip(MinSizeOfXactRunningXacts);
         const auto xids = take_array<TransactionId>(reader, xlrec.xcnt, truncated);
         fmt::format_to(it, "; {} xacts:", xlrec.xcnt);
         for (std::size_t i = 0; i < xids.size(); ++i) fmt::format_to(it, " {}", xids[i]);
     }
-    if (xlrec.subxid_overflow) out += "; subxid ovf";
+    if (xlrec.subxid_overflow) out += version.subxid_overflow_text;
+    if (version.lists_subxacts && xlrec.subxcnt > 0 && !truncated) {
+        const auto subxids = take_array<TransactionId>(reader, xlrec.subxcnt, truncated);
+        fmt::format_to(it, "; {} subxacts:", xlrec.subxcnt);
+        for (std::size_t i = 0; i < subxids.size(); ++i) fmt::format_to(it, " {}", subxids[i]);
+    }
     if (truncated) append_truncated(out, data.size());
 }
 
 // XLOG_INVALIDATIONS (standby_desc, PG15).
-void desc_invalidations(std::string& out, std::span<const std::uint8_t> data) {
+void desc_invalidations(std::string& out, std::span<const std::uint8_t> data,
+                        const WalFormat& format) {
     xl_invalidations xlrec{};
     if (!load_record(data, xlrec, MinSizeOfInvalidations))
         return append_truncated(out, data.size(), MinSizeOfInvalidations);
@@ -58,7 +68,8 @@ void desc_invalidations(std::string& out, std::span<const std::uint8_t> data) {
     reader.skip(MinSizeOfInvalidations);
     bool truncated = false;
     const auto msgs = take_array<SharedInvalidationMessage>(reader, xlrec.nmsgs, truncated);
-    standby_desc_invalidations(out, msgs, xlrec.dbId, xlrec.tsId, xlrec.relcacheInitFileInval);
+    standby_desc_invalidations(out, msgs, xlrec.dbId, xlrec.tsId, xlrec.relcacheInitFileInval,
+                               format);
     if (truncated) append_truncated(out, data.size());
 }
 
@@ -70,13 +81,13 @@ void standby_desc(std::string& out, const DecodedRecord& rec) {
     if (info == XLOG_STANDBY_LOCK)
         desc_locks(out, rec.main_data);
     else if (info == XLOG_RUNNING_XACTS)
-        desc_running_xacts(out, rec.main_data);
+        desc_running_xacts(out, rec.main_data, *rec.format);
     else if (info == XLOG_INVALIDATIONS)
-        desc_invalidations(out, rec.main_data);
+        desc_invalidations(out, rec.main_data, *rec.format);
 }
 
 // standby_identify (standbydesc.c, PG15).
-const char* standby_identify(std::uint8_t xl_info) {
+const char* standby_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_STANDBY_LOCK: return "LOCK";
         case XLOG_RUNNING_XACTS: return "RUNNING_XACTS";

@@ -29,7 +29,7 @@ void tblspc_desc(std::string& out, const DecodedRecord& rec) {
 }
 
 // tblspc_identify (tblspcdesc.c, PG15).
-const char* tblspc_identify(std::uint8_t xl_info) {
+const char* tblspc_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & 0xF0) {
         case XLOG_TBLSPC_CREATE: return "CREATE";
         case XLOG_TBLSPC_DROP: return "DROP";

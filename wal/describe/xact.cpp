@@ -1,5 +1,5 @@
 // Transaction describe routines: xact_desc and xact_identify (src/backend/access/rmgrdesc/
-// xactdesc.c, PostgreSQL 15). The record parsing (ParseCommitRecord, ParseAbortRecord,
+// xactdesc.c, PostgreSQL 15; what 14 and 18 change by kXactVersions). The record parsing (ParseCommitRecord, ParseAbortRecord,
 // ParsePrepareRecord) lives in desc_utils for the redo routines to share.
 #include <fmt/format.h>
 
@@ -14,12 +14,13 @@ namespace understudy {
 namespace {
 
 // xact_desc_relations (xactdesc.c, PG15).
-void desc_relations(std::string& out, const char* label, const PackedArray<RelFileNode>& xnodes) {
+void desc_relations(std::string& out, const char* label, const PackedArray<RelFileNode>& xnodes,
+                    const WalFormat& format) {
     if (xnodes.empty()) return;
     fmt::format_to(std::back_inserter(out), "; {}:", label);
     for (std::size_t i = 0; i < xnodes.size(); ++i) {
         out += ' ';
-        out += relpathperm(xnodes[i], MAIN_FORKNUM);
+        out += relpathperm(xnodes[i], MAIN_FORKNUM, format);
     }
 }
 
@@ -31,14 +32,14 @@ void desc_subxacts(std::string& out, const PackedArray<TransactionId>& subxacts)
         fmt::format_to(std::back_inserter(out), " {}", subxacts[i]);
 }
 
-// xact_desc_stats (xactdesc.c, PG15).
-void desc_stats(std::string& out, const char* label, const PackedArray<xl_xact_stats_item>& stats) {
+// xact_desc_stats (xactdesc.c, PG15; 18's 64-bit objid).
+void desc_stats(std::string& out, const char* label, const XactStatsItems& stats) {
     if (stats.empty()) return;
     auto it = std::back_inserter(out);
     fmt::format_to(it, "; {}dropped stats:", label);
     for (std::size_t i = 0; i < stats.size(); ++i) {
-        const xl_xact_stats_item item = stats[i];
-        fmt::format_to(it, " {}/{}/{}", item.kind, item.dboid, item.objoid);
+        const XactStatsItem item = stats[i];
+        fmt::format_to(it, " {}/{}/{}", item.kind, item.dboid, item.objid);
     }
 }
 
@@ -61,18 +62,20 @@ void desc_if_truncated(std::string& out, const ParsedXactRecord& parsed, std::si
 
 // xact_desc_commit (xactdesc.c, PG15).
 void desc_commit(std::string& out, const DecodedRecord& rec) {
-    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data);
+    const XactVersion& version = row_for_version(kXactVersions, *rec.format);
+    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data, *rec.format);
     if (rec.main_data.size() < MinSizeOfXactCommit)
         return append_truncated(out, rec.main_data.size(), MinSizeOfXactCommit);
 
     desc_twophase_xid(out, parsed);
     out += timestamptz_to_str(parsed.xact_time);
-    desc_relations(out, "rels", parsed.xnodes);
+    desc_relations(out, "rels", parsed.xnodes, *rec.format);
     desc_subxacts(out, parsed.subxacts);
     desc_stats(out, "", parsed.stats);
     standby_desc_invalidations(out, parsed.msgs, parsed.dbId, parsed.tsId,
-                               XactCompletionRelcacheInitFileInval(parsed.xinfo));
-    if (XactCompletionApplyFeedback(parsed.xinfo)) out += "; apply_feedback";
+                               XactCompletionRelcacheInitFileInval(parsed.xinfo), *rec.format);
+    if (version.apply_feedback_text && XactCompletionApplyFeedback(parsed.xinfo))
+        out += "; apply_feedback";
     if (XactCompletionForceSyncCommit(parsed.xinfo)) out += "; sync";
     if ((parsed.xinfo & XACT_XINFO_HAS_ORIGIN) != 0) desc_origin(out, rec.record_origin, parsed);
     desc_if_truncated(out, parsed, rec.main_data.size());
@@ -80,35 +83,40 @@ void desc_commit(std::string& out, const DecodedRecord& rec) {
 
 // xact_desc_abort (xactdesc.c, PG15).
 void desc_abort(std::string& out, const DecodedRecord& rec) {
-    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data);
+    const XactVersion& version = row_for_version(kXactVersions, *rec.format);
+    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data, *rec.format);
     if (rec.main_data.size() < MinSizeOfXactAbort)
         return append_truncated(out, rec.main_data.size(), MinSizeOfXactAbort);
 
     desc_twophase_xid(out, parsed);
     out += timestamptz_to_str(parsed.xact_time);
-    desc_relations(out, "rels", parsed.xnodes);
+    desc_relations(out, "rels", parsed.xnodes, *rec.format);
     desc_subxacts(out, parsed.subxacts);
-    if ((parsed.xinfo & XACT_XINFO_HAS_ORIGIN) != 0) desc_origin(out, rec.record_origin, parsed);
+    if (version.abort_prepare_origin_text && (parsed.xinfo & XACT_XINFO_HAS_ORIGIN) != 0)
+        desc_origin(out, rec.record_origin, parsed);
     desc_stats(out, "", parsed.stats);
     desc_if_truncated(out, parsed, rec.main_data.size());
 }
 
 // xact_desc_prepare (xactdesc.c, PG15).
 void desc_prepare(std::string& out, const DecodedRecord& rec) {
-    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data);
-    if (rec.main_data.size() < sizeof(xl_xact_prepare))
-        return append_truncated(out, rec.main_data.size(), sizeof(xl_xact_prepare));
+    const XactVersion& version = row_for_version(kXactVersions, *rec.format);
+    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data, *rec.format);
+    if (rec.main_data.size() < version.prepare_size)
+        return append_truncated(out, rec.main_data.size(), version.prepare_size);
 
     fmt::format_to(std::back_inserter(out), "gid {}: ", parsed.twophase_gid);
     out += timestamptz_to_str(parsed.xact_time);
-    desc_relations(out, "rels(commit)", parsed.xnodes);
-    desc_relations(out, "rels(abort)", parsed.abortnodes);
+    desc_relations(out, "rels(commit)", parsed.xnodes, *rec.format);
+    desc_relations(out, "rels(abort)", parsed.abortnodes, *rec.format);
     desc_stats(out, "commit ", parsed.stats);
     desc_stats(out, "abort ", parsed.abortstats);
     desc_subxacts(out, parsed.subxacts);
-    standby_desc_invalidations(out, parsed.msgs, parsed.dbId, parsed.tsId, parsed.initfileinval);
+    standby_desc_invalidations(out, parsed.msgs, parsed.dbId, parsed.tsId, parsed.initfileinval,
+                               *rec.format);
     // The origin is shown when the record has one, as PrepareRedoAdd() decides.
-    if (rec.record_origin != InvalidRepOriginId) desc_origin(out, rec.record_origin, parsed);
+    if (version.abort_prepare_origin_text && rec.record_origin != InvalidRepOriginId)
+        desc_origin(out, rec.record_origin, parsed);
     desc_if_truncated(out, parsed, rec.main_data.size());
 }
 
@@ -132,7 +140,8 @@ void desc_assignment(std::string& out, std::span<const std::uint8_t> data) {
 }
 
 // XLOG_XACT_INVALIDATIONS: xl_xact_invals, described without database or init file.
-void desc_invalidations(std::string& out, std::span<const std::uint8_t> data) {
+void desc_invalidations(std::string& out, std::span<const std::uint8_t> data,
+                        const WalFormat& format) {
     int nmsgs = 0;
     if (!load_record(data, nmsgs, MinSizeOfXactInvals))
         return append_truncated(out, data.size(), MinSizeOfXactInvals);
@@ -140,7 +149,7 @@ void desc_invalidations(std::string& out, std::span<const std::uint8_t> data) {
     reader.skip(MinSizeOfXactInvals);
     bool truncated = false;
     const auto msgs = take_array<SharedInvalidationMessage>(reader, nmsgs, truncated);
-    standby_desc_invalidations(out, msgs, 0, 0, false);
+    standby_desc_invalidations(out, msgs, 0, 0, false, format);
     if (truncated)
         append_truncated(out, data.size(),
                          MinSizeOfXactInvals +
@@ -161,11 +170,11 @@ void xact_desc(std::string& out, const DecodedRecord& rec) {
     else if (info == XLOG_XACT_ASSIGNMENT)
         desc_assignment(out, rec.main_data);
     else if (info == XLOG_XACT_INVALIDATIONS)
-        desc_invalidations(out, rec.main_data);
+        desc_invalidations(out, rec.main_data, *rec.format);
 }
 
 // xact_identify (xactdesc.c, PG15).
-const char* xact_identify(std::uint8_t xl_info) {
+const char* xact_identify(std::uint8_t xl_info, const WalFormat& /*format*/) {
     switch (xl_info & XLOG_XACT_OPMASK) {
         case XLOG_XACT_COMMIT: return "COMMIT";
         case XLOG_XACT_PREPARE: return "PREPARE";

@@ -1,5 +1,5 @@
 // XLOG describe routines: xlog_desc and xlog_identify (src/backend/access/rmgrdesc/xlogdesc.c,
-// PostgreSQL 15).
+// PostgreSQL 15, and what 14, 16, 17 and 18 change: kXlogVersions).
 #include <fmt/format.h>
 
 #include <iterator>
@@ -22,18 +22,21 @@ const char* wal_level_name(int wal_level) {
     }
 }
 
-void desc_checkpoint(std::string& out, std::span<const std::uint8_t> data, bool shutdown) {
+void desc_checkpoint(std::string& out, std::span<const std::uint8_t> data, bool shutdown,
+                     const XlogVersion& version) {
     CheckPoint checkpoint{};
     if (!load_record(data, checkpoint)) return append_truncated(out, data.size(), sizeof(CheckPoint));
     auto it = std::back_inserter(out);
     out += "redo ";
     append_lsn(out, checkpoint.redo);
+    fmt::format_to(it, "; tli {}; prev tli {}; fpw {}; ", checkpoint.ThisTimeLineID,
+                   checkpoint.PrevTimeLineID, checkpoint.fullPageWrites ? "true" : "false");
+    if (version.checkpoint_wal_level)
+        fmt::format_to(it, "wal_level {}; ", wal_level_name(checkpoint.wal_level));
     fmt::format_to(it,
-                   "; tli {}; prev tli {}; fpw {}; xid {}:{}; oid {}; multi {}; offset {}; "
+                   "xid {}:{}; oid {}; multi {}; offset {}; "
                    "oldest xid {} in DB {}; oldest multi {} in DB {}; "
                    "oldest/newest commit timestamp xid: {}/{}; oldest running xid {}; {}",
-                   checkpoint.ThisTimeLineID, checkpoint.PrevTimeLineID,
-                   checkpoint.fullPageWrites ? "true" : "false",
                    EpochFromFullTransactionId(checkpoint.nextXid),
                    XidFromFullTransactionId(checkpoint.nextXid), checkpoint.nextOid,
                    checkpoint.nextMulti, checkpoint.nextMultiOffset, checkpoint.oldestXid,
@@ -58,14 +61,16 @@ void desc_parameter_change(std::string& out, std::span<const std::uint8_t> data)
 
 }  // namespace
 
-// xlog_desc (xlogdesc.c, PG15).
+// xlog_desc (xlogdesc.c, PG15; 17 adds wal_level to checkpoints and end of recovery, and
+// XLOG_CHECKPOINT_REDO).
 void xlog_desc(std::string& out, const DecodedRecord& rec) {
     const auto data = rec.main_data;
     const std::uint8_t info = rec.info();
+    const XlogVersion& version = row_for_version(kXlogVersions, *rec.format);
     auto it = std::back_inserter(out);
 
     if (info == XLOG_CHECKPOINT_SHUTDOWN || info == XLOG_CHECKPOINT_ONLINE) {
-        desc_checkpoint(out, data, info == XLOG_CHECKPOINT_SHUTDOWN);
+        desc_checkpoint(out, data, info == XLOG_CHECKPOINT_SHUTDOWN, version);
     } else if (info == XLOG_NEXTOID) {
         Oid nextOid = 0;
         if (!load_record(data, nextOid)) return append_truncated(out, data.size(), sizeof(Oid));
@@ -89,10 +94,16 @@ void xlog_desc(std::string& out, const DecodedRecord& rec) {
         out += fpw != 0 ? "true" : "false";
     } else if (info == XLOG_END_OF_RECOVERY) {
         xl_end_of_recovery xlrec{};
-        if (!load_record(data, xlrec))
-            return append_truncated(out, data.size(), sizeof(xl_end_of_recovery));
+        const std::size_t need = version.checkpoint_wal_level
+                                     ? xl_end_of_recovery_wal_level + sizeof(int)
+                                     : sizeof(xl_end_of_recovery);
+        if (!load_record(data, xlrec, need)) return append_truncated(out, data.size(), need);
         fmt::format_to(it, "tli {}; prev tli {}; time {}", xlrec.ThisTimeLineID,
                        xlrec.PrevTimeLineID, timestamptz_to_str(xlrec.end_time));
+        if (version.checkpoint_wal_level)
+            fmt::format_to(
+                it, "; wal_level {}",
+                wal_level_name(load<int>(data.data() + xl_end_of_recovery_wal_level)));
     } else if (info == XLOG_OVERWRITE_CONTRECORD) {
         xl_overwrite_contrecord xlrec{};
         if (!load_record(data, xlrec))
@@ -100,12 +111,19 @@ void xlog_desc(std::string& out, const DecodedRecord& rec) {
         out += "lsn ";
         append_lsn(out, xlrec.overwritten_lsn);
         fmt::format_to(it, "; time {}", timestamptz_to_str(xlrec.overwrite_time));
+    } else if (info == XLOG_CHECKPOINT_REDO && version.checkpoint_redo) {
+        int wal_level = 0;
+        if (!load_record(data, wal_level)) return append_truncated(out, data.size(), sizeof(int));
+        fmt::format_to(it, "wal_level {}", wal_level_name(wal_level));
     }
 }
 
-// xlog_identify (xlogdesc.c, PG15).
-const char* xlog_identify(std::uint8_t xl_info) {
+// xlog_identify (xlogdesc.c, PG15; CHECKPOINT_REDO from 17).
+const char* xlog_identify(std::uint8_t xl_info, const WalFormat& format) {
     switch (xl_info & 0xF0) {
+        case XLOG_CHECKPOINT_REDO:
+            return row_for_version(kXlogVersions, format).checkpoint_redo ? "CHECKPOINT_REDO"
+                                                                          : nullptr;
         case XLOG_CHECKPOINT_SHUTDOWN: return "CHECKPOINT_SHUTDOWN";
         case XLOG_CHECKPOINT_ONLINE: return "CHECKPOINT_ONLINE";
         case XLOG_NOOP: return "NOOP";

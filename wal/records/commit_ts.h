@@ -11,7 +11,8 @@ namespace understudy {
 inline constexpr std::uint8_t COMMIT_TS_ZEROPAGE = 0x00;
 inline constexpr std::uint8_t COMMIT_TS_TRUNCATE = 0x10;
 
-// COMMIT_TS_ZEROPAGE carries only the page number (int).
+// COMMIT_TS_ZEROPAGE carries only the page number (int; int64 from 17: redo/records/slru.h).
+// 17+: pageno is int64 and oldestXid follows it at offset 8.
 struct xl_commit_ts_truncate {
     int pageno;
     TransactionId oldestXid;

@@ -1,11 +1,13 @@
 // Shared invalidation messages as stored in commit, prepare and standby invalidation records,
-// PostgreSQL 15 (storage/sinval.h): a 16-byte union whose first byte, id, says which kind.
+// PostgreSQL 15 (storage/sinval.h): a 16-byte union whose first byte, id, says which kind; 18
+// adds SHAREDINVALRELSYNC_ID (SinvalVersion).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "wal/records/pg_types.h"
+#include "wal/records/version_table.h"
 
 namespace understudy {
 
@@ -15,6 +17,8 @@ inline constexpr std::int8_t SHAREDINVALRELCACHE_ID = -2;
 inline constexpr std::int8_t SHAREDINVALSMGR_ID = -3;
 inline constexpr std::int8_t SHAREDINVALRELMAP_ID = -4;
 inline constexpr std::int8_t SHAREDINVALSNAPSHOT_ID = -5;
+// 18+: a publication's relation sync invalidation (SharedInvalRelSyncMsg).
+inline constexpr std::int8_t SHAREDINVALRELSYNC_ID = -6;
 
 struct SharedInvalCatcacheMsg {
     std::int8_t id;
@@ -47,6 +51,12 @@ struct SharedInvalSnapshotMsg {
     Oid relId;
 };
 
+struct SharedInvalRelSyncMsg {
+    std::int8_t id;
+    Oid dbId;
+    Oid relid;
+};
+
 union SharedInvalidationMessage {
     // RelFileNode's members have initializers, which would delete the implicit constructor.
     SharedInvalidationMessage() : id(0) {}
@@ -58,9 +68,22 @@ union SharedInvalidationMessage {
     SharedInvalSmgrMsg sm;
     SharedInvalRelmapMsg rm;
     SharedInvalSnapshotMsg sn;
+    SharedInvalRelSyncMsg rs;
 };
 static_assert(sizeof(SharedInvalidationMessage) == 16);
+
+// The message kinds a version has beyond 15's.
+struct SinvalVersion {
+    int since_major;
+    bool relsync;  // SHAREDINVALRELSYNC_ID, described " relsync <relid>" (18+)
+};
+inline constexpr SinvalVersion kSinvalVersions[] = {
+    {/*since_major*/ 14, /*relsync*/ false},
+    {18, true},
+};
+static_assert(rows_ascending(kSinvalVersions));
 static_assert(offsetof(SharedInvalCatalogMsg, catId) == 8 &&
+              offsetof(SharedInvalRelSyncMsg, relid) == 8 &&
               offsetof(SharedInvalSmgrMsg, rnode) == 4);
 
 }  // namespace understudy

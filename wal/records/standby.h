@@ -6,6 +6,7 @@
 
 #include "wal/records/pg_types.h"
 #include "wal/records/sinval.h"
+#include "wal/records/version_table.h"
 
 namespace understudy {
 
@@ -47,5 +48,17 @@ struct xl_invalidations {
 };
 inline constexpr std::size_t MinSizeOfInvalidations = 16;  // offsetof(xl_invalidations, msgs)
 static_assert(sizeof(xl_invalidations) == MinSizeOfInvalidations);
+
+// What each version's standby_desc_running_xacts prints beyond 15's.
+struct StandbyVersion {
+    int since_major;
+    const char* subxid_overflow_text;  // "; subxid ovf", 16+ "; subxid overflowed"
+    bool lists_subxacts;               // 16+: "; N subxacts: ..." (xids[xcnt .. xcnt+subxcnt))
+};
+inline constexpr StandbyVersion kStandbyVersions[] = {
+    {/*since_major*/ 14, "; subxid ovf", /*lists_subxacts*/ false},
+    {16, "; subxid overflowed", true},
+};
+static_assert(rows_ascending(kStandbyVersions));
 
 }  // namespace understudy

@@ -20,9 +20,34 @@ PackedArray<T> take_counted_array(ByteReader& reader, bool& truncated) {
     return take_array<T>(reader, count, truncated);
 }
 
+// Takes `count` stats items of `item_size` bytes (as take_array).
+XactStatsItems take_stats(ByteReader& reader, std::int64_t count, std::size_t item_size,
+                          bool& truncated) {
+    if (count <= 0) return {};
+    std::size_t n = static_cast<std::size_t>(count);
+    const std::size_t fit = reader.remaining() / item_size;
+    if (n > fit) {
+        truncated = true;
+        n = fit;
+    }
+    const std::uint8_t* p = reader.current();
+    reader.skip(n * item_size);
+    return XactStatsItems(p, n, item_size);
+}
+
+// Reads an int count followed by that many stats items of `item_size` (xl_xact_stats_items).
+XactStatsItems take_counted_stats(ByteReader& reader, std::size_t item_size, bool& truncated) {
+    int count = 0;
+    if (!reader.read(count)) {
+        truncated = true;
+        return {};
+    }
+    return take_stats(reader, count, item_size, truncated);
+}
+
 // The body shared by ParseCommitRecord and ParseAbortRecord (xactdesc.c, PG15).
 ParsedXactRecord parse_commit_or_abort(std::uint8_t xl_info, std::span<const std::uint8_t> data,
-                                       bool is_commit) {
+                                       bool is_commit, const XactVersion& version) {
     ParsedXactRecord parsed;
     ByteReader reader(data);
     bool& truncated = parsed.truncated;
@@ -49,8 +74,8 @@ ParsedXactRecord parse_commit_or_abort(std::uint8_t xl_info, std::span<const std
         parsed.xnodes = take_counted_array<RelFileNode>(reader, truncated);
         if (truncated) return parsed;
     }
-    if ((parsed.xinfo & XACT_XINFO_HAS_DROPPED_STATS) != 0) {
-        parsed.stats = take_counted_array<xl_xact_stats_item>(reader, truncated);
+    if (version.dropped_stats && (parsed.xinfo & XACT_XINFO_HAS_DROPPED_STATS) != 0) {
+        parsed.stats = take_counted_stats(reader, version.stats_item_size, truncated);
         if (truncated) return parsed;
     }
     if (is_commit && (parsed.xinfo & XACT_XINFO_HAS_INVALS) != 0) {
@@ -87,6 +112,18 @@ ParsedXactRecord parse_commit_or_abort(std::uint8_t xl_info, std::span<const std
     return parsed;
 }
 
+// Takes `count` stats items from a MAXALIGNed section of a two-phase state file.
+XactStatsItems take_maxaligned_stats(ByteReader& reader, std::int32_t count, std::size_t item_size,
+                                     bool& truncated) {
+    if (truncated || count <= 0) return {};
+    XactStatsItems items = take_stats(reader, count, item_size, truncated);
+    const std::size_t used = items.size() * item_size;
+    const std::size_t pad = MAXALIGN(used) - used;
+    if (!truncated && !reader.skip(pad < reader.remaining() ? pad : reader.remaining()))
+        truncated = true;
+    return items;
+}
+
 // Takes `count` elements of T from a MAXALIGNed section of a two-phase state file.
 template <typename T>
 PackedArray<T> take_maxaligned_array(ByteReader& reader, std::int32_t count, bool& truncated) {
@@ -101,21 +138,44 @@ PackedArray<T> take_maxaligned_array(ByteReader& reader, std::int32_t count, boo
 
 }  // namespace
 
-ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data) {
-    return parse_commit_or_abort(xl_info, data, true);
+ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                   const WalFormat& format) {
+    return parse_commit_or_abort(xl_info, data, true, row_for_version(kXactVersions, format));
 }
 
-ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data) {
-    return parse_commit_or_abort(xl_info, data, false);
+ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                  const WalFormat& format) {
+    return parse_commit_or_abort(xl_info, data, false, row_for_version(kXactVersions, format));
 }
 
-// ParsePrepareRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15).
-ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data) {
+// ParsePrepareRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15; 14's header has no stats
+// counts and the file no stats sections).
+ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data, const WalFormat& format) {
+    const XactVersion& version = row_for_version(kXactVersions, format);
     ParsedXactRecord parsed;
     xl_xact_prepare hdr{};
-    if (!load_record(data, hdr)) {
-        parsed.truncated = true;
-        return parsed;
+    if (version.dropped_stats) {
+        if (!load_record(data, hdr)) {
+            parsed.truncated = true;
+            return parsed;
+        }
+    } else {
+        xl_xact_prepare_v14 v14{};
+        if (!load_record(data, v14)) {
+            parsed.truncated = true;
+            return parsed;
+        }
+        hdr.xid = v14.xid;
+        hdr.database = v14.database;
+        hdr.prepared_at = v14.prepared_at;
+        hdr.nsubxacts = v14.nsubxacts;
+        hdr.ncommitrels = v14.ncommitrels;
+        hdr.nabortrels = v14.nabortrels;
+        hdr.ninvalmsgs = v14.ninvalmsgs;
+        hdr.initfileinval = v14.initfileinval;
+        hdr.gidlen = v14.gidlen;
+        hdr.origin_lsn = v14.origin_lsn;
+        hdr.origin_timestamp = v14.origin_timestamp;
     }
     parsed.xact_time = hdr.prepared_at;
     parsed.origin_lsn = hdr.origin_lsn;
@@ -125,7 +185,7 @@ ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data) {
     parsed.initfileinval = hdr.initfileinval;
 
     ByteReader reader(data);
-    reader.skip(MAXALIGN(sizeof(xl_xact_prepare)));
+    reader.skip(MAXALIGN(version.prepare_size));
     bool& truncated = parsed.truncated;
 
     // strncpy(twophase_gid, bufptr, gidlen): at most gidlen bytes, up to the first NUL.
@@ -138,8 +198,9 @@ ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data) {
     parsed.subxacts = take_maxaligned_array<TransactionId>(reader, hdr.nsubxacts, truncated);
     parsed.xnodes = take_maxaligned_array<RelFileNode>(reader, hdr.ncommitrels, truncated);
     parsed.abortnodes = take_maxaligned_array<RelFileNode>(reader, hdr.nabortrels, truncated);
-    parsed.stats = take_maxaligned_array<xl_xact_stats_item>(reader, hdr.ncommitstats, truncated);
-    parsed.abortstats = take_maxaligned_array<xl_xact_stats_item>(reader, hdr.nabortstats, truncated);
+    parsed.stats = take_maxaligned_stats(reader, hdr.ncommitstats, version.stats_item_size, truncated);
+    parsed.abortstats =
+        take_maxaligned_stats(reader, hdr.nabortstats, version.stats_item_size, truncated);
     parsed.msgs = take_maxaligned_array<SharedInvalidationMessage>(reader, hdr.ninvalmsgs, truncated);
     return parsed;
 }

@@ -1,6 +1,6 @@
 // Transaction resource manager records, PostgreSQL 15 (access/xact.h): commit, abort, prepare,
 // assignment and invalidation records, and the xinfo flags that say which optional parts a
-// commit or abort record carries.
+// commit or abort record carries; what 14, 16, 17 and 18 change is in XactVersion.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include "common/lsn.h"
 #include "wal/records/pg_types.h"
 #include "wal/records/sinval.h"
+#include "wal/records/version_table.h"
 
 namespace understudy {
 
@@ -69,12 +70,21 @@ inline constexpr std::size_t MinSizeOfXactSubxacts = 4;
 // xl_xact_relfilenodes: int nrels, then RelFileNode xnodes[].
 inline constexpr std::size_t MinSizeOfXactRelfilenodes = 4;
 
+// 15-17; 18's has `uint32 objid_lo, objid_hi` in place of objoid (16 bytes: XactVersion).
 struct xl_xact_stats_item {
     int kind;
     Oid dboid;
     Oid objoid;
 };
 static_assert(sizeof(xl_xact_stats_item) == 12);
+// 18's xl_xact_stats_item.
+struct xl_xact_stats_item_v18 {
+    int kind;
+    Oid dboid;
+    std::uint32_t objid_lo;
+    std::uint32_t objid_hi;
+};
+static_assert(sizeof(xl_xact_stats_item_v18) == 16);
 // xl_xact_stats_items: int nitems, then xl_xact_stats_item items[].
 inline constexpr std::size_t MinSizeOfXactStatsItems = 4;
 // xl_xact_invals: int nmsgs, then SharedInvalidationMessage msgs[].
@@ -126,6 +136,87 @@ static_assert(offsetof(xl_xact_prepare, prepared_at) == 16 &&
               offsetof(xl_xact_prepare, gidlen) == 54 &&
               offsetof(xl_xact_prepare, origin_lsn) == 56 && sizeof(xl_xact_prepare) == 72);
 
+// PostgreSQL 14's xl_xact_prepare: no ncommitstats / nabortstats (and no stats sections after
+// the abort rels).
+struct xl_xact_prepare_v14 {
+    std::uint32_t magic;
+    std::uint32_t total_len;
+    TransactionId xid;
+    Oid database;
+    TimestampTz prepared_at;
+    Oid owner;
+    std::int32_t nsubxacts;
+    std::int32_t ncommitrels;
+    std::int32_t nabortrels;
+    std::int32_t ninvalmsgs;
+    std::uint8_t initfileinval;  // bool
+    std::uint16_t gidlen;
+    XLogRecPtr origin_lsn;
+    TimestampTz origin_timestamp;
+};
+static_assert(offsetof(xl_xact_prepare_v14, initfileinval) == 44 &&
+              offsetof(xl_xact_prepare_v14, gidlen) == 46 &&
+              offsetof(xl_xact_prepare_v14, origin_lsn) == 48 &&
+              sizeof(xl_xact_prepare_v14) == 64);
+
+// What each major version changes in the Transaction records and their descriptions.
+struct XactVersion {
+    int since_major;
+    // XACT_XINFO_HAS_DROPPED_STATS parts in commit/abort records, ncommitstats/nabortstats
+    // sections in xl_xact_prepare, and their "dropped stats" text (15+).
+    bool dropped_stats;
+    // sizeof(xl_xact_stats_item): 12; 18+ 16 (xl_xact_stats_item_v18, a 64-bit objid).
+    std::size_t stats_item_size;
+    // sizeof(xl_xact_prepare): 14's xl_xact_prepare_v14 is 64 bytes, 15+ 72.
+    std::size_t prepare_size;
+    // The commit description's "; apply_feedback" (15+).
+    bool apply_feedback_text;
+    // "; origin: ..." in abort and prepare descriptions (15+; commit has it in every version).
+    bool abort_prepare_origin_text;
+};
+inline constexpr XactVersion kXactVersions[] = {
+    {/*since_major*/ 14, /*dropped_stats*/ false, /*stats_item_size*/ sizeof(xl_xact_stats_item),
+     /*prepare_size*/ sizeof(xl_xact_prepare_v14), /*apply_feedback_text*/ false,
+     /*abort_prepare_origin_text*/ false},
+    {15, true, sizeof(xl_xact_stats_item), sizeof(xl_xact_prepare), true, true},
+    {18, true, sizeof(xl_xact_stats_item_v18), sizeof(xl_xact_prepare), true, true},
+};
+static_assert(rows_ascending(kXactVersions));
+
+// A dropped-stats item (xl_xact_stats_item) as the descriptions print it: 18 stores objid as
+// two uint32 halves (objid_lo, objid_hi), 15-17 as one Oid.
+struct XactStatsItem {
+    int kind = 0;
+    Oid dboid = 0;
+    std::uint64_t objid = 0;
+};
+// An array of xl_xact_stats_item of a version's item size (XactVersion::stats_item_size).
+class XactStatsItems {
+public:
+    XactStatsItems() = default;
+    XactStatsItems(const std::uint8_t* data, std::size_t count, std::size_t item_size)
+        : data_(data), count_(count), item_size_(item_size) {}
+
+    std::size_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    XactStatsItem operator[](std::size_t i) const {
+        const std::uint8_t* p = data_ + i * item_size_;
+        XactStatsItem item{load<int>(p + offsetof(xl_xact_stats_item, kind)),
+                           load<Oid>(p + offsetof(xl_xact_stats_item, dboid)),
+                           load<std::uint32_t>(p + offsetof(xl_xact_stats_item_v18, objid_lo))};
+        if (item_size_ == sizeof(xl_xact_stats_item_v18))
+            item.objid |= std::uint64_t{load<std::uint32_t>(p + offsetof(xl_xact_stats_item_v18,
+                                                                         objid_hi))}
+                          << 32;
+        return item;
+    }
+
+private:
+    const std::uint8_t* data_ = nullptr;
+    std::size_t count_ = 0;
+    std::size_t item_size_ = sizeof(xl_xact_stats_item);
+};
+
 // xl_xact_parsed_commit / xl_xact_parsed_abort / xl_xact_parsed_prepare (access/xact.h, PG15):
 // the optional parts of a commit, abort or prepare record, located. Arrays point into the
 // record's bytes.
@@ -138,13 +229,13 @@ struct ParsedXactRecord {
 
     PackedArray<TransactionId> subxacts;
     PackedArray<RelFileNode> xnodes;
-    PackedArray<xl_xact_stats_item> stats;
+    XactStatsItems stats;
     PackedArray<SharedInvalidationMessage> msgs;
 
     TransactionId twophase_xid = InvalidTransactionId;
     std::string twophase_gid;
     PackedArray<RelFileNode> abortnodes;           // only for PREPARE
-    PackedArray<xl_xact_stats_item> abortstats;    // only for PREPARE
+    XactStatsItems abortstats;                     // only for PREPARE
     bool initfileinval = false;                    // only for PREPARE
 
     XLogRecPtr origin_lsn = InvalidXLogRecPtr;
@@ -155,11 +246,16 @@ struct ParsedXactRecord {
 };
 
 // ParseCommitRecord (src/backend/access/rmgrdesc/xactdesc.c, PG15). `xl_info` is the record's
-// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present).
-ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
+// xl_info (XLOG_XACT_HAS_INFO says whether xinfo is present); `format` the WAL's version (its
+// XactVersion: 14 has no dropped stats, 18 wider stats items).
+ParsedXactRecord ParseCommitRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                   const WalFormat& format = kWalFormatPg15);
 // ParseAbortRecord (same file): as a commit record, without invalidation messages.
-ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data);
-// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare and what follows).
-ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data);
+ParsedXactRecord ParseAbortRecord(std::uint8_t xl_info, std::span<const std::uint8_t> data,
+                                  const WalFormat& format = kWalFormatPg15);
+// ParsePrepareRecord (same file): a two-phase state file (xl_xact_prepare, 14's
+// xl_xact_prepare_v14, and what follows).
+ParsedXactRecord ParsePrepareRecord(std::span<const std::uint8_t> data,
+                                    const WalFormat& format = kWalFormatPg15);
 
 }  // namespace understudy

@@ -1,6 +1,7 @@
 // XLOG resource manager records, PostgreSQL 15: info codes (catalog/pg_control.h) and layouts
 // (CheckPoint in catalog/pg_control.h; xl_parameter_change, xl_restore_point,
-// xl_overwrite_contrecord, xl_end_of_recovery in access/xlog_internal.h).
+// xl_overwrite_contrecord, xl_end_of_recovery in access/xlog_internal.h), and what 14, 16, 17
+// and 18 change (XlogVersion).
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include "common/lsn.h"
 #include "common/wal_format.h"
 #include "wal/records/pg_types.h"
+#include "wal/records/version_table.h"
 
 namespace understudy {
 
@@ -26,12 +28,16 @@ inline constexpr std::uint8_t XLOG_FPI_FOR_HINT = 0xA0;
 inline constexpr std::uint8_t XLOG_FPI = 0xB0;
 // 0xC0 was used in PostgreSQL 9.5-11.
 inline constexpr std::uint8_t XLOG_OVERWRITE_CONTRECORD = 0xD0;
+// 17+: marks the redo point of an online checkpoint; main data is the int wal_level.
+inline constexpr std::uint8_t XLOG_CHECKPOINT_REDO = 0xE0;
 
 struct CheckPoint {
     XLogRecPtr redo;
     TimeLineID ThisTimeLineID;
     TimeLineID PrevTimeLineID;
     std::uint8_t fullPageWrites;  // bool
+    // 17+ only (XlogVersion::checkpoint_wal_level): in 14-16 these bytes are padding.
+    int wal_level;
     FullTransactionId nextXid;
     Oid nextOid;
     MultiXactId nextMulti;
@@ -45,7 +51,7 @@ struct CheckPoint {
     TransactionId newestCommitTsXid;
     TransactionId oldestActiveXid;
 };
-static_assert(offsetof(CheckPoint, nextXid) == 24 && offsetof(CheckPoint, time) == 64 &&
+static_assert(offsetof(CheckPoint, wal_level) == 20 && offsetof(CheckPoint, nextXid) == 24 && offsetof(CheckPoint, time) == 64 &&
               offsetof(CheckPoint, oldestActiveXid) == 80 && sizeof(CheckPoint) == 88);
 
 // WalLevel (access/xlog.h).
@@ -85,5 +91,21 @@ struct xl_end_of_recovery {
     TimeLineID PrevTimeLineID;
 };
 static_assert(sizeof(xl_end_of_recovery) == 16);
+// 17+: xl_end_of_recovery has `int wal_level` here, after PrevTimeLineID.
+inline constexpr std::size_t xl_end_of_recovery_wal_level = 16;
+
+// What each major version changes in the XLOG records (rows: see version_table.h).
+struct XlogVersion {
+    int since_major;
+    // CheckPoint.wal_level and xl_end_of_recovery.wal_level exist and are described (17+).
+    bool checkpoint_wal_level;
+    // XLOG_CHECKPOINT_REDO exists (17+).
+    bool checkpoint_redo;
+};
+inline constexpr XlogVersion kXlogVersions[] = {
+    {/*since_major*/ 14, /*checkpoint_wal_level*/ false, /*checkpoint_redo*/ false},
+    {17, true, true},
+};
+static_assert(rows_ascending(kXlogVersions));
 
 }  // namespace understudy
