@@ -102,6 +102,10 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
 
 Result<void> StreamingSession::write_pending() {
     if (pending_.empty()) return {};
+    if (auto c = writer_.check_incoming(pending_start_, pending_); !c) {
+        pending_.clear();
+        return c;
+    }
     auto r = writer_.write(tli_, pending_start_, pending_);
     pending_.clear();
     return r;
