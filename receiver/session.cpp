@@ -102,7 +102,14 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
 
 Result<void> StreamingSession::write_pending() {
     if (pending_.empty()) return {};
-    if (auto c = writer_.check_incoming(pending_start_, pending_); !c) {
+    std::size_t accepted = 0;
+    if (auto c = writer_.check_incoming(pending_start_, pending_, &accepted); !c) {
+        // What came before the refused page is the primary's WAL: keep it.
+        if (accepted > 0)
+            if (auto r = writer_.write(tli_, pending_start_, std::span(pending_).first(accepted)); !r) {
+                pending_.clear();
+                return r;
+            }
         pending_.clear();
         return c;
     }

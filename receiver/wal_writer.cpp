@@ -342,7 +342,9 @@ Result<std::optional<ResumePoint>> WalWriter::find_resume_point() {
     return rp;
 }
 
-Result<void> WalWriter::check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data) {
+Result<void> WalWriter::check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data,
+                                       std::size_t* accepted) {
+    if (accepted) *accepted = 0;
     if (seg_size_ == 0) return {};
     if (start != write_pos_) {  // receivelog.c ProcessXLogDataMsg: "got WAL data offset %08x, expected %08x"
         must_stop_ = true;
@@ -358,6 +360,7 @@ Result<void> WalWriter::check_incoming(XLogRecPtr start, std::span<const std::ui
         const std::size_t header = seg_start ? kLongHeaderSize : kOffXlpPageaddr + 8;
         if (page + header > end) break;  // the header continues in the next message
         const std::uint8_t* h = data.data() + (page - start);
+        if (accepted) *accepted = static_cast<std::size_t>(page - start);
         const auto pageaddr = load<std::uint64_t>(h + kOffXlpPageaddr);
         if (pageaddr != page) {
             must_stop_ = true;

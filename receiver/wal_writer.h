@@ -100,8 +100,11 @@ public:
     // must continue the stream exactly at write_pos() (no gap, no overlap), every
     // page header that lies whole inside them must carry its own address (xlp_pageaddr), and a
     // segment's first page the system identifier and segment size of check_identity(). An
-    // error names the LSN and what was found; nothing is written then, and must_stop() is true.
-    Result<void> check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data);
+    // error names the LSN and what was found, and must_stop() is true from then on; *accepted
+    // (if given) is then the number of leading bytes before the refused page, which the caller
+    // may still write (they are the primary's WAL).
+    Result<void> check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data,
+                                std::size_t* accepted = nullptr);
 
     // Sets where the next write goes (after find_resume_point or from the primary).
     void set_position(TimeLineID tli, XLogRecPtr lsn);

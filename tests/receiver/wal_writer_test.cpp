@@ -371,7 +371,8 @@ TEST_CASE("check_incoming refuses WAL with another system identifier, a page at 
     w.set_position(1, start);
     CHECK(w.check_incoming(start, wal_bytes(start, 20000, 42)).ok());
     w.set_position(1, start + 100);
-    CHECK(w.check_incoming(start + 100, std::span(wal_bytes(start, 20000, 42)).subspan(100)).ok());
+    const auto ok_bytes = wal_bytes(start, 20000, 42);
+    CHECK(w.check_incoming(start + 100, std::span(ok_bytes).subspan(100)).ok());
     CHECK_FALSE(w.must_stop());
 
     w.set_position(1, start);
@@ -381,6 +382,19 @@ TEST_CASE("check_incoming refuses WAL with another system identifier, a page at 
     CHECK(r.message().find("4242") != std::string::npos);
     CHECK(r.message().find("000000010000000000000004") != std::string::npos);
     CHECK(w.must_stop());
+    // The last page of segment 4, then segment 5 of another system: the page before it is kept.
+    {
+        WalWriter wa(dir.path);
+        REQUIRE(wa.check_identity(42, kSeg).ok());
+        const XLogRecPtr from = start + kSeg - 8192;
+        auto bytes = wal_bytes(from, 8192 + 100, 42);
+        auto other = wal_bytes(start + kSeg, 100, 4242);
+        std::copy(other.begin(), other.end(), bytes.begin() + 8192);
+        wa.set_position(1, from);
+        std::size_t accepted = 1;
+        REQUIRE_FALSE(wa.check_incoming(from, bytes, &accepted).ok());
+        CHECK(accepted == 8192);
+    }
 
     WalWriter w2(dir.path);
     REQUIRE(w2.check_identity(42, kSeg).ok());
@@ -396,7 +410,7 @@ TEST_CASE("check_incoming refuses WAL with another system identifier, a page at 
     w3.set_position(1, start);
     CHECK(w3.check_incoming(start, std::span(forged).first(30)).ok());
     // Not where the stream is: a gap or an overlap.
-    auto gap = w3.check_incoming(start + 8192, std::span(wal_bytes(start, 20000, 42)).subspan(8192));
+    auto gap = w3.check_incoming(start + 8192, std::span(ok_bytes).subspan(8192));
     REQUIRE_FALSE(gap.ok());
     CHECK(gap.message().find("a gap") != std::string::npos);
     WalWriter w4(dir.path);
