@@ -361,6 +361,9 @@ Result<void> WalWriter::check_incoming(XLogRecPtr start, std::span<const std::ui
         if (page + header > end) break;  // the header continues in the next message
         const std::uint8_t* h = data.data() + (page - start);
         if (accepted) *accepted = static_cast<std::size_t>(page - start);
+        // A page never initialized (zeros): a primary sends those after an XLOG_SWITCH record,
+        // up to the end of the segment.
+        if (std::all_of(h, h + header, [](std::uint8_t b) { return b == 0; })) continue;
         const auto pageaddr = load<std::uint64_t>(h + kOffXlpPageaddr);
         if (pageaddr != page) {
             must_stop_ = true;

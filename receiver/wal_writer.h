@@ -97,7 +97,7 @@ public:
     Result<std::optional<ResumePoint>> find_resume_point();
 
     // Checks WAL bytes received for [start, start + data.size()) before they are written: they
-    // must continue the stream exactly at write_pos() (no gap, no overlap), every
+    // must continue the stream exactly at write_pos() (no gap, no overlap), every non-zero
     // page header that lies whole inside them must carry its own address (xlp_pageaddr), and a
     // segment's first page the system identifier and segment size of check_identity(). An
     // error names the LSN and what was found, and must_stop() is true from then on; *accepted

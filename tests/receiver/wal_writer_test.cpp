@@ -373,6 +373,10 @@ TEST_CASE("check_incoming refuses WAL with another system identifier, a page at 
     w.set_position(1, start + 100);
     const auto ok_bytes = wal_bytes(start, 20000, 42);
     CHECK(w.check_incoming(start + 100, std::span(ok_bytes).subspan(100)).ok());
+    // Pages of zeros (what a primary sends after an XLOG_SWITCH, up to the segment's end) pass.
+    w.set_position(1, start + 8192);
+    const std::vector<std::uint8_t> zero_pages(3 * 8192, 0);
+    CHECK(w.check_incoming(start + 8192, zero_pages).ok());
     CHECK_FALSE(w.must_stop());
 
     w.set_position(1, start);
