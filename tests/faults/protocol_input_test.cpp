@@ -143,13 +143,17 @@ TEST_CASE("protocol messages of the wrong type during the stream: libpq's error,
     struct Case {
         const char* what;
         std::function<void(Peer&)> send_bad;
+        const char* expected;  // libpq's words for it, or the server's message
     };
     const std::vector<Case> cases = {
-        {"a DataRow", [](Peer& p) { p.send('D', copy_of({0, 1, 0, 0, 0, 1, 'x'})); }},
-        {"an unknown message type", [](Peer& p) { p.send('q', copy_of({1, 2, 3, 4})); }},
+        {"a DataRow", [](Peer& p) { p.send('D', copy_of({0, 1, 0, 0, 0, 1, 'x'})); },
+         "server sent data (\"D\" message) without prior row description"},
+        {"an unknown message type", [](Peer& p) { p.send('q', copy_of({1, 2, 3, 4})); },
+         "unexpected response from server; first received character was \"q\""},
         {"a CopyData length past the end of what is sent, then a close",
-         [](Peer& p) { p.send_raw(copy_of({'d', 0, 0x10, 0, 0, 'w', 0, 0})); }},
-        {"an ErrorResponse", [](Peer& p) { p.error("XX000", "fake walsender: something broke"); }},
+         [](Peer& p) { p.send_raw(copy_of({'d', 0, 0x10, 0, 0, 'w', 0, 0})); }, "server closed the connection unexpectedly"},
+        {"an ErrorResponse", [](Peer& p) { p.error("XX000", "fake walsender: something broke"); },
+         "fake walsender: something broke"},
     };
     for (const auto& c : cases) {
         const std::string what = c.what;
@@ -168,6 +172,7 @@ TEST_CASE("protocol messages of the wrong type during the stream: libpq's error,
         auto out = receive_from(fake, wal);
         MESSAGE(what << " -> " << out.log.substr(out.log.rfind("\n", out.log.size() - 2) + 1));
         CHECK_MESSAGE(out.code == 1, out.log);
+        CHECK_MESSAGE(out.log.find(c.expected) != std::string::npos, out.log);
         const std::string problems = only_sent_bytes(wal, good);
         CHECK_MESSAGE(problems.empty(), problems);
     }
