@@ -26,7 +26,7 @@ per_target=$(( seconds / ${#target_list[@]} ))
 rc=0
 for t in "${target_list[@]}"; do
     case "$t" in
-        wal_reader) exe=tests/redo/wal_reader_fuzz; seeds=tests/fuzz/corpus; max_len=262144 ;;
+        wal_reader) exe=tests/wal/wal_reader_fuzz; seeds=tests/fuzz/corpus; max_len=262144 ;;
         protocol) exe=tests/receiver/protocol_fuzz; seeds=tests/fuzz/protocol_corpus; max_len=65536 ;;
         *) echo "tools/fuzz.sh: unknown target \"$t\" (wal_reader, protocol)" >&2; exit 2 ;;
     esac
