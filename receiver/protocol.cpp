@@ -73,8 +73,9 @@ Result<CopyMessage> decode_copy_message(std::span<const std::uint8_t> buf) {
         }
         case 'k': {
             constexpr std::size_t size = 1 + 8 + 8 + 1;
-            if (buf.size() < size)
-                return make_error(fmt::format("streaming header too small: {} bytes", buf.size()));
+            if (buf.size() != size)  // walreceiver.c: "invalid keepalive message"
+                return make_error(fmt::format("invalid keepalive message from the primary: {} bytes, expected {}",
+                                              buf.size(), size));
             KeepaliveMessage m;
             m.walEnd = get_u64(p + 1);
             m.sendTime = static_cast<TimestampTz>(get_u64(p + 9));
@@ -186,7 +187,45 @@ Result<TimelineHistoryResult> parse_timeline_history(const ResultRows& r, TimeLi
     if (out.filename != history_file_name(expected_tli))
         return make_error(fmt::format("primary sent history file \"{}\" for timeline {}, expected \"{}\"",
                                       out.filename, expected_tli, history_file_name(expected_tli)));
+    if (auto ok = check_timeline_history_content(out.content, expected_tli); !ok)
+        return make_error(fmt::format("the primary's history file \"{}\" does not parse ({}); nothing was stored",
+                                      out.filename, ok.message()));
     return out;
+}
+
+Result<void> check_timeline_history_content(std::string_view content, TimeLineID tli) {
+    TimeLineID last_tli = 0;
+    XLogRecPtr last_switch = 0;
+    std::size_t line_no = 0;
+    while (!content.empty()) {
+        const std::size_t nl = content.find('\n');
+        std::string_view line = content.substr(0, nl);
+        content = nl == std::string_view::npos ? std::string_view{} : content.substr(nl + 1);
+        ++line_no;
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos || line[first] == '#') continue;
+        line = line.substr(first);
+        std::uint64_t parent = 0;
+        auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), parent);
+        if (ec != std::errc() || p == line.data() || p == line.data() + line.size() || (*p != '\t' && *p != ' '))
+            return make_error(fmt::format("line {}: expected a timeline ID, a switch point and a reason", line_no));
+        std::string_view rest = line.substr(static_cast<std::size_t>(p - line.data()));
+        rest = rest.substr(std::min(rest.size(), rest.find_first_not_of(" \t")));
+        const std::string_view lsn_text = rest.substr(0, rest.find_first_of(" \t\r"));
+        const auto lsn = parse_lsn(lsn_text);
+        if (!lsn) return make_error(fmt::format("line {}: invalid switch point \"{}\"", line_no, lsn_text));
+        if (parent == 0 || parent <= last_tli || parent >= tli)
+            return make_error(fmt::format("line {}: timeline {} is not between {} and {} (timeline IDs must "
+                                          "increase, and stay below the history's own timeline)",
+                                          line_no, parent, last_tli + 1, tli - 1));
+        if (*lsn < last_switch)
+            return make_error(fmt::format("line {}: switch point {} is before the previous one {}", line_no,
+                                          format_lsn(*lsn), format_lsn(last_switch)));
+        last_tli = static_cast<TimeLineID>(parent);
+        last_switch = *lsn;
+    }
+    if (tli > 1 && last_tli == 0) return make_error("no parent timeline listed");
+    return {};
 }
 
 Result<EndOfTimeline> parse_end_of_timeline(const ResultRows& r) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -100,6 +101,10 @@ struct TimelineHistoryResult {
     std::string content;
 };
 Result<TimelineHistoryResult> parse_timeline_history(const ResultRows& r, TimeLineID expected_tli);
+// The lines of a `<tli>.history` file as readTimeLineHistory reads them (PG15 timeline.c):
+// "<parentTLI> <switchpoint> <reason>", blank and '#' lines skipped, parent timelines
+// increasing and below `tli`, switch points not decreasing, at least one for tli > 1.
+Result<void> check_timeline_history_content(std::string_view content, TimeLineID tli);
 
 // The result set after CopyDone when the primary ends a timeline: next_tli,
 // next_tli_startpos (PG15 walsender.c StartReplication; receivelog.c ReadEndOfStreamingResult).

@@ -102,6 +102,17 @@ Result<void> StreamingSession::handle_message(std::span<const std::uint8_t> msg)
 
 Result<void> StreamingSession::write_pending() {
     if (pending_.empty()) return {};
+    std::size_t accepted = 0;
+    if (auto c = writer_.check_incoming(pending_start_, pending_, &accepted); !c) {
+        // What came before the refused page is the primary's WAL: keep it.
+        if (accepted > 0)
+            if (auto r = writer_.write(tli_, pending_start_, std::span(pending_).first(accepted)); !r) {
+                pending_.clear();
+                return r;
+            }
+        pending_.clear();
+        return c;
+    }
     auto r = writer_.write(tli_, pending_start_, pending_);
     pending_.clear();
     return r;
@@ -184,6 +195,13 @@ Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
             (void)writer_.flush();
             return more.error();
         }
+        if (!*more) {
+            // The COPY is over (the primary's CopyDone, or a message of another type, which
+            // ends it for libpq): keep what came before; replies are end_copy's to send, as far
+            // as the connection still takes them.
+            if (auto r = write_pending(); !r) return r.error();
+            return end_copy();
+        }
         if (auto r = write_flush_reply(); !r) return r.error();
         if (endpos_reached()) {
             if (auto r = send_reply(true, false); !r) return r.error();
@@ -191,7 +209,6 @@ Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
             (void)flush_output();
             return std::optional<SessionEnd>(SessionEnd{SessionEnd::Kind::EndposReached, std::nullopt});
         }
-        if (!*more) return end_copy();
         if (!capped) return std::optional<SessionEnd>{};
     }
 }

@@ -155,6 +155,13 @@ WalWriter::WalWriter(std::string dir) : dir_(std::move(dir)) {}
 
 namespace {
 
+// fsync of a directory: 0, or -1 with errno set (for sync_failure's message).
+int fsync_dir_errno(const std::string& dir) {
+    fs::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) return -1;
+    return ::fsync(fd.get());
+}
+
 // Writes zeros over [from, to) of the file (whole 64 kB blocks at a time).
 Result<void> pad_with_zeros(int fd, std::uint64_t from, std::uint64_t to) {
     static const std::vector<char> zeros(64 * 1024, 0);
@@ -242,6 +249,7 @@ Result<void> WalWriter::check_identity(std::uint64_t system_identifier, std::uin
                                           "uses {} bytes; use an empty --wal-dir",
                                           dir_, ident->wal_segment_size, seg_size));
         seg_size_ = seg_size;
+        system_identifier_ = system_identifier;
         return {};
     }
     // No ident yet: any segment already here must be this system's.
@@ -265,7 +273,10 @@ Result<void> WalWriter::check_identity(std::uint64_t system_identifier, std::uin
                                           dir_, id->xlp_seg_size, name, seg_size));
     }
     seg_size_ = seg_size;
-    return fs::write_file_atomic(ident_path, ident_to_json(DirIdent{system_identifier, seg_size}));
+    system_identifier_ = system_identifier;
+    if (auto r = fs::write_file_atomic(ident_path, ident_to_json(DirIdent{system_identifier, seg_size})); !r)
+        return io_failure(r.message());
+    return {};
 }
 
 Result<std::optional<ResumePoint>> WalWriter::find_resume_point() {
@@ -299,7 +310,122 @@ Result<std::optional<ResumePoint>> WalWriter::find_resume_point() {
             // A damaged hint is ignored: the scan alone never skips bytes.
         }
     }
-    return choose_resume_point(files, seg_size_, clean_stop);
+    auto rp = choose_resume_point(files, seg_size_, clean_stop);
+    const std::string failed_path = path_of(kSyncFailedFileName);
+    if (std::filesystem::exists(failed_path)) {
+        auto text = fs::read_file(failed_path);
+        if (!text) return text.error();
+        std::optional<ResumePoint> durable;
+        std::optional<XLogRecPtr> written;
+        try {
+            auto j = nlohmann::json::parse(*text);
+            auto d = parse_lsn(j.at("durable_lsn").get<std::string>());
+            auto w = parse_lsn(j.at("written_lsn").get<std::string>());
+            if (d && w) {
+                durable = ResumePoint{j.at("timeline").get<TimeLineID>(), *d};
+                written = *w;
+            }
+        } catch (const std::exception&) {
+        }
+        if (!durable)
+            return make_error(fmt::format("\"{}\" is damaged: it must hold timeline, durable_lsn and written_lsn; "
+                                          "move the WAL directory \"{}\" away and receive into an empty one",
+                                          failed_path, dir_));
+        if (rp && rp->tli == durable->tli && rp->lsn > durable->lsn) {
+            log::warning("an fsync failed in an earlier run (see \"{}\"): resuming at {}, the last position known "
+                         "durable, instead of {}, and receiving the rest again",
+                         failed_path, format_lsn(durable->lsn), format_lsn(rp->lsn));
+            rp->lsn = durable->lsn;
+        }
+        resync_until_ = *written;
+    }
+    return rp;
+}
+
+Result<void> WalWriter::check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data,
+                                       std::size_t* accepted) {
+    if (accepted) *accepted = 0;
+    if (seg_size_ == 0) return {};
+    if (start != write_pos_) {  // receivelog.c ProcessXLogDataMsg: "got WAL data offset %08x, expected %08x"
+        must_stop_ = true;
+        return make_error(fmt::format("the primary sent WAL from {}, but the stream is at {} ({}); nothing of it was "
+                                      "written to \"{}\"",
+                                      format_lsn(start), format_lsn(write_pos_),
+                                      start > write_pos_ ? "a gap" : "an overlap", dir_));
+    }
+    const XLogRecPtr end = start + data.size();
+    XLogRecPtr page = start % kXlogBlcksz == 0 ? start : start + (kXlogBlcksz - start % kXlogBlcksz);
+    for (; page < end; page += kXlogBlcksz) {
+        const bool seg_start = segment_offset(page, seg_size_) == 0;
+        const std::size_t header = seg_start ? kLongHeaderSize : kOffXlpPageaddr + 8;
+        if (page + header > end) break;  // the header continues in the next message
+        const std::uint8_t* h = data.data() + (page - start);
+        if (accepted) *accepted = static_cast<std::size_t>(page - start);
+        // A page never initialized (zeros): a primary sends those after an XLOG_SWITCH record,
+        // up to the end of the segment.
+        if (std::all_of(h, h + header, [](std::uint8_t b) { return b == 0; })) continue;
+        const auto pageaddr = load<std::uint64_t>(h + kOffXlpPageaddr);
+        if (pageaddr != page) {
+            must_stop_ = true;
+            return make_error(fmt::format("the primary sent WAL for {} whose page header says it belongs at {} "
+                                          "(xlp_pageaddr); nothing of it was written to \"{}\"",
+                                          format_lsn(page), format_lsn(pageaddr), dir_));
+        }
+        if (!seg_start) continue;
+        const auto id = read_long_page_header(std::span<const std::uint8_t>(h, kLongHeaderSize));
+        if (!id || (system_identifier_ != 0 && id->xlp_sysid != system_identifier_) || id->xlp_seg_size != seg_size_) {
+            must_stop_ = true;
+            return make_error(fmt::format(
+                "the primary sent segment {} with database system {} and segment size {} in its first page header, "
+                "but \"{}\" holds WAL of system {} with {}-byte segments (IDENTIFY_SYSTEM and {}); nothing of it "
+                "was written",
+                segment_file_name(tli_, lsn_to_segno(page, seg_size_), seg_size_), id ? id->xlp_sysid : 0,
+                id ? id->xlp_seg_size : 0, dir_, system_identifier_, seg_size_, kIdentFileName));
+        }
+    }
+    return {};
+}
+
+Error WalWriter::io_failure(std::string message) {
+    must_stop_ = true;
+    return make_error(std::move(message));
+}
+
+Error WalWriter::sync_failure(const std::string& what, const std::string& path, int err) {
+    must_stop_ = true;
+    sync_failure_ = fmt::format(
+        "could not {} \"{}\": {}; not retrying (after a failed fsync the kernel may have dropped the data "
+        "it could not write): fix the disk (see the kernel log) and start again, which receives everything from "
+        "{} on timeline {}, the last position known durable, again",
+        what, path, fs::errno_text(err), format_lsn(flush_pos_), tli_);
+    // Not fsynced (the disk has just failed one): it only has to outlive this process, for the
+    // next start on this machine. After a power loss the page cache is gone too, and the scan
+    // of the files then sees what really reached the disk.
+    nlohmann::json j;
+    j["timeline"] = tli_;
+    j["durable_lsn"] = format_lsn(flush_pos_);
+    j["written_lsn"] = format_lsn(std::max(write_pos_, resync_until_.value_or(0)));
+    j["file"] = path;
+    j["error"] = fs::errno_text(err);
+    const std::string text = j.dump() + "\n";
+    const std::string marker = path_of(kSyncFailedFileName);
+    fs::UniqueFd fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid() || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        log::warning("could not record the failed fsync in \"{}\": {}", marker, fs::errno_text(errno));
+    return make_error(*sync_failure_);
+}
+
+Result<void> WalWriter::refuse_after_sync_failure() const {
+    if (sync_failure_) return make_error(*sync_failure_);
+    return {};
+}
+
+void WalWriter::note_flushed_past_failure() {
+    if (!resync_until_ || flush_pos_ < *resync_until_) return;
+    if (::unlink(path_of(kSyncFailedFileName).c_str()) != 0 && errno != ENOENT) return;
+    log::info("everything written before the earlier failed fsync is received and flushed again (up to {})",
+              format_lsn(*resync_until_));
+    resync_until_.reset();
 }
 
 void WalWriter::set_position(TimeLineID tli, XLogRecPtr lsn) {
@@ -316,17 +442,17 @@ Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
     bool existed = complete_exists || std::filesystem::exists(path);
     if (!existed && take_prealloc()) {
         if (::rename(path_of(kPreallocName).c_str(), path.c_str()) != 0)
-            return make_error(fmt::format("could not rename \"{}\" to \"{}\": {}", path_of(kPreallocName), path,
+            return io_failure(fmt::format("could not rename \"{}\" to \"{}\": {}", path_of(kPreallocName), path,
                                           fs::errno_text(errno)));
-        if (auto r = fs::fsync_dir(dir_); !r) return r;
+        if (fsync_dir_errno(dir_) != 0) return sync_failure("fsync directory", dir_, errno);
         existed = true;
     }
     fs::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     if (!fd.valid())
-        return make_error(fmt::format("could not open WAL segment \"{}\": {}", path, fs::errno_text(errno)));
+        return io_failure(fmt::format("could not open WAL segment \"{}\": {}", path, fs::errno_text(errno)));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-        return make_error(fmt::format("could not stat WAL segment \"{}\": {}", path, fs::errno_text(errno)));
+        return io_failure(fmt::format("could not stat WAL segment \"{}\": {}", path, fs::errno_text(errno)));
     if (static_cast<std::uint64_t>(st.st_size) != seg_size_) {
         if (static_cast<std::uint64_t>(st.st_size) > seg_size_)
             return make_error(fmt::format("WAL segment \"{}\" has {} bytes, more than the segment size {}; move it "
@@ -339,12 +465,11 @@ Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
         // average against the real standby's 0.157 ms. A file cut short by a crash is padded
         // from where it ends.
         if (auto r = pad_with_zeros(fd.get(), static_cast<std::uint64_t>(st.st_size), seg_size_); !r)
-            return make_error(fmt::format("could not preallocate WAL segment \"{}\" to {} bytes: {}", path,
-                                          seg_size_, r.message()));
-        if (::fsync(fd.get()) != 0)
-            return make_error(fmt::format("could not fsync WAL segment \"{}\": {}", path, fs::errno_text(errno)));
-        if (!existed)
-            if (auto r = fs::fsync_dir(dir_); !r) return r;
+            return io_failure(fmt::format("could not preallocate WAL segment \"{}\" to {} bytes: {}; free space "
+                                          "there and start again (the segment is received again from its start)",
+                                          path, seg_size_, r.message()));
+        if (::fsync(fd.get()) != 0) return sync_failure("fsync WAL segment", path, errno);
+        if (!existed && fsync_dir_errno(dir_) != 0) return sync_failure("fsync directory", dir_, errno);
     }
     fd_ = std::move(fd);
     open_tli_ = tli;
@@ -356,22 +481,28 @@ Result<void> WalWriter::open_segment(TimeLineID tli, XLogSegNo segno) {
 
 Result<void> WalWriter::complete_segment() {
     const std::string name = segment_file_name(open_tli_, open_segno_, seg_size_);
-    if (::fdatasync(fd_.get()) != 0)
-        return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}", name, fs::errno_text(errno)));
-    fd_.reset();
     const std::string partial = path_of(name + ".partial");
-    if (std::filesystem::exists(partial)) {
+    const bool is_partial = std::filesystem::exists(partial);
+    if (::fdatasync(fd_.get()) != 0) {
+        const int err = errno;
+        fd_.reset();
+        return sync_failure("fdatasync WAL segment", is_partial ? partial : path_of(name), err);
+    }
+    fd_.reset();
+    if (is_partial) {
         if (::rename(partial.c_str(), path_of(name).c_str()) != 0)
-            return make_error(fmt::format("could not rename \"{}\" to \"{}\": {}", partial, name,
+            return io_failure(fmt::format("could not rename \"{}\" to \"{}\": {}", partial, name,
                                           fs::errno_text(errno)));
-        if (auto r = fs::fsync_dir(dir_); !r) return r;
+        if (fsync_dir_errno(dir_) != 0) return sync_failure("fsync directory", dir_, errno);
     }
     dirty_ = false;
     flush_pos_ = std::max(flush_pos_, segno_to_lsn(open_segno_ + 1, seg_size_));
+    note_flushed_past_failure();
     return {};
 }
 
 Result<void> WalWriter::write(TimeLineID tli, XLogRecPtr start, std::span<const std::uint8_t> data) {
+    if (auto r = refuse_after_sync_failure(); !r) return r;
     while (!data.empty()) {
         XLogSegNo segno = lsn_to_segno(start, seg_size_);
         std::uint32_t off = segment_offset(start, seg_size_);
@@ -381,7 +512,7 @@ Result<void> WalWriter::write(TimeLineID tli, XLogRecPtr start, std::span<const 
             if (auto r = open_segment(tli, segno); !r) return r;
         std::size_t n = std::min<std::size_t>(data.size(), seg_size_ - off);
         const std::string name = segment_file_name(tli, segno, seg_size_);
-        if (auto r = pwrite_all(fd_.get(), data.data(), n, off, path_of(name)); !r) return r;
+        if (auto r = pwrite_all(fd_.get(), data.data(), n, off, path_of(name)); !r) return io_failure(r.message());
         dirty_ = true;
         tli_ = tli;
         start += n;
@@ -399,26 +530,37 @@ Result<void> WalWriter::flush() {
     return {};
 }
 
-Result<void> WalWriter::sync_data() const {
-    if (fd_.valid() && dirty_ && ::fdatasync(fd_.get()) != 0)
-        return make_error(fmt::format("could not fdatasync WAL segment \"{}\": {}",
-                                      segment_file_name(open_tli_, open_segno_, seg_size_), fs::errno_text(errno)));
+Result<void> WalWriter::sync_data() {
+    if (auto r = refuse_after_sync_failure(); !r) return r;
+    if (fd_.valid() && dirty_ && ::fdatasync(fd_.get()) != 0) {
+        const std::string name = segment_file_name(open_tli_, open_segno_, seg_size_);
+        const std::string partial = path_of(name + ".partial");
+        return sync_failure("fdatasync WAL segment", std::filesystem::exists(partial) ? partial : path_of(name),
+                            errno);
+    }
     return {};
 }
 
 void WalWriter::note_synced() {
+    if (sync_failure_) return;  // nothing is flushed past a failed fsync
     dirty_ = false;
     flush_pos_ = write_pos_;
+    note_flushed_past_failure();
 }
 
 Result<void> WalWriter::close_segment() {
-    if (!fd_.valid()) return {};
-    if (auto r = flush(); !r) return r;
+    if (!fd_.valid()) return refuse_after_sync_failure();
+    if (auto r = flush(); !r) {
+        fd_.reset();
+        return r;
+    }
     fd_.reset();
     return {};
 }
 
 Result<void> WalWriter::close_cleanly() {
+    // After a failed fsync no stop position is recorded: the next start trusts only the durable
+    // one (kSyncFailedFileName).
     if (auto r = close_segment(); !r) return r;
     if (seg_size_ == 0 || tli_ == 0) return {};
     nlohmann::json j;
@@ -432,7 +574,9 @@ bool WalWriter::has_history(TimeLineID tli) const {
 }
 
 Result<void> WalWriter::write_history(TimeLineID tli, const std::string& content) {
-    return fs::write_file_atomic(path_of(history_file_name(tli)), content);
+    if (auto r = refuse_after_sync_failure(); !r) return r;
+    if (auto r = fs::write_file_atomic(path_of(history_file_name(tli)), content); !r) return io_failure(r.message());
+    return {};
 }
 
 }  // namespace understudy::receiver

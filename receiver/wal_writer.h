@@ -22,6 +22,13 @@ inline constexpr const char* kIdentFileName = "understudy.ident";
 // Written at each clean stop: the exact flushed position (a .partial's trailing zero bytes cannot
 // tell it). After a crash the scan of the .partial decides.
 inline constexpr const char* kStopStateFileName = "understudy.stopped";
+// Written when an fsync/fdatasync failed: the last position known durable and the highest one
+// written. After a failed fsync Linux may mark the unwritten pages clean (they then never reach
+// the disk) while reads still return them from the page cache, so the scan of a .partial cannot
+// be trusted past the durable position: the next start resumes there and receives the rest
+// again, and the file goes once everything up to the written position is flushed anew.
+// PostgreSQL's lesson (its 2018 "fsyncgate"): never retry a failed fsync and trust it.
+inline constexpr const char* kSyncFailedFileName = "understudy.fsync-failed";
 
 // Where streaming continues from, found from the files in the directory.
 struct ResumePoint {
@@ -85,8 +92,19 @@ public:
     // page header) and records the ident if absent. Never modifies anything on a mismatch.
     Result<void> check_identity(std::uint64_t system_identifier, std::uint32_t seg_size);
 
-    // Scans the directory for the resume position (needs the segment size).
+    // Scans the directory for the resume position (needs the segment size); never past the
+    // durable position kSyncFailedFileName records.
     Result<std::optional<ResumePoint>> find_resume_point();
+
+    // Checks WAL bytes received for [start, start + data.size()) before they are written: they
+    // must continue the stream exactly at write_pos() (no gap, no overlap), every non-zero
+    // page header that lies whole inside them must carry its own address (xlp_pageaddr), and a
+    // segment's first page the system identifier and segment size of check_identity(). An
+    // error names the LSN and what was found, and must_stop() is true from then on; *accepted
+    // (if given) is then the number of leading bytes before the refused page, which the caller
+    // may still write (they are the primary's WAL).
+    Result<void> check_incoming(XLogRecPtr start, std::span<const std::uint8_t> data,
+                                std::size_t* accepted = nullptr);
 
     // Sets where the next write goes (after find_resume_point or from the primary).
     void set_position(TimeLineID tli, XLogRecPtr lsn);
@@ -97,9 +115,9 @@ public:
     // fdatasync of the open segment; flush position becomes the write position.
     Result<void> flush();
     // flush() in two halves, for a caller that lets another thread read the positions during
-    // the fdatasync: sync_data() changes nothing (only the fdatasync of the open segment, if
+    // the fdatasync: sync_data() moves no position (only the fdatasync of the open segment, if
     // written to), note_synced() then moves the flush position.
-    Result<void> sync_data() const;
+    Result<void> sync_data();
     void note_synced();
     // Flushes and closes the open segment; it stays .partial unless complete.
     Result<void> close_segment();
@@ -114,6 +132,14 @@ public:
     XLogRecPtr flush_pos() const { return flush_pos_; }
     std::uint32_t segment_size() const { return seg_size_; }
 
+    // True after a failure that reconnecting cannot fix: a local write, create or fsync error
+    // (disk full, I/O error, read-only file system) or WAL that check_incoming() refused. The
+    // receiver then stops (exit status 1) instead of reconnecting.
+    bool must_stop() const { return must_stop_; }
+    // True after a failed fsync/fdatasync: every later write, flush and close fails with the
+    // first failure's message, and no flush position past the failure is ever reported.
+    bool sync_failed() const { return sync_failure_.has_value(); }
+
 private:
     Result<void> open_segment(TimeLineID tli, XLogSegNo segno);
     Result<void> complete_segment();
@@ -125,6 +151,13 @@ private:
     // Joins the thread; true when kPreallocName holds a whole zeroed segment.
     bool take_prealloc();
     std::string path_of(const std::string& name) const { return dir_ + "/" + name; }
+    // Records a failed fsync/fdatasync of `path` (see kSyncFailedFileName) and returns the error.
+    Error sync_failure(const std::string& what, const std::string& path, int err);
+    // A local I/O error: remembered for must_stop().
+    Error io_failure(std::string message);
+    Result<void> refuse_after_sync_failure() const;
+    // Removes kSyncFailedFileName once everything it said was written is flushed again.
+    void note_flushed_past_failure();
 
     std::string dir_;
     std::uint32_t seg_size_ = 0;
@@ -139,6 +172,12 @@ private:
     TimeLineID open_tli_ = 0;
     XLogSegNo open_segno_ = 0;
     bool dirty_ = false;
+
+    std::uint64_t system_identifier_ = 0;  // from check_identity(); 0: not known
+    bool must_stop_ = false;
+    std::optional<std::string> sync_failure_;
+    // From kSyncFailedFileName at find_resume_point(): flushing up to here removes the file.
+    std::optional<XLogRecPtr> resync_until_;
 };
 
 }  // namespace understudy::receiver

@@ -581,6 +581,8 @@ struct WalReceiver::Impl {
         close_connection();
         if (auto r = writer.close_segment(); !r) return finish(r.error());
         publish_positions();
+        // A local write or fsync failure, or WAL the writer refused: reconnecting cannot fix it.
+        if (writer.must_stop()) permanent = true;
         if (permanent || !opts.loop || stop_requested) return finish(make_error(message));
         ++reconnects;
         {

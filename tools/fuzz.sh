@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# Fuzzes the WAL reader and decoder with libFuzzer (AddressSanitizer + UBSan) for a bounded time.
-# Usage: tools/fuzz.sh [SECONDS=60] [CORPUS_DIR=tests/fuzz/corpus]
-# Builds a separate instrumented tree in build-fuzz/ with clang; the seed corpus holds the first
-# pages of real PostgreSQL 15 segments (plain, pglz/lz4/zstd-compressed images, consistency
-# checking). New inputs found are written to build-fuzz/corpus, not to the checked-in corpus.
+# Fuzzes with libFuzzer (AddressSanitizer + UBSan) for a bounded time: the WAL reader and decoder
+# (tests/fuzz/wal_reader_fuzz.cpp) and the replication protocol decoders
+# (tests/fuzz/protocol_fuzz.cpp).
+# Usage: tools/fuzz.sh [SECONDS=60] [TARGETS="wal_reader protocol"] [-- extra libFuzzer options]
+# SECONDS is the total, shared equally by the targets. Builds a separate instrumented tree in
+# build-fuzz/ with clang. Seed corpora: tests/fuzz/corpus (the first pages of real PostgreSQL 15
+# segments: plain, pglz/lz4/zstd-compressed images, consistency checking) and
+# tests/fuzz/protocol_corpus (w/k/r messages and result rows). New inputs found are written to
+# build-fuzz/corpus-<target>, not to the checked-in corpora.
+# Example, a fixed number of runs instead of a time: tools/fuzz.sh 0 protocol -- -runs=10000000
 # Exit status: 0 no crash, 1 a crash / leak / sanitizer report (the reproducer is in build-fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-seeds=${2:-tests/fuzz/corpus}
+targets=${2:-"wal_reader protocol"}
+shift $(( $# > 2 ? 2 : $# ))
+[ "${1:-}" = "--" ] && shift
+extra=("$@")
 
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dwerror=false -Dbuildtype=debugoptimized >/dev/null
 fi
-ninja -C build-fuzz tests/wal/wal_reader_fuzz
-mkdir -p build-fuzz/corpus
-cd build-fuzz
-./tests/wal/wal_reader_fuzz -max_total_time="$seconds" -max_len=262144 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 corpus "../$seeds"
+read -r -a target_list <<<"$targets"
+per_target=$(( seconds / ${#target_list[@]} ))
+rc=0
+for t in "${target_list[@]}"; do
+    case "$t" in
+        wal_reader) exe=tests/wal/wal_reader_fuzz; seeds=tests/fuzz/corpus; max_len=262144 ;;
+        protocol) exe=tests/receiver/protocol_fuzz; seeds=tests/fuzz/protocol_corpus; max_len=65536 ;;
+        *) echo "tools/fuzz.sh: unknown target \"$t\" (wal_reader, protocol)" >&2; exit 2 ;;
+    esac
+    ninja -C build-fuzz "$exe"
+    mkdir -p "build-fuzz/corpus-$t"
+    time_opt=()
+    [ "$per_target" -gt 0 ] && time_opt=(-max_total_time="$per_target")
+    echo "fuzz: $t${time_opt:+ for $per_target s}" >&2
+    (cd build-fuzz && "./$exe" "${time_opt[@]}" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "${extra[@]}" "corpus-$t" "../$seeds") || rc=1
+done
+exit $rc

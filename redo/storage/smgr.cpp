@@ -396,12 +396,19 @@ Result<void> Smgr::copy_database_dir(Oid src_spcNode, Oid src_dbNode, Oid dst_sp
 }
 
 Result<void> Smgr::sync() {
+    if (sync_failure_) return make_error(*sync_failure_);
+    const auto failed = [this](const std::string& path) {
+        sync_failure_ = fmt::format("could not fsync file \"{}\": {}; not retrying (after a failed fsync the kernel "
+                                    "may have dropped the data it could not write): fix the disk, then restart, "
+                                    "which replays again from the last restartpoint",
+                                    path, fs::errno_text(errno));
+        return make_error(*sync_failure_);
+    };
     // Descriptors already open first, then the rest opened for the fsync.
     for (auto& seg : lru_) {
         auto it = pending_files_.find(segment_path(seg.key.rnode, seg.key.forknum, seg.key.segno));
         if (it == pending_files_.end()) continue;
-        if (::fsync(seg.fd.get()) != 0)
-            return make_error(fmt::format("could not fsync file \"{}\": {}", full_path(*it), fs::errno_text(errno)));
+        if (::fsync(seg.fd.get()) != 0) return failed(full_path(*it));
         pending_files_.erase(it);
     }
     for (const auto& rel : pending_files_) {
@@ -411,15 +418,18 @@ Result<void> Smgr::sync() {
             if (errno == ENOENT) continue;  // removed since (DROP DATABASE, unlink)
             return make_error(fmt::format("could not open file \"{}\" to fsync it: {}", path, fs::errno_text(errno)));
         }
-        if (::fsync(fd.get()) != 0)
-            return make_error(fmt::format("could not fsync file \"{}\": {}", path, fs::errno_text(errno)));
+        if (::fsync(fd.get()) != 0) return failed(path);
     }
     pending_files_.clear();
     for (const auto& rel : pending_dirs_) {
         struct stat st;
         const std::string path = full_path(rel);
         if (::stat(path.c_str(), &st) != 0) continue;
-        if (auto r = fs::fsync_dir(path); !r) return r;
+        if (auto r = fs::fsync_dir(path); !r) {
+            sync_failure_ = r.message() + "; not retrying: fix the disk, then restart, which replays again from the "
+                                          "last restartpoint";
+            return make_error(*sync_failure_);
+        }
     }
     pending_dirs_.clear();
     return {};

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -98,7 +99,11 @@ public:
     Result<void> remove_database_dir(Oid spcNode, Oid dbNode);
 
     // fsyncs every file written, extended, truncated or created since the last sync, and the
-    // directories in which files were created or removed.
+    // directories in which files were created or removed. After one failed fsync every later
+    // sync() fails with that first message: a second fsync of the same file may report success
+    // although the kernel dropped what it could not write (PostgreSQL PANICs there, PG 11.2+'s
+    // data_sync_retry = off), so no restartpoint is ever recorded past it and a restart replays
+    // from the last one.
     Result<void> sync();
 
     // Closes every cached descriptor (pending fsyncs are kept).
@@ -140,6 +145,7 @@ private:
     std::set<std::string> pending_files_;  // relative paths to fsync
     std::set<std::string> pending_dirs_;   // relative directories to fsync
     std::set<std::string> known_dirs_;     // database directories known to exist
+    std::optional<std::string> sync_failure_;  // the first failed fsync's message
 };
 
 }  // namespace understudy::storage

@@ -123,6 +123,15 @@ TEST_CASE("IDENTIFY_SYSTEM, READ_REPLICATION_SLOT, TIMELINE_HISTORY, end-of-time
     REQUIRE(hist.ok());
     CHECK(hist->content == "1\t0/3000148\tno recovery target specified\n");
     CHECK_FALSE(parse_timeline_history(one_row({"filename", "content"}, {"00000003.history", ""}), 2).ok());
+    // Content that readTimeLineHistory would not accept is refused before anything is stored.
+    for (const char* bad : {"", "garbage\n", "1\tnot-an-lsn\treason\n", "2\t0/3000000\tr\n",
+                            "1\t0/3000000\tr\n1\t0/4000000\tr\n", "0\t0/1\tr\n"}) {
+        auto h = parse_timeline_history(one_row({"filename", "content"}, {"00000002.history", bad}), 2);
+        CHECK_FALSE(h.ok());
+        if (!h.ok()) CHECK(h.message().find("00000002.history") != std::string::npos);
+    }
+    CHECK(check_timeline_history_content("# comment\n\n1\t0/3000148\tr\n2\t0/5000000\tr\n", 3).ok());
+    CHECK_FALSE(check_timeline_history_content("1\t0/5000000\tr\n2\t0/3000000\tr\n", 3).ok());
 
     auto eot = parse_end_of_timeline(one_row({"next_tli", "next_tli_startpos"}, {"2", "0/3000148"}));
     REQUIRE(eot.ok());

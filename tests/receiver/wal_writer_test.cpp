@@ -314,3 +314,113 @@ TEST_CASE("a clean stop records the exact position even when the WAL ends in zer
     rp = w.find_resume_point();
     CHECK((*rp)->lsn == start + 10000 - 6);
 }
+
+TEST_CASE("after a failed fsync the next start resumes at the durable position and the record goes once re-flushed") {
+    TempDir dir;
+    const XLogRecPtr start = 3 * XLogRecPtr{kSeg};
+    auto data = wal_bytes(start, 200000);
+    {
+        WalWriter w(dir.path);
+        REQUIRE(w.check_identity(42, kSeg).ok());
+        w.set_position(1, start);
+        REQUIRE(w.write(1, start, data).ok());
+        REQUIRE(w.close_segment().ok());
+    }
+    // What sync_failure() leaves: durable up to 100000, written up to 200000 (the scan of the
+    // .partial, served from the page cache, would say 200000).
+    {
+        std::ofstream f(dir.path + "/" + kSyncFailedFileName);
+        f << "{\"timeline\":1,\"durable_lsn\":\"" << format_lsn(start + 100000) << "\",\"written_lsn\":\""
+          << format_lsn(start + 200000) << "\",\"file\":\"x\",\"error\":\"Input/output error\"}\n";
+    }
+    WalWriter w(dir.path);
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    auto rp = w.find_resume_point();
+    REQUIRE(rp.ok());
+    REQUIRE(rp->has_value());
+    CHECK((*rp)->lsn == start + 100000);
+    w.set_position(1, (*rp)->lsn);
+    // Flushing part of the way keeps the record: a crash now must still resume at 100000 or later
+    // only up to what is flushed anew.
+    REQUIRE(w.write(1, start + 100000, std::span(data).subspan(100000, 50000)).ok());
+    REQUIRE(w.flush().ok());
+    CHECK(sfs::exists(dir.path + "/" + kSyncFailedFileName));
+    REQUIRE(w.write(1, start + 150000, std::span(data).subspan(150000)).ok());
+    REQUIRE(w.flush().ok());
+    CHECK_FALSE(sfs::exists(dir.path + "/" + kSyncFailedFileName));
+    CHECK_FALSE(w.must_stop());
+    CHECK_FALSE(w.sync_failed());
+
+    // A damaged record stops the start with the file's name instead of guessing.
+    {
+        std::ofstream f(dir.path + "/" + kSyncFailedFileName);
+        f << "{\"timeline\":1}";
+    }
+    WalWriter w2(dir.path);
+    REQUIRE(w2.check_identity(42, kSeg).ok());
+    auto bad = w2.find_resume_point();
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.message().find(kSyncFailedFileName) != std::string::npos);
+}
+
+TEST_CASE("check_incoming refuses WAL with another system identifier, a page at the wrong address, a gap or an overlap") {
+    TempDir dir;
+    WalWriter w(dir.path);
+    REQUIRE(w.check_identity(42, kSeg).ok());
+    const XLogRecPtr start = 4 * XLogRecPtr{kSeg};
+    w.set_position(1, start);
+    CHECK(w.check_incoming(start, wal_bytes(start, 20000, 42)).ok());
+    w.set_position(1, start + 100);
+    const auto ok_bytes = wal_bytes(start, 20000, 42);
+    CHECK(w.check_incoming(start + 100, std::span(ok_bytes).subspan(100)).ok());
+    // Pages of zeros (what a primary sends after an XLOG_SWITCH, up to the segment's end) pass.
+    w.set_position(1, start + 8192);
+    const std::vector<std::uint8_t> zero_pages(3 * 8192, 0);
+    CHECK(w.check_incoming(start + 8192, zero_pages).ok());
+    CHECK_FALSE(w.must_stop());
+
+    w.set_position(1, start);
+    auto forged = wal_bytes(start, 20000, 4242);
+    auto r = w.check_incoming(start, forged);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.message().find("4242") != std::string::npos);
+    CHECK(r.message().find("000000010000000000000004") != std::string::npos);
+    CHECK(w.must_stop());
+    // The last page of segment 4, then segment 5 of another system: the page before it is kept.
+    {
+        WalWriter wa(dir.path);
+        REQUIRE(wa.check_identity(42, kSeg).ok());
+        const XLogRecPtr from = start + kSeg - 8192;
+        auto bytes = wal_bytes(from, 8192 + 100, 42);
+        auto other = wal_bytes(start + kSeg, 100, 4242);
+        std::copy(other.begin(), other.end(), bytes.begin() + 8192);
+        wa.set_position(1, from);
+        std::size_t accepted = 1;
+        REQUIRE_FALSE(wa.check_incoming(from, bytes, &accepted).ok());
+        CHECK(accepted == 8192);
+    }
+
+    WalWriter w2(dir.path);
+    REQUIRE(w2.check_identity(42, kSeg).ok());
+    w2.set_position(1, start + 8192 * 2);
+    auto misplaced = wal_bytes(start + 8192, 20000, 42);  // pages that belong 8 kB further on
+    auto m = w2.check_incoming(start + 8192 * 2, std::span(misplaced).subspan(8192));
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.message().find("xlp_pageaddr") != std::string::npos);
+
+    // A header cut by the message boundary is not judged (the next message holds the rest).
+    WalWriter w3(dir.path);
+    REQUIRE(w3.check_identity(42, kSeg).ok());
+    w3.set_position(1, start);
+    CHECK(w3.check_incoming(start, std::span(forged).first(30)).ok());
+    // Not where the stream is: a gap or an overlap.
+    auto gap = w3.check_incoming(start + 8192, std::span(ok_bytes).subspan(8192));
+    REQUIRE_FALSE(gap.ok());
+    CHECK(gap.message().find("a gap") != std::string::npos);
+    WalWriter w4(dir.path);
+    REQUIRE(w4.check_identity(42, kSeg).ok());
+    w4.set_position(1, start + 8192);
+    auto overlap = w4.check_incoming(start, wal_bytes(start, 20000, 42));
+    REQUIRE_FALSE(overlap.ok());
+    CHECK(overlap.message().find("an overlap") != std::string::npos);
+}
