@@ -29,6 +29,7 @@
 #include "standby/primary_info.h"
 #include "standby/progress.h"
 #include "standby/replay_tracker.h"
+#include "standby/service_notify.h"
 #include "standby/status.h"
 
 namespace understudy::standby {
@@ -152,6 +153,8 @@ Result<void> Standby::run() {
     const std::string data_dir = opts_.dir + "/data";
     const bool dir_existed = std::filesystem::exists(opts_.dir);
     if (auto r = prepare_standby_dir(opts_.dir); !r) return r;
+    auto notifier = ServiceNotifier::from_environment();  // systemd Type=notify (standby/service_notify.h)
+    if (!notifier) return notifier.error();
 
     auto primary = query_primary(opts_.conninfo, opts_.slot);
     if (!primary) {
@@ -373,6 +376,7 @@ Result<void> Standby::run() {
         }
         const LagSnapshot lags = lag.update(rcv.received_lsn(), flushed, apply, receiver::current_timestamp());
         if (auto w = skew.take_warning()) log::warning("{}", *w);
+        notifier->tick({lags.primary_wal_end, flushed, apply, replay_thread.joinable()});
         const std::uint64_t behind = lags.primary_wal_end > apply ? lags.primary_wal_end - apply : 0;
         if (opts_.progress != Progress::off && replay_thread.joinable() && apply != InvalidXLogRecPtr)
             if (auto line = progress.update(steady_seconds(), behind, apply)) {
@@ -387,11 +391,13 @@ Result<void> Standby::run() {
         next_status = now + opts_.status_interval;
         fill_status(lags, flushed, apply);
         st.state = flushed == InvalidXLogRecPtr ? "starting" : "streaming";
+        notifier->status(st);
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
         if (auto r = history.append(status_to_lag_line(st)); !r) log::warning("{}", r.message());
         std::lock_guard lock(shared.mu);
         shared.status = st;
     }
+    notifier->stopping(stop_.load() ? "stop requested" : "a thread ended");
     stop_threads();
     http.reset();
     if (trace) {

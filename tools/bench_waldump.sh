@@ -127,7 +127,7 @@ if [ "$WRITE_DOC" = 1 ]; then
   DOC="$ROOT/docs/benchmarks.md"
   CPU=$(awk -F: '/model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
   SECTION=$(cat <<MD
-## waldump
+### waldump
 
 \`understudy waldump\` against PostgreSQL 15's \`pg_waldump\` over the same WAL range, made by
 \`tools/bench_waldump.sh\` (pgbench -i -s 10, then pgbench -c 4 until about ${TARGET_MB} MB of WAL;
@@ -156,12 +156,12 @@ MD
 import re, sys, os
 path, section = sys.argv[1], sys.argv[2].rstrip() + "\n"
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-m = re.search(r"^## waldump\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+m = re.search(r"^### waldump\n.*?(?=^##+ |\Z)", text, flags=re.S | re.M)
 if m:
     text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
 else:
     text = text.rstrip() + "\n\n" + section
 open(path, "w").write(text)
 PY
-  echo "results written to $DOC (section \"## waldump\")"
+  echo "results written to $DOC (section \"### waldump\" of the History; copy the figures to its table under \"Current figures\")"
 fi
