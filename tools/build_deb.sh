@@ -15,8 +15,10 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
   [ -e "$f" ] && printf '%s\0' "$f"
 done | tar --null -T - -cf - | tar -xf - -C "$TMP/src"
 cd "$TMP/src"
-# Reuse the shared compiler cache across temporary directories.
+# Reuse the compiler cache across temporary directories: paths relative to the copy, and no
+# -ffile-prefix-map naming the (random) directory in every compile command.
 export CCACHE_BASEDIR="$TMP" CCACHE_NOHASHDIR=1
+export DEB_BUILD_MAINT_OPTIONS="${DEB_BUILD_MAINT_OPTIONS:-hardening=+all reproducible=-fixfilepath,-fixdebugpath}"
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=2 nocheck}"
 if ! dpkg-buildpackage -us -uc -b >"$TMP/build.log" 2>&1; then
   tail -40 "$TMP/build.log" >&2

@@ -1,6 +1,7 @@
 // docs/grafana/understudy.json queries only metrics a running standby serves: every
 // understudy_* name in its panel queries and variables is a family with at least one sample in
 // GET /metrics of `understudy standby --verify --http` against a real PostgreSQL 15 primary.
+#include <csignal>
 #include <cstdlib>
 #include <regex>
 #include <set>
@@ -13,6 +14,7 @@
 using namespace understudy;
 using namespace understudy::testing;
 using namespace understudy::testing::standby;
+using namespace std::chrono_literals;
 
 namespace {
 

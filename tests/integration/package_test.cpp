@@ -28,6 +28,7 @@
 using namespace understudy;
 using namespace understudy::testing;
 using namespace understudy::testing::standby;
+using namespace std::chrono_literals;
 
 namespace {
 
