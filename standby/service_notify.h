@@ -2,7 +2,8 @@
 // `Type=notify` units such as tools/systemd/understudy-standby@.service:
 //   READY=1     once, when the standby streams and replays: the primary has sent everything
 //               it had (its walsender is caught up, which is when pg_stat_replication shows
-//               the standby as "streaming"), it is flushed here, and replay has applied a record;
+//               the standby as "streaming"), it is flushed here, and the replay thread runs
+//               (its apply position is set);
 //   STATUS=     each status interval, one line with the state, positions and lag;
 //   WATCHDOG=1  from the coordinator's loop, every half WATCHDOG_USEC, when the manager set it;
 //   STOPPING=1  when the standby starts shutting down.

@@ -13,7 +13,7 @@ using namespace understudy;
 using namespace understudy::standby;
 using namespace std::chrono_literals;
 
-TEST_CASE("ready_to_serve: replay running, something applied, and everything the primary had is flushed") {
+TEST_CASE("ready_to_serve: replay running with an apply position, and everything the primary had is flushed") {
     ServiceTick t{.primary_wal_end = 0x3000100, .flushed = 0x3000100, .applied = 0x2000028, .replay_running = true};
     CHECK(ready_to_serve(t));
     t.flushed = 0x30000FF;  // the walsender still has WAL to send: it is in catchup, not streaming
