@@ -228,7 +228,11 @@ Result<std::optional<SessionEnd>> StreamingSession::collect_end_results() {
             case PGRES_COPY_IN:  // our CopyDone is still on its way
                 break;
             default:
-                if (!end_error_) end_error_ = one_line(PQresultErrorMessage(res.get()));
+                if (!end_error_) {
+                    end_error_ = one_line(PQresultErrorMessage(res.get()));
+                    const char* code = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+                    end_sqlstate_ = code != nullptr ? code : "";
+                }
                 break;
         }
     }

@@ -92,6 +92,8 @@ public:
     Result<void> send_feedback(bool force);
     // Stop on request: write and flush what arrived, final reply, CopyDone.
     Result<void> stop();
+    // The SQLSTATE of the server error that ended the stream ("" when none, or not a server's).
+    const std::string& error_sqlstate() const { return end_sqlstate_; }
     // Whether libpq holds unsent output (wait for writability and call flush_output()).
     bool wants_write() const { return output_pending_; }
     Result<void> flush_output();
@@ -139,6 +141,7 @@ private:
 
     std::optional<EndOfTimeline> end_of_timeline_;
     std::optional<std::string> end_error_;
+    std::string end_sqlstate_;  // of end_error_, when the server gave one
 };
 
 // Turns a server error during streaming into the message the operator needs (e.g. WAL removed).

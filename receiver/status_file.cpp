@@ -41,7 +41,7 @@ std::string status_to_json(const ReceiverStatus& s) {
 Result<void> write_status_file(const std::string& path, const ReceiverStatus& s) {
     const std::string tmp = path + ".tmp";
     const std::string text = status_to_json(s);
-    fs::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    fs::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd.valid())
         return make_error(fmt::format("could not create status file \"{}\": {}", tmp, fs::errno_text(errno)));
     std::size_t done = 0;

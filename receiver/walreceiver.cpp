@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "common/log.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
+#include "receiver/server_error.h"
 #include "receiver/session.h"
 #include "receiver/status_file.h"
 #include "receiver/wal_writer.h"
@@ -21,23 +23,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kTickInterval{100};
 constexpr const char* kSqlStateDuplicateObject = "42710";  // ERRCODE_DUPLICATE_OBJECT
-
-// Server errors that retrying cannot fix: the operator has to act.
-bool is_permanent_server_error(const std::string& message) {
-    static const char* const kPermanent[] = {
-        "has already been removed",
-        "is not in this server's history",
-        "does not exist",
-        "must be superuser",
-        "permission denied",
-        "cannot use",
-        "syntax error",
-        "is not a physical",
-    };
-    for (const char* p : kPermanent)
-        if (message.find(p) != std::string::npos) return true;
-    return false;
-}
 
 std::string seconds_text(std::chrono::milliseconds d) { return fmt::format("{:.1f}", d.count() / 1000.0); }
 
@@ -165,6 +150,7 @@ struct WalReceiver::Impl {
 
     void start_connect() {
         state = State::Connecting;
+        activity = ReceiverActivity::connecting;
         attempt_started = Clock::now();
         set_state_text("connecting");
         log::info("connecting to the primary ({})", params.redacted());
@@ -188,9 +174,19 @@ struct WalReceiver::Impl {
 
     void continue_connect() {
         auto want = conn.connect_poll();
+        // PQconnectPoll may have closed the socket and opened another for the next host or
+        // address, often under the same fd number: the old poll handle's epoll registration went
+        // with the closed socket, and watch() would keep it (same number) and wait for events
+        // that never come (with a multi-host conninfo and the first host down, each connect
+        // attempt hung until --timeout). A new handle per step is registered on the socket now
+        // open.
+        close_poll();
         if (!want) {
             std::string msg = fmt::format("could not connect to the primary: {}", want.message());
-            return on_failure(msg, is_permanent_connect_failure(msg));
+            // libpq gives no SQLSTATE for a failed connection; it does say when the server asked
+            // for a password that nothing (conninfo, PGPASSWORD, .pgpass) supplied.
+            const bool needs_password = conn && PQconnectionNeedsPassword(conn.get()) == 1;
+            return on_failure(msg, needs_password || is_permanent_connect_failure(msg));
         }
         switch (*want) {
             case PollWant::Read: return watch(UV_READABLE);
@@ -254,7 +250,9 @@ struct WalReceiver::Impl {
         }
         if (step_error) {
             std::string msg = explain_stream_error(*step_error, opts.slot, writer.write_pos(), writer.timeline());
-            return on_failure(fmt::format("{} failed: {}", step_sql, msg), is_permanent_server_error(msg));
+            failure_sqlstate = step_sqlstate;
+            return on_failure(fmt::format("{} failed: {}", step_sql, msg),
+                              is_permanent_server_error(step_sqlstate, *step_error));
         }
         ResultRows rows = step_result ? result_rows(step_result.get()) : ResultRows{};
         switch (step) {
@@ -413,7 +411,10 @@ struct WalReceiver::Impl {
         cfg.endpos = opts.endpos;
         cfg.status_interval = opts.status_interval;
         cfg.timeout = opts.timeout;
-        cfg.on_primary_message = opts.on_primary_message;
+        cfg.on_primary_message = [this](XLogRecPtr data_end, XLogRecPtr wal_end, std::int64_t send_time) {
+            last_receipt.store(current_timestamp());
+            if (opts.on_primary_message) opts.on_primary_message(data_end, wal_end, send_time);
+        };
         cfg.on_round_trip = opts.on_round_trip;
         cfg.trace = opts.trace;
         cfg.on_flushed = [this] { publish_positions(); };
@@ -429,6 +430,7 @@ struct WalReceiver::Impl {
             conn, writer, writer.timeline(), cfg, [this] { return apply_lsn.load(); },
             [this](const ReplyInfo& info) { on_reply(info); });
         set_state_text("streaming");
+        activity = ReceiverActivity::streaming;
         publish_positions();  // what is already on disk counts as flushed before any new data
         handle_session(session->on_readable());
     }
@@ -449,7 +451,8 @@ struct WalReceiver::Impl {
         if (state != State::Streaming) return;
         if (!r) {
             std::string msg = explain_stream_error(r.message(), opts.slot, writer.write_pos(), writer.timeline());
-            return on_failure(msg, is_permanent_server_error(msg));
+            failure_sqlstate = session->error_sqlstate();
+            return on_failure(msg, is_permanent_server_error(failure_sqlstate, r.message()));
         }
         if (writer.write_pos() > stream_started_at) backoff = opts.backoff_min;  // WAL flows again
         if (!*r) return watch_streaming();
@@ -562,7 +565,8 @@ struct WalReceiver::Impl {
     }
 
     // The reconnect reason a failure counts under (understudy_reconnects_total{reason}).
-    static const char* failure_reason(State s, const std::string& message) {
+    static std::string failure_reason(State s, const std::string& message, const std::string& sqlstate) {
+        if (!sqlstate.empty()) return "sqlstate_" + sqlstate;
         if (message.find("--timeout") != std::string::npos) return "timeout";
         if (s == State::Connecting) return "connect_failed";
         if (s == State::Setup) return "setup_failed";
@@ -572,6 +576,7 @@ struct WalReceiver::Impl {
 
     void on_failure(const std::string& message, bool permanent) {
         if (state == State::Done) return;
+        const std::string sqlstate = std::exchange(failure_sqlstate, std::string());
         const State failed_state = state;
         close_connection();
         if (auto r = writer.close_segment(); !r) return finish(r.error());
@@ -580,10 +585,11 @@ struct WalReceiver::Impl {
         ++reconnects;
         {
             std::lock_guard lock(reasons_mutex);
-            ++reconnect_reasons[failure_reason(failed_state, message)];
+            ++reconnect_reasons[failure_reason(failed_state, message, sqlstate)];
         }
         log::warning("{}; reconnecting in {} s", message, seconds_text(backoff));
         state = State::Backoff;
+        activity = ReceiverActivity::reconnecting;
         next_attempt = Clock::now() + backoff;
         backoff = std::min(backoff * 2, opts.backoff_max);
         set_state_text("waiting to reconnect");
@@ -601,6 +607,7 @@ struct WalReceiver::Impl {
     void finish(Result<void> r) {
         if (state == State::Done) return;
         state = State::Done;
+        activity = ReceiverActivity::stopped;
         close_connection();
         if (auto c = writer.close_cleanly(); !c && r) r = c;
         publish_positions();
@@ -635,6 +642,8 @@ struct WalReceiver::Impl {
     std::atomic<XLogRecPtr> received{0};
     std::atomic<TimeLineID> received_tli{0};
     std::atomic<bool> stop_requested{false};
+    std::atomic<ReceiverActivity> activity{ReceiverActivity::starting};
+    std::atomic<std::int64_t> last_receipt{0};
     std::atomic<bool> reply_requested{false};
     std::atomic<std::uint64_t> feedback{0};  // epoch << 32 | xmin
     mutable std::mutex reasons_mutex;
@@ -660,6 +669,7 @@ struct WalReceiver::Impl {
     PgResultPtr step_result;
     std::optional<std::string> step_error;
     std::string step_sqlstate;  // of step_error
+    std::string failure_sqlstate;  // of the server error on_failure() is about to handle ("" none)
 
     std::uint32_t seg_size = 0;
     IdentifySystemResult ident;
@@ -710,6 +720,20 @@ void WalReceiver::request_stop() {
     impl_->stop_requested = true;
     impl_->wake();
 }
+
+const char* activity_name(ReceiverActivity a) {
+    switch (a) {
+        case ReceiverActivity::starting: return "starting";
+        case ReceiverActivity::connecting: return "connecting";
+        case ReceiverActivity::streaming: return "streaming";
+        case ReceiverActivity::reconnecting: return "reconnecting";
+        case ReceiverActivity::stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+ReceiverActivity WalReceiver::activity() const { return impl_->activity.load(); }
+std::int64_t WalReceiver::last_message_receipt_time() const { return impl_->last_receipt.load(); }
 
 XLogRecPtr WalReceiver::flushed_lsn() const { return impl_->flushed.load(); }
 XLogRecPtr WalReceiver::received_lsn() const { return impl_->received.load(); }

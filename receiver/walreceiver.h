@@ -56,6 +56,16 @@ struct ReceiverOptions {
     LatencyTrace* trace = nullptr;
 };
 
+// What the receiver is doing (as pg_stat_wal_receiver.status tells of PostgreSQL's).
+enum class ReceiverActivity {
+    starting,      // run() not yet called
+    connecting,    // connecting, or running the setup commands before the stream
+    streaming,     // in the replication stream
+    reconnecting,  // waiting out the backoff after a failure
+    stopped,
+};
+const char* activity_name(ReceiverActivity a);
+
 class WalReceiver {
 public:
     explicit WalReceiver(ReceiverOptions opts);
@@ -79,8 +89,13 @@ public:
     XLogRecPtr received_lsn() const;
     // The timeline being received (0 before the start position is known).
     TimeLineID timeline() const;
+    ReceiverActivity activity() const;
+    // When the last message from the primary arrived ('w' or 'k'; PostgreSQL timestamp, as
+    // pg_stat_wal_receiver.last_msg_receipt_time); 0 before the first.
+    std::int64_t last_message_receipt_time() const;
     // Reconnections so far by reason: connect_failed, setup_failed, timeout,
-    // primary_ended_stream, stream_error.
+    // primary_ended_stream, stream_error, and sqlstate_XXXXX for a server error that carries
+    // one (sqlstate_57P01: the walsender was terminated).
     std::map<std::string, std::uint64_t> reconnects_by_reason() const;
 
 private:

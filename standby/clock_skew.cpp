@@ -28,6 +28,19 @@ void ClockSkewEstimator::on_round_trip(std::int64_t sent, std::int64_t primary_t
         rt_window_start_ = received;
     }
     const RoundTrip rt{sent - primary_time, received - primary_time};
+    // Every round trip's interval holds the skew while neither clock is stepped. One disjoint
+    // from the tightest kept means a clock was stepped since: the evidence from before the step
+    // (round trips and one-way minima) no longer holds, and without forgetting it a step forward
+    // would go unreported for up to two windows (the old round trip and one-way bound win).
+    std::optional<RoundTrip> best = rt_current_;
+    if (rt_previous_ && (!best || rt_previous_->high - rt_previous_->low < best->high - best->low)) best = rt_previous_;
+    if (best && (rt.low > best->high || rt.high < best->low)) {
+        rt_current_.reset();
+        rt_previous_.reset();
+        rt_window_start_ = received;
+        min_current_.reset();
+        min_previous_.reset();
+    }
     if (!rt_current_ || rt.high - rt.low < rt_current_->high - rt_current_->low) rt_current_ = rt;
 }
 

@@ -17,7 +17,9 @@
 //     start; then the answer to each periodic reply, which asks for one: receiver/session.h), so
 //     skew is in [T1 - P, T3 - P]: the midpoint, +- half the round trip. The round trip with the
 //     smallest T3 - T1 over the last two windows of kRoundTripWindowUs is used, so a drifting
-//     or stepped clock is followed.
+//     or stepped clock is followed. A round trip whose interval is disjoint from the tightest
+//     kept one shows a step: everything from before it (round trips and one-way minima) is
+//     dropped, so a step either way is reported from the next round trip on.
 // The estimate is the round trip's midpoint, capped by the one-way bound when that is lower
 // (the clock moved since); without a round trip, the one-way bound when it is negative; else
 // unknown (a positive one-way minimum cannot tell skew from network delay).

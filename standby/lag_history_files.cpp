@@ -103,7 +103,7 @@ Result<void> LagHistoryWriter::append(const std::string& line) {
             static_cast<std::uint64_t>(st.st_size) + line.size() > rotation_.max_bytes)
             if (auto r = rotate(); !r) return r;
     }
-    fs::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    fs::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (!fd.valid())
         return make_error(fmt::format("could not open \"{}\" to append: {}", path_, fs::errno_text(errno)));
     // One write(2) of the whole line with O_APPEND: a reader sees whole lines or a torn last one.

@@ -169,6 +169,13 @@ Result<CurrentLag> parse_status(const std::string& text, const std::string& path
         c.clock_skew_seconds = it->get<double>();
     if (auto it = j.find("last_applied_commit_time"); it != j.end() && it->is_string())
         c.last_applied_commit_time = it->get<std::string>();
+    if (auto it = j.find("seconds_since_last_message"); it != j.end() && it->is_number())
+        c.seconds_since_last_message = it->get<double>();
+    if (auto it = j.find("slot"); it != j.end() && it->is_object()) {
+        c.slot = value_or<std::string>(*it, "name", "");
+        if (auto r = it->find("retained_bytes"); r != it->end() && r->is_number_unsigned())
+            c.slot_retained_bytes = r->get<std::uint64_t>();
+    }
     if (auto it = j.find("replay"); it != j.end() && it->is_object()) {
         c.verify = value_or<bool>(*it, "verify", false);
         c.records = value_or<std::uint64_t>(*it, "records", 0);
@@ -237,6 +244,12 @@ std::string format_current_lag(const CurrentLag& lag, double now, double stale_a
                    pretty_bytes(lag.flush_bytes), pretty_seconds(lag.flush_seconds));
     fmt::format_to(it, "{:<17} {:>18} {:>16}   apply {}\n", "applied", format_lsn(lag.applied_lsn),
                    pretty_bytes(lag.apply_bytes), pretty_seconds(lag.apply_seconds));
+    if (lag.seconds_since_last_message)
+        fmt::format_to(it, "\nlast message from the primary: {} before the status update\n",
+                       pretty_seconds(*lag.seconds_since_last_message));
+    if (lag.slot_retained_bytes)
+        fmt::format_to(it, "slot \"{}\" holds back {} of WAL on the primary (`understudy retire` drops it)\n",
+                       lag.slot, pretty_bytes(*lag.slot_retained_bytes));
     if (lag.clock_skew_seconds)
         fmt::format_to(it, "\nclock: this host is {} the primary's (the time lags include it)\n",
                        skew_text(*lag.clock_skew_seconds));
@@ -271,6 +284,10 @@ std::string current_lag_json(const CurrentLag& lag, double now, double stale_aft
     j["clock_skew_seconds"] = lag.clock_skew_seconds ? ordered_json(*lag.clock_skew_seconds) : ordered_json(nullptr);
     j["last_applied_commit_time"] =
         lag.last_applied_commit_time ? ordered_json(*lag.last_applied_commit_time) : ordered_json(nullptr);
+    j["seconds_since_last_message"] =
+        lag.seconds_since_last_message ? ordered_json(*lag.seconds_since_last_message) : ordered_json(nullptr);
+    j["slot"] = lag.slot.empty() ? ordered_json(nullptr) : ordered_json(lag.slot);
+    j["slot_retained_bytes"] = lag.slot_retained_bytes ? ordered_json(*lag.slot_retained_bytes) : ordered_json(nullptr);
     j["updated_at"] = lag.updated_at;
     return j.dump(2) + "\n";
 }

@@ -33,6 +33,9 @@ struct CurrentLag {
     double write_seconds = 0, flush_seconds = 0, apply_seconds = 0;
     std::optional<double> clock_skew_seconds;  // our clock - the primary's, if the standby knew it
     std::optional<std::string> last_applied_commit_time;  // as in the file (ISO 8601), if reported
+    std::optional<double> seconds_since_last_message;     // from the primary, if reported
+    std::string slot;                                     // "" if not reported
+    std::optional<std::uint64_t> slot_retained_bytes;     // WAL the slot holds back on the primary
     std::string updated_at;                              // as in the file
     double updated_at_unix = 0;
     bool verify = false;          // replay.verify

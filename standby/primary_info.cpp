@@ -95,6 +95,12 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
         if (!restart) return restart.error();
         info.slot_restart_lsn = *restart;
     }
+    auto now = query_row(conn.get(), "select pg_current_wal_lsn()::text, current_setting('max_slot_wal_keep_size')");
+    if (!now) return now.error();
+    auto current = lsn_value(now->at(0), "pg_current_wal_lsn()");
+    if (!current) return current.error();
+    info.current_lsn = *current;
+    info.max_slot_wal_keep_size = now->at(1);
     read_primary_clock(conn.get(), info);
     return info;
 }

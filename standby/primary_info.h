@@ -21,6 +21,8 @@ struct PrimaryInfo {
     XLogRecPtr redo_lsn = InvalidXLogRecPtr;          // pg_control_checkpoint().redo_lsn
     XLogRecPtr slot_restart_lsn = InvalidXLogRecPtr;  // of the (possibly just created) slot
     bool slot_created = false;
+    XLogRecPtr current_lsn = InvalidXLogRecPtr;  // pg_current_wal_lsn() after the slot was read
+    std::string max_slot_wal_keep_size;          // the setting's text ("-1": unlimited)
     // The primary's clock read by a query (clock_timestamp()) between two readings of ours, the
     // tightest of three: a round trip for the clock skew estimate (standby/clock_skew.h).
     // PostgreSQL TimestampTz microseconds; all 0 if the reading failed.

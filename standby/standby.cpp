@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common/dir_lock.h"
 #include "common/fs.h"
 #include "common/latency_trace.h"
 #include "common/log.h"
@@ -26,9 +27,11 @@
 #include "standby/clock_skew.h"
 #include "standby/http.h"
 #include "standby/lag.h"
+#include "standby/link_state.h"
 #include "standby/primary_info.h"
 #include "standby/progress.h"
 #include "standby/replay_tracker.h"
+#include "standby/retire.h"
 #include "standby/service_notify.h"
 #include "standby/status.h"
 
@@ -65,7 +68,8 @@ struct Wakeup {
 
 // What a standby directory may hold (anything else: it is someone else's directory).
 bool is_standby_entry(const std::string& name) {
-    static const std::set<std::string> kKnown = {"pg_wal", "data", "status.json", "status.json.tmp", "lag.jsonl"};
+    static const std::set<std::string> kKnown = {"pg_wal",    "data",      "status.json", "status.json.tmp",
+                                                 "lag.jsonl", kDirLockFileName, kPrimaryFileName, "primary.json.tmp"};
     return kKnown.contains(name) || is_rotated_name(name, "lag.jsonl");
 }
 
@@ -146,6 +150,24 @@ double steady_seconds() {
     return std::chrono::duration<double>(SteadyClock::now().time_since_epoch()).count();
 }
 
+// Says which slot holds WAL back on the primary, how much now, and how to let it go.
+void log_slot_lifecycle(const std::string& dir, const std::string& slot, const PrimaryInfo& p) {
+    const std::uint64_t held = p.current_lsn > p.slot_restart_lsn && p.slot_restart_lsn != InvalidXLogRecPtr
+                                   ? p.current_lsn - p.slot_restart_lsn
+                                   : 0;
+    const std::string limit = p.max_slot_wal_keep_size == "-1" || p.max_slot_wal_keep_size.empty()
+                                  ? std::string("unlimited: max_slot_wal_keep_size = -1")
+                                  : fmt::format("up to max_slot_wal_keep_size = {}", p.max_slot_wal_keep_size);
+    // Always said, whatever the log level: it is about the primary's disk.
+    log::write(log::Level::Info,
+               fmt::format("using {} physical replication slot \"{}\" on the primary: it holds back {} bytes of WAL "
+                           "now (restart_lsn {}, primary at {}); the primary keeps all WAL from the slot's restart_lsn "
+                           "on while the slot exists, also while this standby is stopped ({}); `understudy retire "
+                           "--dir {}` drops it",
+                           p.slot_created ? "new" : "existing", slot, held, format_lsn(p.slot_restart_lsn),
+                           format_lsn(p.current_lsn), limit, dir));
+}
+
 }  // namespace
 
 Result<void> Standby::run() {
@@ -153,23 +175,34 @@ Result<void> Standby::run() {
     const std::string data_dir = opts_.dir + "/data";
     const bool dir_existed = std::filesystem::exists(opts_.dir);
     if (auto r = prepare_standby_dir(opts_.dir); !r) return r;
+    // One writer per directory: DIR, DIR/pg_wal and DIR/data are each locked (a `receive` into
+    // DIR/pg_wal or a `replay` into DIR/data is refused while this runs).
+    auto dir_lock = DirLock::acquire(opts_.dir, "understudy standby", fmt::format("--dir \"{}\"", opts_.dir));
+    if (!dir_lock) return dir_lock.error();
     auto notifier = ServiceNotifier::from_environment();  // systemd Type=notify (standby/service_notify.h)
     if (!notifier) return notifier.error();
 
     auto primary = query_primary(opts_.conninfo, opts_.slot);
     if (!primary) {
         // A refused or unreachable primary leaves no trace: the directory this run created
-        // (still empty) goes again.
+        // (holding only its lock file) goes again.
         std::error_code ec;
-        if (!dir_existed && std::filesystem::is_empty(opts_.dir, ec)) std::filesystem::remove(opts_.dir, ec);
+        if (!dir_existed) {
+            dir_lock->release();  // removes the lock file
+            if (std::filesystem::is_empty(opts_.dir, ec)) std::filesystem::remove(opts_.dir, ec);
+        }
         return primary.error();
     }
     if (auto r = check_standby_identity(opts_.dir, primary->system_identifier); !r) return r;
-    for (const auto& d : {wal_dir, data_dir})
-        if (auto r = fs::make_dirs(d); !r) return make_error(fmt::format("--dir \"{}\": {}", opts_.dir, r.message()));
+    auto wal_lock = DirLock::acquire(wal_dir, "understudy standby", fmt::format("--dir \"{}\" (pg_wal)", opts_.dir));
+    if (!wal_lock) return wal_lock.error();
+    auto data_lock = DirLock::acquire(data_dir, "understudy standby", fmt::format("--dir \"{}\" (data)", opts_.dir));
+    if (!data_lock) return data_lock.error();
+    if (auto r = save_primary_file(opts_.dir, opts_.conninfo, opts_.slot); !r) return r;
     log::info("primary: system {}, timeline {}, latest checkpoint redo {}, slot \"{}\" restart_lsn {}{}",
               primary->system_identifier, primary->timeline, format_lsn(primary->redo_lsn), opts_.slot,
               format_lsn(primary->slot_restart_lsn), primary->slot_created ? " (created)" : "");
+    log_slot_lifecycle(opts_.dir, opts_.slot, *primary);
 
     // UNDERSTUDY_TRACE_PATH=FILE: trace every commit's path through the standby (received,
     // written, fsynced, replayer woken, applied, reply sent), log a summary at the end and
@@ -336,7 +369,16 @@ Result<void> Standby::run() {
         // The replayed timeline once replay has started; until then the primary's.
         if (const TimeLineID tli = replayer.replay_timeline(); tli != 0) st.timeline = tli;
         if (const TimeLineID tli = rcv.timeline(); tli != 0) st.received_timeline = tli;
-        st.lag_seconds = lags.seconds;
+        const LinkView link = link_view(rcv.activity(), flushed != InvalidXLogRecPtr, rcv.last_message_receipt_time(),
+                                        receiver::current_timestamp(), silence_limit(opts_.reply_interval), lags.seconds);
+        st.lag_seconds = link.lag_seconds;
+        st.state = link.state;
+        st.last_msg_receipt_time = rcv.last_message_receipt_time();
+        st.seconds_since_last_message = link.seconds_since_last_message;
+        // The slot's restart_lsn follows the flush position our replies confirm.
+        st.slot = opts_.slot;
+        st.slot_restart_lsn = std::max(primary->slot_restart_lsn, flushed);
+        st.slot_retained_bytes = lags.primary_wal_end > st.slot_restart_lsn ? lags.primary_wal_end - st.slot_restart_lsn : 0;
         st.last_applied_commit_time = tracker.last_commit_time();
         st.replay_paused = replayer.paused();
         st.feedback_xmin = opts_.hot_standby_feedback ? tracker.oldest_running().xmin : 0;
@@ -390,7 +432,6 @@ Result<void> Standby::run() {
         if (now < next_status) continue;
         next_status = now + opts_.status_interval;
         fill_status(lags, flushed, apply);
-        st.state = flushed == InvalidXLogRecPtr ? "starting" : "streaming";
         notifier->status(st);
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
         if (auto r = history.append(status_to_lag_line(st)); !r) log::warning("{}", r.message());

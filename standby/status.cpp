@@ -50,6 +50,13 @@ std::string status_to_json(const StandbyStatus& s) {
     j["timeline"] = s.timeline;
     j["received_timeline"] = s.received_timeline;
     j["state"] = s.state;
+    j["last_msg_receipt_time"] =
+        s.last_msg_receipt_time != 0 ? nlohmann::ordered_json(pg_timestamp_text(s.last_msg_receipt_time)) : nullptr;
+    j["seconds_since_last_message"] =
+        s.seconds_since_last_message ? nlohmann::ordered_json(*s.seconds_since_last_message) : nullptr;
+    j["slot"] = {{"name", s.slot},
+                 {"restart_lsn", format_lsn(s.slot_restart_lsn)},
+                 {"retained_bytes", s.slot_retained_bytes}};
     j["replay_paused"] = s.replay_paused;
     j["primary_wal_end_lsn"] = format_lsn(s.primary_wal_end_lsn);
     j["received_lsn"] = format_lsn(s.received_lsn);
@@ -130,12 +137,23 @@ std::string status_to_metrics(const StandbyStatus& s) {
     metric("understudy_received_timeline", "gauge", "Timeline being received from the primary.", s.received_timeline);
     metric("understudy_hot_standby_feedback_xmin", "gauge", "xmin sent as hot standby feedback (0: none).",
            s.feedback_xmin);
-    header("understudy_reconnects_total", "counter", "Reconnections to the primary, by reason.");
-    for (const char* reason : {"connect_failed", "setup_failed", "timeout", "primary_ended_stream", "stream_error"}) {
-        auto it = s.reconnects.find(reason);
-        out += fmt::format("understudy_reconnects_total{{reason=\"{}\"}} {}\n", reason,
-                           it == s.reconnects.end() ? 0 : it->second);
-    }
+    if (s.seconds_since_last_message)
+        metric("understudy_seconds_since_last_message", "gauge",
+               "Seconds since the last message from the primary (pg_stat_wal_receiver.last_msg_receipt_time).",
+               *s.seconds_since_last_message);
+    metric("understudy_receiver_streaming", "gauge",
+           "1 while the receiver streams and hears from the primary, 0 while it waits, reconnects or is stopped.",
+           s.state == "streaming" ? 1 : 0);
+    metric("understudy_slot_retained_bytes", "gauge",
+           "WAL the standby's replication slot holds back on the primary (WAL end - slot restart_lsn).",
+           s.slot_retained_bytes);
+    header("understudy_reconnects_total", "counter",
+           "Reconnections to the primary, by reason (sqlstate_XXXXX: a server error with that SQLSTATE).");
+    std::map<std::string, std::uint64_t> reasons = {
+        {"connect_failed", 0}, {"setup_failed", 0}, {"timeout", 0}, {"primary_ended_stream", 0}, {"stream_error", 0}};
+    for (const auto& [reason, n] : s.reconnects) reasons[reason] = n;
+    for (const auto& [reason, n] : reasons)
+        out += fmt::format("understudy_reconnects_total{{reason=\"{}\"}} {}\n", label_value(reason), n);
     header("understudy_records_applied_total", "counter", "WAL records replayed by this run, by resource manager.");
     for (const auto& r : s.rmgrs)
         out += fmt::format("understudy_records_applied_total{{rmgr=\"{}\"}} {}\n", label_value(r.rmgr), r.records);

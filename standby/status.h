@@ -40,7 +40,14 @@ struct StandbyStatus {
     std::optional<double> clock_skew_seconds;  // our clock - the primary's (standby/clock_skew.h); unknown: none
     std::uint64_t clock_round_trips = 0;       // round trips measured for it
     std::uint32_t feedback_xmin = 0;  // hot standby feedback xmin sent (0: none / off)
-    std::string state;          // "starting", "streaming", "stopped"
+    // "starting", "connecting", "streaming", "waiting" (streaming, but nothing heard from the
+    // primary for longer than expected), "reconnecting", "stopped".
+    std::string state;
+    std::int64_t last_msg_receipt_time = 0;          // PostgreSQL timestamp; 0: no message yet
+    std::optional<double> seconds_since_last_message;  // none before the first message
+    std::string slot;                                // the physical slot on the primary
+    XLogRecPtr slot_restart_lsn = InvalidXLogRecPtr;  // as of the last flush the primary confirmed
+    std::uint64_t slot_retained_bytes = 0;            // primary's WAL end - slot_restart_lsn
     std::map<std::string, std::uint64_t> reconnects;  // by reason
     std::vector<RmgrReplayCounters> rmgrs;            // this run's: rmgrs with records, in rmgr id order
     std::vector<RmgrReplayCounters> rmgr_totals;      // every run's on this directory (replay state)

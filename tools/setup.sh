@@ -21,6 +21,8 @@ RUN_PACKAGES=(
 # For the tests, the fuzz drivers, the man pages and the Debian package (tools/build_deb.sh:
 # debian/control's Build-Depends).
 TEST_PACKAGES=(
+  iproute2 iptables  # tests/faults: network namespaces, veth pairs, silent cuts
+  openssl procps
   doctest-dev
   clang llvm
   scdoc debhelper dpkg-dev

@@ -206,6 +206,12 @@ void PgCluster::promote() {
     check(run(as_postgres({bindir_ + "/pg_ctl", "-D", data_dir_, "-w", "-t", "60", "promote"})), "pg_ctl promote");
 }
 
+void PgCluster::set_port(int port) {
+    if (running_) throw std::runtime_error("PgCluster::set_port on a running server: stop it first");
+    port_ = port;
+    append_file(data_dir_ + "/postgresql.conf", "port = " + std::to_string(port_) + "\n");
+}
+
 RunResult PgCluster::client(const std::string& tool, std::vector<std::string> args) const {
     std::string path = bindir_ + "/" + tool;
     if (::access(path.c_str(), X_OK) != 0) path = pg_tool(tool);

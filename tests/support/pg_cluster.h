@@ -54,6 +54,9 @@ public:
     void stop(const std::string& mode = "fast");
     void restart(const std::string& mode = "fast");
     void promote();
+    // Moves a stopped server to another port (a `port = N` line appended to postgresql.conf);
+    // port() and conninfo() give the new one, start() uses it.
+    void set_port(int port);
     bool running() const { return running_; }
 
     // Runs a client program from the bindir (pgbench, pg_receivewal, ...) against this server:

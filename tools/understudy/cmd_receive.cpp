@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/dir_lock.h"
 #include "common/log.h"
 #include "common/lsn.h"
 #include "receiver/protocol.h"
@@ -92,6 +93,12 @@ public:
         if (sub_->count("--application-name")) opts.application_name = application_name_;
         opts.status_file = status_file_;
 
+        // One writer per directory: refused while a standby or another receive writes it.
+        auto lock = DirLock::acquire(wal_dir_, "understudy receive", fmt::format("--wal-dir \"{}\"", wal_dir_));
+        if (!lock) {
+            log::error("{}", lock.message());
+            return kExitFailure;
+        }
         receiver::WalReceiver receiver(std::move(opts));
         auto r = receiver.run();
         if (!r) {

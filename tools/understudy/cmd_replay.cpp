@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/dir_lock.h"
 #include "common/fs.h"
 #include "common/lsn.h"
 #include "redo/replayer.h"
@@ -81,6 +82,12 @@ int ReplayCommand::run() {
                          static_cast<unsigned long long>(r.records), rate_rec, rate_mb);
         };
 
+    // One writer per directory: refused while a standby or another replay writes it.
+    auto lock = DirLock::acquire(data_dir_, "understudy replay", fmt::format("--data-dir \"{}\"", data_dir_));
+    if (!lock) {
+        std::fprintf(stderr, "understudy replay: error: %s\n", lock.message().c_str());
+        return kExitFailure;
+    }
     redo::Replayer replayer(opts);
     std::signal(SIGINT, replay_signal);
     std::signal(SIGTERM, replay_signal);

@@ -2,6 +2,9 @@
 // the primary's WAL in one process, with status.json, lag history and optional /status and
 // /metrics over HTTP. SIGINT/SIGTERM stop it (final status.json, exit 0); SIGUSR1 pauses replay,
 // SIGUSR2 resumes it (a paused replayer holds back remote_apply commits on the primary).
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -33,7 +36,7 @@ private:
 
     standby::StandbyOptions opts_;
     std::string application_name_, http_;
-    double status_interval_ = 1.0, reply_interval_ = 10.0;
+    double status_interval_ = 1.0, reply_interval_ = 10.0, timeout_ = 60.0;
     std::size_t cache_mb_ = 512;
     double lag_history_max_mb_ = 32;
     std::string progress_ = "auto";
@@ -58,6 +61,10 @@ void StandbyCommand::register_options(CLI::App& app) {
         ->check(CLI::Range(0.05, 3600.0));
     sub->add_option("--reply-interval", reply_interval_, "seconds between periodic replies to the primary (default 10)")
         ->check(CLI::Range(0.1, 3600.0));
+    sub->add_option("--timeout", timeout_,
+                    "seconds without a message from the primary before the connection is dropped and made again "
+                    "(wal_receiver_timeout; default 60)")
+        ->check(CLI::Range(1.0, 3600.0));
     sub->add_option("--lag-history-max-mb", lag_history_max_mb_,
                     "rotate lag.jsonl to lag.jsonl.1 when it would pass this size in MB (default 32, 0: never)")
         ->check(CLI::Range(0.0, 1e6));
@@ -83,6 +90,7 @@ int StandbyCommand::run() {
         throw UsageError{fmt::format("invalid --http \"{}\" (expected [ADDR:]PORT, e.g. 127.0.0.1:9187)", http_)};
     opts_.status_interval = std::chrono::milliseconds(static_cast<long>(status_interval_ * 1000));
     opts_.reply_interval = std::chrono::milliseconds(static_cast<long>(reply_interval_ * 1000));
+    opts_.timeout = std::chrono::milliseconds(static_cast<long>(timeout_ * 1000));
     opts_.cache_pages = cache_mb_ * 1024 * 1024 / 8192;
     opts_.progress_interval = std::chrono::milliseconds(static_cast<long>(progress_interval_ * 1000));
     opts_.lag_history.max_bytes = static_cast<std::uint64_t>(lag_history_max_mb_ * 1024 * 1024);
@@ -92,6 +100,12 @@ int StandbyCommand::run() {
                      : progress_ == "off"   ? Progress::off
                                             : Progress::automatic;
 
+    // The HTTP endpoint takes up to 1024 connections: a soft open-file limit of 1024 (the
+    // usual default) would run out first. Raised to the hard limit (at most 65536).
+    if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 65536);
+        (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
     standby::Standby sb(opts_);
     std::signal(SIGINT, standby_stop_signal);
     std::signal(SIGTERM, standby_stop_signal);

@@ -34,6 +34,7 @@ std::unique_ptr<Command> make_completion_command(CLI::App& app);
 std::unique_ptr<Command> make_lag_command(CLI::App& app);
 std::unique_ptr<Command> make_receive_command(CLI::App& app);
 std::unique_ptr<Command> make_replay_command(CLI::App& app);
+std::unique_ptr<Command> make_retire_command(CLI::App& app);
 std::unique_ptr<Command> make_standby_command(CLI::App& app);
 std::unique_ptr<Command> make_waldump_command(CLI::App& app);
 

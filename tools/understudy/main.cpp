@@ -1,5 +1,7 @@
 // understudy: a lightweight PostgreSQL physical standby. Entry point: parses the subcommand
 // and hands over to it. Exit status: 0 success, 1 failure, 2 usage error.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <exception>
 #include <utility>
@@ -7,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "common/process_title.h"
 #include "tools/understudy/command.h"
 
 namespace {
@@ -17,6 +20,7 @@ constexpr understudy::cli::CommandFactory kFactories[] = {
     understudy::cli::make_lag_command,
     understudy::cli::make_receive_command,
     understudy::cli::make_replay_command,
+    understudy::cli::make_retire_command,
     understudy::cli::make_standby_command,
     understudy::cli::make_waldump_command,
 };
@@ -25,6 +29,8 @@ constexpr understudy::cli::CommandFactory kFactories[] = {
 
 int main(int argc, char** argv) {
     using namespace understudy::cli;
+    // Files and directories we create are the owner's only (0600 / 0700), as PostgreSQL's.
+    ::umask(077);
     CLI::App app{"understudy: a lightweight PostgreSQL physical standby", "understudy"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "understudy 0.1.0");
@@ -50,6 +56,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "Try \"understudy --help\" for more information.\n");
         return kExitUsage;
     }
+
+    // A password given in --primary no longer shows in ps or /proc/PID/cmdline (the parser
+    // kept its own copies of the arguments).
+    understudy::hide_passwords_in_argv(argc, argv);
 
     for (auto& [sub, cmd] : commands) {
         if (sub && sub->parsed()) {

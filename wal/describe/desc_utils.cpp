@@ -60,6 +60,30 @@ void append_short_main_data(std::string& out, std::size_t have, std::size_t need
 
 namespace understudy {
 
+void offset_elem_desc(std::string& out, OffsetNumber offset) {
+    fmt::format_to(std::back_inserter(out), "{}", offset);
+}
+
+void redirect_elem_desc(std::string& out, OffsetNumber from, OffsetNumber to) {
+    fmt::format_to(std::back_inserter(out), "{}->{}", from, to);
+}
+
+void oid_elem_desc(std::string& out, Oid relid) { fmt::format_to(std::back_inserter(out), "{}", relid); }
+
+void offset_array_desc(std::string& out, const PackedArray<OffsetNumber>& offsets) {
+    array_desc(out, offsets.size(), [&](std::string& o, std::size_t i) { offset_elem_desc(o, offsets[i]); });
+}
+
+void oid_array_desc(std::string& out, const PackedArray<Oid>& oids) {
+    array_desc(out, oids.size(), [&](std::string& o, std::size_t i) { oid_elem_desc(o, oids[i]); });
+}
+
+void redirect_array_desc(std::string& out, const PackedArray<OffsetNumber>& pairs) {
+    array_desc(out, pairs.size() / 2, [&](std::string& o, std::size_t i) {
+        redirect_elem_desc(o, pairs[2 * i], pairs[2 * i + 1]);
+    });
+}
+
 // standby_desc_invalidations (src/backend/access/rmgrdesc/standbydesc.c, PG15).
 void standby_desc_invalidations(std::string& out, const PackedArray<SharedInvalidationMessage>& msgs,
                                 Oid dbId, Oid tsId, bool relcacheInitFileInval) {
