@@ -32,6 +32,7 @@
 #include "standby/progress.h"
 #include "standby/replay_tracker.h"
 #include "standby/retire.h"
+#include "standby/service_notify.h"
 #include "standby/status.h"
 
 namespace understudy::standby {
@@ -178,6 +179,8 @@ Result<void> Standby::run() {
     // DIR/pg_wal or a `replay` into DIR/data is refused while this runs).
     auto dir_lock = DirLock::acquire(opts_.dir, "understudy standby", fmt::format("--dir \"{}\"", opts_.dir));
     if (!dir_lock) return dir_lock.error();
+    auto notifier = ServiceNotifier::from_environment();  // systemd Type=notify (standby/service_notify.h)
+    if (!notifier) return notifier.error();
 
     auto primary = query_primary(opts_.conninfo, opts_.slot);
     if (!primary) {
@@ -415,6 +418,7 @@ Result<void> Standby::run() {
         }
         const LagSnapshot lags = lag.update(rcv.received_lsn(), flushed, apply, receiver::current_timestamp());
         if (auto w = skew.take_warning()) log::warning("{}", *w);
+        notifier->tick({lags.primary_wal_end, flushed, apply, replay_thread.joinable()});
         const std::uint64_t behind = lags.primary_wal_end > apply ? lags.primary_wal_end - apply : 0;
         if (opts_.progress != Progress::off && replay_thread.joinable() && apply != InvalidXLogRecPtr)
             if (auto line = progress.update(steady_seconds(), behind, apply)) {
@@ -428,11 +432,13 @@ Result<void> Standby::run() {
         if (now < next_status) continue;
         next_status = now + opts_.status_interval;
         fill_status(lags, flushed, apply);
+        notifier->status(st);
         if (auto r = fs::write_file_atomic(status_path, status_to_json(st)); !r) log::warning("{}", r.message());
         if (auto r = history.append(status_to_lag_line(st)); !r) log::warning("{}", r.message());
         std::lock_guard lock(shared.mu);
         shared.status = st;
     }
+    notifier->stopping(stop_.load() ? "stop requested" : "a thread ended");
     stop_threads();
     http.reset();
     if (trace) {

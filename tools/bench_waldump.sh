@@ -155,7 +155,7 @@ if [ "$WRITE_DOC" = 1 ]; then
   DOC="$ROOT/docs/benchmarks.md"
   CPU=$(awk -F: '/model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
   SECTION=$(cat <<MD
-## ${SECTION_TITLE}
+### ${SECTION_TITLE}
 
 \`understudy waldump\` against \`pg_waldump\` (${PG_WALDUMP_VERSION}) over the same WAL range, made by
 \`tools/bench_waldump.sh\` (pgbench -i -s 10, then pgbench -c 4 until about ${TARGET_MB} MB of WAL;
@@ -184,12 +184,12 @@ MD
 import re, sys, os
 path, section, title = sys.argv[1], sys.argv[2].rstrip() + "\n", sys.argv[3]
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-m = re.search(r"^## " + re.escape(title) + r"\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+m = re.search(r"^### " + re.escape(title) + r"\n.*?(?=^##+ |\Z)", text, flags=re.S | re.M)
 if m:
     text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
 else:
     text = text.rstrip() + "\n\n" + section
 open(path, "w").write(text)
 PY
-  echo "results written to $DOC (section \"## $SECTION_TITLE\")"
+  echo "results written to $DOC (section \"### $SECTION_TITLE\" of the History; copy the figures to its table under \"Current figures\")"
 fi

@@ -5,7 +5,7 @@
 # follows it with `understudy receive` for a few seconds, prints what was received, and cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
+tools/setup.sh --run
 BIN="$PWD/build/tools/understudy/understudy"
 
 source tools/lib/pg.sh

@@ -13,7 +13,7 @@
 # DEMO_OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
+tools/setup.sh --run
 BIN="$PWD/build/tools/understudy/understudy"
 SECONDS_LOAD="${DEMO_SECONDS:-30}"
 CLIENTS="${DEMO_CLIENTS:-4}"

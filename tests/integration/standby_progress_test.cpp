@@ -165,9 +165,10 @@ TEST_CASE("standby: catch-up progress over a real backlog, terminal and plain fo
     check_catch_up(progress_lines(plain_log), plain_log);
     CHECK(plain_log.find('\r') == std::string::npos);
     CHECK(plain_log.find('\x1b') == std::string::npos);
-    CHECK(std::regex_search(plain_log, std::regex("(^|\n)understudy: catching up: [^\n]*, ETA [0-9:]+\n")));
-    CHECK(std::regex_search(plain_log,
-                            std::regex("(^|\n)understudy: caught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
+    // Each line starts with its timestamp (common/log.h's timestamped format).
+    const std::string line_start = "(^|\n)[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ UTC understudy: ";
+    CHECK(std::regex_search(plain_log, std::regex(line_start + "catching up: [^\n]*, ETA [0-9:]+\n")));
+    CHECK(std::regex_search(plain_log, std::regex(line_start + "caught up: applied [0-9.]+ (kB|MB|GB) in [0-9.]+ s\n")));
 
     // Cumulative counters: rmgrs_total (kept in the replay state) is the sum of the three runs'
     // rmgrs; the last run's rmgrs alone is less.

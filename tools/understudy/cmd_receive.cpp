@@ -68,6 +68,7 @@ public:
 
     int run() override {
         set_verbosity(verbose_);
+        use_service_log_format();
         receiver::ReceiverOptions opts;
         opts.conninfo = primary_;
         opts.wal_dir = wal_dir_;

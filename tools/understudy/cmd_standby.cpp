@@ -84,6 +84,7 @@ void StandbyCommand::register_options(CLI::App& app) {
 
 int StandbyCommand::run() {
     set_verbosity(verbose_);
+    use_service_log_format();
     if (!application_name_.empty()) opts_.application_name = application_name_;
     if (!http_.empty() && !standby::parse_http_address(http_, opts_.http_host, opts_.http_port))
         throw UsageError{fmt::format("invalid --http \"{}\" (expected [ADDR:]PORT, e.g. 127.0.0.1:9187)", http_)};

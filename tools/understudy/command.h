@@ -30,6 +30,7 @@ struct UsageError {
 using CommandFactory = std::unique_ptr<Command> (*)(CLI::App& app);
 
 // One factory per subcommand; each adds its subcommand to `app` and returns the command.
+std::unique_ptr<Command> make_completion_command(CLI::App& app);
 std::unique_ptr<Command> make_lag_command(CLI::App& app);
 std::unique_ptr<Command> make_receive_command(CLI::App& app);
 std::unique_ptr<Command> make_replay_command(CLI::App& app);
@@ -39,5 +40,8 @@ std::unique_ptr<Command> make_waldump_command(CLI::App& app);
 
 // Maps -v/-vv/-q style counts to the log level, shared by every command.
 void set_verbosity(int verbose_count);
+// The long-running commands (standby, receive) log with timestamps, or, when stderr is
+// journald's stream (JOURNAL_STREAM), with syslog priorities and no timestamps of their own.
+void use_service_log_format();
 
 }  // namespace understudy::cli
