@@ -17,8 +17,9 @@ namespace understudy {
 
 namespace {
 
-// What PAGE_REUSE and DELETE print, fmt format strings of (spc, db, rel, blk, epoch, xid) and
-// (conflict horizon, nitems).
+// What PAGE_REUSE and DELETE print, fmt format strings of (spc, db, rel, blk, epoch, xid,
+// isCatalogRel) and (conflict horizon, nitems, isCatalogRel). The 17 and 18 servers (17.10, 18.4)
+// print isCatalogRel, which gistdesc.c of 17.4 and 18.3 did not yet.
 struct GistDescText {
     int since_major;
     const char* page_reuse;
@@ -27,6 +28,8 @@ struct GistDescText {
 inline constexpr GistDescText kGistDescTexts[] = {
     {14, "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", "delete: latestRemovedXid {}, nitems: {}"},
     {16, "rel {}/{}/{}; blk {}; snapshotConflictHorizon {}:{}", "delete: snapshotConflictHorizon {}, nitems: {}"},
+    {17, "rel {}/{}/{}; blk {}; snapshotConflictHorizon {}:{}, isCatalogRel {}",
+     "delete: snapshotConflictHorizon {}, nitems: {}, isCatalogRel {}"},
 };
 
 // out_gistxlogPageReuse (PG14-18).
@@ -41,13 +44,13 @@ void out_page_reuse(std::string& out, const DecodedRecord& record) {
         fmt::format_to(app, fmt::runtime(text), xlrec->locator.spcOid, xlrec->locator.dbOid,
                        xlrec->locator.relNumber, xlrec->block,
                        EpochFromFullTransactionId(xlrec->snapshotConflictHorizon),
-                       XidFromFullTransactionId(xlrec->snapshotConflictHorizon));
+                       XidFromFullTransactionId(xlrec->snapshotConflictHorizon), xlrec->isCatalogRel ? 'T' : 'F');
     } else {
         const auto xlrec = fixed_part<gistxlogPageReuse>(out, record, layout.SizeOfGistxlogPageReuse);
         if (!xlrec) return;
         fmt::format_to(app, fmt::runtime(text), xlrec->node.spcNode, xlrec->node.dbNode, xlrec->node.relNode,
                        xlrec->block, EpochFromFullTransactionId(xlrec->latestRemovedFullXid),
-                       XidFromFullTransactionId(xlrec->latestRemovedFullXid));
+                       XidFromFullTransactionId(xlrec->latestRemovedFullXid), 'F');
     }
 }
 
@@ -60,11 +63,12 @@ void out_delete(std::string& out, const DecodedRecord& record) {
     if (layout.v16_conflict_records) {
         const auto xlrec = fixed_part<gistxlogDelete_v16>(out, record, layout.SizeOfGistxlogDelete);
         if (!xlrec) return;
-        fmt::format_to(app, fmt::runtime(text), xlrec->snapshotConflictHorizon, xlrec->ntodelete);
+        fmt::format_to(app, fmt::runtime(text), xlrec->snapshotConflictHorizon, xlrec->ntodelete,
+                       xlrec->isCatalogRel ? 'T' : 'F');
     } else {
         const auto xlrec = fixed_part<gistxlogDelete>(out, record, layout.SizeOfGistxlogDelete);
         if (!xlrec) return;
-        fmt::format_to(app, fmt::runtime(text), xlrec->latestRemovedXid, xlrec->ntodelete);
+        fmt::format_to(app, fmt::runtime(text), xlrec->latestRemovedXid, xlrec->ntodelete, 'F');
     }
 }
 
