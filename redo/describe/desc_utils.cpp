@@ -56,6 +56,30 @@ void append_short_main_data(std::string& out, std::size_t have, std::size_t need
     append_short_record(out, have, need, "main data");
 }
 
+void offset_elem_desc(std::string& out, OffsetNumber offset) {
+    fmt::format_to(std::back_inserter(out), "{}", offset);
+}
+
+void redirect_elem_desc(std::string& out, OffsetNumber from, OffsetNumber to) {
+    fmt::format_to(std::back_inserter(out), "{}->{}", from, to);
+}
+
+void oid_elem_desc(std::string& out, Oid relid) { fmt::format_to(std::back_inserter(out), "{}", relid); }
+
+void offset_array_desc(std::string& out, const PackedArray<OffsetNumber>& offsets) {
+    array_desc(out, offsets.size(), [&](std::string& o, std::size_t i) { offset_elem_desc(o, offsets[i]); });
+}
+
+void oid_array_desc(std::string& out, const PackedArray<Oid>& oids) {
+    array_desc(out, oids.size(), [&](std::string& o, std::size_t i) { oid_elem_desc(o, oids[i]); });
+}
+
+void redirect_array_desc(std::string& out, const PackedArray<OffsetNumber>& pairs) {
+    array_desc(out, pairs.size() / 2, [&](std::string& o, std::size_t i) {
+        redirect_elem_desc(o, pairs[2 * i], pairs[2 * i + 1]);
+    });
+}
+
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len) {
     std::size_t n = 0;
     while (n < data.size() && n < max_len && data[n] != 0) ++n;

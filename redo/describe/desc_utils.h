@@ -100,6 +100,30 @@ PackedArray<T> take_array(ByteReader& reader, std::int64_t count, bool& truncate
     return PackedArray<T>(p, n);
 }
 
+// ---- rmgrdesc_utils.c (PostgreSQL 16 and later) --------------------------------------------
+// The array notation of the describe routines from PostgreSQL 16 on: array_desc appends
+// " [e0, e1, ...]" (" []" for none), each element written by `elem_desc(out, i)`. The element
+// routines below are offset_elem_desc ("%u"), redirect_elem_desc ("%u->%u") and oid_elem_desc
+// ("%u"). Callers read the elements with PackedArray (never past the record: take_array).
+template <typename ElemDesc>
+void array_desc(std::string& out, std::size_t count, ElemDesc&& elem_desc) {
+    out += " [";
+    for (std::size_t i = 0; i < count; ++i) {
+        elem_desc(out, i);
+        if (i + 1 < count) out += ", ";
+    }
+    out += ']';
+}
+void offset_elem_desc(std::string& out, OffsetNumber offset);
+void redirect_elem_desc(std::string& out, OffsetNumber from, OffsetNumber to);
+void oid_elem_desc(std::string& out, Oid relid);
+
+// array_desc with offset_elem_desc / oid_elem_desc over every element.
+void offset_array_desc(std::string& out, const PackedArray<OffsetNumber>& offsets);
+void oid_array_desc(std::string& out, const PackedArray<Oid>& oids);
+// array_desc with redirect_elem_desc: `pairs` holds 2 * n OffsetNumbers (from, to), n elements.
+void redirect_array_desc(std::string& out, const PackedArray<OffsetNumber>& pairs);
+
 // A NUL-terminated string of at most max_len bytes (without the NUL) starting at `data`; stops at
 // the end of the span when there is no NUL.
 std::string c_string(std::span<const std::uint8_t> data, std::size_t max_len = SIZE_MAX);

@@ -1,10 +1,14 @@
-// WAL record layouts of the Heap and Heap2 resource managers, PostgreSQL 15
-// (src/include/access/heapam_xlog.h, PG15.1). Field names are PostgreSQL's; SizeOf* constants
+// WAL record layouts of the Heap and Heap2 resource managers (src/include/access/heapam_xlog.h).
+// The structs in namespace understudy are PostgreSQL 15's (15.1), which 14 shares byte for
+// byte; namespaces pg16, pg17 and pg18 hold the layouts those versions changed or added (each
+// version uses the newest of these at or below it, then 15's). Field names are PostgreSQL's;
+// SizeOf* constants
 // are computed with offsetof exactly as PostgreSQL computes them (they count no tail padding),
 // so they are the number of bytes the server logs. Read the structs from WAL bytes with
 // read_record_struct<T>(bytes, SizeOf...) or load<T>(), never by casting WAL memory.
 //
-// Used by the describe routines (redo/describe/heap.cpp) and, later, the redo routines.
+// Used by the describe routines (redo/describe/heap.cpp, every version) and the redo routines
+// (redo/apply/heap.cpp, the 15 layouts).
 #pragma once
 
 #include <cstddef>
@@ -286,5 +290,114 @@ static_assert(SizeOfHeapUpdate == 14 && SizeOfHeapPrune == 8 && SizeOfHeapVacuum
 static_assert(SizeOfHeapLock == 8 && SizeOfHeapLockUpdated == 8 && SizeOfHeapConfirm == 2);
 static_assert(SizeOfHeapInplace == 2 && SizeOfHeapFreezePage == 6 && SizeOfHeapVisible == 5);
 static_assert(SizeOfHeapNewCid == 34);
+
+// ---- PostgreSQL 16 ------------------------------------------------------------------------------
+// Opcodes, flags and the other structs as in 15 (xl_heap_lock's locking_xid is named xmax and
+// its infobits_set is uint8; xl_heap_new_cid's RelFileNode is a RelFileLocator with the same
+// three Oids). PRUNE and FREEZE_PAGE gained isCatalogRel; FREEZE_PAGE logs freeze plans.
+namespace pg16 {
+
+// XLOG_HEAP2_PRUNE main data. Block 0 data: 2*nredirected offsets (from, to), ndead offsets,
+// then the now-unused offsets (their count from the data length).
+struct xl_heap_prune {
+    TransactionId snapshotConflictHorizon;
+    std::uint16_t nredirected;
+    std::uint16_t ndead;
+    std::uint8_t isCatalogRel;  // bool: to handle recovery conflict during logical decoding on standby
+};
+inline constexpr std::size_t SizeOfHeapPrune = offsetof(xl_heap_prune, isCatalogRel) + sizeof(std::uint8_t);
+
+// How to freeze a group of tuples (ntuples of them, offsets in block 0's data after the plans).
+struct xl_heap_freeze_plan {
+    TransactionId xmax;
+    std::uint16_t t_infomask2;
+    std::uint16_t t_infomask;
+    std::uint8_t frzflags;  // XLH_FREEZE_XVAC / XLH_INVALID_XVAC
+    std::uint16_t ntuples;  // length of this plan's page offset number array
+};
+static_assert(sizeof(xl_heap_freeze_plan) == 12);
+
+// XLOG_HEAP2_FREEZE_PAGE main data. Block 0 data: nplans xl_heap_freeze_plan (sizeof each),
+// then the plans' offset arrays one after another, in plan order.
+struct xl_heap_freeze_page {
+    TransactionId snapshotConflictHorizon;
+    std::uint16_t nplans;
+    std::uint8_t isCatalogRel;  // bool
+};
+inline constexpr std::size_t SizeOfHeapFreezePage =
+    offsetof(xl_heap_freeze_page, isCatalogRel) + sizeof(std::uint8_t);
+
+static_assert(SizeOfHeapPrune == 9 && SizeOfHeapFreezePage == 7);
+
+}  // namespace pg16
+
+// ---- PostgreSQL 17 ------------------------------------------------------------------------------
+// PRUNE, VACUUM and FREEZE_PAGE are replaced by one xl_heap_prune record under three opcodes
+// that differ only in why the record was written; flags say which sub-records block 0 holds.
+// xl_heap_vacuum and xl_heap_freeze_page are gone.
+namespace pg17 {
+
+inline constexpr std::uint8_t XLOG_HEAP2_PRUNE_ON_ACCESS = 0x10;
+inline constexpr std::uint8_t XLOG_HEAP2_PRUNE_VACUUM_SCAN = 0x20;
+inline constexpr std::uint8_t XLOG_HEAP2_PRUNE_VACUUM_CLEANUP = 0x30;
+
+// XLOG_HEAP2_PRUNE_* main data; if XLHP_HAS_CONFLICT_HORIZON, a TransactionId follows unaligned
+// at SizeOfHeapPrune. Block 0 data, in this order, each only if its flag is set:
+//   xlhp_freeze_plans (nplans, 2 bytes of padding, nplans xlhp_freeze_plan)   HAS_FREEZE_PLANS
+//   xlhp_prune_items  (nredirected, 2 * nredirected offsets)                  HAS_REDIRECTIONS
+//   xlhp_prune_items  (ndead, ndead offsets)                                  HAS_DEAD_ITEMS
+//   xlhp_prune_items  (nunused, nunused offsets)                              HAS_NOW_UNUSED_ITEMS
+//   the freeze plans' offsets, sum of their ntuples, in plan order
+struct xl_heap_prune {
+    std::uint8_t reason;
+    std::uint8_t flags;  // XLHP_*
+};
+inline constexpr std::size_t SizeOfHeapPrune = offsetof(xl_heap_prune, flags) + sizeof(std::uint8_t);
+
+inline constexpr std::uint8_t XLHP_IS_CATALOG_REL = 1 << 1;
+inline constexpr std::uint8_t XLHP_CLEANUP_LOCK = 1 << 2;
+inline constexpr std::uint8_t XLHP_HAS_CONFLICT_HORIZON = 1 << 3;
+inline constexpr std::uint8_t XLHP_HAS_FREEZE_PLANS = 1 << 4;
+inline constexpr std::uint8_t XLHP_HAS_REDIRECTIONS = 1 << 5;
+inline constexpr std::uint8_t XLHP_HAS_DEAD_ITEMS = 1 << 6;
+inline constexpr std::uint8_t XLHP_HAS_NOW_UNUSED_ITEMS = 1 << 7;
+
+// Same bytes as 16's xl_heap_freeze_plan.
+using xlhp_freeze_plan = pg16::xl_heap_freeze_plan;
+
+struct xlhp_freeze_plans {
+    std::uint16_t nplans;
+    // xlhp_freeze_plan plans[FLEXIBLE_ARRAY_MEMBER] at offsetof_xlhp_freeze_plans_plans
+};
+// offsetof(xlhp_freeze_plans, plans): the plans start 4-byte aligned.
+inline constexpr std::size_t offsetof_xlhp_freeze_plans_plans = alignof(xlhp_freeze_plan);
+
+struct xlhp_prune_items {
+    std::uint16_t ntargets;
+    // OffsetNumber data[FLEXIBLE_ARRAY_MEMBER] at offsetof_xlhp_prune_items_data
+};
+inline constexpr std::size_t offsetof_xlhp_prune_items_data = sizeof(std::uint16_t);
+
+static_assert(SizeOfHeapPrune == 2 && offsetof_xlhp_freeze_plans_plans == 4);
+
+}  // namespace pg17
+
+// ---- PostgreSQL 18 ------------------------------------------------------------------------------
+// XLOG_HEAP_INPLACE carries the invalidation messages of the in-place update.
+namespace pg18 {
+
+// XLOG_HEAP_INPLACE main data: nmsgs SharedInvalidationMessage follow at MinSizeOfHeapInplace.
+// Block 0 data: the new tuple data.
+struct xl_heap_inplace {
+    OffsetNumber offnum;  // updated tuple's offset
+    Oid dbId;  // MyDatabaseId
+    Oid tsId;  // MyDatabaseTableSpace
+    std::uint8_t relcacheInitFileInval;  // bool: invalidate relcache init files
+    std::int32_t nmsgs;  // number of shared invalidation messages
+};
+inline constexpr std::size_t MinSizeOfHeapInplace = offsetof(xl_heap_inplace, nmsgs) + sizeof(std::int32_t);
+static_assert(MinSizeOfHeapInplace == 20);
+
+}  // namespace pg18
 
 }  // namespace understudy

@@ -1,4 +1,4 @@
--- A workload that makes PostgreSQL 15 write WAL of every one of its 22 resource managers
+-- A workload that makes PostgreSQL (14 to 18; written for 15, whose statements it runs unchanged) write WAL of every one of its 22 resource managers
 -- (XLOG, Transaction, Storage, CLOG, Database, Tablespace, MultiXact, RelMap, Standby, Heap2,
 -- Heap, Btree, Hash, Gin, Gist, Sequence, SPGist, BRIN, CommitTs, ReplicationOrigin, Generic,
 -- LogicalMessage), for diffing `understudy waldump` against pg_waldump.
@@ -16,6 +16,8 @@
 
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
+-- PostgreSQL 14 has neither CREATE DATABASE ... STRATEGY nor pg_backup_start/stop.
+SELECT current_setting('server_version_num')::int >= 150000 AS pg15plus \gset
 -- Tens of thousands of commits follow: do not wait for a flush on each.
 SET synchronous_commit = off;
 
@@ -288,9 +290,15 @@ CREATE TABLE wdt_in_ts (x int) TABLESPACE wdt_ts;
 INSERT INTO wdt_in_ts SELECT generate_series(1, 1000);
 ALTER TABLE wdt_in_ts SET TABLESPACE pg_default;
 DROP TABLE wdt_in_ts;
+\if :pg15plus
 CREATE DATABASE wdt_db_wal TEMPLATE template0 STRATEGY wal_log;
 CREATE DATABASE wdt_db_copy TEMPLATE template0 STRATEGY file_copy;
 CREATE DATABASE wdt_db_ts TEMPLATE template0 STRATEGY file_copy TABLESPACE wdt_ts;
+\else
+CREATE DATABASE wdt_db_wal TEMPLATE template0;
+CREATE DATABASE wdt_db_copy TEMPLATE template0;
+CREATE DATABASE wdt_db_ts TEMPLATE template0 TABLESPACE wdt_ts;
+\endif
 DROP DATABASE wdt_db_wal;
 DROP DATABASE wdt_db_copy;
 DROP DATABASE wdt_db_ts;
@@ -302,8 +310,13 @@ VACUUM FULL pg_class;                   -- RelMap/UPDATE
 --------------------------------------------------------------------------------------------
 CHECKPOINT;
 SELECT pg_create_restore_point('wdt_restore_point') IS NOT NULL;
+\if :pg15plus
 SELECT pg_backup_start('wdt_backup', true) IS NOT NULL;
 SELECT lsn IS NOT NULL FROM pg_backup_stop(false);
+\else
+SELECT pg_start_backup('wdt_backup', true, false) IS NOT NULL;
+SELECT lsn IS NOT NULL FROM pg_stop_backup(false);
+\endif
 UPDATE wdt_heap SET pad = 'after checkpoint' WHERE id < 20;   -- full-page images
 DROP TABLE wdt_trunc;
 SELECT pg_switch_wal() IS NOT NULL;
