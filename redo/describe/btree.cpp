@@ -79,15 +79,6 @@ void put(std::string& out, const char* format, const Args&... args) {
 
 char tf(std::uint8_t b) { return b ? 'T' : 'F'; }
 
-// array_desc with offset_elem_desc (rmgrdesc_utils.c, 16+): " [1, 2, 3]", " []" when empty.
-void offset_array_desc(std::string& out, const PackedArray<OffsetNumber>& offsets) {
-    out += " [";
-    for (std::size_t i = 0; i < offsets.size(); i++) {
-        if (i > 0) out += ", ";
-        fmt::format_to(std::back_inserter(out), "{}", offsets[i]);
-    }
-    out += "]";
-}
 
 // delvacuum_desc (nbtdesc.c, 16+): block 0's deleted offsets, updated offsets and
 // xl_btree_update entries (each followed by its posting list offsets), as arrays.
