@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+#include <string>
+
 namespace understudy {
 
 const char* image_compression_name(ImageCompression c) {
@@ -16,11 +19,28 @@ const char* image_compression_name(ImageCompression c) {
 }
 
 const WalFormat* wal_format_for_magic(std::uint16_t magic) {
-    // One row per supported major version; add PG16 (0xD113) / PG17 (0xD116) here.
-    static constexpr const WalFormat* kFormats[] = {&kWalFormatPg15};
-    for (const WalFormat* f : kFormats)
+    for (const WalFormat* f : kWalFormats)
         if (f->page_magic == magic) return f;
     return nullptr;
+}
+
+std::string supported_wal_versions_text() {
+    std::string out;
+    const std::size_t n = std::size(kWalFormats);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0) out += i + 1 == n ? " and " : ", ";
+        out += std::to_string(kWalFormats[i]->major_version);
+    }
+    return out;
+}
+
+std::string mixed_wal_versions_message(std::string_view where, const WalFormat& page,
+                                       const WalFormat& before) {
+    return fmt::format(
+        "{} is PostgreSQL {} WAL (page magic 0x{:04X}), but the WAL read before it is PostgreSQL {} "
+        "WAL (page magic 0x{:04X}): one WAL directory or stream holds the WAL of one cluster; "
+        "move the other cluster's segments to a directory of their own",
+        where, page.major_version, page.page_magic, before.major_version, before.page_magic);
 }
 
 int wal_major_version_for_magic(std::uint16_t magic) {
@@ -32,11 +52,10 @@ int wal_major_version_for_magic(std::uint16_t magic) {
 std::string unsupported_wal_version_message(std::string_view where, std::uint16_t magic,
                                             int major_version) {
     return fmt::format(
-        "{} is PostgreSQL {} WAL (page magic 0x{:04X}), but understudy reads and replays only "
-        "PostgreSQL {} WAL (page magic 0x{:04X}); `understudy receive` streams and stores a "
-        "PostgreSQL {} primary's WAL byte for byte, read it with PostgreSQL {}'s pg_waldump",
-        where, major_version, magic, kWalFormatPg15.major_version, kWalFormatPg15.page_magic,
-        major_version, major_version);
+        "{} is PostgreSQL {} WAL (page magic 0x{:04X}), but understudy reads PostgreSQL {} WAL "
+        "only; `understudy receive` streams and stores a PostgreSQL {} primary's WAL byte for "
+        "byte, read it with PostgreSQL {}'s pg_waldump",
+        where, major_version, magic, supported_wal_versions_text(), major_version, major_version);
 }
 
 std::string unsupported_primary_version_message(std::string_view command,

@@ -5,9 +5,10 @@
 // never by casting WAL bytes to structs: WAL is read with load<T>() from common/bytes.h.
 //
 // Version seam: everything that differs between major versions lives in a `WalFormat` table
-// selected by the page magic (xlp_magic). PostgreSQL 15 is 0xD110. A later version (16 = 0xD113,
-// 17 = 0xD116: different BKPIMAGE_* bits, RelFileLocator naming) is a new table in
-// wal_format.cpp, not a fork of the reader or decoder.
+// selected by the page magic (xlp_magic) of the first page read, and carried by the reader into
+// every decoded record (DecodedRecord::format). A new major version is a new table below, not a
+// fork of the reader or decoder; record layouts that differ per version are tables keyed by
+// `major_version` next to each rmgr's files in wal/records/ and wal/describe/.
 #pragma once
 
 #include <cstddef>
@@ -150,7 +151,7 @@ struct WalFormat {
     std::uint8_t bkpimage_compress_zstd;
     // Highest built-in rmgr id (RM_MAX_BUILTIN_ID) and first custom id (RM_MIN_CUSTOM_ID).
     std::uint8_t rm_max_builtin_id;
-    std::uint8_t rm_min_custom_id;
+    std::uint16_t rm_min_custom_id;  // 256: the version has no custom rmgrs
 
     bool image_compressed(std::uint8_t bimg_info) const {
         return (bimg_info &
@@ -170,6 +171,23 @@ struct WalFormat {
     }
 };
 
+// One table per major version understudy reads (xlog_internal.h's XLOG_PAGE_MAGIC,
+// xlogrecord.h's BKPIMAGE_* bits and rmgr.h's id ranges of each release, checked against the
+// WAL of a real server of each version by tests/integration/versions_test.cpp).
+// PostgreSQL 14: one "compressed" bit (pglz, the only method) and no custom rmgrs (ids above
+// RM_MAX_ID = 21 are invalid).
+inline constexpr WalFormat kWalFormatPg14 = {
+    /*page_magic*/ 0xD10D,
+    /*major_version*/ 14,
+    /*bkpimage_has_hole*/ 0x01,
+    /*bkpimage_apply*/ 0x04,
+    /*bkpimage_compress_pglz*/ 0x02,  // BKPIMAGE_IS_COMPRESSED
+    /*bkpimage_compress_lz4*/ 0,
+    /*bkpimage_compress_zstd*/ 0,
+    /*rm_max_builtin_id*/ 21,
+    /*rm_min_custom_id*/ 256,
+};
+// PostgreSQL 15 to 18: a bit per compression method, custom rmgrs from 128.
 inline constexpr WalFormat kWalFormatPg15 = {
     /*page_magic*/ 0xD110,
     /*major_version*/ 15,
@@ -181,6 +199,15 @@ inline constexpr WalFormat kWalFormatPg15 = {
     /*rm_max_builtin_id*/ 21,
     /*rm_min_custom_id*/ 128,
 };
+inline constexpr WalFormat kWalFormatPg16 = {0xD113, 16, 0x01, 0x02, 0x04, 0x08, 0x10, 21, 128};
+inline constexpr WalFormat kWalFormatPg17 = {0xD116, 17, 0x01, 0x02, 0x04, 0x08, 0x10, 21, 128};
+inline constexpr WalFormat kWalFormatPg18 = {0xD118, 18, 0x01, 0x02, 0x04, 0x08, 0x10, 21, 128};
+
+inline constexpr const WalFormat* kWalFormats[] = {&kWalFormatPg14, &kWalFormatPg15, &kWalFormatPg16,
+                                                   &kWalFormatPg17, &kWalFormatPg18};
+
+// "14, 15, 16, 17 and 18": the versions of kWalFormats, for messages.
+std::string supported_wal_versions_text();
 
 // The format whose page magic is `magic`, or nullptr for a version we do not read.
 const WalFormat* wal_format_for_magic(std::uint16_t magic);
@@ -201,10 +228,15 @@ inline constexpr KnownWalMagic kKnownWalMagics[] = {
 int wal_major_version_for_magic(std::uint16_t magic);
 
 // The error for WAL of a major version understudy does not read: names `where` (e.g. `log
-// segment 000000010000000000000002, offset 0` or a file name), the magic, its version and what to
-// do instead.
+// segment 000000010000000000000002, offset 0,` or a file name), the magic, its version and what
+// to do instead.
 std::string unsupported_wal_version_message(std::string_view where, std::uint16_t magic,
                                             int major_version);
+
+// The error for a page of another major version than the WAL read before it (a directory or
+// stream mixing clusters): names `where`, both versions and magics, and what to do.
+std::string mixed_wal_versions_message(std::string_view where, const WalFormat& page,
+                                       const WalFormat& before);
 
 // The error for a primary of a major version understudy does not replay (`command`:
 // "understudy standby"); `server_version` as the server reports it ("16.14").

@@ -18,7 +18,7 @@
 #include <cstdint>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/storage/page_cache.h"
 #include "redo/storage/slru.h"
 #include "redo/storage/smgr.h"

@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "redo/apply/redo_block.h"
-#include "redo/page_image.h"
+#include "wal/page_image.h"
 #include "redo/rmgr.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy::redo {
 

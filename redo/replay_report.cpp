@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "redo/rmgr.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy::redo {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/lsn.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/replay_state.h"
 
 namespace understudy::redo {

@@ -17,7 +17,7 @@
 
 #include "common/lsn.h"
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 
 namespace understudy {
 

@@ -10,15 +10,15 @@
 #include "common/bytes.h"
 #include "common/fs.h"
 #include "common/log.h"
-#include "redo/describe/desc_utils.h"
-#include "redo/records/xlog.h"
+#include "wal/describe/desc_utils.h"
+#include "wal/records/xlog.h"
 #include "redo/redo_engine_context.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
-#include "redo/timeline_history.h"
+#include "wal/timeline_history.h"
 #include "redo/verify.h"
-#include "redo/wal_reader.h"
-#include "redo/wal_source.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_source.h"
 
 namespace understudy::redo {
 
@@ -55,6 +55,19 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
     return info;
 }
 
+// The redo routines apply PostgreSQL 15 WAL (their layouts and page formats are 15's); the
+// reader reads every version of kWalFormats. WAL of another version stops replay before any
+// record is applied.
+Result<void> check_replayable(const WalReader& reader, XLogRecPtr first) {
+    const WalFormat* f = reader.format();
+    if (f == nullptr || f->major_version == kWalFormatPg15.major_version) return {};
+    return make_error(fmt::format(
+        "the WAL at {} is PostgreSQL {} WAL (page magic 0x{:04X}), but understudy replay and standby "
+        "apply PostgreSQL {} WAL only; `understudy waldump` reads it, and `understudy receive` "
+        "streams and keeps it",
+        format_lsn(first), f->major_version, f->page_magic, kWalFormatPg15.major_version));
+}
+
 bool is_checkpoint_record(const DecodedRecord& rec) {
     return rec.xl_rmid == RM_XLOG_ID &&
            (rec.info() == XLOG_CHECKPOINT_ONLINE || rec.info() == XLOG_CHECKPOINT_SHUTDOWN);
@@ -68,6 +81,7 @@ Result<XLogRecPtr> find_first_checkpoint_redo(WalReader& reader, XLogRecPtr from
     if (first == InvalidXLogRecPtr)
         return make_error(fmt::format("could not find a valid WAL record at or after {}{}", format_lsn(from),
                                       reader.end_reason().empty() ? "" : ": " + reader.end_reason()));
+    if (auto ok = check_replayable(reader, first); !ok) return ok.error();
     for (;;) {
         const ReadStatus st = reader.read_record();
         if (st != ReadStatus::Record)
@@ -107,6 +121,8 @@ Result<XLogRecPtr> find_start_record(WalReader& reader, DirectorySource& source,
         // WAL of another PostgreSQL version never becomes readable: no wait.
         if (first == InvalidXLogRecPtr && !reader.unsupported_version().empty())
             return make_error(reader.unsupported_version());
+        if (first != InvalidXLogRecPtr)
+            if (auto ok = check_replayable(reader, first); !ok) return ok.error();
         if (first != InvalidXLogRecPtr || !options.follow || stop.load()) return first;
         auto switched = source.rescan_latest_timeline(from);
         if (!switched)

@@ -40,14 +40,5 @@ const RmgrInfo* find_rmgr_by_name(const std::string& name) {
     return nullptr;
 }
 
-const char* fork_name(std::uint8_t forknum) {
-    switch (forknum) {
-        case MAIN_FORKNUM: return "main";
-        case FSM_FORKNUM: return "fsm";
-        case VISIBILITYMAP_FORKNUM: return "vm";
-        case INIT_FORKNUM: return "init";
-        default: return "?";
-    }
-}
 
 }  // namespace understudy

@@ -1,29 +1,16 @@
-// Resource manager table, expanded from redo/rmgr_list.h.
+// The redo resource manager table, expanded from wal/rmgr_list.h (the same list as the
+// describe-only table in wal/rmgr_desc.h): rm_redo, rm_mask and --verify's known differences.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
 #include "redo/redo_context.h"
-#include "redo/rmgr_list.h"
+#include "wal/decoded_record.h"
+#include "wal/rmgr_desc.h"
 
 namespace understudy {
-
-enum RmgrId : std::uint8_t {
-#define UNDERSTUDY_RMGR_ENUM(id, sym, name, prefix, mask, known) sym = id,
-    UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_ENUM)
-#undef UNDERSTUDY_RMGR_ENUM
-};
-inline constexpr int RM_MAX_BUILTIN_ID = RM_LOGICALMSG_ID;
-inline constexpr int RM_MAX_ID = 255;
-inline constexpr int RM_MIN_CUSTOM_ID = 128;
-
-// Appends the rmgr-specific description of a record (PostgreSQL's rm_desc) to `out`.
-using DescribeFn = void (*)(std::string& out, const DecodedRecord& rec);
-// Names a record type from xl_info (PostgreSQL's rm_identify); nullptr when unknown.
-using IdentifyFn = const char* (*)(std::uint8_t xl_info);
 
 // Applies a record (PostgreSQL's rm_redo) through the engine's RedoContext.
 using RedoFn = Result<redo::RedoOutcome> (*)(redo::RedoContext& ctx, const DecodedRecord& rec);
@@ -49,8 +36,6 @@ using KnownDifferenceFn = const char* (*)(const DecodedRecord& rec, const std::u
                                           const std::uint8_t* primary, bool carried);
 #define UNDERSTUDY_KNOWN_DECL_no_known_diffs(prefix)
 #define UNDERSTUDY_RMGR_DECLARE(id, sym, name, prefix, mask, known)                          \
-    void prefix##_desc(std::string& out, const DecodedRecord& rec);                          \
-    const char* prefix##_identify(std::uint8_t xl_info);                                     \
     Result<redo::RedoOutcome> prefix##_redo(redo::RedoContext& ctx, const DecodedRecord& rec); \
     UNDERSTUDY_MASK_DECL_##mask(prefix) UNDERSTUDY_KNOWN_DECL_##known(prefix)
 UNDERSTUDY_RMGR_LIST(UNDERSTUDY_RMGR_DECLARE)

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "redo/page_image.h"
+#include "wal/page_image.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/replay_report.h"
 #include "redo/rmgr.h"
 #include "redo/storage/page_cache.h"

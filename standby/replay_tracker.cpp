@@ -1,12 +1,12 @@
 #include "standby/replay_tracker.h"
 
 #include "common/bytes.h"
-#include "redo/describe/desc_utils.h"
-#include "redo/records/standby.h"
-#include "redo/records/xact.h"
-#include "redo/records/xlog.h"
-#include "redo/rmgr.h"
-#include "redo/storage/page.h"
+#include "wal/describe/desc_utils.h"
+#include "wal/records/standby.h"
+#include "wal/records/xact.h"
+#include "wal/records/xlog.h"
+#include "wal/rmgr_desc.h"
+#include "wal/records/pg_types.h"
 
 namespace understudy::standby {
 
@@ -24,7 +24,7 @@ void ReplayTracker::add_xid(TransactionId xid) {
     // TransactionIdAdvance (PG15 transam.h): the next xid after `xid`, skipping the special ones.
     TransactionId next = xid + 1;
     if (next < kFirstNormalTransactionId) next = kFirstNormalTransactionId;
-    if (next_xid_ == 0 || storage::transaction_id_precedes(next_xid_, next)) {
+    if (next_xid_ == 0 || transaction_id_precedes(next_xid_, next)) {
         if (next_xid_ != 0 && next < next_xid_) ++next_xid_epoch_;  // wrapped around
         next_xid_ = next;
     }
@@ -56,11 +56,11 @@ void ReplayTracker::on_running_xacts(const DecodedRecord& rec) {
     const auto next_xid = load<TransactionId>(d + offsetof(xl_running_xacts, nextXid));
     const auto oldest = load<TransactionId>(d + offsetof(xl_running_xacts, oldestRunningXid));
     std::lock_guard lock(mu_);
-    std::erase_if(running_, [oldest](TransactionId x) { return storage::transaction_id_precedes(x, oldest); });
+    std::erase_if(running_, [oldest](TransactionId x) { return transaction_id_precedes(x, oldest); });
     const std::size_t n = static_cast<std::size_t>(std::max(0, xcnt) + std::max(0, subxcnt));
     for (std::size_t i = 0; i < n && MinSizeOfXactRunningXacts + (i + 1) * 4 <= rec.main_data.size(); ++i)
         add_xid(load<TransactionId>(d + MinSizeOfXactRunningXacts + i * 4));
-    if (is_normal(next_xid) && (next_xid_ == 0 || storage::transaction_id_precedes(next_xid_, next_xid))) {
+    if (is_normal(next_xid) && (next_xid_ == 0 || transaction_id_precedes(next_xid_, next_xid))) {
         if (next_xid_ != 0 && next_xid < next_xid_) ++next_xid_epoch_;
         next_xid_ = next_xid;
     }
@@ -73,7 +73,7 @@ void ReplayTracker::on_checkpoint(const DecodedRecord& rec) {
     const auto full = load<std::uint64_t>(rec.main_data.data() + offsetof(CheckPoint, nextXid));
     std::lock_guard lock(mu_);
     const auto xid = static_cast<TransactionId>(full);
-    if (next_xid_ == 0 || !storage::transaction_id_precedes(xid, next_xid_)) {
+    if (next_xid_ == 0 || !transaction_id_precedes(xid, next_xid_)) {
         next_xid_ = xid;
         next_xid_epoch_ = static_cast<std::uint32_t>(full >> 32);
     }
@@ -111,7 +111,7 @@ FeedbackXmin ReplayTracker::oldest_running() const {
     if (!have_snapshot_) return {};
     TransactionId oldest = next_xid_;
     for (TransactionId x : running_)
-        if (storage::transaction_id_precedes(x, oldest)) oldest = x;
+        if (transaction_id_precedes(x, oldest)) oldest = x;
     FeedbackXmin out{oldest, next_xid_epoch_};
     if (oldest > next_xid_) --out.epoch;
     return out;

@@ -13,7 +13,7 @@
 #include <unordered_set>
 
 #include "common/lsn.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 
 namespace understudy::standby {
 

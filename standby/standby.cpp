@@ -22,7 +22,7 @@
 #include "receiver/wal_writer.h"
 #include "redo/replay_state.h"
 #include "redo/replayer.h"
-#include "redo/rmgr.h"
+#include "wal/rmgr_desc.h"
 #include "standby/clock_skew.h"
 #include "standby/http.h"
 #include "standby/lag.h"
@@ -109,7 +109,7 @@ Result<void> check_standby_identity(const std::string& dir, std::uint64_t system
 }
 
 std::string rmgr_label(std::size_t id) {
-    const RmgrInfo* info = find_rmgr(static_cast<std::uint8_t>(id));
+    const RmgrDesc* info = find_rmgr_desc(static_cast<std::uint8_t>(id));
     return info != nullptr ? info->name : fmt::format("rmgr{}", id);
 }
 

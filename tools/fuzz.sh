@@ -13,8 +13,8 @@ seeds=${2:-tests/fuzz/corpus}
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Dwerror=false -Dbuildtype=debugoptimized >/dev/null
 fi
-ninja -C build-fuzz tests/redo/wal_reader_fuzz
+ninja -C build-fuzz tests/wal/wal_reader_fuzz
 mkdir -p build-fuzz/corpus
 cd build-fuzz
-./tests/redo/wal_reader_fuzz -max_total_time="$seconds" -max_len=262144 -timeout=10 \
+./tests/wal/wal_reader_fuzz -max_total_time="$seconds" -max_len=262144 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 corpus "../$seeds"

@@ -5,7 +5,7 @@
 
 #include "redo/apply/index_redo_util.h"
 #include "redo/apply/redo_block.h"
-#include "redo/records/brin.h"
+#include "wal/records/brin.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 

@@ -18,7 +18,7 @@
 #include "common/bytes.h"
 #include "redo/apply/nbtree_page.h"
 #include "redo/apply/redo_block.h"
-#include "redo/records/nbtree.h"
+#include "wal/records/nbtree.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"

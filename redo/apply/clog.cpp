@@ -4,8 +4,8 @@
 // (AdvanceOldestClogXid has only shared-memory effects; SimpleLruTruncate).
 #include <fmt/format.h>
 
-#include "redo/records/clog.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/clog.h"
+#include "wal/records/pg_types.h"
 #include "redo/rmgr.h"
 
 namespace understudy {

@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 
 #include "redo/apply/commit_ts.h"
-#include "redo/records/commit_ts.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/commit_ts.h"
+#include "wal/records/pg_types.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
-#include "redo/records/dbase.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/dbase.h"
+#include "wal/records/pg_types.h"
 #include "redo/rmgr.h"
 
 namespace understudy {

@@ -11,7 +11,7 @@
 
 #include "redo/apply/gin_page.h"
 #include "redo/apply/redo_block.h"
-#include "redo/records/gin.h"
+#include "wal/records/gin.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"

@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 
 namespace understudy::gin {
 

@@ -8,7 +8,7 @@
 
 #include "redo/apply/gist_page.h"
 #include "redo/apply/index_redo_util.h"
-#include "redo/records/gist.h"
+#include "wal/records/gist.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 

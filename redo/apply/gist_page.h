@@ -7,7 +7,7 @@
 
 #include "common/bytes.h"
 #include "common/lsn.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/pg_types.h"
 #include "redo/storage/page.h"
 
 namespace understudy::redo::gist {

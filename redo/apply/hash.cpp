@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "redo/apply/redo_block.h"
-#include "redo/records/hash.h"
+#include "wal/records/hash.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"

@@ -23,12 +23,12 @@
 #include "redo/apply/heap_tuple.h"
 #include "redo/apply/redo_block.h"
 #include "redo/apply/visibilitymap.h"
-#include "redo/records/heap.h"
-#include "redo/records/page_types.h"
+#include "wal/records/heap.h"
+#include "wal/records/page_types.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy {
 

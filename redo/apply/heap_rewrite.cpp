@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "redo/records/heap.h"
+#include "wal/records/heap.h"
 
 namespace understudy {
 

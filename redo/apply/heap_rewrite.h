@@ -3,7 +3,7 @@
 #pragma once
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/redo_context.h"
 
 namespace understudy {

@@ -10,8 +10,8 @@
 #include <cstdint>
 
 #include "common/bytes.h"
-#include "redo/decoded_record.h"
-#include "redo/records/pg_types.h"
+#include "wal/decoded_record.h"
+#include "wal/records/pg_types.h"
 
 namespace understudy::heap_tuple {
 

@@ -1,7 +1,7 @@
 // Helpers shared by the GiST, SP-GiST and BRIN redo routines (see index_redo_util.h).
 #include "redo/apply/index_redo_util.h"
 
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy::redo::index_util {
 

@@ -15,8 +15,8 @@
 #include "common/bytes.h"
 #include "common/result.h"
 #include "redo/apply/redo_block.h"
-#include "redo/decoded_record.h"
-#include "redo/records/page_types.h"
+#include "wal/decoded_record.h"
+#include "wal/records/page_types.h"
 #include "redo/redo_context.h"
 #include "redo/storage/page.h"
 

@@ -3,7 +3,7 @@
 // changes nothing in the data directory; PostgreSQL's redo only checks the op code.
 #include <fmt/format.h>
 
-#include "redo/records/logicalmsg.h"
+#include "wal/records/logicalmsg.h"
 #include "redo/rmgr.h"
 
 namespace understudy {

@@ -11,8 +11,8 @@
 
 #include "common/bytes.h"
 #include "redo/apply/transam.h"
-#include "redo/records/multixact.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/multixact.h"
+#include "wal/records/pg_types.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 #include "redo/storage/page.h"
@@ -53,7 +53,7 @@ Result<RedoOutcome> redo_create_id(RedoContext& ctx, const DecodedRecord& rec) {
         m.xid = load<TransactionId>(p);
         m.status = static_cast<storage::MultiXactStatus>(load<std::int32_t>(p + 4));
         members.push_back(m);
-        if (storage::transaction_id_precedes(max_xid, m.xid)) max_xid = m.xid;
+        if (transaction_id_precedes(max_xid, m.xid)) max_xid = m.xid;
     }
     // RecordNewMultiXact: store the data back into the SLRU files.
     if (auto r = ctx.multixact().record_new_multixact(xlrec->mid, xlrec->moff, members); !r)

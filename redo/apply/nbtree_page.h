@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
-#include "redo/records/nbtree.h"
-#include "redo/records/page_types.h"
+#include "wal/decoded_record.h"
+#include "wal/records/nbtree.h"
+#include "wal/records/page_types.h"
 
 namespace understudy::redo::nbtree {
 

@@ -21,7 +21,7 @@
 #include <utility>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/redo_context.h"
 #include "redo/storage/page.h"
 #include "redo/storage/page_cache.h"

@@ -14,10 +14,10 @@
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/fs.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/relmap.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/relmap.h"
 #include "redo/rmgr.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy {
 

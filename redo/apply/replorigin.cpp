@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "redo/apply/transam.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/replorigin.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/replorigin.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 

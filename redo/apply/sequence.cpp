@@ -11,12 +11,12 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/sequence.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/sequence.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy {
 

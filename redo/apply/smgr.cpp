@@ -15,11 +15,11 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/smgr.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/smgr.h"
 #include "redo/rmgr.h"
 #include "redo/storage/page.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy {
 

@@ -5,7 +5,7 @@
 #include "redo/apply/index_redo_util.h"
 #include "redo/apply/redo_block.h"
 #include "redo/apply/spgist_page.h"
-#include "redo/records/spgist.h"
+#include "wal/records/spgist.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 

@@ -8,7 +8,7 @@
 #include <span>
 
 #include "common/result.h"
-#include "redo/records/pg_types.h"
+#include "wal/records/pg_types.h"
 #include "redo/storage/page.h"
 
 namespace understudy::redo::spgist {

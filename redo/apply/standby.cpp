@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "redo/apply/transam.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/standby.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/standby.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 

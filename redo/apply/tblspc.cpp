@@ -18,11 +18,11 @@
 
 #include "common/fs.h"
 #include "common/log.h"
-#include "redo/describe/desc_utils.h"
-#include "redo/records/pg_types.h"
-#include "redo/records/tblspc.h"
+#include "wal/describe/desc_utils.h"
+#include "wal/records/pg_types.h"
+#include "wal/records/tblspc.h"
 #include "redo/rmgr.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy {
 

@@ -7,7 +7,7 @@
 
 #include <span>
 
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/replay_state.h"
 
 namespace understudy::redo {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "redo/storage/page.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 
 namespace understudy::visibilitymap {
 

@@ -7,7 +7,7 @@
 
 #include "common/lsn.h"
 #include "common/result.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/redo_context.h"
 #include "redo/storage/page_cache.h"
 
@@ -18,7 +18,7 @@ inline constexpr std::uint32_t MAPSIZE = 8192 - 24;
 inline constexpr std::uint32_t BITS_PER_HEAPBLOCK = 2;
 inline constexpr std::uint32_t HEAPBLOCKS_PER_BYTE = 8 / BITS_PER_HEAPBLOCK;
 inline constexpr std::uint32_t HEAPBLOCKS_PER_PAGE = MAPSIZE * HEAPBLOCKS_PER_BYTE;
-// VISIBILITYMAP_VALID_BITS (visibilitymapdefs.h), also in redo/records/heap.h.
+// VISIBILITYMAP_VALID_BITS (visibilitymapdefs.h), also in wal/records/heap.h.
 inline constexpr std::uint8_t VISIBILITYMAP_VALID_BITS_MASK = 0x03;
 
 // HEAPBLK_TO_MAPBLOCK / HEAPBLK_TO_MAPBYTE / HEAPBLK_TO_OFFSET.

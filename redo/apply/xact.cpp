@@ -21,8 +21,8 @@
 
 #include "common/log.h"
 #include "redo/apply/transam.h"
-#include "redo/describe/desc_utils.h"
-#include "redo/records/xact.h"
+#include "wal/describe/desc_utils.h"
+#include "wal/records/xact.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 

@@ -7,8 +7,8 @@
 
 #include "common/log.h"
 #include "redo/apply/commit_ts.h"
-#include "redo/describe/desc_utils.h"
-#include "redo/records/xlog.h"
+#include "wal/describe/desc_utils.h"
+#include "wal/records/xlog.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 

@@ -115,12 +115,6 @@ OffsetNumber page_get_max_offset_number(const std::uint8_t* page) {
     return static_cast<OffsetNumber>((lower - SizeOfPageHeaderData) / SizeOfItemIdData);
 }
 
-bool transaction_id_precedes(TransactionId id1, TransactionId id2) {
-    constexpr TransactionId FirstNormalTransactionId = 3;
-    if (id1 < FirstNormalTransactionId || id2 < FirstNormalTransactionId) return id1 < id2;
-    return static_cast<std::int32_t>(id1 - id2) < 0;
-}
-
 void page_set_prunable(std::uint8_t* page, TransactionId xid) {
     const TransactionId cur = pd_prune_xid(page);
     if (cur == InvalidTransactionId || transaction_id_precedes(xid, cur)) set_pd_prune_xid(page, xid);

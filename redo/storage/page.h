@@ -7,7 +7,7 @@
 // pointers are read and written with memcpy, never through casts.
 //
 // Names here live in understudy::storage; OffsetNumber, InvalidOffsetNumber, FirstOffsetNumber
-// and MAXALIGN are understudy's (redo/records/), named here by using-declarations so that
+// and MAXALIGN are understudy's (wal/records/), named here by using-declarations so that
 // storage::... spells them too.
 #pragma once
 
@@ -18,14 +18,14 @@
 #include "common/bytes.h"
 #include "common/lsn.h"
 #include "common/result.h"
-#include "redo/decoded_record.h"
-#include "redo/records/page_types.h"
-#include "redo/storage/relpath.h"
+#include "wal/decoded_record.h"
+#include "wal/records/page_types.h"
+#include "wal/relpath.h"
 
 namespace understudy::storage {
 
 // storage/off.h (OffsetNumber, InvalidOffsetNumber, FirstOffsetNumber) and c.h (MAXALIGN,
-// MAXIMUM_ALIGNOF), defined once in redo/records/ and common/wal_format.h, named here too.
+// MAXIMUM_ALIGNOF), defined once in wal/records/ and common/wal_format.h, named here too.
 using understudy::FirstOffsetNumber;
 using understudy::InvalidOffsetNumber;
 using understudy::MAXALIGN;
@@ -178,9 +178,6 @@ inline void page_clear_flag(std::uint8_t* page, std::uint16_t flag) {
 // PageSetPrunable / PageClearPrunable (PG15): keep the oldest prunable xid.
 void page_set_prunable(std::uint8_t* page, TransactionId xid);
 inline void page_clear_prunable(std::uint8_t* page) { set_pd_prune_xid(page, InvalidTransactionId); }
-
-// TransactionIdPrecedes (transam.c, PG15): modulo-2^32 comparison for normal xids.
-bool transaction_id_precedes(TransactionId id1, TransactionId id2);
 
 // PageInit (PG15): zero the page, pd_lower = header size, pd_upper = pd_special =
 // BLCKSZ - MAXALIGN(special_size), pd_pagesize_version = BLCKSZ | 4.

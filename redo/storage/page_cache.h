@@ -22,8 +22,8 @@
 
 #include "common/lsn.h"
 #include "common/result.h"
-#include "redo/decoded_record.h"
-#include "redo/storage/relpath.h"
+#include "wal/decoded_record.h"
+#include "wal/relpath.h"
 #include "redo/storage/smgr.h"
 
 namespace understudy::storage {

@@ -5,7 +5,7 @@
 // and multixact.c (offsets and member groups).
 //
 // MultiXactId, MultiXactOffset, TimestampTz and the MultiXactStatus values are also declared in
-// understudy by redo/records/; qualify the storage:: ones rather than importing the namespace.
+// understudy by wal/records/; qualify the storage:: ones rather than importing the namespace.
 //
 // Recovery reads a page whose segment file does not exist as zeroes (SlruPhysicalReadPage in
 // recovery); here a file too short for the page reads as zeroes as well (a sparse start).
@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "redo/decoded_record.h"
-#include "redo/storage/relpath.h"
+#include "wal/decoded_record.h"
+#include "wal/relpath.h"
 
 namespace understudy::storage {
 

@@ -18,8 +18,8 @@
 
 #include "common/fs.h"
 #include "common/result.h"
-#include "redo/decoded_record.h"
-#include "redo/storage/relpath.h"
+#include "wal/decoded_record.h"
+#include "wal/relpath.h"
 
 namespace understudy::storage {
 

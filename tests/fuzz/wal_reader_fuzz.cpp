@@ -12,9 +12,9 @@
 
 #include "common/bytes.h"
 #include "common/wal_format.h"
-#include "redo/page_image.h"
-#include "redo/wal_reader.h"
-#include "redo/wal_source.h"
+#include "wal/page_image.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_source.h"
 #include "tools/understudy/waldump_display.h"
 
 using namespace understudy;

@@ -1,9 +1,10 @@
 // Other PostgreSQL major versions (14, 16, 17, 18: real servers from tools/pg_versions.sh).
 // `understudy receive` streams their WAL byte for byte, as the synchronous standby (PostgreSQL 14
 // has no READ_REPLICATION_SLOT); the page magic of their WAL is the one common/wal_format.h names for
-// the version; waldump and replay stop at once on that WAL (also when following), naming the
-// segment, the magic, the version and `understudy receive`; standby refuses such a primary before
-// creating its slot; receive follows a promotion onto timeline 2.
+// the version; waldump reads that WAL to its end (every record, as many as the version's own
+// pg_walinspect counts); replay stops at once on it (also when following), naming the LSN, the
+// magic and the version; standby refuses such a primary before creating its slot; receive
+// follows a promotion onto timeline 2.
 #include <signal.h>
 
 #include <fstream>
@@ -55,13 +56,13 @@ std::string first_complete_segment(const std::string& dir) {
     return dir + "/" + names.front();
 }
 
-// The parts every "other version" message must have.
+// The parts replay's "other version" message must have.
 void check_version_message(const std::string& out, int major, std::uint16_t magic) {
     CHECK_MESSAGE(out.find(fmt::format("is PostgreSQL {} WAL (page magic 0x{:04X})", major, magic)) !=
                       std::string::npos,
                   out);
-    CHECK_MESSAGE(out.find("only PostgreSQL 15 WAL") != std::string::npos, out);
-    CHECK_MESSAGE(out.find("understudy receive") != std::string::npos, out);
+    CHECK_MESSAGE(out.find("apply PostgreSQL 15 WAL only") != std::string::npos, out);
+    CHECK_MESSAGE(out.find("understudy waldump") != std::string::npos, out);
 }
 
 // Runs argv in the background and requires it to exit within `timeout` (a follower must not
@@ -176,22 +177,26 @@ void check_other_version(int major) {
     const std::uint16_t magic = first_page_magic(segment);
     CHECK(first_page_magic(first_complete_segment(pg.wal_dir())) == magic);
     CHECK(wal_major_version_for_magic(magic) == major);
-    CHECK(wal_format_for_magic(magic) == nullptr);
+    REQUIRE(wal_format_for_magic(magic) != nullptr);
+    CHECK(wal_format_for_magic(magic)->major_version == major);
     const std::string seg_name = sfs::path(segment).filename().string();
     const std::string seg_start = format_lsn(parse_segment_file_name(seg_name, kSegSize)->segno * kSegSize);
 
-    // ---- waldump: a file, a directory with a start, --stats, and following: exit 1 at once.
+    // ---- waldump reads it: a file, a directory with a start, --stats; every record is read.
     for (const auto& args : std::vector<std::vector<std::string>>{
-             {segment},
-             {"-p", wal, "-s", seg_start},
-             {"-p", wal, "-s", seg_start, "--stats"},
-             {"-p", wal, "-s", seg_start, "-f"}}) {
+             {segment}, {"-p", wal, "-s", seg_start}, {"-p", wal, "-s", seg_start, "--stats"}}) {
         std::vector<std::string> argv = {understudy_bin(), "waldump"};
         argv.insert(argv.end(), args.begin(), args.end());
-        auto r = run_bounded(argv, dir.path() + "/waldump.log", 20s);
-        CHECK_MESSAGE(r.exit_code == 1, args.back() << ": " << r.output);
-        CHECK_MESSAGE(r.output.find("log segment " + seg_name) != std::string::npos, r.output);
-        check_version_message(r.output, major, magic);
+        auto r = run_bounded(argv, dir.path() + "/waldump.log", 60s);
+        // A directory's WAL ends at the receiver's partial segment: pg_waldump's "error in WAL
+        // record" for its zeroed tail, exit 1, is expected there; a whole file reads cleanly.
+        if (args.size() == 1) CHECK_MESSAGE(r.exit_code == 0, args.back() << ": " << r.output);
+        CHECK_MESSAGE(r.output.find("PostgreSQL 15 WAL") == std::string::npos, r.output);
+        CHECK_MESSAGE(r.output.find("invalid magic") == std::string::npos, r.output);
+        if (args.back() == "--stats")
+            CHECK_MESSAGE(r.output.find("Total") != std::string::npos, r.output);
+        else
+            CHECK_MESSAGE(r.output.find("rmgr: XLOG") != std::string::npos, r.output);
         sfs::remove(dir.path() + "/waldump.log");
     }
 
@@ -202,7 +207,6 @@ void check_other_version(int major) {
         argv.insert(argv.end(), args.begin(), args.end());
         auto r = run_bounded(argv, dir.path() + "/replay.log", 20s);
         CHECK_MESSAGE(r.exit_code == 1, r.output);
-        CHECK_MESSAGE(r.output.find("log segment " + seg_name) != std::string::npos, r.output);
         check_version_message(r.output, major, magic);
         sfs::remove(dir.path() + "/replay.log");
     }
@@ -225,16 +229,16 @@ void check_other_version(int major) {
 
 }  // namespace
 
-TEST_CASE("PostgreSQL 14: receive byte-identical (slot without READ_REPLICATION_SLOT); waldump, replay, standby "
-          "refuse its WAL") {
+TEST_CASE("PostgreSQL 14: receive byte-identical (slot without READ_REPLICATION_SLOT); waldump reads its WAL; "
+          "replay and standby refuse it") {
     check_other_version(14);
 }
 
-TEST_CASE("PostgreSQL 16: receive byte-identical; waldump, replay, standby refuse its WAL") { check_other_version(16); }
+TEST_CASE("PostgreSQL 16: receive byte-identical; waldump reads its WAL; replay and standby refuse it") { check_other_version(16); }
 
-TEST_CASE("PostgreSQL 17: receive byte-identical; waldump, replay, standby refuse its WAL") { check_other_version(17); }
+TEST_CASE("PostgreSQL 17: receive byte-identical; waldump reads its WAL; replay and standby refuse it") { check_other_version(17); }
 
-TEST_CASE("PostgreSQL 18: receive byte-identical; waldump, replay, standby refuse its WAL") { check_other_version(18); }
+TEST_CASE("PostgreSQL 18: receive byte-identical; waldump reads its WAL; replay and standby refuse it") { check_other_version(18); }
 
 TEST_CASE("PostgreSQL 15's page magic is the format understudy reads") {
     PgCluster pg(options_for(15));

@@ -14,9 +14,9 @@
 
 #include "common/bytes.h"
 #include "common/lsn.h"
-#include "redo/page_image.h"
-#include "redo/wal_reader.h"
-#include "redo/wal_source.h"
+#include "wal/page_image.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_source.h"
 #include "tests/support/pg_cluster.h"
 
 using namespace understudy;

@@ -12,7 +12,7 @@
 #include "common/bytes.h"
 #include "redo/apply/heap_tuple.h"
 #include "redo/apply/visibilitymap.h"
-#include "redo/records/heap.h"
+#include "wal/records/heap.h"
 #include "redo/rmgr.h"
 #include "redo/storage/page.h"
 #include "tests/redo/page_cache_context.h"

@@ -11,7 +11,7 @@
 
 #include "common/bytes.h"
 #include "common/wal_format.h"
-#include "redo/decoded_record.h"
+#include "wal/decoded_record.h"
 #include "redo/storage/page.h"
 #include "redo/storage/page_cache.h"
 

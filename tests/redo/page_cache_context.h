@@ -13,7 +13,7 @@
 
 #include "common/lsn.h"
 #include "common/wal_format.h"
-#include "redo/page_image.h"
+#include "wal/page_image.h"
 #include "redo/redo_context.h"
 #include "redo/replay_state.h"
 #include "redo/storage/page_cache.h"

@@ -15,10 +15,10 @@
 
 #include <fmt/format.h>
 
-#include "redo/records/xlog.h"
+#include "wal/records/xlog.h"
 #include "redo/replay_state.h"
 #include "redo/replayer.h"
-#include "tests/redo/wal_builder.h"
+#include "tests/wal/wal_builder.h"
 #include "tests/support/files.h"
 
 using namespace understudy;

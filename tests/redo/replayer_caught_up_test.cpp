@@ -7,10 +7,10 @@
 #include <thread>
 #include <vector>
 
-#include "redo/records/xlog.h"
+#include "wal/records/xlog.h"
 #include "redo/replayer.h"
 #include "tests/redo/follow_dir.h"
-#include "tests/redo/wal_builder.h"
+#include "tests/wal/wal_builder.h"
 
 using namespace understudy;
 using understudy::testing::FollowDir;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "redo/apply/gist_page.h"
-#include "redo/records/gist.h"
+#include "wal/records/gist.h"
 #include "redo/replay_report.h"
 #include "redo/rmgr.h"
 #include "redo/verify.h"

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "redo/records/standby.h"
-#include "redo/records/xact.h"
+#include "wal/records/standby.h"
+#include "wal/records/xact.h"
 #include "redo/rmgr.h"
 #include "standby/replay_tracker.h"
 

@@ -21,10 +21,10 @@
 
 #include "common/fs.h"
 #include "common/lsn.h"
-#include "redo/rmgr.h"
-#include "redo/wal_chunks.h"
-#include "redo/wal_reader.h"
-#include "redo/wal_source.h"
+#include "wal/rmgr_desc.h"
+#include "wal/wal_chunks.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_source.h"
 #include "tools/understudy/command.h"
 #include "tools/understudy/waldump_display.h"
 
@@ -226,7 +226,7 @@ void WaldumpCommand::parse_filters() {
         } else {
             bool found = false;
             for (rmid = 0; rmid <= RM_MAX_BUILTIN_ID; ++rmid) {
-                if (strcasecmp(r.c_str(), find_rmgr(static_cast<std::uint8_t>(rmid))->name) == 0) {
+                if (strcasecmp(r.c_str(), find_rmgr_desc(static_cast<std::uint8_t>(rmid))->name) == 0) {
                     filter_rmgr_[static_cast<std::size_t>(rmid)] = true;
                     found = true;
                     break;

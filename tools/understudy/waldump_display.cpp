@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "redo/decoder.h"
-#include "redo/rmgr.h"
+#include "wal/decoder.h"
+#include "wal/rmgr_desc.h"
 
 namespace understudy::waldump {
 
@@ -59,7 +59,7 @@ const std::array<std::string, 256>& rmgr_names() {
     static const std::array<std::string, 256> names = [] {
         std::array<std::string, 256> n;
         for (int i = 0; i < 256; ++i) {
-            const RmgrInfo* r = find_rmgr(static_cast<std::uint8_t>(i));
+            const RmgrDesc* r = find_rmgr_desc(static_cast<std::uint8_t>(i));
             n[static_cast<std::size_t>(i)] = r ? std::string(r->name) : fmt::format("custom{:03}", i);
         }
         return n;
@@ -72,14 +72,14 @@ const std::array<std::string, 256>& rmgr_names() {
 const std::string& rmgr_name(std::uint8_t rmid) { return rmgr_names()[rmid]; }
 
 const char* rmgr_identify(std::uint8_t rmid, std::uint8_t xl_info) {
-    if (const RmgrInfo* r = find_rmgr(rmid)) return r->identify(xl_info);
+    if (const RmgrDesc* r = find_rmgr_desc(rmid)) return r->identify(xl_info);
     return nullptr;
 }
 
 namespace {
 
 void append_desc(std::string& out, const DecodedRecord& rec) {
-    if (const RmgrInfo* r = find_rmgr(rec.xl_rmid)) r->describe(out, rec);
+    if (const RmgrDesc* r = find_rmgr_desc(rec.xl_rmid)) r->describe(out, rec);
     else fmt::format_to(std::back_inserter(out), "rmid: {}", rec.xl_rmid);
 }
 

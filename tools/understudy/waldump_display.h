@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "redo/decoded_record.h"
-#include "redo/rmgr.h"
+#include "wal/decoded_record.h"
+#include "wal/rmgr_desc.h"
 
 namespace understudy::waldump {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 #include "tests/support/pg_cluster.h"
 
 namespace understudy::storage::test {

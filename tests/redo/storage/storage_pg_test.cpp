@@ -9,7 +9,7 @@
 #include <set>
 
 #include "redo/storage/page.h"
-#include "redo/storage/relpath.h"
+#include "wal/relpath.h"
 #include "redo/storage/smgr.h"
 #include "tests/redo/storage/pg_pages.h"
 #include "tests/support/pg_cluster.h"

@@ -1,0 +1,39 @@
+// Decoding a WAL record's bytes into a DecodedRecord: PostgreSQL 15's DecodeXLogRecord
+// (src/backend/access/transam/xlogreader.c). No copies: the spans of the result point into
+// `bytes`, which the caller keeps alive.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "common/result.h"
+#include "common/wal_format.h"
+#include "wal/decoded_record.h"
+
+namespace understudy {
+
+// Decodes one whole record (`bytes` = its xl_tot_len bytes, header included, already CRC-checked
+// or not) read at `lsn`. `report_lsn` is the LSN PostgreSQL's messages name for a decoding
+// error (its ReadRecPtr: the previous record's), so our messages read exactly like
+// pg_waldump's; `lsn` is recorded in the result. On error, `out` is left partly filled.
+Result<void> decode_record(const WalFormat& format, std::span<const std::uint8_t> bytes,
+                           XLogRecPtr lsn, XLogRecPtr end_lsn, XLogRecPtr report_lsn,
+                           DecodedRecord& out);
+
+// XLogRecGetLen(): the record's total length minus its block images, and the images' length.
+struct RecordLengths {
+    std::uint32_t rec_len = 0;
+    std::uint32_t fpi_len = 0;
+};
+RecordLengths record_lengths(const DecodedRecord& rec);
+
+// XLogRecGetLen()'s image length, for pg_waldump --stats: walks the block headers of a record
+// of `tot_len` bytes (the same walk and checks as DecodeXLogRecord, PG15) without building
+// blocks, and sets `fpi_len` to the sum of the images' bimg_len (the record length is
+// xl_tot_len - fpi_len). `head` is the record's first bytes, at least its headers (all of
+// them, or a prefix). False when decode_record() would reject the record, or the headers run
+// past `head`: decode the whole record then (which also names any error).
+bool scan_record_fpi_len(const WalFormat& format, std::span<const std::uint8_t> head,
+                         std::uint32_t tot_len, std::uint32_t& fpi_len);
+
+}  // namespace understudy
