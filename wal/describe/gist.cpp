@@ -1,5 +1,7 @@
 // Describe routines of the Gist rmgr: mirrors gist_desc() (with its out_gistxlog* helpers) and
-// gist_identify() of PostgreSQL 15 (src/backend/access/rmgrdesc/gistdesc.c).
+// gist_identify() of PostgreSQL 14 to 18 (src/backend/access/rmgrdesc/gistdesc.c). Only DELETE
+// and PAGE_REUSE differ between them: kGistDescTexts here, kGistRecordLayouts in
+// wal/records/gist.h.
 #include <iterator>
 #include <optional>
 #include <string>
@@ -8,28 +10,66 @@
 
 #include "wal/describe/desc_utils.h"
 #include "wal/records/gist.h"
+#include "wal/records/per_version.h"
 #include "wal/rmgr_desc.h"
 
 namespace understudy {
 
 namespace {
 
-// out_gistxlogPageReuse (PG15).
+// What PAGE_REUSE and DELETE print, fmt format strings of (spc, db, rel, blk, epoch, xid,
+// isCatalogRel) and (conflict horizon, nitems, isCatalogRel). The 17 and 18 servers (17.10, 18.4)
+// print isCatalogRel, which gistdesc.c of 17.4 and 18.3 did not yet.
+struct GistDescText {
+    int since_major;
+    const char* page_reuse;
+    const char* delete_;
+};
+inline constexpr GistDescText kGistDescTexts[] = {
+    {14, "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", "delete: latestRemovedXid {}, nitems: {}"},
+    {16, "rel {}/{}/{}; blk {}; snapshotConflictHorizon {}:{}", "delete: snapshotConflictHorizon {}, nitems: {}"},
+    {17, "rel {}/{}/{}; blk {}; snapshotConflictHorizon {}:{}, isCatalogRel {}",
+     "delete: snapshotConflictHorizon {}, nitems: {}, isCatalogRel {}"},
+};
+
+// out_gistxlogPageReuse (PG14-18).
 void out_page_reuse(std::string& out, const DecodedRecord& record) {
-    const auto xlrec = fixed_part<gistxlogPageReuse>(out, record, SizeOfGistxlogPageReuse);
-    if (!xlrec) return;
-    fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; blk {}; latestRemovedXid {}:{}", xlrec->node.spcNode,
-                   xlrec->node.dbNode, xlrec->node.relNode, xlrec->block,
-                   EpochFromFullTransactionId(xlrec->latestRemovedFullXid),
-                   XidFromFullTransactionId(xlrec->latestRemovedFullXid));
+    const int major = record.format->major_version;
+    const GistRecordLayout& layout = for_major_version(kGistRecordLayouts, major);
+    const char* text = for_major_version(kGistDescTexts, major).page_reuse;
+    auto app = std::back_inserter(out);
+    if (layout.v16_conflict_records) {
+        const auto xlrec = fixed_part<gistxlogPageReuse_v16>(out, record, layout.SizeOfGistxlogPageReuse);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->locator.spcOid, xlrec->locator.dbOid,
+                       xlrec->locator.relNumber, xlrec->block,
+                       EpochFromFullTransactionId(xlrec->snapshotConflictHorizon),
+                       XidFromFullTransactionId(xlrec->snapshotConflictHorizon), xlrec->isCatalogRel ? 'T' : 'F');
+    } else {
+        const auto xlrec = fixed_part<gistxlogPageReuse>(out, record, layout.SizeOfGistxlogPageReuse);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->node.spcNode, xlrec->node.dbNode, xlrec->node.relNode,
+                       xlrec->block, EpochFromFullTransactionId(xlrec->latestRemovedFullXid),
+                       XidFromFullTransactionId(xlrec->latestRemovedFullXid), 'F');
+    }
 }
 
-// out_gistxlogDelete (PG15).
+// out_gistxlogDelete (PG14-18).
 void out_delete(std::string& out, const DecodedRecord& record) {
-    const auto xlrec = fixed_part<gistxlogDelete>(out, record, SizeOfGistxlogDelete);
-    if (!xlrec) return;
-    fmt::format_to(std::back_inserter(out), "delete: latestRemovedXid {}, nitems: {}", xlrec->latestRemovedXid,
-                   xlrec->ntodelete);
+    const int major = record.format->major_version;
+    const GistRecordLayout& layout = for_major_version(kGistRecordLayouts, major);
+    const char* text = for_major_version(kGistDescTexts, major).delete_;
+    auto app = std::back_inserter(out);
+    if (layout.v16_conflict_records) {
+        const auto xlrec = fixed_part<gistxlogDelete_v16>(out, record, layout.SizeOfGistxlogDelete);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->snapshotConflictHorizon, xlrec->ntodelete,
+                       xlrec->isCatalogRel ? 'T' : 'F');
+    } else {
+        const auto xlrec = fixed_part<gistxlogDelete>(out, record, layout.SizeOfGistxlogDelete);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->latestRemovedXid, xlrec->ntodelete, 'F');
+    }
 }
 
 // out_gistxlogPageSplit (PG15).

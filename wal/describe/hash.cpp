@@ -1,5 +1,6 @@
-// Describe routines of the Hash rmgr: mirrors hash_desc() and hash_identify() of PostgreSQL 15
-// (src/backend/access/rmgrdesc/hashdesc.c).
+// Describe routines of the Hash rmgr: mirrors hash_desc() and hash_identify() of PostgreSQL 14
+// to 18 (src/backend/access/rmgrdesc/hashdesc.c). Only VACUUM_ONE_PAGE differs between them:
+// kHashVacuumOnePageTexts here, kHashRecordLayouts in wal/records/hash.h.
 #include <cmath>
 #include <iterator>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "wal/describe/desc_utils.h"
 #include "wal/records/hash.h"
+#include "wal/records/per_version.h"
 #include "wal/rmgr_desc.h"
 
 namespace understudy {
@@ -16,6 +18,34 @@ namespace understudy {
 namespace {
 
 char tf(bool b) { return b ? 'T' : 'F'; }
+
+// What VACUUM_ONE_PAGE prints, fmt format strings of (ntuples, conflict horizon, isCatalogRel).
+struct HashVacuumOnePageText {
+    int since_major;
+    const char* text;
+};
+inline constexpr HashVacuumOnePageText kHashVacuumOnePageTexts[] = {
+    {14, "ntuples {}, latestRemovedXid {}"},
+    {16, "ntuples {}, snapshotConflictHorizon {}"},
+    {17, "ntuples {}, snapshotConflictHorizon {}, isCatalogRel {}"},
+};
+
+void desc_vacuum_one_page(std::string& out, const DecodedRecord& record) {
+    const int major = record.format->major_version;
+    const HashRecordLayout& layout = for_major_version(kHashRecordLayouts, major);
+    const char* text = for_major_version(kHashVacuumOnePageTexts, major).text;
+    auto app = std::back_inserter(out);
+    if (layout.v16_vacuum_one_page) {
+        const auto xlrec = fixed_part<xl_hash_vacuum_one_page_v16>(out, record, layout.SizeOfHashVacuumOnePage);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->ntuples, xlrec->snapshotConflictHorizon,
+                       tf(xlrec->isCatalogRel));
+    } else {
+        const auto xlrec = fixed_part<xl_hash_vacuum_one_page>(out, record, layout.SizeOfHashVacuumOnePage);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->ntuples, xlrec->latestRemovedXid, 'F');
+    }
+}
 
 // appendStringInfo's "%g" as PostgreSQL's snprintf.c prints it: NaN and infinities spelled out,
 // everything else as the C library's %g.
@@ -31,7 +61,7 @@ void append_g(std::string& out, double v) {
 
 }  // namespace
 
-// hash_desc (PG15).
+// hash_desc (PG14-18).
 void hash_desc(std::string& out, const DecodedRecord& record) {
     auto app = std::back_inserter(out);
     switch (record.info()) {
@@ -103,12 +133,7 @@ void hash_desc(std::string& out, const DecodedRecord& record) {
             append_g(out, xlrec->ntuples);
             break;
         }
-        case XLOG_HASH_VACUUM_ONE_PAGE: {
-            const auto xlrec = fixed_part<xl_hash_vacuum_one_page>(out, record, SizeOfHashVacuumOnePage);
-            if (!xlrec) break;
-            fmt::format_to(app, "ntuples {}, latestRemovedXid {}", xlrec->ntuples, xlrec->latestRemovedXid);
-            break;
-        }
+        case XLOG_HASH_VACUUM_ONE_PAGE: desc_vacuum_one_page(out, record); break;
         default:
             // XLOG_HASH_SPLIT_PAGE, XLOG_HASH_SPLIT_CLEANUP: nothing to add.
             break;

@@ -1,5 +1,6 @@
 // Sequence describe routines: seq_desc and seq_identify (src/backend/access/rmgrdesc/seqdesc.c,
-// PostgreSQL 15).
+// PostgreSQL 15). 14, 16, 17 and 18 print the same from the same layout (16 names xl_seq_rec's
+// RelFileNode a RelFileLocator: the same 12 bytes).
 #include <fmt/format.h>
 
 #include <iterator>

@@ -1,5 +1,6 @@
-// Describe routines of the SPGist rmgr: mirrors spg_desc() and spg_identify() of PostgreSQL 15
-// (src/backend/access/rmgrdesc/spgdesc.c).
+// Describe routines of the SPGist rmgr: mirrors spg_desc() and spg_identify() of PostgreSQL 14
+// to 18 (src/backend/access/rmgrdesc/spgdesc.c). Only VACUUM_REDIRECT differs between them:
+// kSpgVacuumRedirectTexts here, kSpgRecordLayouts in wal/records/spgist.h.
 #include <iterator>
 #include <optional>
 #include <string>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "wal/describe/desc_utils.h"
+#include "wal/records/per_version.h"
 #include "wal/records/spgist.h"
 #include "wal/rmgr_desc.h"
 
@@ -72,11 +74,34 @@ void desc_vacuum_root(std::string& out, const DecodedRecord& record) {
     fmt::format_to(std::back_inserter(out), "ndelete: {}", xlrec->nDelete);
 }
 
+// What VACUUM_REDIRECT prints, fmt format strings of (ntoplaceholder, firstplaceholder,
+// conflict horizon, isCatalogRel).
+struct SpgVacuumRedirectText {
+    int since_major;
+    const char* text;
+};
+inline constexpr SpgVacuumRedirectText kSpgVacuumRedirectTexts[] = {
+    {14, "ntoplaceholder: {}, firstplaceholder: {}, newestredirectxid: {}"},
+    {16, "ntoplaceholder: {}, firstplaceholder: {}, snapshotConflictHorizon: {}"},
+    {17, "ntoplaceholder: {}, firstplaceholder: {}, snapshotConflictHorizon: {}, isCatalogRel: {}"},
+};
+
 void desc_vacuum_redirect(std::string& out, const DecodedRecord& record) {
-    const auto xlrec = fixed_part<spgxlogVacuumRedirect>(out, record, SizeOfSpgxlogVacuumRedirect);
-    if (!xlrec) return;
-    fmt::format_to(std::back_inserter(out), "ntoplaceholder: {}, firstplaceholder: {}, newestredirectxid: {}",
-                   xlrec->nToPlaceholder, xlrec->firstPlaceholder, xlrec->newestRedirectXid);
+    const int major = record.format->major_version;
+    const SpgRecordLayout& layout = for_major_version(kSpgRecordLayouts, major);
+    const char* text = for_major_version(kSpgVacuumRedirectTexts, major).text;
+    auto app = std::back_inserter(out);
+    if (layout.v16_vacuum_redirect) {
+        const auto xlrec = fixed_part<spgxlogVacuumRedirect_v16>(out, record, layout.SizeOfSpgxlogVacuumRedirect);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->nToPlaceholder, xlrec->firstPlaceholder,
+                       xlrec->snapshotConflictHorizon, xlrec->isCatalogRel ? 'T' : 'F');
+    } else {
+        const auto xlrec = fixed_part<spgxlogVacuumRedirect>(out, record, layout.SizeOfSpgxlogVacuumRedirect);
+        if (!xlrec) return;
+        fmt::format_to(app, fmt::runtime(text), xlrec->nToPlaceholder, xlrec->firstPlaceholder,
+                       xlrec->newestRedirectXid, 'F');
+    }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // WAL record layouts of the GiST index access method, PostgreSQL 15
 // (src/include/access/gistxlog.h, plus gistxlogPage from access/gist_private.h, which the
-// page split record carries per page). Shared by the describe and redo routines.
+// page split record carries per page); 14 has the same layouts, and 16 to 18 change DELETE and
+// PAGE_REUSE (the *_v16 structs and kGistRecordLayouts at the end). Shared by the describe and
+// redo routines.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +10,8 @@
 
 #include "common/lsn.h"
 #include "wal/records/page_types.h"
+#include "wal/records/per_version.h"
+#include "wal/records/relfilelocator.h"
 
 namespace understudy {
 
@@ -78,5 +82,41 @@ struct gistxlogPageReuse {
 inline constexpr std::size_t SizeOfGistxlogPageReuse =
     offsetof(gistxlogPageReuse, latestRemovedFullXid) + sizeof(FullTransactionId);
 static_assert(offsetof(gistxlogPageReuse, latestRemovedFullXid) == 16 && SizeOfGistxlogPageReuse == 24);
+
+// ---- PostgreSQL 16 and later (gistxlog.h of 16.2, 17.4, 18.3) ---------------------------------
+// DELETE and PAGE_REUSE name their conflict horizon snapshotConflictHorizon and carry
+// isCatalogRel; DELETE's offsets follow in the main data.
+
+struct gistxlogDelete_v16 {
+    TransactionId snapshotConflictHorizon;
+    std::uint16_t ntodelete;
+    std::uint8_t isCatalogRel;  // C bool
+};
+// offsetof(gistxlogDelete, offsets): the OffsetNumber array starts 2-aligned.
+inline constexpr std::size_t SizeOfGistxlogDelete_v16 = 8;
+static_assert(offsetof(gistxlogDelete_v16, isCatalogRel) == 6);
+
+struct gistxlogPageReuse_v16 {
+    RelFileLocator locator;
+    BlockNumber block;
+    FullTransactionId snapshotConflictHorizon;
+    std::uint8_t isCatalogRel;  // C bool
+};
+inline constexpr std::size_t SizeOfGistxlogPageReuse_v16 =
+    offsetof(gistxlogPageReuse_v16, isCatalogRel) + sizeof(std::uint8_t);
+static_assert(SizeOfGistxlogPageReuse_v16 == 25);
+
+// The GiST layouts that differ between major versions (for_major_version picks the entry).
+struct GistRecordLayout {
+    int since_major;
+    // DELETE and PAGE_REUSE main data are gistxlogDelete_v16 / gistxlogPageReuse_v16.
+    bool v16_conflict_records;
+    std::size_t SizeOfGistxlogDelete;
+    std::size_t SizeOfGistxlogPageReuse;
+};
+inline constexpr GistRecordLayout kGistRecordLayouts[] = {
+    {14, false, SizeOfGistxlogDelete, SizeOfGistxlogPageReuse},
+    {16, true, SizeOfGistxlogDelete_v16, SizeOfGistxlogPageReuse_v16},
+};
 
 }  // namespace understudy

@@ -1,11 +1,14 @@
 // WAL record layouts of the hash index access method, PostgreSQL 15
-// (src/include/access/hash_xlog.h). Shared by the describe and redo routines.
+// (src/include/access/hash_xlog.h); 14 has the same layouts, and 16 to 18 change
+// VACUUM_ONE_PAGE (xl_hash_vacuum_one_page_v16 and kHashRecordLayouts at the end). Shared by the
+// describe and redo routines.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "wal/records/page_types.h"
+#include "wal/records/per_version.h"
 
 namespace understudy {
 
@@ -136,5 +139,31 @@ static_assert(SizeOfHashUpdateMetaPage == 8);
 static_assert(SizeOfHashInitMetaPage == 14);
 static_assert(SizeOfHashInitBitmapPage == 2);
 static_assert(SizeOfHashVacuumOnePage == 8);
+
+// ---- PostgreSQL 16 and later (hash_xlog.h of 16.2, 17.4, 18.3) --------------------------------
+
+// XLOG_HASH_VACUUM_ONE_PAGE main data (16+): ntuples shrinks to uint16, isCatalogRel follows,
+// and the ntuples target offsets follow in the main data.
+struct xl_hash_vacuum_one_page_v16 {
+    TransactionId snapshotConflictHorizon;
+    std::uint16_t ntuples;
+    std::uint8_t isCatalogRel;  // C bool
+};
+// offsetof(xl_hash_vacuum_one_page, offsets): the OffsetNumber array starts 2-aligned.
+inline constexpr std::size_t SizeOfHashVacuumOnePage_v16 = 8;
+static_assert(offsetof(xl_hash_vacuum_one_page_v16, isCatalogRel) == 6);
+
+// The Hash layouts that differ between major versions (for_major_version picks the entry).
+struct HashRecordLayout {
+    int since_major;
+    // VACUUM_ONE_PAGE main data is xl_hash_vacuum_one_page_v16 rather than
+    // xl_hash_vacuum_one_page.
+    bool v16_vacuum_one_page;
+    std::size_t SizeOfHashVacuumOnePage;
+};
+inline constexpr HashRecordLayout kHashRecordLayouts[] = {
+    {14, false, SizeOfHashVacuumOnePage},
+    {16, true, SizeOfHashVacuumOnePage_v16},
+};
 
 }  // namespace understudy

@@ -1,16 +1,20 @@
 // WAL record layouts of the Btree resource manager, PostgreSQL 15
-// (src/include/access/nbtxlog.h, and BTDedupInterval from access/nbtree.h, PG15.1). Field
+// (src/include/access/nbtxlog.h, and BTDedupInterval from access/nbtree.h, PG15.1); 14 has the
+// same layouts, and 16 to 18 change DELETE and REUSE_PAGE (the *_v16 structs and
+// kBtreeRecordLayouts at the end). Field
 // names are PostgreSQL's; SizeOf* constants are computed with offsetof exactly as PostgreSQL
 // computes them. Read the structs from WAL bytes with read_record_struct<T>(bytes, SizeOf...)
 // or load<T>(), never by casting WAL memory.
 //
-// Used by the describe routine (wal/describe/btree.cpp) and the redo routines (redo/apply/btree.cpp).
+// Used by the describe routine (wal/describe/btree.cpp) and, later, the redo routines.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "wal/records/per_version.h"
 #include "wal/records/pg_types.h"
+#include "wal/records/relfilelocator.h"
 
 namespace understudy {
 
@@ -150,5 +154,46 @@ static_assert(SizeOfBtreeInsert == 2 && SizeOfBtreeSplit == 10 && SizeOfBtreeDed
 static_assert(SizeOfBtreeReusePage == 24 && SizeOfBtreeVacuum == 4 && SizeOfBtreeDelete == 8);
 static_assert(SizeOfBtreeUpdate == 2 && SizeOfBtreeMarkPageHalfDead == 20);
 static_assert(SizeOfBtreeUnlinkPage == 36 && SizeOfBtreeNewroot == 8);
+
+// ---- PostgreSQL 16 and later (nbtxlog.h of 16.2, 17.4, 18.3) ----------------------------------
+// DELETE and REUSE_PAGE name their conflict horizon snapshotConflictHorizon and end with
+// isCatalogRel (recovery conflicts of logical decoding on a standby); every other Btree layout
+// is the same as 15's.
+
+// REUSE_PAGE main data (16+).
+struct xl_btree_reuse_page_v16 {
+    RelFileLocator locator;
+    BlockNumber block;
+    FullTransactionId snapshotConflictHorizon;
+    std::uint8_t isCatalogRel;  // C bool
+};
+inline constexpr std::size_t SizeOfBtreeReusePage_v16 =
+    offsetof(xl_btree_reuse_page_v16, isCatalogRel) + sizeof(std::uint8_t);
+
+// DELETE main data (16+); block 0 data as for VACUUM.
+struct xl_btree_delete_v16 {
+    TransactionId snapshotConflictHorizon;
+    std::uint16_t ndeleted;
+    std::uint16_t nupdated;
+    std::uint8_t isCatalogRel;  // C bool
+};
+inline constexpr std::size_t SizeOfBtreeDelete_v16 =
+    offsetof(xl_btree_delete_v16, isCatalogRel) + sizeof(std::uint8_t);
+
+static_assert(SizeOfBtreeReusePage_v16 == 25 && SizeOfBtreeDelete_v16 == 9);
+
+// The Btree layouts that differ between major versions (for_major_version picks the entry).
+struct BtreeRecordLayout {
+    int since_major;
+    // DELETE and REUSE_PAGE main data are xl_btree_delete_v16 / xl_btree_reuse_page_v16 (with
+    // isCatalogRel) rather than xl_btree_delete / xl_btree_reuse_page.
+    bool v16_conflict_records;
+    std::size_t SizeOfBtreeDelete;
+    std::size_t SizeOfBtreeReusePage;
+};
+inline constexpr BtreeRecordLayout kBtreeRecordLayouts[] = {
+    {14, false, SizeOfBtreeDelete, SizeOfBtreeReusePage},
+    {16, true, SizeOfBtreeDelete_v16, SizeOfBtreeReusePage_v16},
+};
 
 }  // namespace understudy

@@ -1,5 +1,7 @@
 // WAL record layouts of the SP-GiST index access method, PostgreSQL 15
-// (src/include/access/spgxlog.h). Shared by the describe and redo routines.
+// (src/include/access/spgxlog.h); 14 has the same layouts, and 16 to 18 change VACUUM_REDIRECT
+// (spgxlogVacuumRedirect_v16 and kSpgRecordLayouts at the end). Shared by the describe and
+// redo routines.
 //
 // PostgreSQL declares the trailing offset arrays as flexible array members
 // (`OffsetNumber offsets[]`); ISO C++ has none, so the structs here stop before them and the
@@ -10,6 +12,7 @@
 #include <cstdint>
 
 #include "wal/records/page_types.h"
+#include "wal/records/per_version.h"
 
 namespace understudy {
 
@@ -141,5 +144,31 @@ struct spgxlogVacuumRedirect {
 inline constexpr std::size_t SizeOfSpgxlogVacuumRedirect =
     offsetof(spgxlogVacuumRedirect, newestRedirectXid) + sizeof(TransactionId);
 static_assert(SizeOfSpgxlogVacuumRedirect == 8);
+
+// ---- PostgreSQL 16 and later (spgxlog.h of 16.2, 17.4, 18.3) ----------------------------------
+
+// XLOG_SPGIST_VACUUM_REDIRECT (16+): newestRedirectXid renamed snapshotConflictHorizon, and
+// isCatalogRel before the offsets.
+struct spgxlogVacuumRedirect_v16 {
+    std::uint16_t nToPlaceholder;
+    OffsetNumber firstPlaceholder;
+    TransactionId snapshotConflictHorizon;  // newest xid of the removed redirects
+    std::uint8_t isCatalogRel;              // C bool
+};
+// offsetof(spgxlogVacuumRedirect, offsets): the OffsetNumber array starts 2-aligned.
+inline constexpr std::size_t SizeOfSpgxlogVacuumRedirect_v16 = 10;
+static_assert(offsetof(spgxlogVacuumRedirect_v16, isCatalogRel) == 8);
+
+// The SP-GiST layouts that differ between major versions (for_major_version picks the entry).
+struct SpgRecordLayout {
+    int since_major;
+    // VACUUM_REDIRECT main data is spgxlogVacuumRedirect_v16 rather than spgxlogVacuumRedirect.
+    bool v16_vacuum_redirect;
+    std::size_t SizeOfSpgxlogVacuumRedirect;
+};
+inline constexpr SpgRecordLayout kSpgRecordLayouts[] = {
+    {14, false, SizeOfSpgxlogVacuumRedirect},
+    {16, true, SizeOfSpgxlogVacuumRedirect_v16},
+};
 
 }  // namespace understudy
