@@ -403,8 +403,8 @@ TEST_CASE("check_incoming refuses WAL with another system identifier, a page at 
     WalWriter w2(dir.path);
     REQUIRE(w2.check_identity(42, kSeg).ok());
     w2.set_position(1, start + 8192 * 2);
-    auto misplaced = wal_bytes(start + 8192, 20000, 42);  // pages that belong 8 kB further on
-    auto m = w2.check_incoming(start + 8192 * 2, std::span(misplaced).subspan(8192));
+    auto misplaced = wal_bytes(start + 8192, 20000, 42);  // pages whose headers say 8 kB earlier
+    auto m = w2.check_incoming(start + 8192 * 2, misplaced);
     REQUIRE_FALSE(m.ok());
     CHECK(m.message().find("xlp_pageaddr") != std::string::npos);
 

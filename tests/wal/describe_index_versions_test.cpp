@@ -166,9 +166,9 @@ TEST_CASE("index rmgr describe routines print what PostgreSQL 14, 16, 17 and 18 
         RecordBytes bytes;
         const DecodedRecord rec = build(row, bytes);
         REQUIRE(rec.format != nullptr);
-        const RmgrInfo* rmgr = find_rmgr(row.rmid);
+        const RmgrDesc* rmgr = find_rmgr_desc(row.rmid);
         REQUIRE(rmgr != nullptr);
-        const char* id = rmgr->identify(rec.xl_info);
+        const char* id = rmgr->identify(rec.xl_info, *rec.format);
         REQUIRE(id != nullptr);
         CHECK(std::string(id) == row.identify);
         CHECK(describe(rec) == row.desc);
