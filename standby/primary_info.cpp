@@ -95,9 +95,14 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
         if (!restart) return restart.error();
         info.slot_restart_lsn = *restart;
     }
-    auto now = query_row(conn.get(), "select pg_current_wal_lsn()::text, current_setting('max_slot_wal_keep_size')");
+    // The upstream's WAL end: pg_current_wal_lsn() on a primary; a standby being followed (a
+    // cascade) has no such function in recovery, its WAL ends where it has received or replayed.
+    auto now = query_row(conn.get(),
+                         "select (case when pg_is_in_recovery() then coalesce(greatest(pg_last_wal_receive_lsn(), "
+                         "pg_last_wal_replay_lsn()), '0/0'::pg_lsn) else pg_current_wal_lsn() end)::text, "
+                         "current_setting('max_slot_wal_keep_size')");
     if (!now) return now.error();
-    auto current = lsn_value(now->at(0), "pg_current_wal_lsn()");
+    auto current = lsn_value(now->at(0), "the upstream's WAL end");
     if (!current) return current.error();
     info.current_lsn = *current;
     info.max_slot_wal_keep_size = now->at(1);
