@@ -16,13 +16,16 @@
 
 #include "common/bytes.h"
 #include "common/log.h"
+#include "common/wal_format.h"
 
 namespace understudy::receiver {
 
 namespace {
 
 // PG15 src/include/access/xlog_internal.h.
-constexpr std::uint16_t kXlogPageMagic = 0xD110;  // XLOG_PAGE_MAGIC
+// XLOG_PAGE_MAGIC of any major version the receiver streams (14 to 18): the receiver stores WAL
+// byte for byte whatever its version.
+bool known_page_magic(std::uint16_t magic) { return wal_major_version_for_magic(magic) != 0; }
 constexpr std::uint16_t kXlpLongHeader = 0x0002;  // XLP_LONG_HEADER
 constexpr std::size_t kXlogBlcksz = 8192;         // XLOG_BLCKSZ (checked against xlp_xlog_blcksz)
 constexpr std::size_t kLongHeaderSize = 40;       // SizeOfXLogLongPHD
@@ -113,7 +116,7 @@ std::uint64_t partial_valid_length(std::span<const std::uint8_t> data, XLogRecPt
         if (page + kOffXlpPageaddr + 8 > data.size()) return page;
         auto magic = load<std::uint16_t>(data.data() + page + kOffXlpMagic);
         auto pageaddr = load<std::uint64_t>(data.data() + page + kOffXlpPageaddr);
-        if (magic != kXlogPageMagic || pageaddr != seg_start + page) return page;
+        if (!known_page_magic(magic) || pageaddr != seg_start + page) return page;
     }
     return end;
 }
@@ -122,7 +125,7 @@ std::optional<SegmentIdentity> read_long_page_header(std::span<const std::uint8_
     if (first_page.size() < kLongHeaderSize) return std::nullopt;
     auto magic = load<std::uint16_t>(first_page.data() + kOffXlpMagic);
     auto info = load<std::uint16_t>(first_page.data() + kOffXlpInfo);
-    if (magic != kXlogPageMagic || !(info & kXlpLongHeader)) return std::nullopt;
+    if (!known_page_magic(magic) || !(info & kXlpLongHeader)) return std::nullopt;
     if (load<std::uint32_t>(first_page.data() + kOffXlpXlogBlcksz) != kXlogBlcksz) return std::nullopt;
     SegmentIdentity id;
     id.xlp_sysid = load<std::uint64_t>(first_page.data() + kOffXlpSysid);
