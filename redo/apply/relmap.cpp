@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/fs.h"
@@ -30,7 +31,7 @@ inline constexpr std::size_t RelMapFileCrcOffset = 504;    // offsetof(RelMapFil
 inline constexpr const char* RELMAPPER_FILENAME = "pg_filenode.map";
 
 Error relmap_error(const DecodedRecord& rec, const std::string& detail) {
-    return make_error(fmt::format("RelMap UPDATE redo at LSN {}: {}", format_lsn(rec.lsn), detail));
+    return redo::record_error(rec, detail);
 }
 
 // write_relmap_file(newmap, write_wal=false, send_sinval, preserve_files=false, ...) (PG15).
@@ -56,7 +57,7 @@ Result<void> write_relmap_file(const std::string& data_dir, const std::string& d
 // relmap_redo (relmapper.c, PG15).
 Result<redo::RedoOutcome> relmap_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     if (rec.info() != XLOG_RELMAP_UPDATE)
-        return make_error(fmt::format("RelMap redo at LSN {}: unknown op code {}", format_lsn(rec.lsn), rec.info()));
+        return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     auto xlrec = read_record_struct<xl_relmap_update>(rec.main_data, MinSizeOfRelmapUpdate);
     if (!xlrec) return relmap_error(rec, "main data shorter than xl_relmap_update");
     if (xlrec->nbytes != static_cast<std::int32_t>(SizeOfRelMapFile))
