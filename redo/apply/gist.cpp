@@ -116,18 +116,22 @@ Result<RedoOutcome> redo_page_update(redo::RedoContext& ctx, const DecodedRecord
 
 // gistRedoDeleteRecord (PG15). Hot-standby conflicts are not ours to resolve.
 Result<RedoOutcome> redo_delete(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    // 16 added isCatalogRel after the same leading fields, and deletes the offsets whether or
+    // not any follow (15: only when the main data is longer than the struct).
+    const GistRecordLayout& layout = for_major_version(kGistRecordLayouts, rec.format->major_version);
+    const std::size_t offsets_at = layout.SizeOfGistxlogDelete;
     auto xl = redo::main_data_as<gistxlogDelete>(rec, SizeOfGistxlogDelete);
     if (!xl) return xl.error();
+    if (rec.main_data.size() < offsets_at) return redo::main_data_too_short(rec, "gistxlogDelete", offsets_at);
     storage::PageHandle page;
     auto action = ctx.read_buffer_for_redo(rec, 0, page);
     if (!action) return action.error();
     if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
         std::uint8_t* p = page.data();
-        if (rec.main_data.size() > SizeOfGistxlogDelete) {
-            if (rec.main_data.size() < SizeOfGistxlogDelete + sizeof(std::uint16_t) * xl->ntodelete)
+        if (layout.v16_conflict_records || rec.main_data.size() > offsets_at) {
+            if (rec.main_data.size() < offsets_at + sizeof(std::uint16_t) * xl->ntodelete)
                 return block_error(rec, 0, "offsets run past the main data");
-            auto todelete =
-                redo::read_offsets(rec.main_data.data() + SizeOfGistxlogDelete, xl->ntodelete);
+            auto todelete = redo::read_offsets(rec.main_data.data() + offsets_at, xl->ntodelete);
             auto del = storage::page_index_multi_delete(p, todelete);
             if (!del) return block_error(rec, 0, del.message());
         }

@@ -598,16 +598,28 @@ Result<void> update_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
 // hash_xlog_vacuum_one_page (PG15). No recovery conflicts to resolve: nothing queries the
 // scratch directory while it replays.
 Result<void> vacuum_one_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xldata = main_data_as<xl_hash_vacuum_one_page>(rec, SizeOfHashVacuumOnePage);
-    if (!xldata) return xldata.error();
+    // 16 shrank ntuples to uint16 with isCatalogRel after it, and deletes the offsets whether or
+    // not any follow (15: only when the main data is longer than the struct).
+    const HashRecordLayout& layout = for_major_version(kHashRecordLayouts, rec.format->major_version);
+    std::int64_t ntuples = 0;
+    if (layout.v16_vacuum_one_page) {
+        auto v16 = main_data_as<xl_hash_vacuum_one_page_v16>(rec, layout.SizeOfHashVacuumOnePage);
+        if (!v16) return v16.error();
+        ntuples = v16->ntuples;
+    } else {
+        auto v15 = main_data_as<xl_hash_vacuum_one_page>(rec, layout.SizeOfHashVacuumOnePage);
+        if (!v15) return v15.error();
+        ntuples = v15->ntuples;
+    }
+    const std::size_t offsets_at = layout.SizeOfHashVacuumOnePage;
     {
         PageHandle buf;
         auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
-            if (rec.main_data.size() > SizeOfHashVacuumOnePage) {
-                auto rest = rec.main_data.subspan(SizeOfHashVacuumOnePage);
-                if (xldata->ntuples < 0 || rest.size() < 2 * static_cast<std::size_t>(xldata->ntuples))
+            if (layout.v16_vacuum_one_page || rec.main_data.size() > offsets_at) {
+                auto rest = rec.main_data.subspan(offsets_at);
+                if (ntuples < 0 || rest.size() < 2 * static_cast<std::size_t>(ntuples))
                     return redo::block_error(rec, 0, "main data too short for its offset array");
-                HASH_TRY(multi_delete(page, rest.first(2 * static_cast<std::size_t>(xldata->ntuples)), rec, 0));
+                HASH_TRY(multi_delete(page, rest.first(2 * static_cast<std::size_t>(ntuples)), rec, 0));
             }
             set_hasho_flag(page, static_cast<std::uint16_t>(hasho_flag(page) & ~LH_PAGE_HAS_DEAD_TUPLES));
             return {};
@@ -617,7 +629,7 @@ Result<void> vacuum_one_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     PageHandle metabuf;
     auto action = redo_present_block(ctx, rec, 1, metabuf, [&](std::uint8_t* page) -> Result<void> {
         std::uint8_t* m = meta(page);
-        store<double>(m + kNtuples, load<double>(m + kNtuples) - xldata->ntuples);
+        store<double>(m + kNtuples, load<double>(m + kNtuples) - static_cast<double>(ntuples));
         return {};
     });
     if (!action) return action.error();

@@ -26,6 +26,7 @@
 #include "redo/apply/visibilitymap.h"
 #include "wal/records/heap.h"
 #include "wal/records/page_types.h"
+#include "wal/records/version_table.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
@@ -46,6 +47,27 @@ using redo::XLogRedoAction;
 using storage::ItemIdData;
 using storage::PageHandle;
 namespace ht = redo::heap_tuple;
+
+// What the Heap / Heap2 redo of a major version does differently (the row of the record's
+// version: the last one whose since_major is not above it).
+struct HeapRedoVersion {
+    int since_major;
+    // FREEZE_PAGE logs freeze plans (xl_heap_freeze_plan groups and their offsets), not one
+    // xl_heap_freeze_tuple per tuple.
+    bool freeze_plans;
+    // heap_xlog_visible: the VM bits are set whatever the VM page's LSN (15: only when the record
+    // is past it), and xlrec->flags may carry VISIBILITYMAP_XLOG_CATALOG_REL, not a VM bit.
+    bool visible_always_sets_vm;
+};
+inline constexpr HeapRedoVersion kHeapRedoVersions[] = {
+    {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false},
+    {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true},
+};
+static_assert(rows_ascending(kHeapRedoVersions));
+
+const HeapRedoVersion& heap_redo_version(const DecodedRecord& rec) {
+    return row_for_version(kHeapRedoVersions, *rec.format);
+}
 
 // ---- small helpers ----------------------------------------------------------------------------
 
@@ -177,7 +199,7 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
 
     std::uint8_t* page = buf.data();
     if (auto r = check_new_offset(rec, 0, page, xlrec->offnum); !r) return r;
-    const std::span<const std::uint8_t> data = (*blk)->data;
+    const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
     if (data.size() <= SizeOfHeapHeader ||
         data.size() - SizeOfHeapHeader + ht::SizeofHeapTupleHeader > ht::MaxHeapTupleSize)
         return block_error(rec, 0, fmt::format("tuple data of {} bytes is not a heap tuple", data.size()));
@@ -446,7 +468,7 @@ Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     return redo_tuple(ctx, rec, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
-        const std::span<const std::uint8_t> newtup = (*blk)->data;
+        const std::span<const std::uint8_t> newtup = redo::block_data(rec, 0);
         const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
         const std::uint8_t hoff = ht::hoff(htup);
         if (lp_len < hoff || lp_len - hoff != newtup.size())
@@ -504,7 +526,7 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
     return redo::redo_block(
         ctx, rec, 0,
         [&](std::uint8_t* page) -> Result<void> {
-            const std::span<const std::uint8_t> data = (*blk)->data;
+            const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
             const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
             if (data.size() < fixed || data.size() % sizeof(OffsetNumber) != 0)
                 return block_error(rec, 0,
@@ -526,7 +548,7 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
 
     // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
     return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        const std::span<const std::uint8_t> data = (*blk)->data;
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
         if (data.size() < std::size_t{xlrec->nunused} * sizeof(OffsetNumber))
             return block_error(rec, 0,
                                fmt::format("block data of {} bytes does not hold {} offsets", data.size(),
@@ -572,42 +594,85 @@ Result<void> heap_xlog_visible(RedoContext& ctx, const DecodedRecord& rec) {
         std::uint8_t* vmpage = vmbuffer.data();
         // Initialise the page if it was read as zeros.
         if (storage::page_is_new(vmpage)) storage::page_init(vmpage, 0);
-        // visibilitymap_pin finds this very buffer (the map block of blkno); don't set the bit
-        // if replay has already passed this point.
-        if (rec.end_lsn > storage::page_get_lsn(vmpage))
-            redo::visibilitymap::set_for_redo(vmbuffer, blkno, rec.end_lsn, xlrec->flags);
+        // visibilitymap_pin finds this very buffer (the map block of blkno). 15: don't set the
+        // bit if replay has already passed this point; 16 sets it regardless, with the flags
+        // less VISIBILITYMAP_XLOG_* ("vmbits").
+        const HeapRedoVersion& v = heap_redo_version(rec);
+        const auto vmbits = static_cast<std::uint8_t>(xlrec->flags & VISIBILITYMAP_VALID_BITS);
+        if (v.visible_always_sets_vm || rec.end_lsn > storage::page_get_lsn(vmpage))
+            redo::visibilitymap::set_for_redo(vmbuffer, blkno, rec.end_lsn,
+                                              v.visible_always_sets_vm ? vmbits : xlrec->flags);
     }
     return {};
 }
 
-// heap_execute_freeze_tuple (heapam.c, PG15) for one freeze plan read from the record.
-void heap_execute_freeze_tuple(std::uint8_t* htup, const xl_heap_freeze_tuple& frz) {
-    ht::set_xmax(htup, frz.xmax);
-    if (frz.frzflags & XLH_FREEZE_XVAC) ht::set_xvac(htup, ht::FrozenTransactionId);
-    if (frz.frzflags & XLH_INVALID_XVAC) ht::set_xvac(htup, InvalidTransactionId);
-    ht::set_infomask(htup, frz.t_infomask);
-    ht::set_infomask2(htup, frz.t_infomask2);
+// heap_execute_freeze_tuple (heapam.c, PG15 and 16) for one freeze plan read from the record
+// (16's xl_heap_freeze_plan carries the same four fields as 15's xl_heap_freeze_tuple).
+void heap_execute_freeze_tuple(std::uint8_t* htup, TransactionId xmax, std::uint16_t t_infomask2,
+                               std::uint16_t t_infomask, std::uint8_t frzflags) {
+    ht::set_xmax(htup, xmax);
+    if (frzflags & XLH_FREEZE_XVAC) ht::set_xvac(htup, ht::FrozenTransactionId);
+    if (frzflags & XLH_INVALID_XVAC) ht::set_xvac(htup, InvalidTransactionId);
+    ht::set_infomask(htup, t_infomask);
+    ht::set_infomask2(htup, t_infomask2);
 }
 
-// heap_xlog_freeze_page (heapam.c, PG15).
-Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
+// The tuple at `offnum` of a page being frozen (PageGetItem(page, PageGetItemId(page, offnum))).
+Result<std::uint8_t*> tuple_to_freeze(const DecodedRecord& rec, std::uint8_t* page, OffsetNumber offnum) {
+    if (auto r = check_offset(rec, 0, page, offnum); !r) return r.error();
+    const ItemIdData lp = storage::page_get_item_id(page, offnum);
+    if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
+        return block_error(rec, 0, fmt::format("item {} has no tuple to freeze", offnum));
+    return storage::page_get_item(page, lp);
+}
+
+// heap_xlog_freeze_page (heapam.c, PG16): block 0's data holds xlrec->nplans freeze plans, then
+// the plans' offset arrays in plan order; each plan is executed on each of its tuples.
+Result<void> heap_xlog_freeze_page_v16(RedoContext& ctx, const DecodedRecord& rec) {
+    auto xlrec = main_data_as<pg16::xl_heap_freeze_page>(rec, pg16::SizeOfHeapFreezePage);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, 0);
+    if (!blk) return blk.error();
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
+        const std::size_t plans_size = std::size_t{xlrec->nplans} * sizeof(pg16::xl_heap_freeze_plan);
+        if (data.size() < plans_size)
+            return block_error(rec, 0, fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
+                                                   xlrec->nplans));
+        std::size_t curoff = plans_size;
+        for (std::size_t p = 0; p < xlrec->nplans; ++p) {
+            const auto plan = load<pg16::xl_heap_freeze_plan>(data.data() + p * sizeof(pg16::xl_heap_freeze_plan));
+            if (data.size() - curoff < std::size_t{plan.ntuples} * sizeof(OffsetNumber))
+                return block_error(rec, 0,
+                                   fmt::format("block data of {} bytes ends inside the offsets of freeze plan {} of {}",
+                                               data.size(), p + 1, xlrec->nplans));
+            for (std::size_t i = 0; i < plan.ntuples; ++i, curoff += sizeof(OffsetNumber)) {
+                auto htup = tuple_to_freeze(rec, page, load<OffsetNumber>(data.data() + curoff));
+                if (!htup) return htup.error();
+                heap_execute_freeze_tuple(*htup, plan.xmax, plan.t_infomask2, plan.t_infomask, plan.frzflags);
+            }
+        }
+        return {};
+    });
+}
+
+// heap_xlog_freeze_page (heapam.c, PG15): one xl_heap_freeze_tuple per tuple.
+Result<void> heap_xlog_freeze_page_v15(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_data_as<xl_heap_freeze_page>(rec, SizeOfHeapFreezePage);
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        const std::span<const std::uint8_t> data = (*blk)->data;
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
         if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
             return block_error(rec, 0,
                                fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
                                            xlrec->ntuples));
         for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
             const auto frz = load<xl_heap_freeze_tuple>(data.data() + i * sizeof(xl_heap_freeze_tuple));
-            if (auto r = check_offset(rec, 0, page, frz.offset); !r) return r;
-            const ItemIdData lp = storage::page_get_item_id(page, frz.offset);
-            if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
-                return block_error(rec, 0, fmt::format("item {} has no tuple to freeze", frz.offset));
-            heap_execute_freeze_tuple(storage::page_get_item(page, lp), frz);
+            auto htup = tuple_to_freeze(rec, page, frz.offset);
+            if (!htup) return htup.error();
+            heap_execute_freeze_tuple(*htup, frz.xmax, frz.t_infomask2, frz.t_infomask, frz.frzflags);
         }
         return {};
     });
@@ -636,7 +701,7 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
 
     // Tuples are stored as block data: for each, a SHORTALIGNed xl_multi_insert_tuple and its
     // data. PostgreSQL's block data starts MAXALIGNed, so aligning the offset is the same.
-    const std::span<const std::uint8_t> data = (*blk)->data;
+    const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
     std::uint8_t* page = buf.data();
     std::size_t pos = 0;
     TupleBuffer tbuf;
@@ -726,7 +791,8 @@ Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& ctx, const DecodedRecord
         case XLOG_HEAP2_VACUUM:
             return applied(heap_xlog_vacuum(ctx, rec));
         case XLOG_HEAP2_FREEZE_PAGE:
-            return applied(heap_xlog_freeze_page(ctx, rec));
+            return applied(heap_redo_version(rec).freeze_plans ? heap_xlog_freeze_page_v16(ctx, rec)
+                                                               : heap_xlog_freeze_page_v15(ctx, rec));
         case XLOG_HEAP2_VISIBLE:
             return applied(heap_xlog_visible(ctx, rec));
         case XLOG_HEAP2_MULTI_INSERT:

@@ -434,9 +434,13 @@ Result<RedoOutcome> redo_vacuum_root(redo::RedoContext& ctx, const DecodedRecord
 
 // spgRedoVacuumRedirect (PG15). Hot-standby conflicts are not ours to resolve.
 Result<RedoOutcome> redo_vacuum_redirect(redo::RedoContext& ctx, const DecodedRecord& rec) {
+    // 16 added isCatalogRel after the same leading fields: only where the offsets start differs.
+    const SpgRecordLayout& layout = for_major_version(kSpgRecordLayouts, rec.format->major_version);
     auto xl = redo::main_data_as<spgxlogVacuumRedirect>(rec, SizeOfSpgxlogVacuumRedirect);
     if (!xl) return xl.error();
-    Cursor c{rec.main_data, SizeOfSpgxlogVacuumRedirect};
+    if (rec.main_data.size() < layout.SizeOfSpgxlogVacuumRedirect)
+        return redo::main_data_too_short(rec, "spgxlogVacuumRedirect", layout.SizeOfSpgxlogVacuumRedirect);
+    Cursor c{rec.main_data, layout.SizeOfSpgxlogVacuumRedirect};
     auto to_placeholder = c.offsets(xl->nToPlaceholder);
     if (!c.ok) return short_record(rec);
     storage::PageHandle page;

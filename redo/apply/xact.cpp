@@ -117,7 +117,7 @@ Result<void> prepare_redo_add(RedoContext& ctx, const DecodedRecord& rec) {
     if (!load_record(rec.main_data, hdr))
         return redo::record_error(rec, fmt::format("main data is {} bytes, shorter than the {} of its header",
                                         rec.main_data.size(), sizeof(xl_xact_prepare)));
-    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data);
+    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data, *rec.format);
     if (parsed.truncated) return redo::record_error(rec, "the record ends before the parts its header announces");
     ReplayState& st = ctx.state();
     // A rerun after a crash may see the PREPARE again: keep one entry per xid.
@@ -144,7 +144,7 @@ void prepare_redo_remove(RedoContext& ctx, TransactionId xid) {
 }
 
 Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool prepared) {
-    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data);
+    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data, *rec.format);
     if (parsed.truncated || rec.main_data.size() < MinSizeOfXactCommit)
         return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
@@ -154,7 +154,7 @@ Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool
 }
 
 Result<RedoOutcome> redo_abort(RedoContext& ctx, const DecodedRecord& rec, bool prepared) {
-    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data);
+    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data, *rec.format);
     if (parsed.truncated || rec.main_data.size() < MinSizeOfXactAbort)
         return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
