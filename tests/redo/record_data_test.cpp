@@ -6,6 +6,8 @@
 #include <cstdint>
 
 #include "redo/apply/record_data.h"
+#include "redo/replayer.h"
+#include "tests/support/files.h"
 #include "wal/records/heap.h"
 #include "wal/rmgr_desc.h"
 
@@ -61,4 +63,33 @@ TEST_CASE("main data shorter than the struct is an error naming the record; bloc
     CHECK(redo::block_number(rec, 1) == InvalidBlockNumber);
     CHECK_FALSE(redo::required_block(rec, 1));
     CHECK(redo::required_block(rec, 0));
+}
+
+TEST_CASE("a data directory replays one major version: another version's WAL is refused, naming both") {
+    understudy::testing::TempDirectory dir("understudy-dirversion");
+    DecodedRecord rec = prune_record({});
+    rec.format = &kWalFormatPg16;
+    // An empty scratch directory, or one that replays 16: accepted.
+    CHECK(redo::check_directory_version(dir.path, 0, rec));
+    CHECK(redo::check_directory_version(dir.path, 16, rec));
+    // The replay state says 15.
+    auto by_state = redo::check_directory_version(dir.path, 15, rec);
+    REQUIRE_FALSE(by_state);
+    CHECK(by_state.error().message ==
+          fmt::format("the data directory \"{}\" holds a replay of PostgreSQL 15 WAL (understudy_replay_state.json), "
+                      "but the WAL at 0/1A2B3C8 is PostgreSQL 16 WAL: a directory replays one major version; after "
+                      "an upgrade of the primary, replay into a new, empty data directory",
+                      dir.path));
+    // A copy of a 15 primary (PG_VERSION).
+    dir.write_text("PG_VERSION", "15\n");
+    auto by_file = redo::check_directory_version(dir.path, 0, rec);
+    REQUIRE_FALSE(by_file);
+    CHECK(by_file.error().message.find("is a PostgreSQL 15 directory (PG_VERSION), but the WAL at 0/1A2B3C8 is "
+                                       "PostgreSQL 16 WAL") != std::string::npos);
+    dir.write_text("PG_VERSION", "16\n");
+    CHECK(redo::check_directory_version(dir.path, 16, rec));
+    dir.write_text("PG_VERSION", "garbage");
+    auto bad = redo::check_directory_version(dir.path, 16, rec);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("does not hold a PostgreSQL major version") != std::string::npos);
 }
