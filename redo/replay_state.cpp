@@ -154,7 +154,7 @@ std::string replay_state_to_json(const ReplayState& s) {
     j["oldest_running_xid"] = s.oldest_running_xid;
     j["latest_completed_xid"] = s.latest_completed_xid;
     if (s.commit_ts_active) j["commit_ts_active"] = *s.commit_ts_active;
-    if (s.pg_major_version != 0) j["pg_major_version"] = s.pg_major_version;
+    j["pg_major_version"] = s.pg_major_version;  // 0: not known yet (no record read)
     json prepared = json::array();
     for (const auto& p : s.prepared_xacts)
         prepared.push_back({{"xid", p.xid},
