@@ -66,18 +66,17 @@ Result<RedoOutcome> redo_drop(RedoContext& ctx, const DecodedRecord& rec) {
 
 }  // namespace
 
-// dbase_redo (dbcommands.c, PG15).
+// dbase_redo (dbcommands.c, PG15; PG14's has CREATE (a file copy, 0x00) and DROP at 0x10, the
+// record type of an info value per version from wal/records/dbase.h).
 Result<redo::RedoOutcome> dbase_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    switch (rec.info()) {
-        case XLOG_DBASE_CREATE_FILE_COPY:
-            return redo_create_file_copy(ctx, rec);
-        case XLOG_DBASE_CREATE_WAL_LOG:
-            return redo_create_wal_log(ctx, rec);
-        case XLOG_DBASE_DROP:
-            return redo_drop(ctx, rec);
-        default:
-            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
+    const DbaseRecordType* type = dbase_record_type(rec.info(), *rec.format);
+    if (type == nullptr) return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
+    switch (type->record) {
+        case DbaseRecord::CreateFileCopy: return redo_create_file_copy(ctx, rec);
+        case DbaseRecord::CreateWalLog: return redo_create_wal_log(ctx, rec);
+        case DbaseRecord::Drop: return redo_drop(ctx, rec);
     }
+    return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
 }
 
 }  // namespace understudy

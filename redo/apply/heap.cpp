@@ -58,10 +58,13 @@ struct HeapRedoVersion {
     // heap_xlog_visible: the VM bits are set whatever the VM page's LSN (15: only when the record
     // is past it), and xlrec->flags may carry VISIBILITYMAP_XLOG_CATALOG_REL, not a VM bit.
     bool visible_always_sets_vm;
+    // PRUNE's PageRepairFragmentation truncates the trailing unused line pointers (from 15 on).
+    bool prune_truncates_line_pointers;
 };
 inline constexpr HeapRedoVersion kHeapRedoVersions[] = {
-    {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false},
-    {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true},
+    {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ false},
+    {/*since_major*/ 15, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ true},
+    {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true},
 };
 static_assert(rows_ascending(kHeapRedoVersions));
 
@@ -508,7 +511,7 @@ Result<void> heap_page_prune_execute(const DecodedRecord& rec, std::uint8_t* pag
         if (auto r = check_offset(rec, 0, page, off); !r) return r;
         storage::page_set_item_id(page, off, ItemIdData::unused());
     }
-    if (auto r = storage::page_repair_fragmentation(page); !r)
+    if (auto r = storage::page_repair_fragmentation(page, heap_redo_version(rec).prune_truncates_line_pointers); !r)
         return block_error(rec, 0, r.error().message);
     // page_verify_redirects only asserts (cassert builds).
     return {};
