@@ -9,7 +9,8 @@
 // 'm' (the manifest follows); PG14 the keyword syntax and one CopyOut per archive, then one for
 // the manifest (PG14/15 basebackup.c, basebackup_copy.c; pg_basebackup.c reads them the same
 // way). Each archive's tar stream (backup/tar_stream.h) is written as it arrives, files 0600
-// and directories 0700, each file fsynced, its size and CRC-32C kept; the manifest is verified
+// and directories 0700 (writeback started as each file closes, every file fsynced after the last
+// archive, as fsync_pgdata does), its size and CRC-32C kept; the manifest is verified
 // against them (backup/manifest.h: what `pg_verifybackup -n` checks) and written as
 // DIR/data/backup_manifest.
 //
@@ -55,6 +56,9 @@ struct BaseBackupOptions {
     std::string slot = "understudy";                // created before the backup; empty: none
     std::string label = "understudy base backup";
     bool fast_checkpoint = false;  // CHECKPOINT 'fast' (else 'spread', the server's default)
+    // standby.signal and primary_conninfo / primary_slot_name in postgresql.auto.conf, as
+    // `pg_basebackup -R` writes them (backup/recovery_conf.h).
+    bool write_recovery_conf = false;
     int max_rate_kb = 0;           // MAX_RATE in kB/s (32 .. 1048576); 0: unthrottled
     std::vector<TablespaceMapping> tablespace_mappings;
     enum class Progress { automatic, terminal, plain, off };

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/base_backup.h"
 #include "common/dir_lock.h"
 #include "common/fs.h"
 #include "common/latency_trace.h"
@@ -71,7 +72,7 @@ struct Wakeup {
 
 // What a standby directory may hold (anything else: it is someone else's directory).
 bool is_standby_entry(const std::string& name) {
-    static const std::set<std::string> kKnown = {"pg_wal",    "data",      "status.json", "status.json.tmp",
+    static const std::set<std::string> kKnown = {"pg_wal",    "data",      "data.partial", "status.json", "status.json.tmp",
                                                  "lag.jsonl", kDirLockFileName, kPrimaryFileName, "primary.json.tmp"};
     return kKnown.contains(name) || is_rotated_name(name, "lag.jsonl");
 }
@@ -240,6 +241,7 @@ private:
         auto wal_lock = DirLock::acquire(wal_dir_, "understudy standby", fmt::format("--dir \"{}\" (pg_wal)", opts_.dir));
         if (!wal_lock) return wal_lock.error();
         wal_lock_.emplace(std::move(*wal_lock));
+        if (auto r = take_base_backup(); !r) return r;
         auto data_lock = DirLock::acquire(data_dir_, "understudy standby", fmt::format("--dir \"{}\" (data)", opts_.dir));
         if (!data_lock) return data_lock.error();
         data_lock_.emplace(std::move(*data_lock));
@@ -248,6 +250,38 @@ private:
                   primary_.system_identifier, primary_.timeline, format_lsn(primary_.redo_lsn), opts_.slot,
                   format_lsn(primary_.slot_restart_lsn), primary_.slot_created ? " (created)" : "");
         log_slot_lifecycle(opts_.dir, opts_.slot, primary_);
+        return {};
+    }
+
+    // --base-backup into an empty DIR: the slot exists (connect_primary), so the WAL from the
+    // backup's start on is kept; the backup goes to DIR/data with standby.signal and
+    // primary_conninfo as pg_basebackup -R writes them. A DIR/data from an earlier run is kept.
+    Result<void> take_base_backup() {
+        if (!opts_.base_backup) return {};
+        std::error_code ec;
+        if (std::filesystem::exists(data_dir_, ec)) {
+            log::info("--base-backup: \"{}\" exists already (an earlier run's); continuing from it", data_dir_);
+            return {};
+        }
+        backup::BaseBackupOptions bopts;
+        bopts.conninfo = opts_.conninfo;
+        bopts.application_name = opts_.application_name;
+        bopts.dir = opts_.dir;
+        bopts.slot = opts_.slot;
+        bopts.fast_checkpoint = opts_.base_backup_fast_checkpoint;
+        bopts.write_recovery_conf = true;
+        using P = StandbyOptions::Progress;
+        using BP = backup::BaseBackupOptions::Progress;
+        bopts.progress = opts_.progress == P::terminal ? BP::terminal
+                         : opts_.progress == P::plain  ? BP::plain
+                         : opts_.progress == P::off    ? BP::off
+                                                       : BP::automatic;
+        bopts.progress_interval = opts_.progress_interval;
+        auto result = backup::take_base_backup(bopts);
+        if (!result) return make_error(fmt::format("--base-backup: {}", result.message()));
+        log::info("base backup in \"{}\": {} files, {} bytes, WAL from {} (checkpoint {}) on timeline {}",
+                  result->data_dir, result->files, result->bytes, format_lsn(result->start_lsn),
+                  format_lsn(result->checkpoint_lsn), result->timeline);
         return {};
     }
 
@@ -276,7 +310,15 @@ private:
         ropts.poll = kReplaySafetyTimeout;
         ropts.progress_interval = opts_.status_interval;
         fresh_ = !std::filesystem::exists(understudy::replay_state_path(data_dir_));
-        if (fresh_) {
+        auto label = backup_label_start();
+        if (fresh_ && label) {
+            // A base backup's directory: replay from its start, as a server restoring it would.
+            ropts.start = label->start_lsn;
+            start_lsn_ = ropts.start;
+            log::info("standby from a base backup: starting at its start {} (checkpoint {}); the directory is "
+                      "replayed as a sparse one is (no server can start on it yet)",
+                      format_lsn(label->start_lsn), format_lsn(label->checkpoint_lsn));
+        } else if (fresh_) {
             // Always the redo point: a sparse start is consistent only from a checkpoint's redo (every
             // page touched after it comes with a full-page image first). A slot kept from an earlier
             // standby may be past it; streaming starts at the redo point anyway (a physical slot does
@@ -309,6 +351,18 @@ private:
             apply_replied_ = apply;
             rcv_->set_apply_lsn(apply, true);
         });
+    }
+
+    // DIR/data/backup_label's start, when DIR/data came from a base backup.
+    std::optional<backup::BackupLabel> backup_label_start() const {
+        auto text = fs::read_file(data_dir_ + "/backup_label");
+        if (!text) return std::nullopt;
+        auto label = backup::parse_backup_label(*text);
+        if (!label) {
+            log::warning("\"{}/backup_label\": {}; starting as an empty standby", data_dir_, label.message());
+            return std::nullopt;
+        }
+        return *label;
     }
 
     // The replayer's report as status.json shows it (any thread).

@@ -2,6 +2,7 @@
 
 #include "backup/base_backup.h"
 #include "backup/progress.h"
+#include "backup/recovery_conf.h"
 
 using namespace understudy::backup;
 
@@ -55,4 +56,17 @@ TEST_CASE("progress: bytes of the estimate, rate, ETA") {
     auto line = tty.update(0.6, 1, 2);
     REQUIRE(line);
     CHECK(line->front() == '\r');
+}
+
+TEST_CASE("recovery configuration as pg_basebackup -R writes it; no password unless the user gave one") {
+    const std::vector<std::pair<std::string, std::string>> opts = {
+        {"user", "postgres"},   {"password", "s3cr'et"}, {"passfile", "/root/.pgpass"}, {"dbname", "replication"},
+        {"host", "127.0.0.1"}, {"port", "5432"},        {"replication", "true"},        {"sslmode", ""},
+        {"application_name", "my app"}};
+    CHECK(recovery_config_text(opts, false, "understudy") ==
+          "primary_conninfo = 'user=postgres passfile=''/root/.pgpass'' host=127.0.0.1 port=5432 "
+          "application_name=''my app'''\nprimary_slot_name = 'understudy'\n");
+    CHECK(recovery_config_text(opts, true, "") ==
+          "primary_conninfo = 'user=postgres password=''s3cr\\\\''et'' passfile=''/root/.pgpass'' host=127.0.0.1 "
+          "port=5432 application_name=''my app'''\n");
 }

@@ -4,7 +4,9 @@
 // directories 0700; a tablespace mapped with --tablespace-mapping lands in NEW with
 // pg_tblspc/OID linking to it; a role without REPLICATION, a walsender terminated mid-backup
 // (pg_terminate_backend) and a kill -9 of understudy are clear errors that leave no directory that
-// looks complete, and the next run into the same --dir succeeds.
+// looks complete, and the next run into the same --dir succeeds. `understudy standby
+// --base-backup` takes the backup, writes standby.signal and primary_conninfo as pg_basebackup -R,
+// then streams and replays from the backup's start.
 #include <sys/stat.h>
 
 #include <csignal>
@@ -13,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "tests/integration/receive_helpers.h"
+#include "tests/integration/standby_helpers.h"
 #include "tests/support/files.h"
 
 using namespace understudy;
@@ -211,4 +213,42 @@ TEST_CASE("basebackup: relation files identical to pg_basebackup's, pg_verifybac
         CHECK(bad_modes(mapped).empty());
     }
     pg.sql("select pg_drop_replication_slot(slot_name) from pg_replication_slots");
+}
+
+TEST_CASE("standby --base-backup: backup, recovery configuration as pg_basebackup -R, streaming and replay from the "
+          "backup's start") {
+    PgCluster pg;
+    pg.sql("create table t(id int primary key, v text)");
+    pg.sql("insert into t select g, 'before' from generate_series(1, 5000) g");
+    TempDir work("understudy-basebackup-standby");
+    const std::string dir = work.path() + "/sb";
+    Child sb = Child::spawn(standby::standby_argv(pg, dir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain"}),
+                            work.path() + "/standby.log");
+    REQUIRE(standby::wait_streaming(pg));
+    pg.sql("insert into t select g, 'after' from generate_series(5001, 6000) g");
+    const XLogRecPtr target = receive::current_lsn(pg);
+    const bool caught_up = wait_until([&] { return standby::caught_up_on(dir + "/status.json", target, 1); }, 60s, 100ms);
+    const std::string log = read_file(work.path() + "/standby.log");
+    INFO(log);
+    CHECK(caught_up);
+    sb.signal(SIGTERM);
+    CHECK(sb.wait(30s) == 0);
+
+    auto label = read_file(dir + "/data/backup_label");
+    REQUIRE(!label.empty());
+    CHECK(log.find("base backup in") != std::string::npos);
+    // Replay started at the backup's start (backup_label's START WAL LOCATION).
+    const std::string start = label.substr(20, label.find(' ', 20) - 20);
+    CHECK(log.find("standby from a base backup: starting at its start " + start) != std::string::npos);
+    CHECK(exists(dir + "/data/standby.signal"));
+    const std::string autoconf = read_file(dir + "/data/postgresql.auto.conf");
+    CHECK(autoconf.find(fmt::format("primary_conninfo = 'user=postgres") ) != std::string::npos);
+    CHECK(autoconf.find(fmt::format("port={}", pg.port())) != std::string::npos);
+    CHECK(autoconf.find("primary_slot_name = 'understudy'") != std::string::npos);
+    CHECK(autoconf.find("password") == std::string::npos);
+    CHECK(!exists(dir + "/data.partial"));
+    // The backup's files are there (not only the pages WAL brought): the table's whole file.
+    const std::string rel = pg.sql("select pg_relation_filepath('t')");
+    CHECK(read_file(dir + "/data/" + rel).size() >= 8192 * 30);
+    pg.sql("select pg_drop_replication_slot('understudy')");
 }

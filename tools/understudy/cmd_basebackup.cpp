@@ -37,6 +37,9 @@ public:
         sub->add_option("-c,--checkpoint", checkpoint_,
                         "the primary's checkpoint at the start: fast (at once) or spread (default spread)")
             ->check(CLI::IsMember({"fast", "spread"}));
+        sub->add_flag("-R,--write-recovery-conf", opts_.write_recovery_conf,
+                      "write standby.signal and primary_conninfo / primary_slot_name to postgresql.auto.conf, as "
+                      "pg_basebackup -R does");
         sub->add_option("-r,--max-rate", opts_.max_rate_kb,
                         "the primary sends at most this many kB/s (32 to 1048576; default: unthrottled)")
             ->check(CLI::Range(32, 1048576));
