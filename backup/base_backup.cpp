@@ -517,6 +517,9 @@ private:
     Result<void> verify() {
         auto m = parse_manifest(manifest_);
         if (!m) return m.error();
+        if (m->version >= 2 && m->system_identifier != result_.system_identifier)
+            return make_error(fmt::format("backup_manifest is of database system {}, but the primary is system {}",
+                                          m->system_identifier, result_.system_identifier));
         if (auto r = verify_backup_files(*m, received_); !r) return r;
         if (auto r = verify_wal_range(*m, result_.timeline, result_.start_lsn, result_.end_lsn); !r) return r;
         auto label = parse_backup_label(kept_["backup_label"]);

@@ -50,8 +50,11 @@ Result<Manifest> parse_manifest(std::string_view text) {
     if (penultimate == std::string_view::npos) return make_error("backup_manifest: expected at least 2 lines");
     nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return make_error("backup_manifest is not a JSON object");
-    if (!j.contains("PostgreSQL-Backup-Manifest-Version") || j["PostgreSQL-Backup-Manifest-Version"] != 1)
-        return make_error("backup_manifest: PostgreSQL-Backup-Manifest-Version is not 1");
+    // Version 1 (PG13-16); 2 (PG17+) adds System-Identifier.
+    const auto& version = j["PostgreSQL-Backup-Manifest-Version"];
+    if (!version.is_number_unsigned() || (version != 1 && version != 2))
+        return make_error(fmt::format("backup_manifest: PostgreSQL-Backup-Manifest-Version is {}, not 1 or 2",
+                                      version.dump()));
     if (!j.contains("Manifest-Checksum") || !j["Manifest-Checksum"].is_string())
         return make_error("backup_manifest has no Manifest-Checksum");
     const std::string expected = j["Manifest-Checksum"].get<std::string>();
@@ -64,6 +67,12 @@ Result<Manifest> parse_manifest(std::string_view text) {
                                       "the manifest was damaged in transit: take the backup again",
                                       actual, expected));
     Manifest m;
+    m.version = version.get<int>();
+    if (m.version >= 2) {
+        if (!j.contains("System-Identifier") || !j["System-Identifier"].is_number_unsigned())
+            return make_error("backup_manifest: version 2 without a System-Identifier");
+        m.system_identifier = j["System-Identifier"].get<std::uint64_t>();
+    }
     if (!j.contains("Files") || !j["Files"].is_array()) return make_error("backup_manifest has no \"Files\" array");
     for (const auto& f : j["Files"]) {
         ManifestFile mf;

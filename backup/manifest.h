@@ -1,4 +1,5 @@
-// The backup manifest (PG15 backup_manifest.c writes it, pg_verifybackup checks it): its own
+// The backup manifest (PG15 backup_manifest.c writes it, pg_verifybackup checks it; version 2 of
+// PG17+ adds System-Identifier): its own
 // SHA-256 checksum, every file's path, size and checksum, and the WAL range the backup needs.
 // verify_backup_files() does what `pg_verifybackup -n` does for a plain directory, against the
 // sizes and CRC-32C values computed while the files were written (no second read).
@@ -29,6 +30,8 @@ struct ManifestWalRange {
 };
 
 struct Manifest {
+    int version = 1;
+    std::uint64_t system_identifier = 0;  // version 2 (PG17+) only
     std::vector<ManifestFile> files;
     std::vector<ManifestWalRange> wal_ranges;
 };

@@ -66,3 +66,21 @@ TEST_CASE("manifest: a changed byte fails the manifest checksum") {
     CHECK(m.message().find("manifest checksum mismatch") != std::string::npos);
     CHECK(!parse_manifest(kManifest.substr(0, kManifest.size() - 1)));  // no final newline
 }
+
+TEST_CASE("manifest: version 2 (PG17+) carries the system identifier; other versions are refused") {
+    const std::string v2 =
+        "{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n\"System-Identifier\": 7450000000000000001,\n\"Files\": [\n"
+        "{ \"Path\": \"PG_VERSION\", \"Size\": 3, \"Last-Modified\": \"2026-12-07 05:33:34 GMT\", "
+        "\"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"8a744722\" }\n"
+        "],\n\"WAL-Ranges\": [\n{ \"Timeline\": 1, \"Start-LSN\": \"0/2000028\", \"End-LSN\": \"0/2000120\" }\n],\n"
+        "\"Manifest-Checksum\": \"624b0afc0d32f473491b75c56d1f2a62bead298bb5cf716fae15a81dd7c1d7b3\"}\n";
+    auto m = parse_manifest(v2);
+    REQUIRE(m);
+    CHECK(m->version == 2);
+    CHECK(m->system_identifier == 7450000000000000001ull);
+    std::string v3 = v2;
+    v3[v3.find("Version\": 2") + 10] = '3';
+    auto r = parse_manifest(v3);
+    REQUIRE(!r);
+    CHECK(r.message().find("is 3, not 1 or 2") != std::string::npos);
+}
