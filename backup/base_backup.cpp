@@ -454,7 +454,6 @@ private:
     Result<void> end_archive() {
         if (!reader_) return {};
         if (auto r = reader_->finish(); !r) return r;
-        files_ += reader_->members();
         reader_.reset();
         writer_.reset();
         return {};
@@ -632,7 +631,6 @@ private:
     std::unique_ptr<ArchiveWriter> writer_;
     std::unique_ptr<TarReader> reader_;
     std::string archive_name_;
-    std::uint64_t files_ = 0;
     bool in_manifest_ = false;
     std::string manifest_;
 };
