@@ -60,13 +60,12 @@ std::string unsupported_wal_version_message(std::string_view where, std::uint16_
 
 std::string unsupported_primary_version_message(std::string_view command,
                                                 std::string_view server_version,
-                                                int major_version) {
+                                                int major_version, std::string_view replayable) {
     return fmt::format(
         "the primary runs PostgreSQL {}, but {} replays only PostgreSQL {} WAL; use `understudy "
         "receive --primary ... --wal-dir DIR` to stream and keep a PostgreSQL {} primary's WAL "
         "(receive works with PostgreSQL 14 to 18), or point {} at a PostgreSQL {} primary",
-        server_version, command, kWalFormatPg15.major_version, major_version, command,
-        kWalFormatPg15.major_version);
+        server_version, command, replayable, major_version, command, replayable);
 }
 
 }  // namespace understudy

@@ -55,6 +55,8 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
     return info;
 }
 
+}  // namespace
+
 // The major versions whose WAL the redo routines apply: each routine follows that version's own
 // redo code where it differs from 15's (the record's WalFormat picks the layout). The reader
 // reads every version of kWalFormats; WAL of another version stops replay before any record is
@@ -75,6 +77,8 @@ std::string replayable_majors_text() {
     }
     return out;
 }
+
+namespace {
 
 Result<void> check_replayable(const WalReader& reader, XLogRecPtr first) {
     const WalFormat* f = reader.format();

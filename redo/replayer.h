@@ -51,6 +51,11 @@
 
 namespace understudy::redo {
 
+// The major versions whose WAL replay (and so `understudy standby`) applies: 14, 15 and 16.
+bool replayable_major(int major);
+// "14, 15 and 16"
+std::string replayable_majors_text();
+
 struct ReplayOptions {
     std::string wal_dir;
     std::string data_dir;

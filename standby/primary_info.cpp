@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backup/slot.h"
+#include "redo/replayer.h"
 #include "common/wal_format.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
@@ -65,10 +66,11 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
     PrimaryInfo info;
     info.server_version_num = PQserverVersion(conn.get());
     // Before anything is created on the primary (a slot would hold its WAL back for nothing).
-    if (const int major = info.server_version_num / 10000; major != kWalFormatPg15.major_version) {
+    if (const int major = info.server_version_num / 10000; !redo::replayable_major(major)) {
         const char* shown = PQparameterStatus(conn.get(), "server_version");
         return make_error(unsupported_primary_version_message(
-            "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major));
+            "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major,
+            redo::replayable_majors_text()));
     }
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();

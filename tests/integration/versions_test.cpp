@@ -4,8 +4,9 @@
 // the version; waldump reads that WAL to its end (every record, as many as the version's own
 // pg_walinspect counts); replay applies 14's and 16's WAL (tests/integration/replay_versions.h
 // verifies every page of it) and stops at once on 17's and 18's (also when following), naming the
-// LSN, the magic and the version; standby refuses such a primary before creating its slot; receive
-// follows a promotion onto timeline 2.
+// LSN, the magic and the version; `understudy standby` follows a 14 or 16 primary (the primary sees
+// it streaming, its replay_lsn reaches the primary's end) and refuses a 17 or 18 primary before
+// creating its slot; receive follows a promotion onto timeline 2.
 #include <signal.h>
 
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "common/bytes.h"
 #include "common/wal_format.h"
 #include "tests/integration/receive_helpers.h"
+#include "tests/integration/standby_helpers.h"
 
 using namespace understudy;
 using namespace understudy::testing;
@@ -223,18 +225,41 @@ void check_other_version(int major) {
         sfs::remove(dir.path() + "/replay.log");
     }
 
-    // ---- standby: refused before anything is created on the primary.
-    auto sb = run_bounded({understudy_bin(), "standby", "--primary", pg.conninfo(), "--dir", dir.path() + "/standby"},
-                          dir.path() + "/standby.log", 30s);
-    CHECK_MESSAGE(sb.exit_code == 1, sb.output);
-    const std::string server_version = pg.sql("show server_version");
-    CHECK_MESSAGE(sb.output.find(fmt::format("the primary runs PostgreSQL {}, but understudy standby replays only "
-                                             "PostgreSQL 15 WAL",
-                                             server_version)) != std::string::npos,
-                  sb.output);
-    CHECK_MESSAGE(sb.output.find("understudy receive") != std::string::npos, sb.output);
-    CHECK(pg.sql("select count(*) from pg_replication_slots where slot_name = 'understudy'") == "0");
-    CHECK_MESSAGE(!sfs::exists(dir.path() + "/standby"), "a refused standby left its --dir behind");
+    if (major == 14 || major == 16) {
+        // ---- standby: follows the primary; the primary sees it streaming and replaying.
+        const std::string sdir = dir.path() + "/standby";
+        const std::string log_path = dir.path() + "/standby.log";
+        auto sb = Child::spawn(standby::standby_argv(pg, sdir), log_path);
+        REQUIRE_MESSAGE(standby::wait_streaming(pg), read_file(log_path));
+        pg.sql("create table standby_probe as select g as x from generate_series(1, 1000) g");
+        const XLogRecPtr end = current_lsn(pg);
+        CHECK_MESSAGE(wait_until([&] { return standby::status_lsn(sdir + "/status.json", "applied_lsn") >= end; }, 60s),
+                      read_file(log_path));
+        // The apply position reaches the primary (what remote_apply waits for).
+        CHECK_MESSAGE(wait_until([&] { return parse_lsn(standby::replication_field(pg, "replay_lsn")).value_or(0) >= end; },
+                                 30s),
+                      pg.sql("select write_lsn, flush_lsn, replay_lsn from pg_stat_replication"));
+        auto sb_status = standby::read_status(sdir + "/status.json");
+        REQUIRE(sb_status);
+        CHECK((*sb_status)["rmgrs"]["Heap"]["applied"].get<std::uint64_t>() > 0);
+        CHECK((*sb_status)["rmgrs"]["Transaction"]["applied"].get<std::uint64_t>() > 0);
+        sb.signal(SIGTERM);
+        CHECK(sb.wait(30s) == 0);
+        pg.sql("select pg_drop_replication_slot('understudy')");
+    } else {
+        // ---- standby: refused before anything is created on the primary.
+        auto sb = run_bounded({understudy_bin(), "standby", "--primary", pg.conninfo(), "--dir", dir.path() + "/standby"},
+                              dir.path() + "/standby.log", 30s);
+        CHECK_MESSAGE(sb.exit_code == 1, sb.output);
+        const std::string server_version = pg.sql("show server_version");
+        CHECK_MESSAGE(sb.output.find(fmt::format("the primary runs PostgreSQL {}, but understudy standby replays only "
+                                                 "PostgreSQL 14, 15 and 16 WAL",
+                                                 server_version)) != std::string::npos,
+                      sb.output);
+        CHECK_MESSAGE(sb.output.find("understudy receive") != std::string::npos, sb.output);
+        CHECK(pg.sql("select count(*) from pg_replication_slots where slot_name = 'understudy'") == "0");
+        CHECK_MESSAGE(!sfs::exists(dir.path() + "/standby"), "a refused standby left its --dir behind");
+    }
 
     check_timeline_switch(pg, dir.path(), wal);
 }
@@ -242,11 +267,11 @@ void check_other_version(int major) {
 }  // namespace
 
 TEST_CASE("PostgreSQL 14: receive byte-identical (slot without READ_REPLICATION_SLOT); waldump reads its WAL; "
-          "replay applies it; standby refuses it") {
+          "replay applies it; standby follows it") {
     check_other_version(14);
 }
 
-TEST_CASE("PostgreSQL 16: receive byte-identical; waldump reads its WAL; replay applies it; standby refuses it") {
+TEST_CASE("PostgreSQL 16: receive byte-identical; waldump reads its WAL; replay applies it; standby follows it") {
     check_other_version(16);
 }
 
