@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "common/lsn.h"
+#include "tests/support/files.h"
 #include "tests/support/process.h"
 
 namespace understudy::testing::disk {
@@ -90,6 +92,37 @@ private:
     std::string path_;
     bool mounted_ = false;
 };
+
+// Every complete segment in `wal` equals the server's; every .partial's first `flushed` bytes
+// do. (compare_with_server also wants every .partial full size: a segment whose preallocation
+// the full disk cut short is not, and is not taken as complete either.)
+inline std::vector<std::string> check_received(const std::string& wal, const std::string& server_wal, XLogRecPtr flushed,
+                                               std::uint32_t seg_size = 1u << 20) {
+    std::vector<std::string> problems;
+    for (auto& e : sfs::directory_iterator(wal)) {
+        const std::string name = e.path().filename().string();
+        auto parsed = parse_segment_file_name(name, seg_size);
+        if (!parsed) continue;
+        const std::string mine = read_file(e.path().string());
+        const std::string theirs = read_file(server_wal + "/" + name.substr(0, 24));
+        if (!parsed->partial) {
+            if (mine != theirs) problems.push_back(name + " is complete but differs from the primary's");
+            continue;
+        }
+        if (mine.size() > seg_size) problems.push_back(name + " is larger than a segment");
+        const XLogRecPtr seg_start = segno_to_lsn(parsed->segno, seg_size);
+        const std::size_t upto = flushed > seg_start ? static_cast<std::size_t>(std::min<XLogRecPtr>(flushed - seg_start, seg_size)) : 0;
+        if (mine.size() < upto || mine.compare(0, upto, theirs, 0, upto) != 0)
+            problems.push_back(name + ": the flushed part differs from the primary's");
+    }
+    return problems;
+}
+
+inline std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (auto& s : v) out += s + "\n";
+    return out;
+}
 
 // Fills the file system holding `dir` with a file `dir`/filler until write() says ENOSPC;
 // returns the bytes written.
