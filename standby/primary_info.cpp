@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/slot.h"
 #include "common/wal_format.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
@@ -79,22 +80,11 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
     info.redo_lsn = *redo;
     info.timeline = static_cast<TimeLineID>(std::stoul(ckpt->at(1)));
 
-    const char* slot_sql = "select coalesce(restart_lsn::text, '') from pg_replication_slots where slot_name = $1";
-    auto existing = query_row(conn.get(), slot_sql, {slot.c_str()});
-    if (!existing) return existing.error();
-    if (existing->empty()) {
-        auto created = query_row(conn.get(), "select lsn::text from pg_create_physical_replication_slot($1, true)",
-                                 {slot.c_str()});
-        if (!created) return created.error();
-        info.slot_created = true;
-        existing = query_row(conn.get(), slot_sql, {slot.c_str()});
-        if (!existing) return existing.error();
-    }
-    if (!existing->empty() && !existing->at(0).empty()) {
-        auto restart = lsn_value(existing->at(0), "the slot's restart_lsn");
-        if (!restart) return restart.error();
-        info.slot_restart_lsn = *restart;
-    }
+    // The slot first (backup/slot.h, as `understudy basebackup` creates it).
+    auto slot_state = backup::ensure_physical_slot(conn.get(), slot);
+    if (!slot_state) return slot_state.error();
+    info.slot_created = slot_state->created;
+    info.slot_restart_lsn = slot_state->restart_lsn;
     // The upstream's WAL end: pg_current_wal_lsn() on a primary; a standby being followed (a
     // cascade) has no such function in recovery, its WAL ends where it has received or replayed.
     auto now = query_row(conn.get(),

@@ -8,7 +8,9 @@
 //
 // Layout: DIR/pg_wal (segments), DIR/data (the scratch data directory), DIR/status.json,
 // DIR/lag.jsonl (rotated to lag.jsonl.1, .2, ... by size). An empty DIR starts sparse at the
-// redo point of the primary's latest checkpoint; a restart continues from the replay state and the received files.
+// redo point of the primary's latest checkpoint, or with base_backup from a base backup's start
+// (DIR/data then holds every file; it is still replayed as a sparse directory is); a restart
+// continues from the replay state and the received files.
 // Pause/resume of replay: pause()/resume() (the command maps SIGUSR1/SIGUSR2 to them). No wait
 // anywhere is unbounded: every loop checks stop() at least every few milliseconds.
 #pragma once
@@ -29,6 +31,10 @@ struct StandbyOptions {
     std::string slot = "understudy";
     std::optional<std::string> application_name;  // nullopt: conninfo's, else "understudy"
     bool verify = false;
+    // An empty DIR starts from a native base backup (backup/base_backup.h) into DIR/data, then
+    // streams and replays from its start (backup_label's START WAL LOCATION), rather than sparse.
+    bool base_backup = false;
+    bool base_backup_fast_checkpoint = false;  // CHECKPOINT 'fast' for it (else 'spread')
     bool hot_standby_feedback = false;  // send 'h' with the oldest running xid replay has seen
     // The catch-up display (standby/progress.h): the redrawn line, plain log lines, or none;
     // automatic: the redrawn line when stderr is a terminal, else plain lines.

@@ -59,6 +59,9 @@ CLIENT_BIN=$(pg_config --bindir)
 [ -n "$PG_WALDUMP" ] || PG_WALDUMP="$PGBIN/pg_waldump"
 [ -x "$PG_WALDUMP" ] || { echo "bench_waldump: pg_waldump $PG_WALDUMP not found (tools/build_pg_waldump.sh SRC DIR, then --pg-waldump=DIR/pg_waldump)" >&2; exit 1; }
 PG_WALDUMP_VERSION=$("$PG_WALDUMP" --version)
+# A build whose --version names another release (17.4's borrowed configure says 16.2) has a
+# SOURCE file beside it naming its source (tools/make_version_fixtures.sh).
+[ ! -f "$(dirname "$PG_WALDUMP")/SOURCE" ] || PG_WALDUMP_VERSION="$PG_WALDUMP_VERSION, built from PostgreSQL $(head -c 4 "$(dirname "$PG_WALDUMP")/SOURCE")"
 SECTION_TITLE="waldump"
 [ -z "$VERSION" ] || [ "$VERSION" = 15 ] || SECTION_TITLE="waldump, PostgreSQL $VERSION"
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}

@@ -5,7 +5,8 @@
 # Usage: tools/fuzz.sh [SECONDS=60] [TARGETS="wal_reader protocol"] [-- extra libFuzzer options]
 # SECONDS is the total, shared equally by the targets. Builds a separate instrumented tree in
 # build-fuzz/ with clang. Seed corpora: tests/fuzz/corpus (the first pages of real PostgreSQL 15
-# segments: plain, pglz/lz4/zstd-compressed images, consistency checking; and the last 16 kB of
+# segments: plain, pglz/lz4/zstd-compressed images, consistency checking; seg-start-pgN.wal,
+# the first 32 kB of a coverage fixture segment of each version 14 to 18; and the last 16 kB of
 # a 1 MB segment with the first 16 kB of the next, a record continued across the boundary) and
 # tests/fuzz/protocol_corpus (w/k/r messages and result rows). New inputs found are written to
 # build-fuzz/corpus-<target>, not to the checked-in corpora.

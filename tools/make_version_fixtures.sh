@@ -17,7 +17,9 @@
 #   --version=N          a version to regenerate (repeatable; default 14 15 16 17 18)
 #   --pg-waldump-dir=DIR each version's pg_waldump is DIR/N/pg_waldump (default /work/pgwaldump;
 #                        build them with tools/build_pg_waldump.sh SRC DIR/N); 15 uses the
-#                        installed PostgreSQL 15's (`pg_config --bindir`)
+#                        installed PostgreSQL 15's (`pg_config --bindir`). DIR/N/SOURCE, when
+#                        present, names the source it was built from ("17.4 (...)"), for a build
+#                        whose --version says another release (17.4's borrowed configure: 16.2)
 #   OUTDIR               default tests/fixtures/wal (writes OUTDIR/pgN/)
 # Needs the servers of tools/pg_versions.sh, PG15 (psql), python3 and zstd.
 set -euo pipefail
@@ -38,6 +40,8 @@ done
 [ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(14 15 16 17 18)
 
 WORK=$(mktemp -d /tmp/understudy-verfix.XXXXXX)
+# The servers run as postgres (tools/lib/pg.sh) and keep their files under it.
+chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 for v in "${VERSIONS[@]}"; do
   pgwd="$PGWD_DIR/$v/pg_waldump"
@@ -45,7 +49,9 @@ for v in "${VERSIONS[@]}"; do
   [ "$v" != 15 ] || pgwd="$(pg_config --bindir)/pg_waldump"
   [ -x "$pgwd" ] || { echo "make_version_fixtures: no $pgwd (tools/build_pg_waldump.sh /path/to/postgresql-$v $PGWD_DIR/$v)" >&2; exit 1; }
   echo "== PostgreSQL $v"
-  "$ROOT/tools/waldump_diff.sh" --version="$v" --pg-waldump="$pgwd" --wal-segsize=1 --reference-only \
+  major_arg=()
+  [ ! -f "$PGWD_DIR/$v/SOURCE" ] || major_arg=(--pg-waldump-major="$v")
+  "$ROOT/tools/waldump_diff.sh" --version="$v" --pg-waldump="$pgwd" "${major_arg[@]}" --wal-segsize=1 --reference-only \
     --modes="--stats" --keep="$WORK/$v" | grep -v '^\(--stats\|NOTE\|total differing\|range\)'
   mkdir -p "$OUT/pg$v"
   python3 "$ROOT/tools/lib/version_fixture.py" "$v" "$pgwd" "$WORK/$v" "$OUT/pg$v"

@@ -19,6 +19,9 @@
 #   --pg-waldump=PATH                 the reference pg_waldump (default: UNDERSTUDY_PG_WALDUMP, else
 #                                     /work/pgwaldump/N/pg_waldump with --version (build it with
 #                                     tools/build_pg_waldump.sh), else the server bindir's)
+#   --pg-waldump-major=N              the major version the reference pg_waldump was built from,
+#                                     when its --version says otherwise (the 17.4 build with a
+#                                     borrowed configure says 16.2); default: from --version
 #   --compression=off|pglz|lz4|zstd   wal_compression (default off)
 #   --consistency                     wal_consistency_checking = all
 #   --workload=FILE                   SQL run by psql (default tests/workloads/all_rmgrs.sql);
@@ -69,6 +72,7 @@ for arg in "$@"; do
     --workload=*) WORKLOADS+=("$(realpath "${arg#*=}")") ;;
     --version=*) VERSION=${arg#*=} ;;
     --pg-waldump=*) PG_WALDUMP=$(realpath "${arg#*=}") ;;
+    --pg-waldump-major=*) PG_WALDUMP_MAJOR=${arg#*=} ;;
     --keep=*) KEEP=${arg#*=} ;;
     --reuse=*) REUSE=$(realpath "${arg#*=}") ;;
     --modes=*) MODES=${arg#*=} ;;
@@ -104,7 +108,7 @@ PSQL_BIN="$(pg_config --bindir)/psql"
 [ -n "$PG_WALDUMP" ] || PG_WALDUMP="$PG_WALDUMP"
 [ -x "$PG_WALDUMP" ] || { echo "waldump_diff: reference pg_waldump $PG_WALDUMP not found (build it: tools/build_pg_waldump.sh /path/to/postgresql-$VERSION-source DIR, then --pg-waldump=DIR/pg_waldump)" >&2; exit 1; }
 if [ -n "$VERSION" ]; then
-  pv=$("$PG_WALDUMP" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')
+  pv=${PG_WALDUMP_MAJOR:-$("$PG_WALDUMP" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')}
   [ "$pv" = "$VERSION" ] || { echo "waldump_diff: $PG_WALDUMP is version $pv, not $VERSION" >&2; exit 2; }
 fi
 UNDERSTUDY=${UNDERSTUDY_BIN:-$ROOT/build/tools/understudy/understudy}

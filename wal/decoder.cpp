@@ -1,18 +1,16 @@
 // DecodeXLogRecord (PostgreSQL 15), producing spans instead of copies.
 #include "wal/decoder.h"
 
-#include <fmt/format.h>
-
 #include "common/bytes.h"
+#include "common/wal_format_messages.h"
 
 namespace understudy {
 
 namespace {
 
 // The error PostgreSQL reports when a record's headers run past its length.
-Error short_data(XLogRecPtr report_lsn) {
-    return make_error(
-        fmt::format("record with invalid length at {}", format_lsn(report_lsn)));
+Error short_data(const WalMessages& m, XLogRecPtr report_lsn) {
+    return make_error(record_invalid_length_text(m, report_lsn));
 }
 
 void load_header(std::span<const std::uint8_t> bytes, XLogRecPtr lsn, XLogRecPtr end_lsn,
@@ -37,22 +35,16 @@ void load_header(std::span<const std::uint8_t> bytes, XLogRecPtr lsn, XLogRecPtr
 Result<void> check_image(const WalFormat& f, const DecodedBkpBlock& b, XLogRecPtr at) {
     const bool has_hole = (b.bimg_info & f.bkpimage_has_hole) != 0;
     const bool compressed = f.image_compressed(b.bimg_info);
-    const std::string lsn = format_lsn(at);
+    const WalMessages& m = wal_messages(f);
     if (has_hole && (b.hole_offset == 0 || b.hole_length == 0 || b.bimg_len == BLCKSZ))
-        return make_error(fmt::format(
-            "BKPIMAGE_HAS_HOLE set, but hole offset {} length {} block image length {} at {}",
-            b.hole_offset, b.hole_length, b.bimg_len, lsn));
+        return make_error(hole_set_bad_hole_text(m, b.hole_offset, b.hole_length, b.bimg_len, at));
     if (!has_hole && (b.hole_offset != 0 || b.hole_length != 0))
-        return make_error(fmt::format("BKPIMAGE_HAS_HOLE not set, but hole offset {} length {} at {}",
-                                      b.hole_offset, b.hole_length, lsn));
+        return make_error(hole_not_set_bad_hole_text(m, b.hole_offset, b.hole_length, at));
     if (compressed && b.bimg_len == BLCKSZ)
-        return make_error(fmt::format("BKPIMAGE_COMPRESSED set, but block image length {} at {}",
-                                      b.bimg_len, lsn));
+        return make_error(compressed_full_length_text(m, b.bimg_len, at));
     if (!has_hole && !compressed && b.bimg_len != BLCKSZ)
-        // PostgreSQL 15 prints data_len here (sic); keep its text.
-        return make_error(fmt::format(
-            "neither BKPIMAGE_HAS_HOLE nor BKPIMAGE_COMPRESSED set, but block image length is {} at {}",
-            b.data_len, lsn));
+        // PostgreSQL 14 to 18 print data_len here (sic); keep their text.
+        return make_error(uncompressed_short_length_text(m, b.data_len, at));
     return {};
 }
 
@@ -61,7 +53,8 @@ Result<void> check_image(const WalFormat& f, const DecodedBkpBlock& b, XLogRecPt
 Result<void> decode_record(const WalFormat& f, std::span<const std::uint8_t> bytes,
                            XLogRecPtr lsn, XLogRecPtr end_lsn, XLogRecPtr report_lsn,
                            DecodedRecord& out) {
-    if (bytes.size() < SizeOfXLogRecord) return short_data(report_lsn);
+    const WalMessages& msgs = wal_messages(f);
+    if (bytes.size() < SizeOfXLogRecord) return short_data(msgs, report_lsn);
     load_header(bytes, lsn, end_lsn, out);
     out.format = &f;
 
@@ -71,39 +64,37 @@ Result<void> decode_record(const WalFormat& f, std::span<const std::uint8_t> byt
 
     while (r.remaining() > datatotal) {
         std::uint8_t block_id = 0;
-        if (!r.read(block_id)) return short_data(report_lsn);
+        if (!r.read(block_id)) return short_data(msgs, report_lsn);
 
         if (block_id == XLR_BLOCK_ID_DATA_SHORT) {
             std::uint8_t len = 0;
-            if (!r.read(len)) return short_data(report_lsn);
+            if (!r.read(len)) return short_data(msgs, report_lsn);
             out.main_data_len = len;
             datatotal += len;
             break;  // by convention the main data is always last
         }
         if (block_id == XLR_BLOCK_ID_DATA_LONG) {
             std::uint32_t len = 0;
-            if (!r.read(len)) return short_data(report_lsn);
+            if (!r.read(len)) return short_data(msgs, report_lsn);
             out.main_data_len = len;
             datatotal += len;
             break;
         }
         if (block_id == XLR_BLOCK_ID_ORIGIN) {
-            if (!r.read(out.record_origin)) return short_data(report_lsn);
+            if (!r.read(out.record_origin)) return short_data(msgs, report_lsn);
             continue;
         }
         if (block_id == XLR_BLOCK_ID_TOPLEVEL_XID) {
-            if (!r.read(out.toplevel_xid)) return short_data(report_lsn);
+            if (!r.read(out.toplevel_xid)) return short_data(msgs, report_lsn);
             continue;
         }
         if (block_id > XLR_MAX_BLOCK_ID)
-            return make_error(
-                fmt::format("invalid block_id {} at {}", block_id, format_lsn(report_lsn)));
+            return make_error(invalid_block_id_text(msgs, block_id, report_lsn));
 
         for (int i = out.max_block_id + 1; i < block_id; ++i)
             out.blocks[static_cast<std::size_t>(i)].in_use = false;
         if (block_id <= out.max_block_id)
-            return make_error(fmt::format("out-of-order block_id {} at {}", block_id,
-                                          format_lsn(report_lsn)));
+            return make_error(out_of_order_block_id_text(msgs, block_id, report_lsn));
         out.max_block_id = block_id;
 
         DecodedBkpBlock& blk = out.blocks[block_id];
@@ -118,28 +109,26 @@ Result<void> decode_record(const WalFormat& f, std::span<const std::uint8_t> byt
         blk.bkp_image = {};
         blk.data = {};
         std::uint8_t fork_flags = 0;
-        if (!r.read(fork_flags)) return short_data(report_lsn);
+        if (!r.read(fork_flags)) return short_data(msgs, report_lsn);
         blk.forknum = fork_flags & BKPBLOCK_FORK_MASK;
         blk.flags = fork_flags;
         blk.has_image = (fork_flags & BKPBLOCK_HAS_IMAGE) != 0;
         blk.has_data = (fork_flags & BKPBLOCK_HAS_DATA) != 0;
-        if (!r.read(blk.data_len)) return short_data(report_lsn);
+        if (!r.read(blk.data_len)) return short_data(msgs, report_lsn);
         if (blk.has_data && blk.data_len == 0)
-            return make_error(fmt::format("BKPBLOCK_HAS_DATA set, but no data included at {}",
-                                          format_lsn(report_lsn)));
+            return make_error(has_data_without_data_text(msgs, report_lsn));
         if (!blk.has_data && blk.data_len != 0)
-            return make_error(fmt::format("BKPBLOCK_HAS_DATA not set, but data length is {} at {}",
-                                          blk.data_len, format_lsn(report_lsn)));
+            return make_error(data_without_has_data_text(msgs, blk.data_len, report_lsn));
         datatotal += blk.data_len;
 
         if (blk.has_image) {
             if (!r.read(blk.bimg_len) || !r.read(blk.hole_offset) || !r.read(blk.bimg_info))
-                return short_data(report_lsn);
+                return short_data(msgs, report_lsn);
             blk.apply_image = (blk.bimg_info & f.bkpimage_apply) != 0;
             blk.compression = f.image_compression(blk.bimg_info);
             if (f.image_compressed(blk.bimg_info)) {
                 if (blk.bimg_info & f.bkpimage_has_hole) {
-                    if (!r.read(blk.hole_length)) return short_data(report_lsn);
+                    if (!r.read(blk.hole_length)) return short_data(msgs, report_lsn);
                 } else {
                     blk.hole_length = 0;
                 }
@@ -152,18 +141,17 @@ Result<void> decode_record(const WalFormat& f, std::span<const std::uint8_t> byt
         if (!(fork_flags & BKPBLOCK_SAME_REL)) {
             if (!r.read(blk.rnode.spcNode) || !r.read(blk.rnode.dbNode) ||
                 !r.read(blk.rnode.relNode))
-                return short_data(report_lsn);
+                return short_data(msgs, report_lsn);
             last_rnode = &blk.rnode;
         } else {
             if (last_rnode == nullptr)
-                return make_error(fmt::format("BKPBLOCK_SAME_REL set but no previous rel at {}",
-                                              format_lsn(report_lsn)));
+                return make_error(same_rel_without_rel_text(msgs, report_lsn));
             blk.rnode = *last_rnode;
         }
-        if (!r.read(blk.blkno)) return short_data(report_lsn);
+        if (!r.read(blk.blkno)) return short_data(msgs, report_lsn);
     }
 
-    if (r.remaining() != datatotal) return short_data(report_lsn);
+    if (r.remaining() != datatotal) return short_data(msgs, report_lsn);
 
     // Payloads follow the headers: each block's image then its data, then the main data.
     for (int id = 0; id <= out.max_block_id; ++id) {

@@ -65,6 +65,14 @@ void WalReader::report(Fail fail, WalErrorKind kind, std::string msg) {
     }
 }
 
+const WalMessages& WalReader::messages() const {
+    if (format_ != nullptr) return wal_messages(*format_);
+    if (seg_segno_ && seg_.bytes.size() >= sizeof(std::uint16_t))
+        if (const WalFormat* f = wal_format_for_magic(load<std::uint16_t>(seg_.bytes.data())))
+            return wal_messages(*f);
+    return wal_messages_for_version(0);
+}
+
 std::string WalReader::segment_name(XLogSegNo segno) const {
     TimeLineID tli = seg_segno_ ? seg_.tli : (latest_page_tli_ ? latest_page_tli_ : 1);
     return segment_file_name(tli, segno, seg_size_);
@@ -132,10 +140,8 @@ int WalReader::page_read(XLogRecPtr pageptr, std::uint32_t req_len) {
         // WALRead's words: a short read goes on at the offset reached and then reads nothing.
         const std::string name = segment_file_name(seg_.tli, segno, seg_size_);
         end_reason_ =
-            avail == 0 ? fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
-                                     off, count)
-                       : fmt::format("could not read from file {}, offset {}: read 0 of {}", name,
-                                     off + avail, count - avail);
+            avail == 0 ? read_from_file_short_text(messages(), name, off, 0, count)
+                       : read_from_file_short_text(messages(), name, off + avail, 0, count - avail);
         report(Fail::End, WalErrorKind::None, {});
         return -1;
     }
@@ -210,49 +216,45 @@ bool WalReader::validate_page_header(XLogRecPtr recptr, const std::uint8_t* page
             report(Fail::Corrupt, WalErrorKind::UnsupportedVersion, unsupported_version_);
             return false;
         }
-        report(Fail::Corrupt, WalErrorKind::InvalidMagic, fmt::format("invalid magic number {:04X} in log segment {}, offset {}",
-                                          hdr.xlp_magic, segment_name(segno), offset));
+        report(Fail::Corrupt, WalErrorKind::InvalidMagic,
+               invalid_magic_text(messages(), hdr.xlp_magic, segment_name(segno), recptr, offset));
         return false;
     }
     if ((hdr.xlp_info & ~XLP_ALL_FLAGS) != 0) {
-        report(Fail::Corrupt, WalErrorKind::InvalidInfoBits, fmt::format("invalid info bits {:04X} in log segment {}, offset {}",
-                                          hdr.xlp_info, segment_name(segno), offset));
+        report(Fail::Corrupt, WalErrorKind::InvalidInfoBits,
+               invalid_info_bits_text(messages(), hdr.xlp_info, segment_name(segno), recptr, offset));
         return false;
     }
     if (hdr.is_long()) {
         if (options_.system_identifier != 0 && hdr.xlp_sysid != options_.system_identifier) {
             report(Fail::Corrupt, WalErrorKind::WrongSystem,
-                   fmt::format("WAL file is from different database system: WAL file database "
-                               "system identifier is {}, pg_control database system identifier "
-                               "is {}",
-                               hdr.xlp_sysid, options_.system_identifier));
+                   wrong_system_identifier_text(messages(), hdr.xlp_sysid,
+                                                options_.system_identifier));
             return false;
         }
         if (hdr.xlp_seg_size != seg_size_) {
-            report(Fail::Corrupt, WalErrorKind::WrongSystem, "WAL file is from different database system: incorrect segment "
-                                  "size in page header");
+            report(Fail::Corrupt, WalErrorKind::WrongSystem, wrong_segment_size_text(messages()));
             return false;
         }
         if (hdr.xlp_xlog_blcksz != XLOG_BLCKSZ) {
-            report(Fail::Corrupt, WalErrorKind::WrongSystem, "WAL file is from different database system: incorrect "
-                                  "XLOG_BLCKSZ in page header");
+            report(Fail::Corrupt, WalErrorKind::WrongSystem, wrong_xlog_blcksz_text(messages()));
             return false;
         }
     } else if (offset == 0) {
-        report(Fail::Corrupt, WalErrorKind::InvalidInfoBits, fmt::format("invalid info bits {:04X} in log segment {}, offset {}",
-                                          hdr.xlp_info, segment_name(segno), offset));
+        report(Fail::Corrupt, WalErrorKind::InvalidInfoBits,
+               invalid_info_bits_text(messages(), hdr.xlp_info, segment_name(segno), recptr, offset));
         return false;
     }
     if (hdr.xlp_pageaddr != recptr) {
-        report(Fail::Corrupt, WalErrorKind::UnexpectedPageAddr, fmt::format("unexpected pageaddr {} in log segment {}, offset {}",
-                                          format_lsn(hdr.xlp_pageaddr), segment_name(segno),
-                                          offset));
+        report(Fail::Corrupt, WalErrorKind::UnexpectedPageAddr,
+               unexpected_pageaddr_text(messages(), hdr.xlp_pageaddr, segment_name(segno), recptr,
+                                        offset));
         return false;
     }
     if (recptr > latest_page_ptr_ && hdr.xlp_tli < latest_page_tli_) {
         report(Fail::Corrupt, WalErrorKind::OutOfSequenceTimeline,
-               fmt::format("out-of-sequence timeline ID {} (after {}) in log segment {}, offset {}",
-                           hdr.xlp_tli, latest_page_tli_, segment_name(segno), offset));
+               out_of_sequence_timeline_text(messages(), hdr.xlp_tli, latest_page_tli_,
+                                             segment_name(segno), recptr, offset));
         return false;
     }
     latest_page_ptr_ = recptr;
@@ -274,19 +276,18 @@ bool WalReader::valid_record_header(XLogRecPtr rec_ptr, XLogRecPtr prev_rec_ptr,
     const std::uint8_t rmid = hdr[record_layout::xl_rmid];
     const XLogRecPtr prev = load<std::uint64_t>(hdr + record_layout::xl_prev);
     if (tot_len < SizeOfXLogRecord) {
-        report(Fail::Corrupt, WalErrorKind::InvalidRecordLength, fmt::format("invalid record length at {}: wanted {}, got {}",
-                                          format_lsn(rec_ptr), SizeOfXLogRecord, tot_len));
+        report(Fail::Corrupt, WalErrorKind::InvalidRecordLength,
+               invalid_record_length_text(messages(), rec_ptr, SizeOfXLogRecord, tot_len));
         return false;
     }
     if (!format_->rmgr_id_valid(rmid)) {
-        report(Fail::Corrupt, WalErrorKind::InvalidRmgrId, fmt::format("invalid resource manager ID {} at {}", rmid,
-                                          format_lsn(rec_ptr)));
+        report(Fail::Corrupt, WalErrorKind::InvalidRmgrId, invalid_rmgr_id_text(messages(), rmid, rec_ptr));
         return false;
     }
     // Random access: the prev-link can only be checked to point backwards.
     if (rand_access ? !(prev < rec_ptr) : prev != prev_rec_ptr) {
-        report(Fail::Corrupt, WalErrorKind::IncorrectPrevLink, fmt::format("record with incorrect prev-link {} at {}",
-                                          format_lsn(prev), format_lsn(rec_ptr)));
+        report(Fail::Corrupt, WalErrorKind::IncorrectPrevLink,
+               incorrect_prev_link_text(messages(), prev, rec_ptr));
         return false;
     }
     return true;
@@ -303,8 +304,7 @@ bool WalReader::valid_record_crc_of_body(const std::uint8_t* hdr, pg_crc32c body
                                          XLogRecPtr rec_ptr) {
     const pg_crc32c crc = crc32c_finish(crc_update_(body_crc, hdr, record_layout::xl_crc));
     if (crc != load<std::uint32_t>(hdr + record_layout::xl_crc)) {
-        report(Fail::Corrupt, WalErrorKind::RecordChecksum, fmt::format("incorrect resource manager data checksum in record at {}",
-                                          format_lsn(rec_ptr)));
+        report(Fail::Corrupt, WalErrorKind::RecordChecksum, record_checksum_text(messages(), rec_ptr));
         return false;
     }
     return true;
@@ -416,11 +416,13 @@ restart:
             rec_ptr += page_header_size;
             target_rec_off = page_header_size;
         } else if (target_rec_off < page_header_size) {
-            report(Fail::Corrupt, WalErrorKind::InvalidRecordOffset, fmt::format("invalid record offset at {}", format_lsn(rec_ptr)));
+            report(Fail::Corrupt, WalErrorKind::InvalidRecordOffset,
+                   invalid_record_offset_text(messages(), rec_ptr, page_header_size, target_rec_off));
             goto err;
         }
         if ((xlp_info & XLP_FIRST_IS_CONTRECORD) && target_rec_off == page_header_size) {
-            report(Fail::Corrupt, WalErrorKind::ContrecordRequested, fmt::format("contrecord is requested by {}", format_lsn(rec_ptr)));
+            report(Fail::Corrupt, WalErrorKind::ContrecordRequested,
+                   contrecord_requested_text(messages(), rec_ptr));
             goto err;
         }
         // The header may now lie past what was requested (after skipping the page header).
@@ -437,8 +439,8 @@ restart:
             if (!valid_record_header(rec_ptr, decode_rec_ptr_, rec_hdr, rand_access)) goto err;
             gotheader = true;
         } else if (total_len < SizeOfXLogRecord) {
-            report(Fail::Corrupt, WalErrorKind::InvalidRecordLength, fmt::format("invalid record length at {}: wanted {}, got {}",
-                                              format_lsn(rec_ptr), SizeOfXLogRecord, total_len));
+            report(Fail::Corrupt, WalErrorKind::InvalidRecordLength,
+                   invalid_record_length_text(messages(), rec_ptr, SizeOfXLogRecord, total_len));
             goto err;
         }
 
@@ -477,16 +479,15 @@ restart:
                     goto restart;
                 }
                 if (!(ph.xlp_info & XLP_FIRST_IS_CONTRECORD)) {
-                    report(Fail::Corrupt, WalErrorKind::NoContrecordFlag, fmt::format("there is no contrecord flag at {}",
-                                                      format_lsn(rec_ptr)));
+                    report(Fail::Corrupt, WalErrorKind::NoContrecordFlag,
+                           no_contrecord_flag_text(messages(), rec_ptr));
                     goto err;
                 }
                 if (ph.xlp_rem_len == 0 || total_len != ph.xlp_rem_len + gotlen) {
                     report(Fail::Corrupt, WalErrorKind::InvalidContrecordLength,
-                           fmt::format("invalid contrecord length {} (expected {}) at {}",
-                                       ph.xlp_rem_len,
-                                       static_cast<long long>(total_len) - gotlen,
-                                       format_lsn(rec_ptr)));
+                           invalid_contrecord_length_text(
+                               messages(), ph.xlp_rem_len,
+                               static_cast<long long>(total_len) - gotlen, rec_ptr));
                     goto err;
                 }
                 read_off = read_page(target_page_ptr,

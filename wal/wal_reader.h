@@ -17,6 +17,7 @@
 #include "common/crc32c.h"
 #include "common/lsn.h"
 #include "common/wal_format.h"
+#include "common/wal_format_messages.h"
 #include "wal/decoded_record.h"
 #include "wal/wal_source.h"
 
@@ -166,6 +167,9 @@ private:
     // Reclassifies a failure at the tail of the WAL (zeros / torn record) as the end of WAL.
     Fail classify_tail(XLogRecPtr rec_ptr, std::uint32_t tot_len) const;
     std::string segment_name(XLogSegNo segno) const;
+    // The error texts of the WAL's major version: format()'s, else that of the magic of the
+    // segment loaded (before its first page is validated), else PostgreSQL 15's.
+    const WalMessages& messages() const;
 
     WalSource& source_;
     WalReaderOptions options_;

@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "common/wal_format.h"
+#include "common/wal_format_messages.h"
 
 namespace understudy {
 
@@ -52,11 +53,12 @@ Result<std::uint32_t> segment_size_from_page(const std::uint8_t* page, std::size
         return make_error(
             fmt::format("could not read file \"{}\": read {} of {}", name, len, XLOG_BLCKSZ));
     std::uint32_t seg = load<std::uint32_t>(page + page_layout::xlp_seg_size);
-    if (!is_valid_segment_size(seg))
-        return make_error(fmt::format(
-            "WAL segment size must be a power of two between 1 MB and 1 GB, but the WAL file "
-            "\"{}\" header specifies {} byte{}",
-            name, static_cast<std::int32_t>(seg), seg == 1 ? "" : "s"));
+    if (!is_valid_segment_size(seg)) {
+        // Worded as the pg_waldump of the page's version words it (15's for an unknown magic).
+        const WalFormat* format = wal_format_for_magic(load<std::uint16_t>(page + page_layout::xlp_magic));
+        const WalMessages& m = format ? wal_messages(*format) : wal_messages_for_version(0);
+        return make_error(invalid_segment_size_text(m, name, static_cast<std::int32_t>(seg)));
+    }
     return seg;
 }
 
@@ -275,7 +277,8 @@ Result<std::optional<SegmentData>> FileSource::segment(XLogSegNo segno, std::uin
 // ---- search_directory -------------------------------------------------------------------------
 
 Result<std::optional<std::uint32_t>> detect_segment_size(const std::string& dir,
-                                                         const std::string& fname) {
+                                                         const std::string& fname,
+                                                         const WalFormat** page_format) {
     std::string name = fname;
     if (name.empty()) {
         DIR* d = ::opendir(dir.c_str());
@@ -304,6 +307,8 @@ Result<std::optional<std::uint32_t>> detect_segment_size(const std::string& dir,
     std::vector<std::uint8_t> page(XLOG_BLCKSZ);
     auto n = pread_full(fd, page.data(), page.size(), 0, name);
     if (!n) return n.error();
+    if (page_format != nullptr && *n >= sizeof(std::uint16_t))
+        *page_format = wal_format_for_magic(load<std::uint16_t>(page.data() + page_layout::xlp_magic));
     auto seg = segment_size_from_page(page.data(), *n, name);
     if (!seg) return seg.error();
     return std::optional<std::uint32_t>{*seg};

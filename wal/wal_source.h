@@ -13,6 +13,7 @@
 
 #include "common/fs.h"
 #include "common/lsn.h"
+#include "common/wal_format.h"
 #include "common/result.h"
 #include "wal/timeline_history.h"
 
@@ -149,8 +150,12 @@ private:
 
 // pg_waldump's search_directory(): the segment size from the long header of `fname` in `dir`,
 // or of the first file there with a WAL segment name when `fname` is empty. nullopt when no
-// such file is there; an error when it cannot be read or names an invalid size.
+// such file is there; an error when it cannot be read or names an invalid size (worded as the
+// pg_waldump of the file's version words it). `page_format`, when given, is set to the format of
+// the file's first page magic once that page was read (nullptr for a magic we do not read), so
+// a caller can print the error at that version's level.
 Result<std::optional<std::uint32_t>> detect_segment_size(const std::string& dir,
-                                                         const std::string& fname);
+                                                         const std::string& fname,
+                                                         const WalFormat** page_format = nullptr);
 
 }  // namespace understudy

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -138,6 +139,60 @@ std::set<std::string> record_types_in_stats(const std::string& stats_record_outp
     return types;
 }
 
+const std::vector<KnownReferenceDifference>& known_reference_differences() {
+    // ParsePrepareRecord (xactdesc.c) of 16.2 and 17.4 never sets nstats / nabortstats, so their
+    // pg_waldump prints no "commit dropped stats" / "abort dropped stats" for a PREPARE; 18.3
+    // sets them, and so do the 16.14 and 17.10 servers: checked with each server's
+    // pg_get_wal_records_info() over `BEGIN; CREATE TABLE ...; PREPARE TRANSACTION`, whose
+    // PREPARE reads "...; rels(abort): base/5/16391; abort dropped stats: 2/5/16391; inval msgs: ..."
+    // on both, and by walinspect_pg16/17 over the fixtures.
+    // The 17.4 pg_waldump was built with a configure borrowed from 16.2, so its PG_MAJORVERSION,
+    // and with it TABLESPACE_VERSION_DIRECTORY in relation paths, says 16: "PG_16_202406281"
+    // where the 17.10 server (walinspect_pg17) prints "PG_17_202406281".
+    static const std::vector<KnownReferenceDifference> list = {
+        {16, "desc: PREPARE ", "; (commit|abort) dropped stats:( [0-9]+/[0-9]+/[0-9]+)+", "",
+         "pg_waldump 16.2's ParsePrepareRecord leaves the stats counts 0; the 16.14 server prints them"},
+        {17, "desc: PREPARE ", "; (commit|abort) dropped stats:( [0-9]+/[0-9]+/[0-9]+)+", "",
+         "pg_waldump 17.4's ParsePrepareRecord leaves the stats counts 0; the 17.10 server prints them"},
+        {17, "pg_tblspc/", "/PG_17_202406281/", "/PG_16_202406281/",
+         "the 17.4 pg_waldump's borrowed configure says PG_MAJORVERSION 16"},
+    };
+    return list;
+}
+
+std::string as_reference_prints(int major, const std::string& text, std::size_t& changed) {
+    struct Rule {
+        std::string record;
+        std::regex part;
+        std::string replacement;
+    };
+    std::vector<Rule> rules;
+    for (const auto& d : known_reference_differences())
+        if (d.major == major) rules.push_back({d.record, std::regex(d.part), d.replacement});
+    if (rules.empty()) return text;
+    std::string out;
+    out.reserve(text.size());
+    std::size_t from = 0;
+    while (from < text.size()) {
+        std::size_t nl = text.find('\n', from);
+        std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+        std::string line = text.substr(from, end - from);
+        bool line_changed = false;
+        for (auto& rule : rules) {
+            if (line.find(rule.record) == std::string::npos) continue;
+            std::string after = std::regex_replace(line, rule.part, rule.replacement);
+            if (after != line) {
+                line_changed = true;
+                line = std::move(after);
+            }
+        }
+        changed += line_changed;
+        out += line;
+        from = end;
+    }
+    return out;
+}
+
 void check_version_fixture(int major) {
     const std::string fixture = version_fixture_dir(major);
     REQUIRE_MESSAGE(fs::is_directory(fixture + "/wal"), "missing " << fixture << "/wal (tools/make_version_fixtures.sh)");
@@ -161,7 +216,7 @@ void check_version_fixture(int major) {
     CHECK_MESSAGE(absent.empty(), "record types of PostgreSQL " << major << " missing from " << fixture << ": "
                                   << [&] { std::string s; for (auto& t : absent) s += t + " "; return s; }());
 
-    std::size_t total_differing = 0;
+    std::size_t total_differing = 0, minor_lines = 0;
     std::string summary;
     for (auto& c : cases) {
         std::vector<std::string> argv = {understudy_bin(), "waldump"};
@@ -169,6 +224,13 @@ void check_version_fixture(int major) {
         const std::string expected = tmp.path() + "/" + c.name + ".expected";
         write_file(expected, read_zst_file(fixture + "/expected/" + c.name + ".out.zst"));
         ToolRun us = run_tool(argv, tmp.path() + "/" + c.name + ".us", std::chrono::seconds(120));
+        const std::string raw_out = read_file(us.out_path);
+        write_file(us.out_path, as_reference_prints(major, raw_out, minor_lines));
+        // The rules only ever rewrite what that pg_waldump does not print: its own lines never
+        // hold the server's text.
+        std::size_t in_expected = 0;
+        as_reference_prints(major, read_file(expected), in_expected);
+        CHECK_MESSAGE(in_expected == 0, c.name << ": pg_waldump printed the server's text of a known reference difference");
         auto [n_out, first_out] = diff_files(expected, us.out_path, 20);
         std::string pg_err = replace_all(read_file(fixture + "/expected/" + c.name + ".err"), "@WAL@", wal);
         write_file(expected + ".err", normalise_program_name(pg_err));
@@ -182,11 +244,12 @@ void check_version_fixture(int major) {
             for (auto& a : argv) args += a + " ";
             FAIL_CHECK("PostgreSQL " << major << " case " << c.name << ": " << n << " differing lines\n  " << args
                        << "\n  exit: pg_waldump " << c.exit_code << ", understudy " << us.exit_code
-                       << (us.timed_out ? " (timed out)" : "") << "\n  first differences (< pg_waldump, > understudy):\n"
+                       << std::string(us.timed_out ? " (timed out)" : "") << "\n  first differences (< pg_waldump, > understudy):\n"
                        << first_out << (n_err ? "  stderr:\n" + first_err : ""));
         }
     }
-    MESSAGE("PostgreSQL " << major << ": " << cases.size() << " cases, " << total_differing << " differing lines\n" << summary);
+    MESSAGE("PostgreSQL " << major << ": " << cases.size() << " cases, " << total_differing << " differing lines; "
+            << minor_lines << " lines of understudy's compared as that pg_waldump prints a known reference difference\n" << summary);
 
     // --json: one object per record of every group's text case.
     for (auto& c : cases) {
@@ -252,7 +315,8 @@ void check_version_corruption(int major) {
         std::vector<std::string> argv = {understudy_bin(), "waldump"};
         for (std::size_t i = 6; i < p.size(); ++i) argv.push_back(replace_all(p[i], "@WAL@", dir));
         ToolRun us = run_tool(argv, tmp.path() + "/us.out", std::chrono::seconds(60));
-        const std::string out = read_file(us.out_path);
+        std::size_t minor_lines = 0;
+        const std::string out = as_reference_prints(major, read_file(us.out_path), minor_lines);
         std::size_t us_lines = static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n'));
         const std::string pg_err = normalise_program_name(replace_all(read_file(fixture + "/expected/corrupt." + name + ".err"), "@WAL@", dir));
         const std::string us_err = normalise_program_name(us.err);

@@ -47,6 +47,26 @@ void check_version_fixture(int major);
 // status, same stderr (program name normalised), same stdout (line count and FNV-1a 64 hash).
 void check_version_corruption(int major);
 
+// A description that the pg_waldump a fixture was made with prints otherwise than the same
+// major's server (whose pg_walinspect walinspect_pgN compares understudy with, record by record):
+// an older minor release's text, or an artifact of how that pg_waldump was built. Issue #12:
+// follow the server; so understudy prints the server's text, and the fixture test rewrites
+// `part` in understudy's lines of `record` to `replacement` before comparing them with
+// pg_waldump's.
+struct KnownReferenceDifference {
+    int major;
+    const char* record;       // text of the lines concerned, e.g. "desc: PREPARE "
+    const char* part;         // ECMAScript regex of what the server prints
+    const char* replacement;  // what that pg_waldump prints instead ("" when nothing)
+    const char* why;
+};
+// The list (every entry checked against the server: see the .cpp).
+const std::vector<KnownReferenceDifference>& known_reference_differences();
+// `text` (understudy waldump's stdout for PostgreSQL `major` WAL) with every known reference
+// difference of that major rewritten as that pg_waldump prints it; `changed` counts the lines
+// it changed.
+std::string as_reference_prints(int major, const std::string& text, std::size_t& changed);
+
 // FNV-1a 64 of `bytes` as 16 hex digits (tools/lib/version_fixture.py computes the same).
 std::string fnv1a64_hex(const std::string& bytes);
 

@@ -252,7 +252,9 @@ def main():
     with open(os.path.join(tmp, 'MANIFEST'), 'w') as f:
         f.write(f'# PostgreSQL {version} WAL fixture (tools/make_version_fixtures.sh)\n')
         f.write(f'server: {server}\n')
-        f.write(f'pg_waldump: {run([pg_waldump, "--version"]).stdout.strip()}\n')
+        source = os.path.join(os.path.dirname(pg_waldump), 'SOURCE')
+        built_from = f' (built from PostgreSQL {open(source).read().strip()})' if os.path.exists(source) else ''
+        f.write(f'pg_waldump: {run([pg_waldump, "--version"]).stdout.strip()}{built_from}\n')
         f.write('settings: initdb --wal-segsize=1, wal_level = logical, wal_compression = pglz, '
                 'wal_consistency_checking = all (tools/waldump_diff.sh --version)\n')
         f.write(f'workload: all_rmgrs.sql + coverage_extras.sql over {start}..{end}, timeline {tli}, '

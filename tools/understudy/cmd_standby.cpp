@@ -40,6 +40,7 @@ private:
     std::size_t cache_mb_ = 512;
     double lag_history_max_mb_ = 32;
     std::string progress_ = "auto";
+    std::string checkpoint_ = "spread";
     double progress_interval_ = 5.0;
     int verbose_ = 0;
 };
@@ -52,6 +53,13 @@ void StandbyCommand::register_options(CLI::App& app) {
     sub->add_option("-S,--slot", opts_.slot, "physical replication slot (created if missing; default understudy)");
     sub->add_option("--application-name", application_name_, "application_name shown in pg_stat_replication "
                                                               "(default: the conninfo's, else understudy)");
+    sub->add_flag("--base-backup", opts_.base_backup,
+                  "an empty DIR starts from a base backup taken over the replication protocol into DIR/data "
+                  "(standby.signal and primary_conninfo written as pg_basebackup -R does), then streams and replays "
+                  "from its start");
+    sub->add_option("-c,--checkpoint", checkpoint_,
+                    "the primary's checkpoint for --base-backup: fast (at once) or spread (default spread)")
+        ->check(CLI::IsMember({"fast", "spread"}));
     sub->add_flag("--verify", opts_.verify, "compare pages with wal_consistency_checking images while replaying");
     sub->add_flag("--hot-standby-feedback", opts_.hot_standby_feedback,
                   "send the oldest transaction still running in the replayed WAL as xmin (hot standby feedback), "
@@ -86,6 +94,7 @@ int StandbyCommand::run() {
     set_verbosity(verbose_);
     use_service_log_format();
     if (!application_name_.empty()) opts_.application_name = application_name_;
+    opts_.base_backup_fast_checkpoint = checkpoint_ == "fast";
     if (!http_.empty() && !standby::parse_http_address(http_, opts_.http_host, opts_.http_port))
         throw UsageError{fmt::format("invalid --http \"{}\" (expected [ADDR:]PORT, e.g. 127.0.0.1:9187)", http_)};
     opts_.status_interval = std::chrono::milliseconds(static_cast<long>(status_interval_ * 1000));

@@ -44,9 +44,16 @@ constexpr const char* kProg = "understudy waldump";
 // "error", or the WAL's version's level once the reader knows it (14: "fatal").
 const char* g_fatal_level = "error";
 
+// A message's further lines ("detail: ...", pg_log_error_detail) get the program name too.
 [[noreturn]] void fatal(const std::string& msg) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: %s: %s\n", kProg, g_fatal_level, msg.c_str());
+    const std::size_t nl = msg.find('\n');
+    std::fprintf(stderr, "%s: %s: %s\n", kProg, g_fatal_level, msg.substr(0, nl).c_str());
+    for (std::size_t at = nl; at != std::string::npos;) {
+        const std::size_t next = msg.find('\n', at + 1);
+        std::fprintf(stderr, "%s: %s\n", kProg, msg.substr(at + 1, next - at - 1).c_str());
+        at = next;
+    }
     std::exit(kExitFailure);
 }
 
@@ -135,8 +142,12 @@ struct Target {
 
 // search_directory(): seg size when `fname` (or any WAL file) is in `dir`.
 std::optional<std::uint32_t> search_directory(const std::string& dir, const std::string& fname) {
-    auto r = detect_segment_size(dir, fname);
-    if (!r) fatal(r.message());
+    const WalFormat* page_format = nullptr;
+    auto r = detect_segment_size(dir, fname, &page_format);
+    if (!r) {
+        if (page_format != nullptr) g_fatal_level = waldump::display_frame(*page_format).fatal_level;
+        fatal(r.message());
+    }
     return *r;
 }
 

@@ -30,6 +30,7 @@ struct UsageError {
 using CommandFactory = std::unique_ptr<Command> (*)(CLI::App& app);
 
 // One factory per subcommand; each adds its subcommand to `app` and returns the command.
+std::unique_ptr<Command> make_basebackup_command(CLI::App& app);
 std::unique_ptr<Command> make_completion_command(CLI::App& app);
 std::unique_ptr<Command> make_lag_command(CLI::App& app);
 std::unique_ptr<Command> make_receive_command(CLI::App& app);

@@ -16,6 +16,7 @@ namespace {
 
 // Commands are registered here; a new subcommand is one line.
 constexpr understudy::cli::CommandFactory kFactories[] = {
+    understudy::cli::make_basebackup_command,
     understudy::cli::make_completion_command,
     understudy::cli::make_lag_command,
     understudy::cli::make_receive_command,
