@@ -83,7 +83,8 @@ TEST_CASE("package: builds, installs into a clean root, and the installed standb
     const std::string bin = root + "/usr/bin/understudy";
     REQUIRE(std::filesystem::exists(bin));
     for (const char* page : {"understudy", "understudy-standby", "understudy-receive", "understudy-replay",
-                             "understudy-retire", "understudy-waldump", "understudy-lag"}) {
+                             "understudy-retire", "understudy-waldump", "understudy-lag",
+                             "understudy-basebackup"}) {
         const std::string path = root + "/usr/share/man/man1/" + page + ".1.gz";
         CHECK_MESSAGE(std::filesystem::exists(path), path << " is not in the package");
     }
