@@ -205,6 +205,7 @@ Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
         if (auto r = write_flush_reply(); !r) return r.error();
         if (endpos_reached()) {
             if (auto r = send_reply(true, false); !r) return r.error();
+            copy_end_sent_ = true;
             if (auto r = conn_.put_copy_end(); !r) return r.error();
             (void)flush_output();
             return std::optional<SessionEnd>(SessionEnd{SessionEnd::Kind::EndposReached, std::nullopt});
@@ -213,16 +214,14 @@ Result<std::optional<SessionEnd>> StreamingSession::on_readable() {
     }
 }
 
-// The primary sent CopyDone: answer with ours and read the results that follow
-// (receivelog.c HandleEndOfCopyStream / ReceiveXlogStream).
+// The COPY is over for libpq: the primary sent CopyDone, an ErrorResponse or a message of
+// another type, or the connection ended. Only after the primary's CopyDone may we still send:
+// collect_end_results() answers it with our last reply and CopyDone (receivelog.c
+// HandleEndOfCopyStream / ReceiveXlogStream). Sending after an error would fail, and every
+// failed send adds libpq's "no COPY in progress" to the connection's error text.
 Result<std::optional<SessionEnd>> StreamingSession::end_copy() {
     if (auto r = writer_.flush(); !r) return r.error();
-    // After an ErrorResponse the COPY is already over on both sides: the reply and CopyDone
-    // then fail, and the error result below is what counts.
-    if (auto r = send_reply(true, false); !r) log::debug("final reply not sent: {}", r.message());
     phase_ = Phase::EndingCopy;
-    if (auto r = conn_.put_copy_end(); !r) log::debug("CopyDone not sent: {}", r.message());
-    (void)flush_output();
     return collect_end_results();
 }
 
@@ -241,8 +240,14 @@ Result<std::optional<SessionEnd>> StreamingSession::collect_end_results() {
                 else end_of_timeline_ = *eot;
                 break;
             }
-            case PGRES_COMMAND_OK:
-            case PGRES_COPY_IN:  // our CopyDone is still on its way
+            case PGRES_COMMAND_OK: break;
+            case PGRES_COPY_IN:  // the primary's CopyDone: ours follows (once)
+                if (!copy_end_sent_) {
+                    copy_end_sent_ = true;
+                    if (auto r = send_reply(true, false); !r) log::debug("final reply not sent: {}", r.message());
+                    if (auto r = conn_.put_copy_end(); !r) log::debug("CopyDone not sent: {}", r.message());
+                    (void)flush_output();
+                }
                 break;
             default:
                 if (!end_error_) {
@@ -288,6 +293,7 @@ Result<void> StreamingSession::stop() {
     if (auto r = writer_.flush(); !r) return r;
     if (auto r = send_reply(true, false); !r) return r;
     phase_ = Phase::EndingCopy;
+    copy_end_sent_ = true;
     if (auto r = conn_.put_copy_end(); !r) return r;
     return flush_output();
 }

@@ -122,6 +122,7 @@ private:
     ReplyObserver on_reply_;
 
     Phase phase_ = Phase::Copying;
+    bool copy_end_sent_ = false;  // our CopyDone (after the primary's, at endpos, or on stop)
     std::vector<std::uint8_t> pending_;
     XLogRecPtr pending_start_ = 0;
     XLogRecPtr primary_wal_end_ = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fault matrix (issue #15) N times and prints a table with counts: every test of the
-# meson suite 'faults' (tests/faults) plus the promotion of a cascaded upstream under load
+# meson suite 'faults' (tests/faults; the promotion of a cascaded upstream under load is
+# fault_cascade_promote) plus the timeline switch with a kill -9 on the new timeline
 # (tests/integration/standby_timeline_test.cpp), each run on its own, one after another.
 #
 #   tools/faults.sh [-n RUNS] [-k KILLS] [-s] [TEST...]

@@ -1,6 +1,6 @@
 // Disk faults on a size-limited tmpfs the test mounts: `understudy receive` filling it up while
-// streaming, and a read-only remount while stopped (the standby's replay case is in
-// disk_full_standby_wip_test.cpp, suite 'wip').
+// streaming, and a read-only remount while stopped (`understudy standby`'s cases are in
+// disk_full_standby_test.cpp).
 // Expected: exit 1 with an error naming the file and the errno text; no complete segment that
 // is not the primary's, byte for byte; nothing changed on a read-only directory; after space is
 // freed (the tmpfs made larger) a restart resumes with no gap: segments byte-identical to the
@@ -23,36 +23,6 @@ using namespace understudy::testing::disk;
 namespace {
 
 constexpr std::uint32_t kSeg = 1u << 20;
-
-// Every complete segment in `wal` equals the server's; every .partial's first `flushed` bytes
-// do. (compare_with_server also wants every .partial full size: a segment whose preallocation
-// the full disk cut short is not, and is not taken as complete either.)
-std::vector<std::string> check_received(const std::string& wal, const std::string& server_wal, XLogRecPtr flushed) {
-    std::vector<std::string> problems;
-    for (auto& e : sfs::directory_iterator(wal)) {
-        const std::string name = e.path().filename().string();
-        auto parsed = parse_segment_file_name(name, kSeg);
-        if (!parsed) continue;
-        const std::string mine = read_file(e.path().string());
-        const std::string theirs = read_file(server_wal + "/" + name.substr(0, 24));
-        if (!parsed->partial) {
-            if (mine != theirs) problems.push_back(name + " is complete but differs from the primary's");
-            continue;
-        }
-        if (mine.size() > kSeg) problems.push_back(name + " is larger than a segment");
-        const XLogRecPtr seg_start = segno_to_lsn(parsed->segno, kSeg);
-        const std::size_t upto = flushed > seg_start ? static_cast<std::size_t>(std::min<XLogRecPtr>(flushed - seg_start, kSeg)) : 0;
-        if (mine.size() < upto || mine.compare(0, upto, theirs, 0, upto) != 0)
-            problems.push_back(name + ": the flushed part differs from the primary's");
-    }
-    return problems;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (auto& s : v) out += s + "\n";
-    return out;
-}
 
 // name -> contents of every file in `dir`.
 std::map<std::string, std::string> snapshot(const std::string& dir) {

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "common/lsn.h"
+#include "tests/support/files.h"
 #include "tests/support/process.h"
 
 namespace understudy::testing::disk {
@@ -91,6 +93,37 @@ private:
     bool mounted_ = false;
 };
 
+// Every complete segment in `wal` equals the server's; every .partial's first `flushed` bytes
+// do. (compare_with_server also wants every .partial full size: a segment whose preallocation
+// the full disk cut short is not, and is not taken as complete either.)
+inline std::vector<std::string> check_received(const std::string& wal, const std::string& server_wal, XLogRecPtr flushed,
+                                               std::uint32_t seg_size = 1u << 20) {
+    std::vector<std::string> problems;
+    for (auto& e : sfs::directory_iterator(wal)) {
+        const std::string name = e.path().filename().string();
+        auto parsed = parse_segment_file_name(name, seg_size);
+        if (!parsed) continue;
+        const std::string mine = read_file(e.path().string());
+        const std::string theirs = read_file(server_wal + "/" + name.substr(0, 24));
+        if (!parsed->partial) {
+            if (mine != theirs) problems.push_back(name + " is complete but differs from the primary's");
+            continue;
+        }
+        if (mine.size() > seg_size) problems.push_back(name + " is larger than a segment");
+        const XLogRecPtr seg_start = segno_to_lsn(parsed->segno, seg_size);
+        const std::size_t upto = flushed > seg_start ? static_cast<std::size_t>(std::min<XLogRecPtr>(flushed - seg_start, seg_size)) : 0;
+        if (mine.size() < upto || mine.compare(0, upto, theirs, 0, upto) != 0)
+            problems.push_back(name + ": the flushed part differs from the primary's");
+    }
+    return problems;
+}
+
+inline std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (auto& s : v) out += s + "\n";
+    return out;
+}
+
 // Fills the file system holding `dir` with a file `dir`/filler until write() says ENOSPC;
 // returns the bytes written.
 inline std::uint64_t fill_up(const std::string& dir) {
@@ -111,14 +144,20 @@ inline std::uint64_t fill_up(const std::string& dir) {
 // The image is allocated in full (fallocate) before mkfs, so every block of the ext4 has its
 // page in the tmpfs: only blocks punched out later (punch_file_tail) need new pages, and with
 // the tmpfs full their writes fail (the loop device reports an I/O error; ext4 then fails the
-// fsync/fdatasync of the file that owns them).
+// fsync/fdatasync of the file that owns them). Only a request that begins in a punched page
+// fails: the loop device writes a request to the image with one write, and when that write runs
+// out of space after its first pages it returns a short count, which the loop device reports
+// as success for the whole request (the rest is lost behind a successful fdatasync). Punch from
+// where the writes will begin (a new file's first block), not from inside written data.
 class LoopExt4 {
 public:
     LoopExt4(const std::string& base, int image_mb, int headroom_mb) : backing_(base + "/backing", std::to_string(image_mb + headroom_mb) + "m") {
         image_ = backing_.path() + "/ext4.img";
         must({"fallocate", "-l", std::to_string(image_mb) + "M", image_});
         device_ = must({"losetup", "-f", "--show", image_});
-        must({"mkfs.ext4", "-q", "-F", "-E", "nodiscard,lazy_itable_init=0,lazy_journal_init=0", device_});
+        // 4 kB blocks, one page of the image each (mke2fs makes 1 kB blocks on a file system
+        // this small): a punched block is a whole page freed, never a page only zeroed.
+        must({"mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "nodiscard,lazy_itable_init=0,lazy_journal_init=0", device_});
         mnt_ = base + "/mnt";
         sfs::create_directories(mnt_);
         mount();
@@ -176,6 +215,10 @@ public:
             const std::uint64_t hi = e.fe_logical + e.fe_length;
             if (lo >= hi) continue;
             const std::uint64_t phys = e.fe_physical + (lo - e.fe_logical);
+            // A range that begins or ends inside a page of the image only zeroes that page; a
+            // write there then succeeds and the fault is not where the test thinks it is.
+            REQUIRE_MESSAGE((phys % 4096 == 0 && (hi - lo) % 4096 == 0),
+                            "cannot punch " << file << " at " << lo << ": its blocks are not whole pages of the image");
             REQUIRE(::fallocate(img.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(phys),
                                 static_cast<off_t>(hi - lo)) == 0);
             punched += hi - lo;

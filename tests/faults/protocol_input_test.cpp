@@ -154,6 +154,10 @@ TEST_CASE("protocol messages of the wrong type during the stream: libpq's error,
          [](Peer& p) { p.send_raw(copy_of({'d', 0, 0x10, 0, 0, 'w', 0, 0})); }, "server closed the connection unexpectedly"},
         {"an ErrorResponse", [](Peer& p) { p.error("XX000", "fake walsender: something broke"); },
          "fake walsender: something broke"},
+        // What a walsender terminated by pg_terminate_backend sends.
+        {"an ErrorResponse, then a close",
+         [](Peer& p) { p.error("57P01", "terminating connection due to administrator command"); },
+         "terminating connection due to administrator command"},
     };
     for (const auto& c : cases) {
         const std::string what = c.what;
@@ -173,6 +177,10 @@ TEST_CASE("protocol messages of the wrong type during the stream: libpq's error,
         MESSAGE(what << " -> " << out.log.substr(out.log.rfind("\n", out.log.size() - 2) + 1));
         CHECK_MESSAGE(out.code == 1, out.log);
         CHECK_MESSAGE(out.log.find(c.expected) != std::string::npos, out.log);
+        // Said once, and not buried under libpq's "no COPY in progress" from replies sent
+        // after the COPY was over.
+        CHECK_MESSAGE(out.log.find(c.expected) == out.log.rfind(c.expected), out.log);
+        CHECK_MESSAGE(out.log.find("no COPY in progress") == std::string::npos, out.log);
         const std::string problems = only_sent_bytes(wal, good);
         CHECK_MESSAGE(problems.empty(), problems);
     }

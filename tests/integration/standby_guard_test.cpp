@@ -6,27 +6,23 @@
 // receive into its pg_wal, a replay into its data are refused naming the owner's pid; lag is let
 // in; a kill -9 of the owner frees it); file modes 0600/0700; `understudy retire` drops the slot
 // and removes the directory, refused while the standby runs.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "tests/integration/standby_helpers.h"
+#include "tests/support/raw_http.h"
 
 using namespace understudy;
 using namespace understudy::testing;
 using namespace understudy::testing::receive;
 using namespace understudy::testing::standby;
+using namespace understudy::testing::http;
 namespace sfs = std::filesystem;
 
 namespace {
@@ -43,64 +39,6 @@ std::string cmdline_of(pid_t pid) {
     for (char& c : s)
         if (c == '\0') c = ' ';
     return s;
-}
-
-// 1000+ descriptors open at once: the soft limit may be 1024 (a fresh Debian).
-void raise_fd_limit() {
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
-int connect_port(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-void send_all(int fd, const std::string& s) {
-    for (std::size_t off = 0; off < s.size();) {
-        ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return;
-        off += static_cast<std::size_t>(n);
-    }
-}
-
-std::string read_all(int fd, std::chrono::milliseconds timeout) {
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        pollfd p{fd, POLLIN, 0};
-        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return out;
-        char buf[8192];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) return out;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-}
-
-int http_status(const std::string& response) {
-    if (response.rfind("HTTP/1.0 ", 0) != 0 || response.size() < 12) return 0;
-    return std::stoi(response.substr(9, 3));
-}
-
-std::string http_exchange(int port, const std::string& request) {
-    const int fd = connect_port(port);
-    if (fd < 0) return "";
-    send_all(fd, request);
-    std::string r = read_all(fd, 10s);
-    ::close(fd);
-    return r;
 }
 
 // Every file and directory under `root` (itself included) whose mode gives group or others any
@@ -148,7 +86,7 @@ TEST_CASE("HTTP: 1000 concurrent clients, bad requests answered 400/405/413/431,
     int ok = 0;
     for (int fd : fds) {
         if (fd < 0) continue;
-        const std::string r = read_all(fd, 20s);
+        const std::string r = read_until_eof(fd, 20s);
         if (http_status(r) == 200 && r.find("understudy_applied_lsn_bytes") != std::string::npos) ++ok;
         ::close(fd);
     }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/raw_http.h"
 #include "tests/integration/receive_helpers.h"
 #include "tests/support/files.h"
 
@@ -75,21 +76,7 @@ inline bool wait_streaming(const PgCluster& pg, std::chrono::milliseconds timeou
 
 // A plain HTTP/1.0 GET on 127.0.0.1; returns the body ("" on failure), the head in *head.
 inline std::string http_get(int port, const std::string& path, std::string* head = nullptr) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return "";
-    }
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
-    std::string resp;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
+    const std::string resp = http::http_exchange(port, "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
     auto sep = resp.find("\r\n\r\n");
     if (sep == std::string::npos) return "";
     if (head) *head = resp.substr(0, sep);

@@ -1,11 +1,6 @@
 // standby/http.h: the request head parser's table, and the server against hostile clients
 // (1000 at once, half requests, oversized and malformed requests, other methods, the
 // connection cap and deadline, and a stop that does not wait for any of them).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -17,70 +12,16 @@
 #include <vector>
 
 #include "standby/http.h"
+#include "tests/support/raw_http.h"
 
 using understudy::standby::HttpHead;
 using understudy::standby::HttpLimits;
 using understudy::standby::HttpResponse;
 using understudy::standby::HttpServer;
 using understudy::standby::parse_http_head;
+using namespace understudy::testing::http;
 
 namespace {
-
-// 2000+ descriptors open at once: the soft limit may be 1024 (a fresh Debian).
-void raise_fd_limit() {
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
-int connect_to(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-void send_all(int fd, const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return;  // the server may close early (431): the rest is not needed
-        off += static_cast<std::size_t>(n);
-    }
-}
-
-// Everything until EOF or `timeout`; *eof says whether the server closed.
-std::string read_until_eof(int fd, std::chrono::milliseconds timeout, bool* eof = nullptr) {
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (eof) *eof = false;
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return out;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return out;
-        char buf[4096];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            if (eof) *eof = true;
-            return out;
-        }
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-}
-
-int status_of(const std::string& response) {
-    if (response.rfind("HTTP/1.0 ", 0) != 0 || response.size() < 12) return 0;
-    return std::stoi(response.substr(9, 3));
-}
 
 HttpResponse echo_handler(const std::string& path) {
     if (path == "/status") return HttpResponse{200, "application/json", "{\"ok\": true}\n"};
@@ -146,13 +87,13 @@ TEST_CASE("the HTTP server answers 1000 concurrent clients, refuses bad requests
 
     // 1000 connections open at once, then each sends its request, then each reads its answer.
     Fds many;
-    for (int i = 0; i < 1000; ++i) many.fds.push_back(connect_to(port));
+    for (int i = 0; i < 1000; ++i) many.fds.push_back(connect_port(port));
     for (int fd : many.fds) REQUIRE(fd >= 0);
     for (int fd : many.fds) send_all(fd, "GET /status HTTP/1.0\r\n\r\n");
     int answered = 0;
     for (int fd : many.fds) {
         const std::string r = read_until_eof(fd, std::chrono::seconds(10));
-        if (status_of(r) == 200 && r.find("{\"ok\": true}") != std::string::npos) ++answered;
+        if (http_status(r) == 200 && r.find("{\"ok\": true}") != std::string::npos) ++answered;
     }
     CHECK(answered == 1000);
 
@@ -170,22 +111,22 @@ TEST_CASE("the HTTP server answers 1000 concurrent clients, refuses bad requests
     };
     for (const Case& c : cases) {
         CAPTURE(c.request.substr(0, 40));
-        const int fd = connect_to(port);
+        const int fd = connect_port(port);
         REQUIRE(fd >= 0);
         send_all(fd, c.request);
         bool eof = false;
         const std::string r = read_until_eof(fd, std::chrono::seconds(5), &eof);
-        CHECK(status_of(r) == c.status);
+        CHECK(http_status(r) == c.status);
         CHECK(eof);
         if (c.status == 405) CHECK(r.find("Allow: GET, HEAD\r\n") != std::string::npos);
         ::close(fd);
     }
     // HEAD: the head only.
     {
-        const int fd = connect_to(port);
+        const int fd = connect_port(port);
         send_all(fd, "HEAD /status HTTP/1.0\r\n\r\n");
         const std::string r = read_until_eof(fd, std::chrono::seconds(5));
-        CHECK(status_of(r) == 200);
+        CHECK(http_status(r) == 200);
         CHECK(r.find("{\"ok\"") == std::string::npos);
         ::close(fd);
     }
@@ -194,7 +135,7 @@ TEST_CASE("the HTTP server answers 1000 concurrent clients, refuses bad requests
     // every one of them sees its connection closed.
     Fds slow;
     for (int i = 0; i < 50; ++i) {
-        slow.fds.push_back(connect_to(port));
+        slow.fds.push_back(connect_port(port));
         send_all(slow.fds.back(), "GET /sta");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -220,16 +161,16 @@ TEST_CASE("the HTTP server closes a client that does not finish its request by t
     REQUIRE(server.start());
     Fds slow;
     for (int i = 0; i < 5; ++i) {
-        slow.fds.push_back(connect_to(server.port()));
+        slow.fds.push_back(connect_port(server.port()));
         send_all(slow.fds.back(), "GET /status HTTP/1.0\r\n");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // The sixth while five are open: 503, closed.
     {
-        const int fd = connect_to(server.port());
+        const int fd = connect_port(server.port());
         send_all(fd, "GET /status HTTP/1.0\r\n\r\n");
         const std::string r = read_until_eof(fd, std::chrono::seconds(2));
-        CHECK(status_of(r) == 503);
+        CHECK(http_status(r) == 503);
         ::close(fd);
     }
     // The five are closed by their deadline (300 ms, checked every 75 ms) without an answer.
@@ -243,8 +184,8 @@ TEST_CASE("the HTTP server closes a client that does not finish its request by t
     CHECK(closed == 5);
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
     // Then new clients are served again.
-    const int fd = connect_to(server.port());
+    const int fd = connect_port(server.port());
     send_all(fd, "GET /status HTTP/1.0\r\n\r\n");
-    CHECK(status_of(read_until_eof(fd, std::chrono::seconds(2))) == 200);
+    CHECK(http_status(read_until_eof(fd, std::chrono::seconds(2))) == 200);
     ::close(fd);
 }
