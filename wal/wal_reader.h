@@ -161,6 +161,9 @@ private:
     ReadStatus finish_record(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
                              XLogRecPtr next,
                              std::optional<std::uint32_t> scanned_fpi_len = std::nullopt);
+    // summary_ and the read positions for the record `rec` just read and checked.
+    inline void fill_summary(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
+                             XLogRecPtr next, std::uint32_t fpi_len);
     void grow_rec_buf(std::size_t need);
     void inval_read_state();
     void report(Fail fail, WalErrorKind kind, std::string msg);
@@ -175,6 +178,9 @@ private:
     WalReaderOptions options_;
     std::uint32_t seg_size_;
     Crc32cUpdateFn crc_update_;  // crc32c_update's implementation, called directly
+#if defined(__x86_64__)
+    bool crc_sse42_;  // crc_update_ is the SSE4.2 one: records in a page take record_crc_sse42
+#endif
     const WalFormat* format_ = nullptr;
 
     // XLogReaderState positions
