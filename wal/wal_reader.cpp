@@ -100,6 +100,7 @@ void WalReader::inval_read_state() {
 }
 
 void WalReader::report(Fail fail, WalErrorKind kind, std::string msg) {
+    error_state_ = true;
     if (!msg.empty()) {
         errormsg_ = std::move(msg);
         error_kind_ = kind;
@@ -376,12 +377,16 @@ WalReader::Fail WalReader::classify_tail(XLogRecPtr rec_ptr, std::uint32_t tot_l
 }
 
 ReadStatus WalReader::read_record() {
-    fail_ = Fail::None;
-    errormsg_.clear();
-    error_kind_ = WalErrorKind::None;
-    end_reason_.clear();
-    end_lsn_reached_ = false;
+    if (error_state_) {
+        fail_ = Fail::None;
+        errormsg_.clear();
+        error_kind_ = WalErrorKind::None;
+        end_reason_.clear();
+        end_lsn_reached_ = false;
+        error_state_ = false;
+    }
     if (ReadStatus status; read_record_in_page(next_rec_ptr_, status)) return status;
+    error_state_ = true;  // the general path may set any of them
     return decode_next_record();
 }
 
@@ -647,6 +652,7 @@ ReadStatus WalReader::finish_record(const std::uint8_t* rec, std::uint32_t total
 
 // XLogFindNextRecord (PG15).
 XLogRecPtr WalReader::find_next_record(XLogRecPtr lsn) {
+    error_state_ = true;  // the page reads below may set any of them
     fail_ = Fail::None;
     errormsg_.clear();
     error_kind_ = WalErrorKind::None;

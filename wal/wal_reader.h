@@ -215,6 +215,9 @@ private:
     bool end_lsn_reached_ = false;
     std::string unsupported_version_;
     WalErrorKind error_kind_ = WalErrorKind::None;
+    // False only while fail_, errormsg_, error_kind_, end_reason_ and end_lsn_reached_ are known
+    // to be clear (read_record() then need not clear them for every record).
+    bool error_state_ = true;
     std::uint16_t bad_magic_ = 0;  // the page magic of the last InvalidMagic error
 };
 
