@@ -390,6 +390,17 @@ ReadStatus WalReader::read_record() {
     return decode_next_record();
 }
 
+std::size_t WalReader::read_summaries(std::span<RecordSummary> out, ReadStatus& status) {
+    std::size_t n = 0;
+    status = ReadStatus::Record;
+    while (n < out.size()) {
+        if (error_state_ || !read_record_in_page(next_rec_ptr_, status)) status = read_record();
+        if (status != ReadStatus::Record) break;
+        out[n++] = summary_;
+    }
+    return n;
+}
+
 ReadStatus WalReader::read_record_following(std::chrono::milliseconds poll,
                                             const std::atomic<bool>* stop) {
     for (;;) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,7 +101,12 @@ public:
     ReadStatus read_record();
     // read_record(), but on EndOfWal (not end_lsn) waits `poll` and retries until a record
     // arrives, a corruption is found, or `stop` becomes true.
-    ReadStatus read_record_following(std::chrono::milliseconds poll,
+    // read_record() for many records at once (pg_waldump --stats): fills `out` with the
+    // summaries of the records read, checked as read_record() checks them, and returns how many
+    // it read. Stops at the first status that is not Record (left in `status`, with the reader
+    // as read_record() leaves it then); `status` is Record when `out` was filled.
+    std::size_t read_summaries(std::span<RecordSummary> out, ReadStatus& status);
+        ReadStatus read_record_following(std::chrono::milliseconds poll,
                                      const std::atomic<bool>* stop = nullptr);
 
     // The record read last (valid until the next read; not filled when decode_blocks is off).
@@ -141,7 +147,8 @@ private:
     ReadStatus decode_next_record();
     // decode_next_record()'s common case, when the record lies inside the page read last;
     // false (nothing changed) for everything else, errors included.
-    bool read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status);
+    // Inline in read_record() and read_summaries() (it runs once per record).
+    [[gnu::always_inline]] inline bool read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status);
     // ReadPageInternal: makes page `pageptr` current with at least `req_len` valid bytes;
     // returns the valid length or -1.
     int read_page(XLogRecPtr pageptr, std::uint32_t req_len);

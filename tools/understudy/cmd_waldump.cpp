@@ -638,10 +638,12 @@ int WaldumpCommand::run() {
                            !filter_rmgr_enabled_ && !filter_xid_ && !filters_blocks() &&
                            save_fullpage_.empty();
     if (count_all) {
-        const RecordSummary& s = reader.summary();
-        while (!g_time_to_stop && (status = reader.read_record()) == ReadStatus::Record) {
-            st.add(s);
-            st.endptr = s.end_lsn;
+        std::array<RecordSummary, 64> batch;
+        while (!g_time_to_stop) {
+            const std::size_t n = reader.read_summaries(batch, status);
+            for (std::size_t i = 0; i < n; ++i) st.add(batch[i]);
+            if (n > 0) st.endptr = batch[n - 1].end_lsn;
+            if (status != ReadStatus::Record) break;
         }
     }
     while (jobs <= 1 && !count_all) {  // the sequential reading (the parallel one read the range)

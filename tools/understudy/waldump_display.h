@@ -62,7 +62,7 @@ struct Stats {
     std::array<std::array<StatsRow, 16>, 256> record_stats{};
 
     // XLogRecStoreStats (inline: once per record)
-    void add(const RecordSummary& rec) {
+    [[gnu::always_inline]] void add(const RecordSummary& rec) {
         ++count;
         // xact keeps a flag in the high bit of its record type (a mask, not a branch: record
         // types interleave unpredictably)
