@@ -176,9 +176,9 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
 
 // DecodeXLogRecord's header walk (PG15), keeping only the image lengths: scan_record_fpi_len's
 // walk for the shapes its inline part (decoder.h) does not take. Every check of decode_record()
-// is made here too (as a plain "no"), so a record this accepts decodes. Sizes: XLogRecordBlockHeader (4),
-// XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2), RelFileNode (12),
-// BlockNumber (4).
+// is made here too (as a plain "no"), so a record this accepts decodes. Sizes:
+// XLogRecordBlockHeader (4), XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2),
+// RelFileNode (12), BlockNumber (4).
 bool scan_record_fpi_len_general(const WalFormat& f, std::span<const std::uint8_t> head,
                                  std::uint32_t tot_len, std::uint32_t& out_fpi_len) {
     if (tot_len < SizeOfXLogRecord || head.size() < SizeOfXLogRecord || head.size() > tot_len)

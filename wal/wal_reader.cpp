@@ -49,7 +49,7 @@ __attribute__((target("sse4.2"))) pg_crc32c record_crc_sse42(const std::uint8_t*
     std::size_t len = total_len - SizeOfXLogRecord;
     const std::uint8_t* p = rec + SizeOfXLogRecord;
     std::uint64_t c = crc32c_init();
-    if (len >= 256) {
+    if (len >= 256) {  // crc32c_update_sse42 interleaves three streams over long buffers
         c = crc32c_update_sse42(crc32c_init(), p, len);
     } else {
         for (const std::uint8_t* end = p + (len & ~std::size_t{7}); p != end; p += 8)
@@ -68,7 +68,9 @@ __attribute__((target("sse4.2"))) pg_crc32c record_crc_sse42(const std::uint8_t*
     }
     c = _mm_crc32_u64(c, load<std::uint64_t>(rec));
     c = _mm_crc32_u64(c, load<std::uint64_t>(rec + 8));
-    return crc32c_finish(_mm_crc32_u32(static_cast<std::uint32_t>(c), load<std::uint32_t>(rec + 16)));
+    const std::uint32_t crc =
+        _mm_crc32_u32(static_cast<std::uint32_t>(c), load<std::uint32_t>(rec + 16));
+    return crc32c_finish(crc);
 }
 #endif
 
@@ -78,12 +80,10 @@ WalReader::WalReader(WalSource& source, WalReaderOptions options)
     : source_(source),
       options_(options),
       seg_size_(source.segment_size()),
-      crc_update_(crc32c_update_function())
+      crc_update_(crc32c_update_function()) {
 #if defined(__x86_64__)
-      ,
-      crc_sse42_(crc_update_ == &crc32c_update_sse42)
+    crc_sse42_ = crc_update_ == &crc32c_update_sse42;
 #endif
-{
 }
 
 void WalReader::begin_read(XLogRecPtr lsn) {

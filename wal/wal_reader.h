@@ -185,9 +185,8 @@ private:
     WalReaderOptions options_;
     std::uint32_t seg_size_;
     Crc32cUpdateFn crc_update_;  // crc32c_update's implementation, called directly
-#if defined(__x86_64__)
-    bool crc_sse42_;  // crc_update_ is the SSE4.2 one: records in a page take record_crc_sse42
-#endif
+    // crc_update_ is the SSE4.2 one: records in a page take record_crc_sse42.
+    bool crc_sse42_ = false;
     const WalFormat* format_ = nullptr;
 
     // XLogReaderState positions
