@@ -124,6 +124,12 @@ Result<void> parse_appended_fields(const json& j, const std::string& source, Rep
         if (!j.at("commit_ts_active").is_boolean()) return field_error(source, "commit_ts_active", "is not a boolean");
         s.commit_ts_active = j.at("commit_ts_active").get<bool>();
     }
+    s.pg_major_version = 15;  // files written before the field: only 15 WAL was replayed
+    if (j.contains("pg_major_version")) {
+        auto v = get_uint(j, "pg_major_version", 99, source);
+        if (!v) return v.error();
+        s.pg_major_version = static_cast<int>(*v);
+    }
     if (auto r = parse_prepared_xacts(j, source, s); !r) return r;
     if (auto r = parse_rmgr_totals(j, source, s); !r) return r;
     return parse_replication_origins(j, source, s);
@@ -148,6 +154,7 @@ std::string replay_state_to_json(const ReplayState& s) {
     j["oldest_running_xid"] = s.oldest_running_xid;
     j["latest_completed_xid"] = s.latest_completed_xid;
     if (s.commit_ts_active) j["commit_ts_active"] = *s.commit_ts_active;
+    j["pg_major_version"] = s.pg_major_version;  // 0: not known yet (no record read)
     json prepared = json::array();
     for (const auto& p : s.prepared_xacts)
         prepared.push_back({{"xid", p.xid},
