@@ -174,13 +174,13 @@ RecordLengths record_lengths(const DecodedRecord& rec) {
     return l;
 }
 
-// DecodeXLogRecord's header walk (PG15), keeping only the image lengths. Every check of
-// decode_record() is made here too (as a plain "no"), so a record this accepts decodes. Written
-// for few instructions: it runs once per record. Sizes: XLogRecordBlockHeader (4),
-// XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2), RelFileNode (12),
-// BlockNumber (4).
-bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> head,
-                         std::uint32_t tot_len, std::uint32_t& out_fpi_len) {
+// DecodeXLogRecord's header walk (PG15), keeping only the image lengths: scan_record_fpi_len's
+// walk for the shapes its inline part (decoder.h) does not take. Every check of decode_record()
+// is made here too (as a plain "no"), so a record this accepts decodes. Sizes:
+// XLogRecordBlockHeader (4), XLogRecordBlockImageHeader (5), XLogRecordBlockCompressHeader (2),
+// RelFileNode (12), BlockNumber (4).
+bool scan_record_fpi_len_general(const WalFormat& f, std::span<const std::uint8_t> head,
+                                 std::uint32_t tot_len, std::uint32_t& out_fpi_len) {
     if (tot_len < SizeOfXLogRecord || head.size() < SizeOfXLogRecord || head.size() > tot_len)
         return false;
     const std::uint8_t* p = head.data() + SizeOfXLogRecord;
@@ -189,24 +189,6 @@ bool scan_record_fpi_len(const WalFormat& f, std::span<const std::uint8_t> head,
     const auto rest = [&] {
         return std::uint64_t{tot_len} - static_cast<std::uint64_t>(p - head.data());
     };
-    // The commonest shapes first: main data only, or one block reference with its relation and
-    // no image, then short main data (commits; heap inserts, updates, prunes). Anything else,
-    // or a record that does not add up, takes the general walk below.
-    if (end - p >= 2 && p[0] == XLR_BLOCK_ID_DATA_SHORT && rest() == 2u + p[1]) {
-        out_fpi_len = 0;
-        return true;
-    }
-    constexpr std::ptrdiff_t kPlainBlock = 4 + 12 + 4;  // header, RelFileNode, BlockNumber
-    if (end - p >= kPlainBlock + 2 && p[0] == 0 &&
-        (p[1] & (BKPBLOCK_HAS_IMAGE | BKPBLOCK_SAME_REL)) == 0 &&
-        p[kPlainBlock] == XLR_BLOCK_ID_DATA_SHORT) {
-        const std::uint16_t data_len = load<std::uint16_t>(p + 2);
-        if (((p[1] & BKPBLOCK_HAS_DATA) != 0) == (data_len != 0) &&
-            rest() == std::uint64_t{kPlainBlock} + 2 + data_len + p[kPlainBlock + 1]) {
-            out_fpi_len = 0;
-            return true;
-        }
-    }
 
     std::uint64_t datatotal = 0;
     std::uint32_t fpi_len = 0;

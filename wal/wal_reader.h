@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,7 +101,12 @@ public:
     ReadStatus read_record();
     // read_record(), but on EndOfWal (not end_lsn) waits `poll` and retries until a record
     // arrives, a corruption is found, or `stop` becomes true.
-    ReadStatus read_record_following(std::chrono::milliseconds poll,
+    // read_record() for many records at once (pg_waldump --stats): fills `out` with the
+    // summaries of the records read, checked as read_record() checks them, and returns how many
+    // it read. Stops at the first status that is not Record (left in `status`, with the reader
+    // as read_record() leaves it then); `status` is Record when `out` was filled.
+    std::size_t read_summaries(std::span<RecordSummary> out, ReadStatus& status);
+        ReadStatus read_record_following(std::chrono::milliseconds poll,
                                      const std::atomic<bool>* stop = nullptr);
 
     // The record read last (valid until the next read; not filled when decode_blocks is off).
@@ -141,7 +147,8 @@ private:
     ReadStatus decode_next_record();
     // decode_next_record()'s common case, when the record lies inside the page read last;
     // false (nothing changed) for everything else, errors included.
-    bool read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status);
+    // Inline in read_record() and read_summaries() (it runs once per record).
+    [[gnu::always_inline]] inline bool read_record_in_page(XLogRecPtr rec_ptr, ReadStatus& status);
     // ReadPageInternal: makes page `pageptr` current with at least `req_len` valid bytes;
     // returns the valid length or -1.
     int read_page(XLogRecPtr pageptr, std::uint32_t req_len);
@@ -161,6 +168,9 @@ private:
     ReadStatus finish_record(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
                              XLogRecPtr next,
                              std::optional<std::uint32_t> scanned_fpi_len = std::nullopt);
+    // summary_ and the read positions for the record `rec` just read and checked.
+    inline void fill_summary(const std::uint8_t* rec, std::uint32_t total_len, XLogRecPtr rec_ptr,
+                             XLogRecPtr next, std::uint32_t fpi_len);
     void grow_rec_buf(std::size_t need);
     void inval_read_state();
     void report(Fail fail, WalErrorKind kind, std::string msg);
@@ -175,6 +185,8 @@ private:
     WalReaderOptions options_;
     std::uint32_t seg_size_;
     Crc32cUpdateFn crc_update_;  // crc32c_update's implementation, called directly
+    // crc_update_ is the SSE4.2 one: records in a page take record_crc_sse42.
+    bool crc_sse42_ = false;
     const WalFormat* format_ = nullptr;
 
     // XLogReaderState positions
@@ -209,6 +221,9 @@ private:
     bool end_lsn_reached_ = false;
     std::string unsupported_version_;
     WalErrorKind error_kind_ = WalErrorKind::None;
+    // False only while fail_, errormsg_, error_kind_, end_reason_ and end_lsn_reached_ are known
+    // to be clear (read_record() then need not clear them for every record).
+    bool error_state_ = true;
     std::uint16_t bad_magic_ = 0;  // the page magic of the last InvalidMagic error
 };
 

@@ -504,14 +504,29 @@ struct Seen {
     XLogRecPtr error_lsn;
 };
 
-// Everything a reader reports, record by record, with or without decoding the blocks.
-std::vector<Seen> read_summaries(WalBuilder& b, XLogRecPtr from, bool decode_blocks) {
+// Everything a reader reports, record by record, with or without decoding the blocks; with
+// `batch` > 0, through WalReader::read_summaries() that many records at a time.
+std::vector<Seen> read_summaries(WalBuilder& b, XLogRecPtr from, bool decode_blocks,
+                                 std::size_t batch = 0) {
     MemorySource src(b.bytes(), b.start(), b.seg_size());
     WalReaderOptions o;
     o.decode_blocks = decode_blocks;
     WalReader r(src, o);
     r.begin_read(from);
     std::vector<Seen> out;
+    std::vector<RecordSummary> got(batch);
+    while (batch > 0) {
+        ReadStatus st = ReadStatus::Corrupt;
+        const std::size_t n = r.read_summaries(got, st);
+        CHECK(n <= batch);
+        for (std::size_t i = 0; i < n; ++i) out.push_back({ReadStatus::Record, got[i], "", 0});
+        if (st == ReadStatus::Record) {
+            CHECK(n == batch);
+            continue;
+        }
+        out.push_back({st, RecordSummary{}, r.error_message(), r.error_lsn()});
+        return out;
+    }
     for (;;) {
         const ReadStatus st = r.read_record();
         out.push_back({st, st == ReadStatus::Record ? r.summary() : RecordSummary{},
@@ -580,6 +595,10 @@ TEST_CASE("without block decoding the reader reports the same records, lengths a
     const auto lengths = read_summaries(b, first, false);
     CHECK(full.size() > 80);
     CHECK(same(full, lengths));
+    for (const std::size_t batch : {1u, 7u, 64u}) {
+        CAPTURE(batch);
+        CHECK(same(full, read_summaries(b, first, false, batch)));
+    }
     bool saw_long = false, saw_image = false;
     for (const auto& s : lengths) {
         saw_long = saw_long || (s.s.lsn == long_headers && s.s.fpi_len == BLCKSZ);
@@ -591,8 +610,10 @@ TEST_CASE("without block decoding the reader reports the same records, lengths a
 
     // Damage inside a record that crosses pages (its image) and in a record's block header:
     // the same error, at the same LSN, either way.
+    // A record inside a page (its data, then its xl_prev) fails as well.
     for (const XLogRecPtr at : {crossing + 5000, long_headers + SizeOfXLogRecord + 1800 + 6,
-                                crossing + SizeOfXLogRecord + 1}) {
+                                crossing + SizeOfXLogRecord + 1, first + SizeOfXLogRecord + 1,
+                                long_headers + 9}) {
         WalBuilder damaged = b;
         damaged.at(at) ^= 0x40;
         const auto f = read_summaries(damaged, first, true);
@@ -600,6 +621,7 @@ TEST_CASE("without block decoding the reader reports the same records, lengths a
         CAPTURE(format_lsn(at));
         CHECK(f.back().status == ReadStatus::Corrupt);
         CHECK(same(f, l));
+        CHECK(same(f, read_summaries(damaged, first, false, 7)));
     }
 }
 
@@ -619,4 +641,30 @@ TEST_CASE("without block decoding, a record that crosses pages and does not deco
     CHECK(full.back().error_lsn == bad);
     CHECK(full.back().error.starts_with("BKPBLOCK_HAS_DATA set, but no data included at "));
     CHECK(same(full, lengths));
+    CHECK(same(full, read_summaries(b, first, false, 2)));
+}
+
+TEST_CASE("read_summaries: a record inside a page that does not decode fails as read_record's") {
+    WalBuilder b;
+    const XLogRecPtr first = b.add_data(10);
+    b.add_data(30);
+    // One block reference with BKPBLOCK_HAS_DATA and no data, its relation, short main data.
+    std::vector<std::uint8_t> body = {0, BKPBLOCK_HAS_DATA, 0, 0};
+    for (int i = 0; i < 16; ++i) body.push_back(static_cast<std::uint8_t>(i + 1));
+    body.push_back(XLR_BLOCK_ID_DATA_SHORT);
+    body.push_back(3);
+    body.insert(body.end(), {7, 8, 9});
+    const XLogRecPtr bad = b.add(10, 0x00, body);
+    b.add_data(5);
+    b.zero_fill_segment();
+    const auto full = read_summaries(b, first, true);
+    REQUIRE(full.size() == 3);
+    CHECK(full.back().status == ReadStatus::Corrupt);
+    CHECK(full.back().error_lsn == bad);
+    CHECK(full.back().error.starts_with("BKPBLOCK_HAS_DATA set, but no data included at "));
+    CHECK(same(full, read_summaries(b, first, false)));
+    for (const std::size_t batch : {1u, 2u, 3u, 64u}) {
+        CAPTURE(batch);
+        CHECK(same(full, read_summaries(b, first, false, batch)));
+    }
 }

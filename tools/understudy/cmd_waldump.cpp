@@ -632,7 +632,21 @@ int WaldumpCommand::run() {
         status = head->status;
     }
     WalReader& reader = *head->reader;
-    while (jobs <= 1) {  // the sequential reading (the parallel one has read the range)
+    // --stats over a range with no filter and no record limit: XLogRecStoreStats for every
+    // record, without the general loop's per-record choices below.
+    const bool count_all = jobs <= 1 && stats && !quiet_ && !follow_ && stop_after_ <= 0 &&
+                           !filter_rmgr_enabled_ && !filter_xid_ && !filters_blocks() &&
+                           save_fullpage_.empty();
+    if (count_all) {
+        std::array<RecordSummary, 64> batch;
+        while (!g_time_to_stop) {
+            const std::size_t n = reader.read_summaries(batch, status);
+            for (std::size_t i = 0; i < n; ++i) st.add(batch[i]);
+            if (n > 0) st.endptr = batch[n - 1].end_lsn;
+            if (status != ReadStatus::Record) break;
+        }
+    }
+    while (jobs <= 1 && !count_all) {  // the sequential reading (the parallel one read the range)
         if (g_time_to_stop) break;
         status = reader.read_record();
         if (status != ReadStatus::Record) {

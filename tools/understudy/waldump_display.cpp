@@ -274,9 +274,10 @@ void append_stats(std::string& out, const Stats& stats, bool per_record) {
     std::uint64_t total_count = 0, total_rec_len = 0, total_fpi_len = 0;
     for (int ri = 0; ri <= RM_MAX_ID; ++ri) {
         if (!rmgr_id_listed(frame, ri)) continue;
-        total_count += stats.rmgr_stats[static_cast<std::size_t>(ri)].count;
-        total_rec_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].rec_len;
-        total_fpi_len += stats.rmgr_stats[static_cast<std::size_t>(ri)].fpi_len;
+        const StatsRow r = stats.rmgr_row(static_cast<std::size_t>(ri));
+        total_count += r.count;
+        total_rec_len += r.rec_len;
+        total_fpi_len += r.fpi_len;
     }
     const std::uint64_t total_len = total_rec_len + total_fpi_len;
     auto it = std::back_inserter(out);
@@ -292,7 +293,7 @@ void append_stats(std::string& out, const Stats& stats, bool per_record) {
         const auto rmid = static_cast<std::uint8_t>(ri);
         const std::string name = rmgr_name(rmid);
         if (!per_record) {
-            const StatsRow& r = stats.rmgr_stats[rmid];
+            const StatsRow r = stats.rmgr_row(rmid);
             if (ri >= RM_MIN_CUSTOM_ID && r.count == 0) continue;
             append_stats_row(out, name, r, total_count, total_rec_len, total_fpi_len, total_len);
             continue;

@@ -57,16 +57,13 @@ struct Stats {
     XLogRecPtr startptr = InvalidXLogRecPtr;
     XLogRecPtr endptr = InvalidXLogRecPtr;
     std::uint64_t count = 0;
-    std::array<StatsRow, 256> rmgr_stats{};
+    // Per rmgr and record type; an rmgr's row (XLogStats' rmgr_stats) is the sum of its types'
+    // (rmgr_row()), so a record is added once.
     std::array<std::array<StatsRow, 16>, 256> record_stats{};
 
     // XLogRecStoreStats (inline: once per record)
-    void add(const RecordSummary& rec) {
+    [[gnu::always_inline]] void add(const RecordSummary& rec) {
         ++count;
-        StatsRow& r = rmgr_stats[rec.xl_rmid];
-        ++r.count;
-        r.rec_len += rec.rec_len;
-        r.fpi_len += rec.fpi_len;
         // xact keeps a flag in the high bit of its record type (a mask, not a branch: record
         // types interleave unpredictably)
         const unsigned recid_mask = rec.xl_rmid == RM_XACT_ID ? 0x07u : 0x0Fu;
@@ -75,11 +72,16 @@ struct Stats {
         rr.rec_len += rec.rec_len;
         rr.fpi_len += rec.fpi_len;
     }
+    // XLogStats' rmgr_stats[rm]: the rmgr's records of every type.
+    StatsRow rmgr_row(std::size_t rm) const {
+        StatsRow r;
+        for (const StatsRow& t : record_stats[rm]) add_row(r, t);
+        return r;
+    }
     // Adds the statistics of the records that follow these (a later chunk of the range).
     void merge_following(const Stats& later) {
         count += later.count;
-        for (std::size_t rm = 0; rm < rmgr_stats.size(); ++rm) {
-            add_row(rmgr_stats[rm], later.rmgr_stats[rm]);
+        for (std::size_t rm = 0; rm < record_stats.size(); ++rm) {
             for (std::size_t id = 0; id < record_stats[rm].size(); ++id)
                 add_row(record_stats[rm][id], later.record_stats[rm][id]);
         }
