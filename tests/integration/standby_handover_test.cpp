@@ -34,6 +34,7 @@ std::string controldata_field(const std::string& text, const std::string& name) 
 TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts on, streams, promotes") {
     PgCluster pg;
     pg.pgbench_init(1);
+    pg.sql("create extension amcheck");  // for pg_amcheck on the hand-over server (it comes with the WAL)
     TempDir logs("understudy-handover-logs");
     TempDir holder("understudy-handover", true);  // DIR; DIR/data is the server's data directory later
     const std::string dir = holder.path();
@@ -88,7 +89,7 @@ TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts
     INFO(hs.server_log());
     REQUIRE(consistent);
     CHECK(hs.server_log().find("consistent recovery state reached") != std::string::npos);
-    pg.sql("insert into pgbench_history(tid, bid, aid, delta) values (1, 1, 1, 42)");
+    pg.sql("insert into pgbench_history(tid, bid, aid, delta) values (1, 1, 1, 987654321)");
     const std::string primary_lsn = pg.sql("select pg_current_wal_lsn()");
     const bool streaming = wait_until(
         [&] {
@@ -97,7 +98,7 @@ TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts
         },
         60s, 200ms);
     CHECK(streaming);
-    CHECK(hs.sql("select count(*) from pgbench_history where delta = 42") == "1");
+    CHECK(hs.sql("select count(*) from pgbench_history where delta = 987654321") == "1");
     for (const char* table : {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"}) {
         const std::string q = fmt::format("select count(*) || ' ' || coalesce(sum(hashtext(t::text)), 0) from {} t", table);
         CHECK_MESSAGE(hs.sql(q) == pg.sql(q), table);
