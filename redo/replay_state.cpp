@@ -124,6 +124,12 @@ Result<void> parse_appended_fields(const json& j, const std::string& source, Rep
         if (!j.at("commit_ts_active").is_boolean()) return field_error(source, "commit_ts_active", "is not a boolean");
         s.commit_ts_active = j.at("commit_ts_active").get<bool>();
     }
+    s.pg_major_version = 15;  // files written before the field: only 15 WAL was replayed
+    if (j.contains("pg_major_version")) {
+        auto v = get_uint(j, "pg_major_version", 99, source);
+        if (!v) return v.error();
+        s.pg_major_version = static_cast<int>(*v);
+    }
     if (j.contains("directory_mode")) {
         const json& m = j.at("directory_mode");
         if (!m.is_string() || (m.get<std::string>() != "sparse" && m.get<std::string>() != "full"))
@@ -168,6 +174,7 @@ std::string replay_state_to_json(const ReplayState& s) {
         j["backup_end_lsn"] = format_lsn(s.backup_end_lsn);
         j["min_recovery_point"] = format_lsn(s.min_recovery_point);
     }
+    j["pg_major_version"] = s.pg_major_version;  // 0: not known yet (no record read)
     json prepared = json::array();
     for (const auto& p : s.prepared_xacts)
         prepared.push_back({{"xid", p.xid},

@@ -77,6 +77,10 @@ struct ReplayState {
     std::optional<bool> commit_ts_active;
     std::vector<PreparedXact> prepared_xacts;                 // TwoPhaseState in recovery
     std::vector<ReplicationOriginProgress> replication_origins;  // replication_states[]
+    // The PostgreSQL major version of the WAL this directory replays (a directory replays one);
+    // 0: not known yet (no record read). A state file written before the field existed is one of
+    // PostgreSQL 15 (the only version replayed then).
+    int pg_major_version = 0;
     std::vector<RmgrTotals> rmgr_totals;  // rmgrs with records, by rmgr_id; absent in older files
     // The directory's mode ("directory_mode": "sparse" or "full"; absent: sparse). Sparse: pages
     // appear as WAL brings them; no server can start on it (no PG_VERSION, no global/pg_control).

@@ -57,18 +57,76 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
     return info;
 }
 
-// The redo routines apply PostgreSQL 15 WAL (their layouts and page formats are 15's); the
-// reader reads every version of kWalFormats. WAL of another version stops replay before any
-// record is applied.
+// The major versions whose WAL the redo routines apply: each routine follows that version's own
+// redo code where it differs from 15's (the record's WalFormat picks the layout). The reader
+// reads every version of kWalFormats; WAL of another version stops replay before any record is
+// applied.
+constexpr int kReplayableMajors[] = {14, 15, 16};
+
+bool replayable_major(int major) {
+    return std::find(std::begin(kReplayableMajors), std::end(kReplayableMajors), major) != std::end(kReplayableMajors);
+}
+
+// "15 and 16"
+std::string replayable_majors_text() {
+    std::string out;
+    const std::size_t n = std::size(kReplayableMajors);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0) out += i + 1 == n ? " and " : ", ";
+        out += std::to_string(kReplayableMajors[i]);
+    }
+    return out;
+}
+
 Result<void> check_replayable(const WalReader& reader, XLogRecPtr first) {
     const WalFormat* f = reader.format();
-    if (f == nullptr || f->major_version == kWalFormatPg15.major_version) return {};
+    if (f == nullptr || replayable_major(f->major_version)) return {};
     return make_error(fmt::format(
         "the WAL at {} is PostgreSQL {} WAL (page magic 0x{:04X}), but understudy replay and standby "
         "apply PostgreSQL {} WAL only; `understudy waldump` reads it, and `understudy receive` "
         "streams and keeps it",
-        format_lsn(first), f->major_version, f->page_magic, kWalFormatPg15.major_version));
+        format_lsn(first), f->major_version, f->page_magic, replayable_majors_text()));
 }
+
+// The major version of a copied data directory's PG_VERSION file ("16\n"); nullopt when the
+// directory has none (an empty scratch directory).
+Result<std::optional<int>> pg_version_file_major(const std::string& data_dir) {
+    const std::string path = data_dir + "/PG_VERSION";
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::optional<int>{};
+    auto text = fs::read_file(path);
+    if (!text) return text.error();
+    try {
+        const int major = std::stoi(*text);
+        return std::optional<int>{major};
+    } catch (const std::exception&) {
+        return make_error(fmt::format("\"{}\" does not hold a PostgreSQL major version (\"{}\"): is \"{}\" a data "
+                                      "directory?",
+                                      path, text->substr(0, 20), data_dir));
+    }
+}
+
+}  // namespace
+
+Result<void> check_directory_version(const std::string& data_dir, int state_major, const DecodedRecord& rec) {
+    const int wal_major = rec.format->major_version;
+    if (state_major != 0 && state_major != wal_major)
+        return make_error(fmt::format(
+            "the data directory \"{}\" holds a replay of PostgreSQL {} WAL ({}), but the WAL at {} is PostgreSQL {} "
+            "WAL: a directory replays one major version; after an upgrade of the primary, replay into a new, "
+            "empty data directory",
+            data_dir, state_major, kReplayStateFile, format_lsn(rec.lsn), wal_major));
+    auto file_major = pg_version_file_major(data_dir);
+    if (!file_major) return file_major.error();
+    if (*file_major && **file_major != wal_major)
+        return make_error(fmt::format(
+            "the data directory \"{}\" is a PostgreSQL {} directory (PG_VERSION), but the WAL at {} is PostgreSQL "
+            "{} WAL: replay into a copy of a PostgreSQL {} primary, or into a new, empty data directory",
+            data_dir, **file_major, format_lsn(rec.lsn), wal_major, wal_major));
+    return {};
+}
+
+namespace {
 
 bool is_checkpoint_record(const DecodedRecord& rec) {
     return rec.xl_rmid == RM_XLOG_ID &&
@@ -578,7 +636,16 @@ Result<void> ReplayRun::run(WalReader& reader) {
             report_.stop_reason = "stopped";
             break;
         }
-        if (report_.records == 0) report_.start_lsn = rec.lsn;
+        if (report_.records == 0) {
+            report_.start_lsn = rec.lsn;
+            // Once per run, before anything is applied: the WAL's major version is the one this
+            // directory replays (a continuing run learns the WAL's version from its first record).
+            if (auto r = check_directory_version(options_.data_dir, state_.pg_major_version, rec); !r) {
+                report_.stop_reason = "WAL of another major version";
+                return r;
+            }
+            state_.pg_major_version = rec.format->major_version;
+        }
         if (auto r = apply(rec); !r) {
             report_.stop_reason = "redo failed";
             // Not flushed: pages this record half-changed carry its LSN and would look done to
@@ -704,6 +771,8 @@ Result<void> Replayer::run() {
             state.full = true;
             state.backup_start_lsn = options_.backup_start;
         }
+        // The WAL's major version, known once its first record is found.
+        if (reader.format() != nullptr) state.pg_major_version = reader.format()->major_version;
         if (auto r = write_replay_state(options_.data_dir, state); !r) return finish(r);
     }
     report_.start_lsn = first;

@@ -47,6 +47,7 @@
 #include "common/lsn.h"
 #include "common/result.h"
 #include "redo/replay_report.h"
+#include "wal/decoded_record.h"
 
 namespace understudy::redo {
 
@@ -131,5 +132,11 @@ private:
     std::atomic<TimeLineID> replay_tli_{0};
     FlushNotifier wakeup_;  // the recovery latch: set_flush_limit, stop, resume
 };
+
+// A data directory replays WAL of one PostgreSQL major version: an error naming both versions
+// when `rec` (the first record of a run) is of another version than the one the replay state
+// recorded (`state_major`, 0: none yet) or than the directory's PG_VERSION file (a copy of a
+// primary), and what to do.
+Result<void> check_directory_version(const std::string& data_dir, int state_major, const DecodedRecord& rec);
 
 }  // namespace understudy::redo

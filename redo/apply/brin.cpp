@@ -3,7 +3,7 @@
 // brin_metapage_init) and brin_revmap.c (brinSetHeapBlockItemptr).
 #include <fmt/format.h>
 
-#include "redo/apply/index_redo_util.h"
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "wal/records/brin.h"
 #include "redo/rmgr.h"
@@ -15,9 +15,9 @@ namespace {
 
 using redo::RedoOutcome;
 using redo::XLogRedoAction;
-using redo::index_util::block_data;
-using redo::index_util::finish_page;
-using redo::index_util::redo_error;
+using redo::block_data;
+using redo::finish_page;
+using redo::block_error;
 
 // brin_page.h (PG15): BrinSpecialSpace is uint16 vector[4]; the page type is vector[3], the
 // flags vector[2].
@@ -64,7 +64,7 @@ void set_heap_block_itemptr(std::uint8_t* page, BlockNumber pages_per_range, Blo
 
 // brin_xlog_createidx (PG15).
 Result<RedoOutcome> redo_createidx(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_createidx>(rec, SizeOfBrinCreateIdx, "BRIN CREATE_INDEX");
+    auto xl = redo::main_data_as<xl_brin_createidx>(rec, SizeOfBrinCreateIdx);
     if (!xl) return xl.error();
     auto buf = ctx.init_buffer_for_redo(rec, 0);
     if (!buf) return buf.error();
@@ -75,7 +75,7 @@ Result<RedoOutcome> redo_createidx(redo::RedoContext& ctx, const DecodedRecord& 
 
 // brin_xlog_insert_update (PG15).
 Result<RedoOutcome> redo_insert_update(redo::RedoContext& ctx, const DecodedRecord& rec, const xl_brin_insert& xl) {
-    const BlockNumber regpgno = redo::index_util::block_number(rec, 0);
+    const BlockNumber regpgno = redo::block_number(rec, 0);
     {
         storage::PageHandle page;
         auto action = redo::init_or_read_block(
@@ -83,16 +83,16 @@ Result<RedoOutcome> redo_insert_update(redo::RedoContext& ctx, const DecodedReco
             [](std::uint8_t* p) { brin_page_init(p, BRIN_PAGETYPE_REGULAR); }, page);
         auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
             if (storage::page_get_max_offset_number(p) + 1 < xl.offnum)
-                return redo_error(rec, 0, "brin_xlog_insert_update: invalid max offset number");
+                return block_error(rec, 0, "brin_xlog_insert_update: invalid max offset number");
             if (storage::page_add_item(p, block_data(rec, 0), xl.offnum, true, false) == storage::InvalidOffsetNumber)
-                return redo_error(rec, 0, "brin_xlog_insert_update: failed to add tuple");
+                return block_error(rec, 0, "brin_xlog_insert_update: failed to add tuple");
             return {};
         });
         if (!changed) return changed.error();
     }
     storage::PageHandle revmap;
     auto action = redo::redo_block(ctx, rec, 1, revmap, [&](std::uint8_t* page) -> Result<void> {
-        if (xl.pagesPerRange == 0) return redo_error(rec, 1, "BRIN record with pagesPerRange 0");
+        if (xl.pagesPerRange == 0) return block_error(rec, 1, "pagesPerRange is 0");
         set_heap_block_itemptr(page, xl.pagesPerRange, xl.heapBlk, regpgno, xl.offnum);
         return {};
     });
@@ -102,19 +102,19 @@ Result<RedoOutcome> redo_insert_update(redo::RedoContext& ctx, const DecodedReco
 
 // brin_xlog_insert (PG15).
 Result<RedoOutcome> redo_insert(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_insert>(rec, SizeOfBrinInsert, "BRIN INSERT");
+    auto xl = redo::main_data_as<xl_brin_insert>(rec, SizeOfBrinInsert);
     if (!xl) return xl.error();
     return redo_insert_update(ctx, rec, *xl);
 }
 
 // brin_xlog_update (PG15): the old tuple's line pointer becomes unused, then as an insert.
 Result<RedoOutcome> redo_update(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_update>(rec, SizeOfBrinUpdate, "BRIN UPDATE");
+    auto xl = redo::main_data_as<xl_brin_update>(rec, SizeOfBrinUpdate);
     if (!xl) return xl.error();
     storage::PageHandle old_page;  // held across the insert, as PostgreSQL does
     auto action = redo::redo_block(ctx, rec, 2, old_page, [&](std::uint8_t* page) -> Result<void> {
         auto del = storage::page_index_tuple_delete_no_compact(page, xl->oldOffnum);
-        if (!del) return redo_error(rec, 2, del.message());
+        if (!del) return block_error(rec, 2, del.message());
         return {};
     });
     if (!action) return action.error();
@@ -123,14 +123,13 @@ Result<RedoOutcome> redo_update(redo::RedoContext& ctx, const DecodedRecord& rec
 
 // brin_xlog_samepage_update (PG15).
 Result<RedoOutcome> redo_samepage_update(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_samepage_update>(rec, SizeOfBrinSamepageUpdate,
-                                                                      "BRIN SAMEPAGE_UPDATE");
+    auto xl = redo::main_data_as<xl_brin_samepage_update>(rec, SizeOfBrinSamepageUpdate);
     if (!xl) return xl.error();
     storage::PageHandle page;
     auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         auto ok = storage::page_index_tuple_overwrite(p, xl->offnum, block_data(rec, 0));
-        if (!ok) return redo_error(rec, 0, ok.message());
-        if (!*ok) return redo_error(rec, 0, "brin_xlog_samepage_update: failed to replace tuple");
+        if (!ok) return block_error(rec, 0, ok.message());
+        if (!*ok) return block_error(rec, 0, "brin_xlog_samepage_update: failed to replace tuple");
         return {};
     });
     if (!action) return action.error();
@@ -139,7 +138,7 @@ Result<RedoOutcome> redo_samepage_update(redo::RedoContext& ctx, const DecodedRe
 
 // brin_xlog_revmap_extend (PG15).
 Result<RedoOutcome> redo_revmap_extend(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_revmap_extend>(rec, SizeOfBrinRevmapExtend, "BRIN REVMAP_EXTEND");
+    auto xl = redo::main_data_as<xl_brin_revmap_extend>(rec, SizeOfBrinRevmapExtend);
     if (!xl) return xl.error();
     storage::PageHandle meta;
     auto action = redo::redo_block(ctx, rec, 0, meta, [&](std::uint8_t* p) {
@@ -158,12 +157,12 @@ Result<RedoOutcome> redo_revmap_extend(redo::RedoContext& ctx, const DecodedReco
 
 // brin_xlog_desummarize_page (PG15).
 Result<RedoOutcome> redo_desummarize(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<xl_brin_desummarize>(rec, SizeOfBrinDesummarize, "BRIN DESUMMARIZE");
+    auto xl = redo::main_data_as<xl_brin_desummarize>(rec, SizeOfBrinDesummarize);
     if (!xl) return xl.error();
     {
         storage::PageHandle revmap;
         auto action = redo::redo_block(ctx, rec, 0, revmap, [&](std::uint8_t* page) -> Result<void> {
-            if (xl->pagesPerRange == 0) return redo_error(rec, 0, "BRIN record with pagesPerRange 0");
+            if (xl->pagesPerRange == 0) return block_error(rec, 0, "pagesPerRange is 0");
             set_heap_block_itemptr(page, xl->pagesPerRange, xl->heapBlk, InvalidBlockNumber,
                                    storage::InvalidOffsetNumber);
             return {};
@@ -173,7 +172,7 @@ Result<RedoOutcome> redo_desummarize(redo::RedoContext& ctx, const DecodedRecord
     storage::PageHandle reg;
     auto action = redo::redo_block(ctx, rec, 1, reg, [&](std::uint8_t* page) -> Result<void> {
         auto del = storage::page_index_tuple_delete_no_compact(page, xl->regOffset);
-        if (!del) return redo_error(rec, 1, del.message());
+        if (!del) return block_error(rec, 1, del.message());
         return {};
     });
     if (!action) return action.error();
@@ -192,8 +191,7 @@ Result<redo::RedoOutcome> brin_redo(redo::RedoContext& ctx, const DecodedRecord&
         case XLOG_BRIN_REVMAP_EXTEND: return redo_revmap_extend(ctx, rec);
         case XLOG_BRIN_DESUMMARIZE: return redo_desummarize(ctx, rec);
         default:
-            return make_error(fmt::format("brin_redo: unknown op code {} in the record at {}", rec.info(),
-                                          format_lsn(rec.lsn)));
+            return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 

@@ -17,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "redo/apply/nbtree_page.h"
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "wal/records/nbtree.h"
 #include "redo/rmgr.h"
@@ -31,42 +32,13 @@ using redo::RedoContext;
 using redo::RedoOutcome;
 using redo::finish_page;
 using redo::redo_block;
+using redo::block_data;
+using redo::block_error;
+using redo::record_error;
 using storage::PageHandle;
 using namespace redo::nbtree;  // NOLINT: this file is the btree rmgr
 
 using Bytes = std::span<const std::uint8_t>;
-
-std::string record_name(const DecodedRecord& rec) {
-    const char* id = btree_identify(rec.xl_info);
-    return id ? id : fmt::format("UNKNOWN ({:#x})", rec.info());
-}
-
-// "Btree INSERT_LEAF at 0/1A2B3C8: " and, for a block, "rel 1663/5/16384 fork main block 3: ".
-Error record_error(const DecodedRecord& rec, std::string_view what) {
-    return make_error(fmt::format("Btree {} record at {}: {}", record_name(rec), format_lsn(rec.lsn), what));
-}
-
-Error block_error(const DecodedRecord& rec, int block_id, std::string_view what) {
-    const DecodedBkpBlock* b = rec.block(block_id);
-    if (!b) return record_error(rec, fmt::format("block reference {} is missing: {}", block_id, what));
-    return make_error(fmt::format("Btree {} record at {}: rel {}/{}/{} fork {} block {}: {}", record_name(rec),
-                                  format_lsn(rec.lsn), b->rnode.spcNode, b->rnode.dbNode, b->rnode.relNode,
-                                  fork_name(b->forknum), b->blkno, what));
-}
-
-template <typename T>
-Result<T> main_struct(const DecodedRecord& rec, std::size_t size_of) {
-    auto v = read_record_struct<T>(rec.main_data, size_of);
-    if (!v)
-        return record_error(rec, fmt::format("main data has {} bytes, the record needs {}; the WAL is damaged",
-                                             rec.main_data.size(), size_of));
-    return *v;
-}
-
-Bytes block_data(const DecodedRecord& rec, int block_id) {
-    const DecodedBkpBlock* b = rec.block(block_id);
-    return b && b->has_data ? b->data : Bytes{};
-}
 
 // The line pointer of an index item a record refers to, checked as PageGetItem would need it.
 Result<storage::ItemIdData> index_item(const DecodedRecord& rec, int block_id, const std::uint8_t* page,
@@ -136,7 +108,7 @@ Result<void> insert_with_posting_split(const DecodedRecord& rec, std::uint8_t* p
 
 // btree_xlog_insert (nbtxlog.c, PG15).
 Result<void> btree_xlog_insert(RedoContext& ctx, const DecodedRecord& rec, bool isleaf, bool ismeta, bool posting) {
-    auto xlrec = main_struct<xl_btree_insert>(rec, SizeOfBtreeInsert);
+    auto xlrec = redo::main_data_as<xl_btree_insert>(rec, SizeOfBtreeInsert);
     if (!xlrec) return xlrec.error();
 
     // An insert into an internal page finishes an incomplete split one level down.
@@ -244,7 +216,7 @@ Result<void> split_rebuild_left(const DecodedRecord& rec, const xl_btree_split& 
 
 // btree_xlog_split (nbtxlog.c, PG15).
 Result<void> btree_xlog_split(RedoContext& ctx, const DecodedRecord& rec, bool newitemonleft) {
-    auto xlrec = main_struct<xl_btree_split>(rec, SizeOfBtreeSplit);
+    auto xlrec = redo::main_data_as<xl_btree_split>(rec, SizeOfBtreeSplit);
     if (!xlrec) return xlrec.error();
     const bool isleaf = xlrec->level == 0;
     if (!rec.has_block_ref(0) || !rec.has_block_ref(1))
@@ -350,7 +322,7 @@ Result<void> dedup_page(const DecodedRecord& rec, const xl_btree_dedup* xlrec, s
 
 // btree_xlog_dedup (nbtxlog.c, PG15).
 Result<void> btree_xlog_dedup(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_dedup>(rec, SizeOfBtreeDedup);
+    auto xlrec = redo::main_data_as<xl_btree_dedup>(rec, SizeOfBtreeDedup);
     if (!xlrec) return xlrec.error();
     return redo_block(ctx, rec, 0, [&](std::uint8_t* page) { return dedup_page(rec, &*xlrec, page); });
 }
@@ -411,7 +383,7 @@ Result<void> delete_and_update_items(const DecodedRecord& rec, std::uint8_t* pag
 
 // btree_xlog_vacuum (nbtxlog.c, PG15): with a cleanup lock, as btvacuumpage.
 Result<void> btree_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_vacuum>(rec, SizeOfBtreeVacuum);
+    auto xlrec = redo::main_data_as<xl_btree_vacuum>(rec, SizeOfBtreeVacuum);
     if (!xlrec) return xlrec.error();
     return redo_block(
         ctx, rec, 0,
@@ -422,7 +394,7 @@ Result<void> btree_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
 // btree_xlog_delete (nbtxlog.c, PG15). The recovery conflict (latestRemovedXid) concerns hot
 // standby queries only; understudy runs none.
 Result<void> btree_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_delete>(rec, SizeOfBtreeDelete);
+    auto xlrec = redo::main_data_as<xl_btree_delete>(rec, SizeOfBtreeDelete);
     if (!xlrec) return xlrec.error();
     return redo_block(ctx, rec, 0, [&](std::uint8_t* page) {
         return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated);
@@ -449,7 +421,7 @@ Result<void> write_half_dead_leaf(const DecodedRecord& rec, int block_id, std::u
 
 // btree_xlog_mark_page_halfdead (nbtxlog.c, PG15).
 Result<void> btree_xlog_mark_page_halfdead(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_mark_page_halfdead>(rec, SizeOfBtreeMarkPageHalfDead);
+    auto xlrec = redo::main_data_as<xl_btree_mark_page_halfdead>(rec, SizeOfBtreeMarkPageHalfDead);
     if (!xlrec) return xlrec.error();
 
     // The to-be-deleted subtree's parent page: the downlink at poffset takes the right
@@ -479,7 +451,7 @@ Result<void> btree_xlog_mark_page_halfdead(RedoContext& ctx, const DecodedRecord
 
 // btree_xlog_unlink_page (nbtxlog.c, PG15), UNLINK_PAGE and UNLINK_PAGE_META.
 Result<void> btree_xlog_unlink_page(RedoContext& ctx, const DecodedRecord& rec, bool meta) {
-    auto xlrec = main_struct<xl_btree_unlink_page>(rec, SizeOfBtreeUnlinkPage);
+    auto xlrec = redo::main_data_as<xl_btree_unlink_page>(rec, SizeOfBtreeUnlinkPage);
     if (!xlrec) return xlrec.error();
     const BlockNumber leftsib = xlrec->leftsib;
     const BlockNumber rightsib = xlrec->rightsib;
@@ -545,7 +517,7 @@ Result<void> btree_xlog_unlink_page(RedoContext& ctx, const DecodedRecord& rec, 
 
 // btree_xlog_newroot (nbtxlog.c, PG15).
 Result<void> btree_xlog_newroot(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_newroot>(rec, SizeOfBtreeNewroot);
+    auto xlrec = redo::main_data_as<xl_btree_newroot>(rec, SizeOfBtreeNewroot);
     if (!xlrec) return xlrec.error();
     {
         auto buf = ctx.init_buffer_for_redo(rec, 0);
@@ -573,7 +545,7 @@ Result<void> btree_xlog_newroot(RedoContext& ctx, const DecodedRecord& rec) {
 // btree_xlog_reuse_page (nbtxlog.c, PG15): only a recovery conflict for hot standby queries;
 // nothing on pages. The record is still checked for its size.
 Result<void> btree_xlog_reuse_page(const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_btree_reuse_page>(rec, SizeOfBtreeReusePage);
+    auto xlrec = redo::main_data_as<xl_btree_reuse_page>(rec, SizeOfBtreeReusePage);
     if (!xlrec) return xlrec.error();
     return {};
 }
@@ -597,7 +569,7 @@ Result<void> dispatch(RedoContext& ctx, const DecodedRecord& rec) {
         case XLOG_BTREE_META_CLEANUP: return bt_restore_meta(ctx, rec, 0);
         default:
             // PostgreSQL PANICs: "btree_redo: unknown op code %u".
-            return record_error(rec, fmt::format("btree_redo: unknown op code {}", rec.info()));
+            return record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 

@@ -4,6 +4,7 @@
 // (AdvanceOldestClogXid has only shared-memory effects; SimpleLruTruncate).
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "wal/records/clog.h"
 #include "wal/records/pg_types.h"
 #include "redo/rmgr.h"
@@ -12,10 +13,6 @@ namespace understudy {
 
 namespace {
 
-Error clog_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("CLOG {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
 }  // namespace
 
 // clog_redo (clog.c, PG15).
@@ -23,18 +20,18 @@ Result<redo::RedoOutcome> clog_redo(redo::RedoContext& ctx, const DecodedRecord&
     switch (rec.info()) {
         case CLOG_ZEROPAGE: {
             auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-            if (!pageno) return clog_error(rec, "ZEROPAGE", "main data shorter than a page number");
-            if (auto r = ctx.clog().zero_page(*pageno); !r) return clog_error(rec, "ZEROPAGE", r.error().message);
+            if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
+            if (auto r = ctx.clog().zero_page(*pageno); !r) return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         case CLOG_TRUNCATE: {
             auto xlrec = read_record_struct<xl_clog_truncate>(rec.main_data, sizeof(xl_clog_truncate));
-            if (!xlrec) return clog_error(rec, "TRUNCATE", "main data shorter than xl_clog_truncate");
-            if (auto r = ctx.clog().truncate(xlrec->pageno); !r) return clog_error(rec, "TRUNCATE", r.error().message);
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_clog_truncate");
+            if (auto r = ctx.clog().truncate(xlrec->pageno); !r) return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         default:
-            return clog_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "redo/apply/commit_ts.h"
 #include "wal/records/commit_ts.h"
 #include "wal/records/pg_types.h"
@@ -19,10 +20,6 @@
 namespace understudy {
 
 namespace {
-
-Error commit_ts_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("CommitTs {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
 
 }  // namespace
 
@@ -62,23 +59,23 @@ Result<redo::RedoOutcome> commit_ts_redo(redo::RedoContext& ctx, const DecodedRe
     switch (rec.info()) {
         case COMMIT_TS_ZEROPAGE: {
             auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-            if (!pageno) return commit_ts_error(rec, "ZEROPAGE", "main data shorter than a page number");
+            if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
             if (auto r = ctx.commit_ts().zero_page(*pageno); !r)
-                return commit_ts_error(rec, "ZEROPAGE", r.error().message);
+                return redo::record_error(rec, r.error().message);
             ctx.state().commit_ts_active = true;
             return redo::RedoOutcome::applied;
         }
         case COMMIT_TS_TRUNCATE: {
             auto trunc = read_record_struct<xl_commit_ts_truncate>(rec.main_data, SizeOfCommitTsTruncate);
-            if (!trunc) return commit_ts_error(rec, "TRUNCATE", "main data shorter than xl_commit_ts_truncate");
+            if (!trunc) return redo::record_error(rec, "main data shorter than xl_commit_ts_truncate");
             ctx.commit_ts().slru().set_latest_page_number(trunc->pageno);
             if (auto r = ctx.commit_ts().truncate(trunc->pageno); !r)
-                return commit_ts_error(rec, "TRUNCATE", r.error().message);
+                return redo::record_error(rec, r.error().message);
             ctx.state().commit_ts_active = true;
             return redo::RedoOutcome::applied;
         }
         default:
-            return commit_ts_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

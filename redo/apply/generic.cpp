@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -22,15 +23,12 @@ Result<void> apply_page_redo(std::uint8_t* page, std::span<const std::uint8_t> d
     std::size_t pos = 0;
     while (pos < delta.size()) {
         if (delta.size() - pos < 4)
-            return Error{fmt::format("generic WAL record at {}: block {} delta fragment header truncated at byte {}",
-                                     format_lsn(rec.lsn), block_id, pos)};
+            return redo::block_error(rec, block_id, fmt::format("delta fragment header truncated at byte {}", pos));
         auto offset = load<std::uint16_t>(delta.data() + pos);
         auto length = load<std::uint16_t>(delta.data() + pos + 2);
         pos += 4;
         if (delta.size() - pos < length || std::size_t{offset} + length > BLCKSZ)
-            return Error{fmt::format(
-                "generic WAL record at {}: block {} delta fragment (offset {}, length {}) exceeds the record or the page",
-                format_lsn(rec.lsn), block_id, offset, length)};
+            return redo::block_error(rec, block_id, fmt::format("delta fragment (offset {}, length {}) exceeds the record or the page", offset, length));
         std::memcpy(page + offset, delta.data() + pos, length);
         pos += length;
     }

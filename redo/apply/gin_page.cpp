@@ -6,7 +6,7 @@
 #include "common/bytes.h"
 #include "redo/storage/page.h"
 
-namespace understudy::gin {
+namespace understudy::redo::gin {
 namespace {
 
 constexpr int MaxHeapTuplesPerPageBits = 11;
@@ -198,4 +198,4 @@ std::vector<std::uint8_t> gin_compress_posting_list(const std::vector<std::uint6
     return out;
 }
 
-}  // namespace understudy::gin
+}  // namespace understudy::redo::gin

@@ -14,7 +14,7 @@
 
 #include "wal/decoded_record.h"
 
-namespace understudy::gin {
+namespace understudy::redo::gin {
 
 // GinPageOpaqueData flags (ginblock.h, PG15).
 inline constexpr std::uint16_t GIN_DATA = 1 << 0;
@@ -77,4 +77,4 @@ std::vector<std::uint64_t> gin_merge_item_pointers(const std::vector<std::uint64
 std::vector<std::uint8_t> gin_compress_posting_list(const std::vector<std::uint64_t>& items, std::size_t maxsize,
                                                     std::size_t& npacked);
 
-}  // namespace understudy::gin
+}  // namespace understudy::redo::gin

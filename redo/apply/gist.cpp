@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "redo/apply/gist_page.h"
-#include "redo/apply/index_redo_util.h"
+#include "redo/apply/record_data.h"
 #include "wal/records/gist.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -18,10 +18,10 @@ namespace {
 
 using redo::RedoOutcome;
 using redo::XLogRedoAction;
-using redo::index_util::block_data;
-using redo::index_util::finish_page;
-using redo::index_util::index_tuple_size;
-using redo::index_util::redo_error;
+using redo::block_data;
+using redo::finish_page;
+using redo::index_tuple_size;
+using redo::block_error;
 namespace gp = redo::gist;
 
 // gistRedoClearFollowRight (PG15): the NSN and F_FOLLOW_RIGHT of the left child are updated
@@ -46,11 +46,11 @@ Result<int> add_packed_tuples(const DecodedRecord& rec, int block_id, std::uint8
     int n = 0;
     while (pos < data.size() && (limit < 0 || n < limit)) {
         if (data.size() - pos < sizeof(IndexTupleData))
-            return redo_error(rec, block_id, "GiST record: index tuple header runs past the block data");
+            return block_error(rec, block_id, "index tuple header runs past the block data");
         const std::size_t sz = index_tuple_size(data.data() + pos);
         if (sz < sizeof(IndexTupleData) || sz > data.size() - pos)
-            return redo_error(rec, block_id, fmt::format("GiST record: bad index tuple size {}", sz));
-        auto added = redo::index_util::add_item_or_fail(rec, block_id, page, data.subspan(pos, sz), off, false,
+            return block_error(rec, block_id, fmt::format("bad index tuple size {}", sz));
+        auto added = redo::add_item_or_fail(rec, block_id, page, data.subspan(pos, sz), off, false,
                                                         "failed to add item to GiST index page");
         if (!added) return added.error();
         pos += sz;
@@ -58,13 +58,13 @@ Result<int> add_packed_tuples(const DecodedRecord& rec, int block_id, std::uint8
         ++n;
     }
     if (limit >= 0 && n != limit)
-        return redo_error(rec, block_id, fmt::format("GiST record: {} index tuples found, {} announced", n, limit));
+        return block_error(rec, block_id, fmt::format("{} index tuples found, {} announced", n, limit));
     return n;
 }
 
 // gistRedoPageUpdateRecord (PG15).
 Result<RedoOutcome> redo_page_update(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<gistxlogPageUpdate>(rec, sizeof(gistxlogPageUpdate), "GiST PAGE_UPDATE");
+    auto xl = redo::main_data_as<gistxlogPageUpdate>(rec, sizeof(gistxlogPageUpdate));
     if (!xl) return xl.error();
     storage::PageHandle page;
     auto action = ctx.read_buffer_for_redo(rec, 0, page);
@@ -76,24 +76,24 @@ Result<RedoOutcome> redo_page_update(redo::RedoContext& ctx, const DecodedRecord
         if (xl->ntodelete == 1 && xl->ntoinsert == 1) {
             // One tuple replaced by another: PageIndexTupleOverwrite, as gistplacetopage does.
             if (data.size() < sizeof(std::uint16_t) + sizeof(IndexTupleData))
-                return redo_error(rec, 0, "GiST PAGE_UPDATE: block data too short for one replacement tuple");
+                return block_error(rec, 0, "block data too short for one replacement tuple");
             const storage::OffsetNumber offnum = load<std::uint16_t>(data.data());
             pos = sizeof(std::uint16_t);
             const std::size_t sz = index_tuple_size(data.data() + pos);
-            if (sz > data.size() - pos) return redo_error(rec, 0, "GiST PAGE_UPDATE: tuple runs past the block data");
+            if (sz > data.size() - pos) return block_error(rec, 0, "tuple runs past the block data");
             auto ok = storage::page_index_tuple_overwrite(p, offnum, data.subspan(pos, sz));
-            if (!ok) return redo_error(rec, 0, ok.message());
+            if (!ok) return block_error(rec, 0, ok.message());
             if (!*ok)
-                return redo_error(rec, 0,
+                return block_error(rec, 0,
                                   fmt::format("failed to add item to GiST index page, size {} bytes", sz));
             pos += sz;
         } else if (xl->ntodelete > 0) {
             const std::size_t need = sizeof(std::uint16_t) * xl->ntodelete;
-            if (data.size() < need) return redo_error(rec, 0, "GiST PAGE_UPDATE: offsets run past the block data");
-            auto todelete = redo::index_util::read_offsets(data.data(), xl->ntodelete);
+            if (data.size() < need) return block_error(rec, 0, "offsets run past the block data");
+            auto todelete = redo::read_offsets(data.data(), xl->ntodelete);
             pos = need;
             auto del = storage::page_index_multi_delete(p, todelete);
-            if (!del) return redo_error(rec, 0, del.message());
+            if (!del) return block_error(rec, 0, del.message());
             if (gp::is_leaf(p)) gp::mark_flag(p, gp::F_TUPLES_DELETED);
         }
         if (pos < data.size()) {
@@ -116,20 +116,24 @@ Result<RedoOutcome> redo_page_update(redo::RedoContext& ctx, const DecodedRecord
 
 // gistRedoDeleteRecord (PG15). Hot-standby conflicts are not ours to resolve.
 Result<RedoOutcome> redo_delete(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<gistxlogDelete>(rec, SizeOfGistxlogDelete, "GiST DELETE");
+    // 16 added isCatalogRel after the same leading fields, and deletes the offsets whether or
+    // not any follow (15: only when the main data is longer than the struct).
+    const GistRecordLayout& layout = for_major_version(kGistRecordLayouts, rec.format->major_version);
+    const std::size_t offsets_at = layout.SizeOfGistxlogDelete;
+    auto xl = redo::main_data_as<gistxlogDelete>(rec, SizeOfGistxlogDelete);
     if (!xl) return xl.error();
+    if (rec.main_data.size() < offsets_at) return redo::main_data_too_short(rec, "gistxlogDelete", offsets_at);
     storage::PageHandle page;
     auto action = ctx.read_buffer_for_redo(rec, 0, page);
     if (!action) return action.error();
     if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
         std::uint8_t* p = page.data();
-        if (rec.main_data.size() > SizeOfGistxlogDelete) {
-            if (rec.main_data.size() < SizeOfGistxlogDelete + sizeof(std::uint16_t) * xl->ntodelete)
-                return redo_error(rec, 0, "GiST DELETE: offsets run past the main data");
-            auto todelete =
-                redo::index_util::read_offsets(rec.main_data.data() + SizeOfGistxlogDelete, xl->ntodelete);
+        if (layout.v16_conflict_records || rec.main_data.size() > offsets_at) {
+            if (rec.main_data.size() < offsets_at + sizeof(std::uint16_t) * xl->ntodelete)
+                return block_error(rec, 0, "offsets run past the main data");
+            auto todelete = redo::read_offsets(rec.main_data.data() + offsets_at, xl->ntodelete);
             auto del = storage::page_index_multi_delete(p, todelete);
-            if (!del) return redo_error(rec, 0, del.message());
+            if (!del) return block_error(rec, 0, del.message());
         }
         gp::clear_flag(p, gp::F_HAS_GARBAGE);
         // PostgreSQL 15 sets F_TUPLES_DELETED here although the primary's gistprunepage (gist.c)
@@ -144,15 +148,15 @@ Result<RedoOutcome> redo_delete(redo::RedoContext& ctx, const DecodedRecord& rec
 
 // gistRedoPageSplitRecord (PG15): every page of the split is rebuilt from the record.
 Result<RedoOutcome> redo_page_split(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<gistxlogPageSplit>(rec, sizeof(gistxlogPageSplit), "GiST PAGE_SPLIT");
+    auto xl = redo::main_data_as<gistxlogPageSplit>(rec, sizeof(gistxlogPageSplit));
     if (!xl) return xl.error();
     bool isrootsplit = false;
     storage::PageHandle first;  // held until the left child is fixed, as PostgreSQL does
     for (int i = 0; i < xl->npage; ++i) {
         const int block_id = i + 1;
         if (!rec.has_block_ref(block_id))
-            return redo_error(rec, block_id, fmt::format("GiST PAGE_SPLIT: block {} of {} missing", block_id, xl->npage));
-        const BlockNumber blkno = redo::index_util::block_number(rec, block_id);
+            return block_error(rec, block_id, fmt::format("block {} of {} missing", block_id, xl->npage));
+        const BlockNumber blkno = redo::block_number(rec, block_id);
         if (blkno == gp::GIST_ROOT_BLKNO) isrootsplit = true;
 
         auto buf = ctx.init_buffer_for_redo(rec, block_id);
@@ -160,7 +164,7 @@ Result<RedoOutcome> redo_page_split(redo::RedoContext& ctx, const DecodedRecord&
         std::uint8_t* p = buf->data();
         std::span<const std::uint8_t> data = block_data(rec, block_id);
         if (data.size() < sizeof(std::int32_t))
-            return redo_error(rec, block_id, "GiST PAGE_SPLIT: block data too short for the tuple count");
+            return block_error(rec, block_id, "block data too short for the tuple count");
         const std::int32_t num = load<std::int32_t>(data.data());
 
         gp::init_page(p, (xl->origleaf != 0 && blkno != gp::GIST_ROOT_BLKNO) ? gp::F_LEAF : 0);
@@ -173,7 +177,7 @@ Result<RedoOutcome> redo_page_split(redo::RedoContext& ctx, const DecodedRecord&
             gp::clear_flag(p, gp::F_FOLLOW_RIGHT);
         } else {
             if (i < xl->npage - 1)
-                gp::set_rightlink(p, redo::index_util::block_number(rec, i + 2));
+                gp::set_rightlink(p, redo::block_number(rec, i + 2));
             else
                 gp::set_rightlink(p, xl->origrlink);
             gp::set_nsn(p, xl->orignsn);
@@ -194,7 +198,7 @@ Result<RedoOutcome> redo_page_split(redo::RedoContext& ctx, const DecodedRecord&
 
 // gistRedoPageDelete (PG15).
 Result<RedoOutcome> redo_page_delete(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<gistxlogPageDelete>(rec, SizeOfGistxlogPageDelete, "GiST PAGE_DELETE");
+    auto xl = redo::main_data_as<gistxlogPageDelete>(rec, SizeOfGistxlogPageDelete);
     if (!xl) return xl.error();
     storage::PageHandle leaf;
     auto action = ctx.read_buffer_for_redo(rec, 0, leaf);
@@ -208,7 +212,7 @@ Result<RedoOutcome> redo_page_delete(redo::RedoContext& ctx, const DecodedRecord
     if (!action) return action.error();
     if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
         auto del = storage::page_index_tuple_delete(parent.data(), xl->downlinkOffset);
-        if (!del) return redo_error(rec, 1, del.message());
+        if (!del) return block_error(rec, 1, del.message());
         finish_page(parent, rec);
     }
     return RedoOutcome::applied;
@@ -216,7 +220,7 @@ Result<RedoOutcome> redo_page_delete(redo::RedoContext& ctx, const DecodedRecord
 
 // gistRedoPageReuse (PG15): a conflict point for hot-standby queries only; checks the layout.
 Result<RedoOutcome> redo_page_reuse(const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<gistxlogPageReuse>(rec, SizeOfGistxlogPageReuse, "GiST PAGE_REUSE");
+    auto xl = redo::main_data_as<gistxlogPageReuse>(rec, SizeOfGistxlogPageReuse);
     if (!xl) return xl.error();
     return RedoOutcome::applied;
 }
@@ -233,8 +237,7 @@ Result<redo::RedoOutcome> gist_redo(redo::RedoContext& ctx, const DecodedRecord&
         case XLOG_GIST_PAGE_DELETE: return redo_page_delete(ctx, rec);
         case XLOG_GIST_ASSIGN_LSN: return RedoOutcome::applied;  // nop, see gistGetFakeLSN()
         default:
-            return make_error(fmt::format("gist_redo: unknown op code {} in the record at {}", rec.info(),
-                                          format_lsn(rec.lsn)));
+            return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 
@@ -267,8 +270,11 @@ const char* gist_known_difference(const DecodedRecord& rec, const std::uint8_t* 
     if ((gp::flags(ours.data()) & gp::F_TUPLES_DELETED) == 0) return nullptr;
     gp::clear_flag(ours.data(), gp::F_TUPLES_DELETED);
     if (std::memcmp(ours.data(), primary, BLCKSZ) != 0) return nullptr;
-    return "Gist: F_TUPLES_DELETED set by PG15's gistRedoDeleteRecord (on a DELETE record's page, and kept there "
-           "by later records), never by the primary's gistprunepage; PostgreSQL 15's own standby differs the same way";
+    // gistRedoDeleteRecord of 14, 15 and 16 alike calls GistMarkTuplesDeleted (read in each
+    // version's gistxlog.c): the rule holds for each version replayed.
+    return "Gist: F_TUPLES_DELETED set by gistRedoDeleteRecord (PostgreSQL 14, 15 and 16; on a DELETE record's page, "
+           "and kept there by later records), never by the primary's gistprunepage; that version's own standby differs "
+           "the same way";
 }
 
 }  // namespace understudy

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "wal/records/hash.h"
 #include "redo/rmgr.h"
@@ -23,6 +24,9 @@ namespace understudy {
 namespace {
 
 using redo::XLogRedoAction;
+using redo::block_data;
+using redo::main_data_as;
+using redo::redo_present_block;
 using storage::PageHandle;
 using storage::ReadBufferMode;
 using storage::SizeOfIndexTupleData;
@@ -89,25 +93,9 @@ void set_meta_u32(std::uint8_t* page, std::size_t off, std::uint32_t v) { store<
 std::size_t spares_off(std::uint32_t i) { return kSpares + 4 * std::size_t{i}; }
 std::size_t mapp_off(std::uint32_t i) { return kMapp + 4 * std::size_t{i}; }
 
-std::string rel_block(const DecodedRecord& rec, int block_id) {
-    const DecodedBkpBlock* b = rec.block(block_id);
-    if (b == nullptr) return fmt::format("block reference {} (absent)", block_id);
-    return fmt::format("rel {}/{}/{} fork {} blk {}", b->rnode.spcNode, b->rnode.dbNode, b->rnode.relNode,
-                       fork_name(b->forknum), b->blkno);
-}
-
-Error hash_error(const DecodedRecord& rec, int block_id, const std::string& what) {
-    return Error{fmt::format("Hash redo at {} ({}): {}", format_lsn(rec.lsn), rel_block(rec, block_id), what)};
-}
-
-std::span<const std::uint8_t> block_data(const DecodedRecord& rec, int block_id) {
-    const DecodedBkpBlock* b = rec.block(block_id);
-    return b == nullptr ? std::span<const std::uint8_t>{} : b->data;
-}
-
 Result<std::uint32_t> block_u32(const DecodedRecord& rec, int block_id, std::size_t at = 0) {
     auto d = block_data(rec, block_id);
-    if (d.size() < at + 4) return hash_error(rec, block_id, "block data too short for a uint32");
+    if (d.size() < at + 4) return redo::block_error(rec, block_id, "block data too short for a uint32");
     return load<std::uint32_t>(d.data() + at);
 }
 
@@ -233,7 +221,7 @@ Result<void> multi_delete(std::uint8_t* page, std::span<const std::uint8_t> byte
     if (n == 0) return {};
     auto offs = offsets_from(bytes, n);
     auto r = storage::page_index_multi_delete(page, offs);
-    if (!r) return hash_error(rec, block_id, r.message());
+    if (!r) return redo::block_error(rec, block_id, r.message());
     return {};
 }
 
@@ -243,55 +231,31 @@ Result<void> add_moved_tuples(std::uint8_t* page, const DecodedRecord& rec, int 
     auto data = block_data(rec, block_id);
     if (ntups == 0) return {};
     std::size_t pos = 2 * std::size_t{ntups};
-    if (data.size() < pos) return hash_error(rec, block_id, "block data too short for its offset array");
+    if (data.size() < pos) return redo::block_error(rec, block_id, "block data too short for its offset array");
     auto towrite = offsets_from(data, ntups);
     std::uint16_t ninserted = 0;
     while (pos < data.size()) {
         if (data.size() - pos < SizeOfIndexTupleData || ninserted >= ntups)
-            return hash_error(rec, block_id, "more tuple bytes than the record's ntups");
+            return redo::block_error(rec, block_id, "more tuple bytes than the record's ntups");
         std::size_t itemsz = MAXALIGN(load<std::uint16_t>(data.data() + pos + 6) & INDEX_SIZE_MASK);
-        if (itemsz == 0 || data.size() - pos < itemsz) return hash_error(rec, block_id, "index tuple runs past the block data");
+        if (itemsz == 0 || data.size() - pos < itemsz) return redo::block_error(rec, block_id, "index tuple runs past the block data");
         auto l = storage::page_add_item(page, data.subspan(pos, itemsz), towrite[ninserted], false, false);
         if (l == storage::InvalidOffsetNumber)
-            return hash_error(rec, block_id, fmt::format("failed to add item to hash index page, size {} bytes", itemsz));
+            return redo::block_error(rec, block_id, fmt::format("failed to add item to hash index page, size {} bytes", itemsz));
         pos += itemsz;
         ++ninserted;
     }
     return {};
 }
-template <typename T>
-Result<T> main_struct(const DecodedRecord& rec, std::size_t size_of, const char* name) {
-    auto v = read_record_struct<T>(rec.main_data, size_of);
-    if (!v)
-        return Error{fmt::format("Hash redo at {}: main data of {} bytes is too short for {} ({} bytes)",
-                                 format_lsn(rec.lsn), rec.main_data.size(), name, size_of)};
-    return *v;
-}
-
 #define HASH_TRY(expr)                          \
     do {                                        \
         auto hash_try_r_ = (expr);              \
         if (!hash_try_r_) return hash_try_r_.error(); \
     } while (0)
 
-Result<XLogRedoAction> read_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
-                                  bool cleanup = false) {
-    if (!rec.has_block_ref(block_id)) return hash_error(rec, block_id, "record has no such block reference");
-    return ctx.read_buffer_for_redo(rec, block_id, buf, ReadBufferMode::RBM_NORMAL, cleanup);
-}
-
-// redo::redo_block for a block reference the record must carry; `buf` stays pinned with the caller.
-template <typename Change>
-Result<void> redo_present_block(redo::RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
-                                Change&& change, bool cleanup = false) {
-    if (!rec.has_block_ref(block_id)) return hash_error(rec, block_id, "record has no such block reference");
-    return redo::redo_block(ctx, rec, block_id, buf, std::forward<Change>(change),
-                            {ReadBufferMode::RBM_NORMAL, cleanup});
-}
-
 // hash_xlog_init_meta_page (PG15).
 Result<void> init_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_hash_init_meta_page>(rec, SizeOfHashInitMetaPage, "xl_hash_init_meta_page");
+    auto xlrec = main_data_as<xl_hash_init_meta_page>(rec, SizeOfHashInitMetaPage);
     if (!xlrec) return xlrec.error();
     auto metabuf = ctx.init_buffer_for_redo(rec, 0);
     if (!metabuf) return metabuf.error();
@@ -302,7 +266,7 @@ Result<void> init_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
 
 // hash_xlog_init_bitmap_page (PG15).
 Result<void> init_bitmap_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_hash_init_bitmap_page>(rec, SizeOfHashInitBitmapPage, "xl_hash_init_bitmap_page");
+    auto xlrec = main_data_as<xl_hash_init_bitmap_page>(rec, SizeOfHashInitBitmapPage);
     if (!xlrec) return xlrec.error();
     {
         auto bitmapbuf = ctx.init_buffer_for_redo(rec, 0);
@@ -314,7 +278,7 @@ Result<void> init_bitmap_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
     auto action = redo_present_block(ctx, rec, 1, metabuf, [&](std::uint8_t* page) -> Result<void> {
         std::uint32_t num_buckets = meta_u32(page, kMaxbucket) + 1;
         std::uint32_t nmaps = meta_u32(page, kNmaps);
-        if (nmaps >= HASH_MAX_BITMAPS) return hash_error(rec, 1, "metapage already has HASH_MAX_BITMAPS bitmaps");
+        if (nmaps >= HASH_MAX_BITMAPS) return redo::block_error(rec, 1, "metapage already has HASH_MAX_BITMAPS bitmaps");
         set_meta_u32(page, mapp_off(nmaps), num_buckets + 1);
         set_meta_u32(page, kNmaps, nmaps + 1);
         return {};
@@ -325,14 +289,14 @@ Result<void> init_bitmap_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
 
 // hash_xlog_insert (PG15).
 Result<void> insert(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_hash_insert>(rec, SizeOfHashInsert, "xl_hash_insert");
+    auto xlrec = main_data_as<xl_hash_insert>(rec, SizeOfHashInsert);
     if (!xlrec) return xlrec.error();
     {
         PageHandle buf;
         auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
             if (storage::page_add_item(page, block_data(rec, 0), xlrec->offnum, false, false) ==
                 storage::InvalidOffsetNumber)
-                return hash_error(rec, 0, "hash_xlog_insert: failed to add item");
+                return redo::block_error(rec, 0, "hash_xlog_insert: failed to add item");
             return {};
         });
         if (!action) return action.error();
@@ -349,9 +313,9 @@ Result<void> insert(redo::RedoContext& ctx, const DecodedRecord& rec) {
 
 // hash_xlog_add_ovfl_page (PG15).
 Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_hash_add_ovfl_page>(rec, SizeOfHashAddOvflPage, "xl_hash_add_ovfl_page");
+    auto xlrec = main_data_as<xl_hash_add_ovfl_page>(rec, SizeOfHashAddOvflPage);
     if (!xlrec) return xlrec.error();
-    if (!rec.has_block_ref(0) || !rec.has_block_ref(1)) return hash_error(rec, 0, "blocks 0 and 1 are required");
+    if (!rec.has_block_ref(0) || !rec.has_block_ref(1)) return redo::block_error(rec, 0, "blocks 0 and 1 are required");
     BlockNumber rightblk = rec.block(0)->blkno;
     BlockNumber leftblk = rec.block(1)->blkno;
     {
@@ -397,11 +361,11 @@ Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
         set_meta_u32(page, kFirstfree, *firstfree);
         if (!xlrec->bmpage_found) {
             std::uint32_t ovflpoint = meta_u32(page, kOvflpoint);
-            if (ovflpoint >= HASH_MAX_SPLITPOINTS) return hash_error(rec, 4, "metapage hashm_ovflpoint out of range");
+            if (ovflpoint >= HASH_MAX_SPLITPOINTS) return redo::block_error(rec, 4, "metapage hashm_ovflpoint out of range");
             set_meta_u32(page, spares_off(ovflpoint), meta_u32(page, spares_off(ovflpoint)) + 1);
             if (new_bmpage) {
                 std::uint32_t nmaps = meta_u32(page, kNmaps);
-                if (nmaps >= HASH_MAX_BITMAPS) return hash_error(rec, 4, "metapage already has HASH_MAX_BITMAPS bitmaps");
+                if (nmaps >= HASH_MAX_BITMAPS) return redo::block_error(rec, 4, "metapage already has HASH_MAX_BITMAPS bitmaps");
                 set_meta_u32(page, mapp_off(nmaps), newmapblk);
                 set_meta_u32(page, kNmaps, nmaps + 1);
                 set_meta_u32(page, spares_off(ovflpoint), meta_u32(page, spares_off(ovflpoint)) + 1);
@@ -417,11 +381,11 @@ Result<void> add_ovfl_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
 // just restored (BLK_RESTORED), as PostgreSQL does.
 Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec =
-        main_struct<xl_hash_split_allocate_page>(rec, SizeOfHashSplitAllocPage, "xl_hash_split_allocate_page");
+        main_data_as<xl_hash_split_allocate_page>(rec, SizeOfHashSplitAllocPage);
     if (!xlrec) return xlrec.error();
     {
         PageHandle oldbuf;
-        auto action = read_block(ctx, rec, 0, oldbuf, true);
+        auto action = redo::read_block(ctx, rec, 0, oldbuf, redo::with_cleanup_lock);
         if (!action) return action.error();
         if (*action == XLogRedoAction::BLK_NEEDS_REDO || *action == XLogRedoAction::BLK_RESTORED) {
             set_hasho_flag(oldbuf.data(), xlrec->old_bucket_flag);
@@ -440,7 +404,7 @@ Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& re
         if (xlrec->flags & XLH_SPLIT_META_UPDATE_MASKS) {
             auto lowmask = block_u32(rec, 2, at);
             auto highmask = block_u32(rec, 2, at + 4);
-            if (!lowmask || !highmask) return hash_error(rec, 2, "block data too short for the masks");
+            if (!lowmask || !highmask) return redo::block_error(rec, 2, "block data too short for the masks");
             set_meta_u32(page, kLowmask, *lowmask);
             set_meta_u32(page, kHighmask, *highmask);
             at += 8;
@@ -448,8 +412,8 @@ Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& re
         if (xlrec->flags & XLH_SPLIT_META_UPDATE_SPLITPOINT) {
             auto ovflpoint = block_u32(rec, 2, at);
             auto ovflpages = block_u32(rec, 2, at + 4);
-            if (!ovflpoint || !ovflpages) return hash_error(rec, 2, "block data too short for the splitpoint");
-            if (*ovflpoint >= HASH_MAX_SPLITPOINTS) return hash_error(rec, 2, "splitpoint out of range");
+            if (!ovflpoint || !ovflpages) return redo::block_error(rec, 2, "block data too short for the splitpoint");
+            if (*ovflpoint >= HASH_MAX_SPLITPOINTS) return redo::block_error(rec, 2, "splitpoint out of range");
             set_meta_u32(page, spares_off(*ovflpoint), *ovflpages);
             set_meta_u32(page, kOvflpoint, *ovflpoint);
         }
@@ -462,22 +426,22 @@ Result<void> split_allocate_page(redo::RedoContext& ctx, const DecodedRecord& re
 // hash_xlog_split_page (PG15): the record carries a full-page image that must be restored.
 Result<void> split_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     PageHandle buf;
-    auto action = read_block(ctx, rec, 0, buf);
+    auto action = redo::read_block(ctx, rec, 0, buf);
     if (!action) return action.error();
     // A sparse start may not have the page's relation yet only if there were no image at all;
     // an image flagged for apply always restores.
     if (*action != XLogRedoAction::BLK_RESTORED)
-        return hash_error(rec, 0, "Hash split record did not contain a full-page image");
+        return redo::block_error(rec, 0, "Hash split record did not contain a full-page image");
     return {};
 }
 
 // hash_xlog_split_complete (PG15).
 Result<void> split_complete(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_struct<xl_hash_split_complete>(rec, SizeOfHashSplitComplete, "xl_hash_split_complete");
+    auto xlrec = main_data_as<xl_hash_split_complete>(rec, SizeOfHashSplitComplete);
     if (!xlrec) return xlrec.error();
     for (int block_id = 0; block_id < 2; ++block_id) {
         PageHandle buf;
-        auto action = read_block(ctx, rec, block_id, buf);
+        auto action = redo::read_block(ctx, rec, block_id, buf);
         if (!action) return action.error();
         if (*action == XLogRedoAction::BLK_NEEDS_REDO || *action == XLogRedoAction::BLK_RESTORED) {
             set_hasho_flag(buf.data(), block_id == 0 ? xlrec->old_bucket_flag : xlrec->new_bucket_flag);
@@ -492,16 +456,16 @@ Result<void> split_complete(redo::RedoContext& ctx, const DecodedRecord& rec) {
 // (block 0) is read first (for its lock, and to restore its image).
 Result<XLogRedoAction> read_bucket_and_target(redo::RedoContext& ctx, const DecodedRecord& rec, bool target_is_bucket,
                                               PageHandle& bucketbuf, PageHandle& writebuf) {
-    if (target_is_bucket) return read_block(ctx, rec, 1, writebuf, true);
-    auto b = read_block(ctx, rec, 0, bucketbuf, true);
+    if (target_is_bucket) return redo::read_block(ctx, rec, 1, writebuf, redo::with_cleanup_lock);
+    auto b = redo::read_block(ctx, rec, 0, bucketbuf, redo::with_cleanup_lock);
     if (!b) return b.error();
-    return read_block(ctx, rec, 1, writebuf);
+    return redo::read_block(ctx, rec, 1, writebuf);
 }
 
 // hash_xlog_move_page_contents (PG15).
 Result<void> move_page_contents(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto xldata =
-        main_struct<xl_hash_move_page_contents>(rec, SizeOfHashMovePageContents, "xl_hash_move_page_contents");
+        main_data_as<xl_hash_move_page_contents>(rec, SizeOfHashMovePageContents);
     if (!xldata) return xldata.error();
     PageHandle bucketbuf;
     PageHandle writebuf;
@@ -524,7 +488,7 @@ Result<void> move_page_contents(redo::RedoContext& ctx, const DecodedRecord& rec
 // 3 page before it (unless it is the write page), 4 page after it (optional), 5 bitmap page,
 // 6 metapage (optional).
 Result<void> squeeze_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xldata = main_struct<xl_hash_squeeze_page>(rec, SizeOfHashSqueezePage, "xl_hash_squeeze_page");
+    auto xldata = main_data_as<xl_hash_squeeze_page>(rec, SizeOfHashSqueezePage);
     if (!xldata) return xldata.error();
     {
         PageHandle bucketbuf;
@@ -592,7 +556,7 @@ Result<void> squeeze_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
 
 // hash_xlog_delete (PG15).
 Result<void> delete_tuples(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xldata = main_struct<xl_hash_delete>(rec, SizeOfHashDelete, "xl_hash_delete");
+    auto xldata = main_data_as<xl_hash_delete>(rec, SizeOfHashDelete);
     if (!xldata) return xldata.error();
     PageHandle bucketbuf;
     PageHandle deletebuf;
@@ -620,7 +584,7 @@ Result<void> split_cleanup(redo::RedoContext& ctx, const DecodedRecord& rec) {
 
 // hash_xlog_update_meta_page (PG15).
 Result<void> update_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xldata = main_struct<xl_hash_update_meta_page>(rec, SizeOfHashUpdateMetaPage, "xl_hash_update_meta_page");
+    auto xldata = main_data_as<xl_hash_update_meta_page>(rec, SizeOfHashUpdateMetaPage);
     if (!xldata) return xldata.error();
     PageHandle buf;
     auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
@@ -634,26 +598,38 @@ Result<void> update_meta_page(redo::RedoContext& ctx, const DecodedRecord& rec) 
 // hash_xlog_vacuum_one_page (PG15). No recovery conflicts to resolve: nothing queries the
 // scratch directory while it replays.
 Result<void> vacuum_one_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xldata = main_struct<xl_hash_vacuum_one_page>(rec, SizeOfHashVacuumOnePage, "xl_hash_vacuum_one_page");
-    if (!xldata) return xldata.error();
+    // 16 shrank ntuples to uint16 with isCatalogRel after it, and deletes the offsets whether or
+    // not any follow (15: only when the main data is longer than the struct).
+    const HashRecordLayout& layout = for_major_version(kHashRecordLayouts, rec.format->major_version);
+    std::int64_t ntuples = 0;
+    if (layout.v16_vacuum_one_page) {
+        auto v16 = main_data_as<xl_hash_vacuum_one_page_v16>(rec, layout.SizeOfHashVacuumOnePage);
+        if (!v16) return v16.error();
+        ntuples = v16->ntuples;
+    } else {
+        auto v15 = main_data_as<xl_hash_vacuum_one_page>(rec, layout.SizeOfHashVacuumOnePage);
+        if (!v15) return v15.error();
+        ntuples = v15->ntuples;
+    }
+    const std::size_t offsets_at = layout.SizeOfHashVacuumOnePage;
     {
         PageHandle buf;
         auto action = redo_present_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
-            if (rec.main_data.size() > SizeOfHashVacuumOnePage) {
-                auto rest = rec.main_data.subspan(SizeOfHashVacuumOnePage);
-                if (xldata->ntuples < 0 || rest.size() < 2 * static_cast<std::size_t>(xldata->ntuples))
-                    return hash_error(rec, 0, "main data too short for its offset array");
-                HASH_TRY(multi_delete(page, rest.first(2 * static_cast<std::size_t>(xldata->ntuples)), rec, 0));
+            if (layout.v16_vacuum_one_page || rec.main_data.size() > offsets_at) {
+                auto rest = rec.main_data.subspan(offsets_at);
+                if (ntuples < 0 || rest.size() < 2 * static_cast<std::size_t>(ntuples))
+                    return redo::block_error(rec, 0, "main data too short for its offset array");
+                HASH_TRY(multi_delete(page, rest.first(2 * static_cast<std::size_t>(ntuples)), rec, 0));
             }
             set_hasho_flag(page, static_cast<std::uint16_t>(hasho_flag(page) & ~LH_PAGE_HAS_DEAD_TUPLES));
             return {};
-        }, true);
+        }, redo::with_cleanup_lock);
         if (!action) return action.error();
     }
     PageHandle metabuf;
     auto action = redo_present_block(ctx, rec, 1, metabuf, [&](std::uint8_t* page) -> Result<void> {
         std::uint8_t* m = meta(page);
-        store<double>(m + kNtuples, load<double>(m + kNtuples) - xldata->ntuples);
+        store<double>(m + kNtuples, load<double>(m + kNtuples) - static_cast<double>(ntuples));
         return {};
     });
     if (!action) return action.error();
@@ -680,8 +656,7 @@ Result<redo::RedoOutcome> hash_redo(redo::RedoContext& ctx, const DecodedRecord&
         case XLOG_HASH_UPDATE_META_PAGE: r = update_meta_page(ctx, rec); break;
         case XLOG_HASH_VACUUM_ONE_PAGE: r = vacuum_one_page(ctx, rec); break;
         default:
-            return Error{fmt::format("hash_redo: unknown op code {} in the record at {}", rec.info(),
-                                     format_lsn(rec.lsn))};
+            return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
     if (!r) return r.error();
     return redo::RedoOutcome::applied;

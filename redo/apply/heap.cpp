@@ -21,10 +21,12 @@
 #include "common/bytes.h"
 #include "redo/apply/heap_rewrite.h"
 #include "redo/apply/heap_tuple.h"
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "redo/apply/visibilitymap.h"
 #include "wal/records/heap.h"
 #include "wal/records/page_types.h"
+#include "wal/records/version_table.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
@@ -36,65 +38,61 @@ namespace {
 
 using redo::RedoContext;
 using redo::RedoOutcome;
+using redo::block_error;
 using redo::finish_page;
+using redo::main_data_as;
+using redo::record_error;
+using redo::required_block;
 using redo::XLogRedoAction;
 using storage::ItemIdData;
 using storage::PageHandle;
-namespace ht = heap_tuple;
+namespace ht = redo::heap_tuple;
 
-// ---- errors -----------------------------------------------------------------------------------
+// What the Heap / Heap2 redo of a major version does differently (the row of the record's
+// version: the last one whose since_major is not above it).
+struct HeapRedoVersion {
+    int since_major;
+    // FREEZE_PAGE logs freeze plans (xl_heap_freeze_plan groups and their offsets), not one
+    // xl_heap_freeze_tuple per tuple.
+    bool freeze_plans;
+    // heap_xlog_visible: the VM bits are set whatever the VM page's LSN (15: only when the record
+    // is past it), and xlrec->flags may carry VISIBILITYMAP_XLOG_CATALOG_REL, not a VM bit.
+    bool visible_always_sets_vm;
+    // PRUNE's PageRepairFragmentation truncates the trailing unused line pointers (from 15 on).
+    bool prune_truncates_line_pointers;
+};
+inline constexpr HeapRedoVersion kHeapRedoVersions[] = {
+    {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ false},
+    {/*since_major*/ 15, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ true},
+    {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true},
+};
+static_assert(rows_ascending(kHeapRedoVersions));
 
-Error record_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("{} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
-Error block_error(const DecodedRecord& rec, const char* what, int block_id, const std::string& detail) {
-    const DecodedBkpBlock* blk = rec.block(block_id);
-    if (blk == nullptr) return record_error(rec, what, detail);
-    return make_error(fmt::format("{} redo at LSN {} (rel {}, fork {}, block {}): {}", what, format_lsn(rec.lsn),
-                                  storage::format_relfilenode(blk->rnode), fork_name(blk->forknum), blk->blkno,
-                                  detail));
-}
-
-// The fixed main-data struct of a record, or an error naming the record if it is too short.
-template <typename T>
-Result<T> main_struct(const DecodedRecord& rec, const char* what, std::size_t size_of) {
-    auto v = read_record_struct<T>(rec.main_data, size_of);
-    if (!v)
-        return record_error(rec, what,
-                            fmt::format("main data is {} bytes, shorter than the {} its struct needs",
-                                        rec.main_data.size(), size_of));
-    return *v;
-}
-
-// The block reference a record must carry (XLogRecGetBlockTag elog(ERROR)s without it).
-Result<const DecodedBkpBlock*> required_block(const DecodedRecord& rec, const char* what, int block_id) {
-    const DecodedBkpBlock* blk = rec.block(block_id);
-    if (blk == nullptr) return record_error(rec, what, fmt::format("no block reference {}", block_id));
-    return blk;
+const HeapRedoVersion& heap_redo_version(const DecodedRecord& rec) {
+    return row_for_version(kHeapRedoVersions, *rec.format);
 }
 
 // ---- small helpers ----------------------------------------------------------------------------
 
 // The LP_NORMAL tuple at offnum, or PostgreSQL's "invalid lp" PANIC as an error.
-Result<std::uint8_t*> normal_tuple(const DecodedRecord& rec, const char* what, int block_id, std::uint8_t* page,
+Result<std::uint8_t*> normal_tuple(const DecodedRecord& rec, int block_id, std::uint8_t* page,
                                    OffsetNumber offnum) {
     if (offnum < FirstOffsetNumber || storage::page_get_max_offset_number(page) < offnum)
-        return block_error(rec, what, block_id, fmt::format("invalid lp: offset {} beyond the page's {} items", offnum,
+        return block_error(rec, block_id, fmt::format("invalid lp: offset {} beyond the page's {} items", offnum,
                                                             storage::page_get_max_offset_number(page)));
     const ItemIdData lp = storage::page_get_item_id(page, offnum);
     if (!lp.is_normal() || lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ || lp.lp_off + lp.lp_len > BLCKSZ)
-        return block_error(rec, what, block_id,
+        return block_error(rec, block_id,
                            fmt::format("invalid lp: item {} is not a normal tuple (flags {}, off {}, len {})", offnum,
                                        lp.lp_flags, lp.lp_off, lp.lp_len));
     return storage::page_get_item(page, lp);
 }
 
 // A line pointer the record names, checked to be within the page (PostgreSQL trusts it).
-Result<void> check_offset(const DecodedRecord& rec, const char* what, int block_id, const std::uint8_t* page,
+Result<void> check_offset(const DecodedRecord& rec, int block_id, const std::uint8_t* page,
                           OffsetNumber offnum) {
     if (offnum < FirstOffsetNumber || offnum > storage::page_get_max_offset_number(page))
-        return block_error(rec, what, block_id, fmt::format("offset {} beyond the page's {} items", offnum,
+        return block_error(rec, block_id, fmt::format("offset {} beyond the page's {} items", offnum,
                                                             storage::page_get_max_offset_number(page)));
     return {};
 }
@@ -139,20 +137,20 @@ void fill_new_tuple_header(std::uint8_t* htup, std::uint16_t infomask2, std::uin
 
 // PageAddItem(page, tuple, len, offnum, overwrite = true, is_heap = true) or PostgreSQL's
 // "failed to add tuple" PANIC as an error.
-Result<void> add_tuple(const DecodedRecord& rec, const char* what, int block_id, std::uint8_t* page,
+Result<void> add_tuple(const DecodedRecord& rec, int block_id, std::uint8_t* page,
                        std::span<const std::uint8_t> tuple, OffsetNumber offnum) {
     if (storage::page_add_item_extended(page, tuple, offnum, storage::PAI_OVERWRITE | storage::PAI_IS_HEAP) ==
         storage::InvalidOffsetNumber)
-        return block_error(rec, what, block_id,
+        return block_error(rec, block_id,
                            fmt::format("failed to add tuple of {} bytes at offset {} (pd_lower {}, pd_upper {})",
                                        tuple.size(), offnum, storage::pd_lower(page), storage::pd_upper(page)));
     return {};
 }
 
-Result<void> check_new_offset(const DecodedRecord& rec, const char* what, int block_id, const std::uint8_t* page,
+Result<void> check_new_offset(const DecodedRecord& rec, int block_id, const std::uint8_t* page,
                               OffsetNumber offnum) {
     if (storage::page_get_max_offset_number(page) + 1 < offnum)
-        return block_error(rec, what, block_id,
+        return block_error(rec, block_id,
                            fmt::format("invalid max offset number: offset {} with {} items on the page", offnum,
                                        storage::page_get_max_offset_number(page)));
     return {};
@@ -161,16 +159,9 @@ Result<void> check_new_offset(const DecodedRecord& rec, const char* what, int bl
 // The VM bits of a heap block cleared "even if the heap page is already up-to-date", as every
 // redo routine that may clear PD_ALL_VISIBLE does first.
 Result<void> clear_vm_bits(RedoContext& ctx, const RelFileNode& rnode, BlockNumber heap_blk, std::uint8_t flags) {
-    auto r = visibilitymap::clear_for_redo(ctx, rnode, heap_blk, flags);
+    auto r = redo::visibilitymap::clear_for_redo(ctx, rnode, heap_blk, flags);
     if (!r) return r.error();
     return {};
-}
-
-// Reads the page of a block reference for redo (XLogReadBufferForRedoExtended).
-Result<XLogRedoAction> read_block(RedoContext& ctx, const DecodedRecord& rec, int block_id, PageHandle& buf,
-                                  storage::ReadBufferMode mode = storage::ReadBufferMode::RBM_NORMAL,
-                                  bool cleanup_lock = false) {
-    return ctx.read_buffer_for_redo(rec, block_id, buf, mode, cleanup_lock);
 }
 
 // PageInit(page, BufferGetPageSize(buffer), 0) of a heap page a record initialises.
@@ -181,10 +172,10 @@ void init_heap_page(std::uint8_t* page) { storage::page_init(page, 0); }
 // redo, `change(page, htup)` runs on that LP_NORMAL tuple ("invalid lp" is an error where
 // PostgreSQL PANICs), then PageSetLSN + MarkBufferDirty.
 template <typename Change>
-Result<void> redo_tuple(RedoContext& ctx, const DecodedRecord& rec, const char* what, OffsetNumber offnum,
+Result<void> redo_tuple(RedoContext& ctx, const DecodedRecord& rec, OffsetNumber offnum,
                         Change&& change) {
     return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        auto htup = normal_tuple(rec, what, 0, page, offnum);
+        auto htup = normal_tuple(rec, 0, page, offnum);
         if (!htup) return htup.error();
         return change(page, *htup);
     });
@@ -194,10 +185,9 @@ Result<void> redo_tuple(RedoContext& ctx, const DecodedRecord& rec, const char* 
 
 // heap_xlog_insert (heapam.c, PG15).
 Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap INSERT";
-    auto xlrec = main_struct<xl_heap_insert>(rec, what, SizeOfHeapInsert);
+    auto xlrec = main_data_as<xl_heap_insert>(rec, SizeOfHeapInsert);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     const RelFileNode target_node = (*blk)->rnode;
     const BlockNumber blkno = (*blk)->blkno;
@@ -211,11 +201,11 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
     if (*action != XLogRedoAction::BLK_NEEDS_REDO) return {};
 
     std::uint8_t* page = buf.data();
-    if (auto r = check_new_offset(rec, what, 0, page, xlrec->offnum); !r) return r;
-    const std::span<const std::uint8_t> data = (*blk)->data;
+    if (auto r = check_new_offset(rec, 0, page, xlrec->offnum); !r) return r;
+    const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
     if (data.size() <= SizeOfHeapHeader ||
         data.size() - SizeOfHeapHeader + ht::SizeofHeapTupleHeader > ht::MaxHeapTupleSize)
-        return block_error(rec, what, 0, fmt::format("tuple data of {} bytes is not a heap tuple", data.size()));
+        return block_error(rec, 0, fmt::format("tuple data of {} bytes is not a heap tuple", data.size()));
     const std::size_t newlen = data.size() - SizeOfHeapHeader;
 
     TupleBuffer tbuf;
@@ -225,7 +215,7 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
     fill_new_tuple_header(htup, load<std::uint16_t>(data.data()), load<std::uint16_t>(data.data() + 2), data[4],
                           rec.xl_xid, InvalidTransactionId);
     ht::set_ctid(htup, blkno, xlrec->offnum);
-    if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), newlen + ht::SizeofHeapTupleHeader}, xlrec->offnum); !r)
+    if (auto r = add_tuple(rec, 0, page, {tbuf.data(), newlen + ht::SizeofHeapTupleHeader}, xlrec->offnum); !r)
         return r;
     // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
     storage::page_set_lsn(page, rec.end_lsn);
@@ -238,17 +228,16 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
 
 // heap_xlog_delete (heapam.c, PG15).
 Result<void> heap_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap DELETE";
-    auto xlrec = main_struct<xl_heap_delete>(rec, what, SizeOfHeapDelete);
+    auto xlrec = main_data_as<xl_heap_delete>(rec, SizeOfHeapDelete);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     const BlockNumber blkno = (*blk)->blkno;
 
     if (xlrec->flags & XLH_DELETE_ALL_VISIBLE_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, blkno, VISIBILITYMAP_VALID_BITS); !r) return r;
 
-    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
+    return redo_tuple(ctx, rec, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
         clear_xmax_bits(htup);
         ht::clear_hot_updated(htup);
         fix_infomask_from_infobits(xlrec->infobits_set, htup);
@@ -280,14 +269,14 @@ struct OldTuple {
 
 // The new tuple of heap_xlog_update rebuilt into tbuf from block 0's data (prefix and suffix
 // lengths, xl_heap_header, tuple data) and the old tuple. Returns the tuple's length.
-Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const char* what, const xl_heap_update& xlrec,
+Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const xl_heap_update& xlrec,
                                           std::span<const std::uint8_t> recdata, const OldTuple& oldtup,
                                           TupleBuffer& tbuf, std::uint16_t& infomask2, std::uint16_t& infomask,
                                           std::uint8_t& hoff) {
     std::size_t pos = 0;
     std::uint16_t prefixlen = 0, suffixlen = 0;
     auto too_short = [&] {
-        return block_error(rec, what, 0, fmt::format("new tuple data of {} bytes is too short", recdata.size()));
+        return block_error(rec, 0, fmt::format("new tuple data of {} bytes is too short", recdata.size()));
     };
     if (xlrec.flags & XLH_UPDATE_PREFIX_FROM_OLD) {
         if (recdata.size() < pos + 2) return too_short();
@@ -308,12 +297,12 @@ Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const char* 
 
     if ((prefixlen > 0 || suffixlen > 0) &&
         (oldtup.t_data == nullptr || std::size_t{prefixlen} + suffixlen > oldtup.t_len))
-        return block_error(rec, what, 0,
+        return block_error(rec, 0,
                            fmt::format("prefix {} / suffix {} bytes from an old tuple of {} bytes", prefixlen,
                                        suffixlen, oldtup.t_len));
     const std::size_t newlen = ht::SizeofHeapTupleHeader + tuplen + prefixlen + suffixlen;
     if (newlen > ht::MaxHeapTupleSize)
-        return block_error(rec, what, 0, fmt::format("new tuple of {} bytes is larger than a heap page holds", newlen));
+        return block_error(rec, 0, fmt::format("new tuple of {} bytes is larger than a heap page holds", newlen));
 
     std::memset(tbuf.data(), 0, ht::SizeofHeapTupleHeader);
     std::uint8_t* newp = tbuf.data() + ht::SizeofHeapTupleHeader;
@@ -322,14 +311,14 @@ Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const char* 
         // Bitmap [+ padding] [+ oid] from the record, the prefix from the old tuple, then the
         // rest of the new data from the record.
         if (hoff < ht::SizeofHeapTupleHeader || std::size_t{hoff} - ht::SizeofHeapTupleHeader > tuplen)
-            return block_error(rec, what, 0, fmt::format("t_hoff {} does not fit {} bytes of tuple data", hoff, tuplen));
+            return block_error(rec, 0, fmt::format("t_hoff {} does not fit {} bytes of tuple data", hoff, tuplen));
         const std::size_t bitmaplen = std::size_t{hoff} - ht::SizeofHeapTupleHeader;
         std::memcpy(newp, src, bitmaplen);
         src += bitmaplen;
         newp += bitmaplen;
         const std::uint8_t old_hoff = ht::hoff(oldtup.t_data);
         if (std::size_t{old_hoff} + prefixlen > oldtup.t_len)
-            return block_error(rec, what, 0, fmt::format("prefix of {} bytes beyond the old tuple", prefixlen));
+            return block_error(rec, 0, fmt::format("prefix of {} bytes beyond the old tuple", prefixlen));
         std::memcpy(newp, oldtup.t_data + old_hoff, prefixlen);
         newp += prefixlen;
         const std::size_t rest = tuplen - bitmaplen;
@@ -346,10 +335,9 @@ Result<std::size_t> rebuild_updated_tuple(const DecodedRecord& rec, const char* 
 // heap_xlog_update (heapam.c, PG15): UPDATE and HOT_UPDATE. Block 0 is the new page, block 1
 // the old page when it differs.
 Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool hot_update) {
-    const char* what = hot_update ? "Heap HOT_UPDATE" : "Heap UPDATE";
-    auto xlrec = main_struct<xl_heap_update>(rec, what, SizeOfHeapUpdate);
+    auto xlrec = main_data_as<xl_heap_update>(rec, SizeOfHeapUpdate);
     if (!xlrec) return xlrec.error();
-    auto blk0 = required_block(rec, what, 0);
+    auto blk0 = required_block(rec, 0);
     if (!blk0) return blk0.error();
     const RelFileNode rnode = (*blk0)->rnode;
     const BlockNumber newblk = (*blk0)->blkno;
@@ -363,12 +351,12 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
     // Deal with the old tuple version.
     const int old_block_id = oldblk == newblk ? 0 : 1;
     PageHandle obuffer;
-    auto oldaction = read_block(ctx, rec, old_block_id, obuffer);
+    auto oldaction = redo::read_block(ctx, rec, old_block_id, obuffer);
     if (!oldaction) return oldaction.error();
     OldTuple oldtup;
     if (*oldaction == XLogRedoAction::BLK_NEEDS_REDO) {
         std::uint8_t* page = obuffer.data();
-        auto htup = normal_tuple(rec, what, old_block_id, page, xlrec->old_offnum);
+        auto htup = normal_tuple(rec, old_block_id, page, xlrec->old_offnum);
         if (!htup) return htup.error();
         oldtup.t_data = *htup;
         oldtup.t_len = storage::page_get_item_id(page, xlrec->old_offnum).lp_len;
@@ -409,17 +397,17 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
     // Deal with the new tuple.
     if (newaction != XLogRedoAction::BLK_NEEDS_REDO) return {};
     std::uint8_t* page = nbuffer->data();
-    if (auto r = check_new_offset(rec, what, 0, page, xlrec->new_offnum); !r) return r;
+    if (auto r = check_new_offset(rec, 0, page, xlrec->new_offnum); !r) return r;
     TupleBuffer tbuf;
     std::uint16_t infomask2 = 0, infomask = 0;
     std::uint8_t hoff = 0;
-    auto newlen = rebuild_updated_tuple(rec, what, *xlrec, (*blk0)->data, oldtup, tbuf, infomask2, infomask, hoff);
+    auto newlen = rebuild_updated_tuple(rec, *xlrec, (*blk0)->data, oldtup, tbuf, infomask2, infomask, hoff);
     if (!newlen) return newlen.error();
     std::uint8_t* htup = tbuf.data();
     fill_new_tuple_header(htup, infomask2, infomask, hoff, rec.xl_xid, xlrec->new_xmax);
     // Make sure there is no forward chain link in t_ctid.
     ht::set_ctid(htup, newblk, xlrec->new_offnum);
-    if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), *newlen}, xlrec->new_offnum); !r) return r;
+    if (auto r = add_tuple(rec, 0, page, {tbuf.data(), *newlen}, xlrec->new_offnum); !r) return r;
     if (xlrec->flags & XLH_UPDATE_NEW_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
     // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace (non-HOT, < 20% free): FSM not
     // maintained (see file header).
@@ -429,12 +417,11 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
 
 // heap_xlog_confirm (heapam.c, PG15): a speculative insertion confirmed.
 Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap CONFIRM";
-    auto xlrec = main_struct<xl_heap_confirm>(rec, what, SizeOfHeapConfirm);
+    auto xlrec = main_data_as<xl_heap_confirm>(rec, SizeOfHeapConfirm);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
-    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
+    return redo_tuple(ctx, rec, xlrec->offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
         // Confirm tuple as actually inserted.
         ht::set_ctid(htup, (*blk)->blkno, xlrec->offnum);
         return {};
@@ -445,13 +432,13 @@ Result<void> heap_xlog_confirm(RedoContext& ctx, const DecodedRecord& rec) {
 // bit of block 0 cleared first when `flags` has XLH_LOCK_ALL_FROZEN_CLEARED, then on the tuple
 // at `offnum` the old xmax bits cleared and `infobits` set before `rest(htup, blkno)`.
 template <typename Rest>
-Result<void> redo_tuple_lock(RedoContext& ctx, const DecodedRecord& rec, const char* what, std::uint8_t flags,
+Result<void> redo_tuple_lock(RedoContext& ctx, const DecodedRecord& rec, std::uint8_t flags,
                              OffsetNumber offnum, std::uint8_t infobits, Rest&& rest) {
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     if (flags & XLH_LOCK_ALL_FROZEN_CLEARED)
         if (auto r = clear_vm_bits(ctx, (*blk)->rnode, (*blk)->blkno, VISIBILITYMAP_ALL_FROZEN); !r) return r;
-    return redo_tuple(ctx, rec, what, offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
+    return redo_tuple(ctx, rec, offnum, [&](std::uint8_t*, std::uint8_t* htup) -> Result<void> {
         clear_xmax_bits(htup);
         fix_infomask_from_infobits(infobits, htup);
         rest(htup, (*blk)->blkno);
@@ -461,10 +448,9 @@ Result<void> redo_tuple_lock(RedoContext& ctx, const DecodedRecord& rec, const c
 
 // heap_xlog_lock (heapam.c, PG15).
 Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap LOCK";
-    auto xlrec = main_struct<xl_heap_lock>(rec, what, SizeOfHeapLock);
+    auto xlrec = main_data_as<xl_heap_lock>(rec, SizeOfHeapLock);
     if (!xlrec) return xlrec.error();
-    return redo_tuple_lock(ctx, rec, what, xlrec->flags, xlrec->offnum, static_cast<std::uint8_t>(xlrec->infobits_set),
+    return redo_tuple_lock(ctx, rec, xlrec->flags, xlrec->offnum, static_cast<std::uint8_t>(xlrec->infobits_set),
                            [&](std::uint8_t* htup, BlockNumber blkno) {
                                // Clear relevant update flags, but only if the modified infomask
                                // says there's no update.
@@ -480,17 +466,16 @@ Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
 
 // heap_xlog_inplace (heapam.c, PG15): the tuple's data (after t_hoff) overwritten in place.
 Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap INPLACE";
-    auto xlrec = main_struct<xl_heap_inplace>(rec, what, SizeOfHeapInplace);
+    auto xlrec = main_data_as<xl_heap_inplace>(rec, SizeOfHeapInplace);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
-    return redo_tuple(ctx, rec, what, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
-        const std::span<const std::uint8_t> newtup = (*blk)->data;
+    return redo_tuple(ctx, rec, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
+        const std::span<const std::uint8_t> newtup = redo::block_data(rec, 0);
         const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
         const std::uint8_t hoff = ht::hoff(htup);
         if (lp_len < hoff || lp_len - hoff != newtup.size())
-            return block_error(rec, what, 0,
+            return block_error(rec, 0,
                                fmt::format("wrong tuple length: the tuple has {} data bytes, the record {}",
                                            lp_len < hoff ? 0 : lp_len - hoff, newtup.size()));
         std::memcpy(htup + hoff, newtup.data(), newtup.size());
@@ -507,37 +492,36 @@ OffsetNumber offset_at(std::span<const std::uint8_t> data, std::size_t index) {
 
 // heap_page_prune_execute (pruneheap.c, PG15): redirect, mark dead, mark unused, then
 // PageRepairFragmentation. The offsets come from block 0's data.
-Result<void> heap_page_prune_execute(const DecodedRecord& rec, const char* what, std::uint8_t* page,
+Result<void> heap_page_prune_execute(const DecodedRecord& rec, std::uint8_t* page,
                                      std::span<const std::uint8_t> data, int nredirected, int ndead, int nunused) {
     std::size_t i = 0;
     for (int n = 0; n < nredirected; ++n) {
         const OffsetNumber fromoff = offset_at(data, i++);
         const OffsetNumber tooff = offset_at(data, i++);
-        if (auto r = check_offset(rec, what, 0, page, fromoff); !r) return r;
+        if (auto r = check_offset(rec, 0, page, fromoff); !r) return r;
         storage::page_set_item_id(page, fromoff, ItemIdData::redirect(tooff));
     }
     for (int n = 0; n < ndead; ++n) {
         const OffsetNumber off = offset_at(data, i++);
-        if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+        if (auto r = check_offset(rec, 0, page, off); !r) return r;
         storage::page_set_item_id(page, off, ItemIdData::dead());
     }
     for (int n = 0; n < nunused; ++n) {
         const OffsetNumber off = offset_at(data, i++);
-        if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+        if (auto r = check_offset(rec, 0, page, off); !r) return r;
         storage::page_set_item_id(page, off, ItemIdData::unused());
     }
-    if (auto r = storage::page_repair_fragmentation(page); !r)
-        return block_error(rec, what, 0, r.error().message);
+    if (auto r = storage::page_repair_fragmentation(page, heap_redo_version(rec).prune_truncates_line_pointers); !r)
+        return block_error(rec, 0, r.error().message);
     // page_verify_redirects only asserts (cassert builds).
     return {};
 }
 
 // heap_xlog_prune (heapam.c, PG15).
 Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 PRUNE";
-    auto xlrec = main_struct<xl_heap_prune>(rec, what, SizeOfHeapPrune);
+    auto xlrec = main_data_as<xl_heap_prune>(rec, SizeOfHeapPrune);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
 
     // A full-page image is restored with a cleanup lock. XLogRecordPageWithFreeSpace (also after
@@ -545,37 +529,36 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
     return redo::redo_block(
         ctx, rec, 0,
         [&](std::uint8_t* page) -> Result<void> {
-            const std::span<const std::uint8_t> data = (*blk)->data;
+            const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
             const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
             if (data.size() < fixed || data.size() % sizeof(OffsetNumber) != 0)
-                return block_error(rec, what, 0,
+                return block_error(rec, 0,
                                    fmt::format("block data of {} bytes does not hold {} redirected and {} dead offsets",
                                                data.size(), xlrec->nredirected, xlrec->ndead));
             const int nunused = static_cast<int>((data.size() - fixed) / sizeof(OffsetNumber));
             // The page's prunability hint is not updated, as in PostgreSQL.
-            return heap_page_prune_execute(rec, what, page, data, xlrec->nredirected, xlrec->ndead, nunused);
+            return heap_page_prune_execute(rec, page, data, xlrec->nredirected, xlrec->ndead, nunused);
         },
         redo::with_cleanup_lock);
 }
 
 // heap_xlog_vacuum (heapam.c, PG15): LP_DEAD items become LP_UNUSED.
 Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 VACUUM";
-    auto xlrec = main_struct<xl_heap_vacuum>(rec, what, SizeOfHeapVacuum);
+    auto xlrec = main_data_as<xl_heap_vacuum>(rec, SizeOfHeapVacuum);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
 
     // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
     return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        const std::span<const std::uint8_t> data = (*blk)->data;
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
         if (data.size() < std::size_t{xlrec->nunused} * sizeof(OffsetNumber))
-            return block_error(rec, what, 0,
+            return block_error(rec, 0,
                                fmt::format("block data of {} bytes does not hold {} offsets", data.size(),
                                            xlrec->nunused));
         for (std::size_t i = 0; i < xlrec->nunused; ++i) {
             const OffsetNumber off = offset_at(data, i);
-            if (auto r = check_offset(rec, what, 0, page, off); !r) return r;
+            if (auto r = check_offset(rec, 0, page, off); !r) return r;
             storage::page_set_item_id(page, off, ItemIdData::unused());
         }
         // Attempt to truncate the line pointer array now.
@@ -587,16 +570,15 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
 // heap_xlog_visible (heapam.c, PG15): PD_ALL_VISIBLE on the heap page (block 1, LSN not
 // bumped) and the VM bits on the visibility map page (block 0).
 Result<void> heap_xlog_visible(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 VISIBLE";
-    auto xlrec = main_struct<xl_heap_visible>(rec, what, SizeOfHeapVisible);
+    auto xlrec = main_data_as<xl_heap_visible>(rec, SizeOfHeapVisible);
     if (!xlrec) return xlrec.error();
-    auto heapblk = required_block(rec, what, 1);
+    auto heapblk = required_block(rec, 1);
     if (!heapblk) return heapblk.error();
     const BlockNumber blkno = (*heapblk)->blkno;
 
     {
         PageHandle buf;
-        auto action = read_block(ctx, rec, 1, buf);
+        auto action = redo::read_block(ctx, rec, 1, buf);
         if (!action) return action.error();
         if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
             // The heap page's LSN is not bumped when only the visibility bit is set.
@@ -609,49 +591,91 @@ Result<void> heap_xlog_visible(RedoContext& ctx, const DecodedRecord& rec) {
 
     // Even if the heap page update was skipped, the visibility map is updated.
     PageHandle vmbuffer;
-    auto vmaction = read_block(ctx, rec, 0, vmbuffer, storage::ReadBufferMode::RBM_ZERO_ON_ERROR);
+    auto vmaction = redo::read_block(ctx, rec, 0, vmbuffer, {storage::ReadBufferMode::RBM_ZERO_ON_ERROR, false});
     if (!vmaction) return vmaction.error();
     if (*vmaction == XLogRedoAction::BLK_NEEDS_REDO) {
         std::uint8_t* vmpage = vmbuffer.data();
         // Initialise the page if it was read as zeros.
         if (storage::page_is_new(vmpage)) storage::page_init(vmpage, 0);
-        // visibilitymap_pin finds this very buffer (the map block of blkno); don't set the bit
-        // if replay has already passed this point.
-        if (rec.end_lsn > storage::page_get_lsn(vmpage))
-            visibilitymap::set_for_redo(vmbuffer, blkno, rec.end_lsn, xlrec->flags);
+        // visibilitymap_pin finds this very buffer (the map block of blkno). 15: don't set the
+        // bit if replay has already passed this point; 16 sets it regardless, with the flags
+        // less VISIBILITYMAP_XLOG_* ("vmbits").
+        const HeapRedoVersion& v = heap_redo_version(rec);
+        const auto vmbits = static_cast<std::uint8_t>(xlrec->flags & VISIBILITYMAP_VALID_BITS);
+        if (v.visible_always_sets_vm || rec.end_lsn > storage::page_get_lsn(vmpage))
+            redo::visibilitymap::set_for_redo(vmbuffer, blkno, rec.end_lsn,
+                                              v.visible_always_sets_vm ? vmbits : xlrec->flags);
     }
     return {};
 }
 
-// heap_execute_freeze_tuple (heapam.c, PG15) for one freeze plan read from the record.
-void heap_execute_freeze_tuple(std::uint8_t* htup, const xl_heap_freeze_tuple& frz) {
-    ht::set_xmax(htup, frz.xmax);
-    if (frz.frzflags & XLH_FREEZE_XVAC) ht::set_xvac(htup, ht::FrozenTransactionId);
-    if (frz.frzflags & XLH_INVALID_XVAC) ht::set_xvac(htup, InvalidTransactionId);
-    ht::set_infomask(htup, frz.t_infomask);
-    ht::set_infomask2(htup, frz.t_infomask2);
+// heap_execute_freeze_tuple (heapam.c, PG15 and 16) for one freeze plan read from the record
+// (16's xl_heap_freeze_plan carries the same four fields as 15's xl_heap_freeze_tuple).
+void heap_execute_freeze_tuple(std::uint8_t* htup, TransactionId xmax, std::uint16_t t_infomask2,
+                               std::uint16_t t_infomask, std::uint8_t frzflags) {
+    ht::set_xmax(htup, xmax);
+    if (frzflags & XLH_FREEZE_XVAC) ht::set_xvac(htup, ht::FrozenTransactionId);
+    if (frzflags & XLH_INVALID_XVAC) ht::set_xvac(htup, InvalidTransactionId);
+    ht::set_infomask(htup, t_infomask);
+    ht::set_infomask2(htup, t_infomask2);
 }
 
-// heap_xlog_freeze_page (heapam.c, PG15).
-Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 FREEZE_PAGE";
-    auto xlrec = main_struct<xl_heap_freeze_page>(rec, what, SizeOfHeapFreezePage);
+// The tuple at `offnum` of a page being frozen (PageGetItem(page, PageGetItemId(page, offnum))).
+Result<std::uint8_t*> tuple_to_freeze(const DecodedRecord& rec, std::uint8_t* page, OffsetNumber offnum) {
+    if (auto r = check_offset(rec, 0, page, offnum); !r) return r.error();
+    const ItemIdData lp = storage::page_get_item_id(page, offnum);
+    if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
+        return block_error(rec, 0, fmt::format("item {} has no tuple to freeze", offnum));
+    return storage::page_get_item(page, lp);
+}
+
+// heap_xlog_freeze_page (heapam.c, PG16): block 0's data holds xlrec->nplans freeze plans, then
+// the plans' offset arrays in plan order; each plan is executed on each of its tuples.
+Result<void> heap_xlog_freeze_page_v16(RedoContext& ctx, const DecodedRecord& rec) {
+    auto xlrec = main_data_as<pg16::xl_heap_freeze_page>(rec, pg16::SizeOfHeapFreezePage);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
-        const std::span<const std::uint8_t> data = (*blk)->data;
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
+        const std::size_t plans_size = std::size_t{xlrec->nplans} * sizeof(pg16::xl_heap_freeze_plan);
+        if (data.size() < plans_size)
+            return block_error(rec, 0, fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
+                                                   xlrec->nplans));
+        std::size_t curoff = plans_size;
+        for (std::size_t p = 0; p < xlrec->nplans; ++p) {
+            const auto plan = load<pg16::xl_heap_freeze_plan>(data.data() + p * sizeof(pg16::xl_heap_freeze_plan));
+            if (data.size() - curoff < std::size_t{plan.ntuples} * sizeof(OffsetNumber))
+                return block_error(rec, 0,
+                                   fmt::format("block data of {} bytes ends inside the offsets of freeze plan {} of {}",
+                                               data.size(), p + 1, xlrec->nplans));
+            for (std::size_t i = 0; i < plan.ntuples; ++i, curoff += sizeof(OffsetNumber)) {
+                auto htup = tuple_to_freeze(rec, page, load<OffsetNumber>(data.data() + curoff));
+                if (!htup) return htup.error();
+                heap_execute_freeze_tuple(*htup, plan.xmax, plan.t_infomask2, plan.t_infomask, plan.frzflags);
+            }
+        }
+        return {};
+    });
+}
+
+// heap_xlog_freeze_page (heapam.c, PG15): one xl_heap_freeze_tuple per tuple.
+Result<void> heap_xlog_freeze_page_v15(RedoContext& ctx, const DecodedRecord& rec) {
+    auto xlrec = main_data_as<xl_heap_freeze_page>(rec, SizeOfHeapFreezePage);
+    if (!xlrec) return xlrec.error();
+    auto blk = required_block(rec, 0);
+    if (!blk) return blk.error();
+    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+        const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
         if (data.size() < std::size_t{xlrec->ntuples} * sizeof(xl_heap_freeze_tuple))
-            return block_error(rec, what, 0,
+            return block_error(rec, 0,
                                fmt::format("block data of {} bytes does not hold {} freeze plans", data.size(),
                                            xlrec->ntuples));
         for (std::size_t i = 0; i < xlrec->ntuples; ++i) {
             const auto frz = load<xl_heap_freeze_tuple>(data.data() + i * sizeof(xl_heap_freeze_tuple));
-            if (auto r = check_offset(rec, what, 0, page, frz.offset); !r) return r;
-            const ItemIdData lp = storage::page_get_item_id(page, frz.offset);
-            if (lp.lp_off + ht::SizeofHeapTupleHeader > BLCKSZ)
-                return block_error(rec, what, 0, fmt::format("item {} has no tuple to freeze", frz.offset));
-            heap_execute_freeze_tuple(storage::page_get_item(page, lp), frz);
+            auto htup = tuple_to_freeze(rec, page, frz.offset);
+            if (!htup) return htup.error();
+            heap_execute_freeze_tuple(*htup, frz.xmax, frz.t_infomask2, frz.t_infomask, frz.frzflags);
         }
         return {};
     });
@@ -659,17 +683,15 @@ Result<void> heap_xlog_freeze_page(RedoContext& ctx, const DecodedRecord& rec) {
 
 // heap_xlog_multi_insert (heapam.c, PG15).
 Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 MULTI_INSERT";
-    auto xlrec = main_struct<xl_heap_multi_insert>(rec, what, SizeOfHeapMultiInsert);
+    auto xlrec = main_data_as<xl_heap_multi_insert>(rec, SizeOfHeapMultiInsert);
     if (!xlrec) return xlrec.error();
-    auto blk = required_block(rec, what, 0);
+    auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
     const RelFileNode rnode = (*blk)->rnode;
     const BlockNumber blkno = (*blk)->blkno;
     const bool isinit = (rec.xl_info & XLOG_HEAP_INIT_PAGE) != 0;
     if (!isinit && rec.main_data.size() < SizeOfHeapMultiInsert + std::size_t{xlrec->ntuples} * sizeof(OffsetNumber))
-        return record_error(rec, what,
-                            fmt::format("main data of {} bytes does not hold {} offsets", rec.main_data.size(),
+        return record_error(rec, fmt::format("main data of {} bytes does not hold {} offsets", rec.main_data.size(),
                                         xlrec->ntuples));
 
     if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED)
@@ -682,7 +704,7 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
 
     // Tuples are stored as block data: for each, a SHORTALIGNed xl_multi_insert_tuple and its
     // data. PostgreSQL's block data starts MAXALIGNed, so aligning the offset is the same.
-    const std::span<const std::uint8_t> data = (*blk)->data;
+    const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
     std::uint8_t* page = buf.data();
     std::size_t pos = 0;
     TupleBuffer tbuf;
@@ -690,15 +712,15 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
         const OffsetNumber offnum =
             isinit ? static_cast<OffsetNumber>(FirstOffsetNumber + i)
                    : load<OffsetNumber>(rec.main_data.data() + SizeOfHeapMultiInsert + i * sizeof(OffsetNumber));
-        if (auto r = check_new_offset(rec, what, 0, page, offnum); !r) return r;
+        if (auto r = check_new_offset(rec, 0, page, offnum); !r) return r;
         pos = SHORTALIGN(pos);
         if (data.size() < pos + SizeOfMultiInsertTuple)
-            return block_error(rec, what, 0, fmt::format("tuple {} header beyond the block data", i));
+            return block_error(rec, 0, fmt::format("tuple {} header beyond the block data", i));
         const std::uint8_t* xlhdr = data.data() + pos;
         const std::uint16_t datalen = load<std::uint16_t>(xlhdr);
         pos += SizeOfMultiInsertTuple;
         if (data.size() < pos + datalen || datalen > ht::MaxHeapTupleSize - ht::SizeofHeapTupleHeader)
-            return block_error(rec, what, 0, fmt::format("tuple {} of {} bytes beyond the block data", i, datalen));
+            return block_error(rec, 0, fmt::format("tuple {} of {} bytes beyond the block data", i, datalen));
 
         std::memset(tbuf.data(), 0, ht::SizeofHeapTupleHeader);
         std::memcpy(tbuf.data() + ht::SizeofHeapTupleHeader, data.data() + pos, datalen);
@@ -707,11 +729,11 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
         fill_new_tuple_header(htup, load<std::uint16_t>(xlhdr + 2), load<std::uint16_t>(xlhdr + 4), xlhdr[6],
                               rec.xl_xid, InvalidTransactionId);
         ht::set_ctid(htup, blkno, offnum);
-        if (auto r = add_tuple(rec, what, 0, page, {tbuf.data(), datalen + ht::SizeofHeapTupleHeader}, offnum); !r)
+        if (auto r = add_tuple(rec, 0, page, {tbuf.data(), datalen + ht::SizeofHeapTupleHeader}, offnum); !r)
             return r;
     }
     if (pos != data.size())
-        return block_error(rec, what, 0,
+        return block_error(rec, 0,
                            fmt::format("total tuple length mismatch: {} of {} block data bytes used", pos, data.size()));
 
     // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
@@ -725,10 +747,9 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
 
 // heap_xlog_lock_updated (heapam.c, PG15): a lock on an updated version of a tuple.
 Result<void> heap_xlog_lock_updated(RedoContext& ctx, const DecodedRecord& rec) {
-    constexpr const char* what = "Heap2 LOCK_UPDATED";
-    auto xlrec = main_struct<xl_heap_lock_updated>(rec, what, SizeOfHeapLockUpdated);
+    auto xlrec = main_data_as<xl_heap_lock_updated>(rec, SizeOfHeapLockUpdated);
     if (!xlrec) return xlrec.error();
-    return redo_tuple_lock(ctx, rec, what, xlrec->flags, xlrec->offnum, xlrec->infobits_set,
+    return redo_tuple_lock(ctx, rec, xlrec->flags, xlrec->offnum, xlrec->infobits_set,
                            [&](std::uint8_t* htup, BlockNumber) { ht::set_xmax(htup, xlrec->xmax); });
 }
 
@@ -761,7 +782,7 @@ Result<redo::RedoOutcome> heap_redo(redo::RedoContext& ctx, const DecodedRecord&
         case XLOG_HEAP_INPLACE:
             return applied(heap_xlog_inplace(ctx, rec));
         default:
-            return record_error(rec, "Heap", fmt::format("heap_redo: unknown op code {}", rec.info()));
+            return record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 
@@ -773,7 +794,8 @@ Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& ctx, const DecodedRecord
         case XLOG_HEAP2_VACUUM:
             return applied(heap_xlog_vacuum(ctx, rec));
         case XLOG_HEAP2_FREEZE_PAGE:
-            return applied(heap_xlog_freeze_page(ctx, rec));
+            return applied(heap_redo_version(rec).freeze_plans ? heap_xlog_freeze_page_v16(ctx, rec)
+                                                               : heap_xlog_freeze_page_v15(ctx, rec));
         case XLOG_HEAP2_VISIBLE:
             return applied(heap_xlog_visible(ctx, rec));
         case XLOG_HEAP2_MULTI_INSERT:
@@ -784,9 +806,9 @@ Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& ctx, const DecodedRecord
             // Nothing to do on a real replay, only used during logical decoding.
             return RedoOutcome::applied;
         case XLOG_HEAP2_REWRITE:
-            return applied(heap_xlog_logical_rewrite(ctx, rec));
+            return applied(redo::heap_xlog_logical_rewrite(ctx, rec));
         default:
-            return record_error(rec, "Heap2", fmt::format("heap2_redo: unknown op code {}", rec.info()));
+            return record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 

@@ -1,4 +1,5 @@
 // heap_xlog_logical_rewrite, PostgreSQL 15 (src/backend/access/heap/rewriteheap.c).
+#include "redo/apply/record_data.h"
 #include "redo/apply/heap_rewrite.h"
 
 #include <fcntl.h>
@@ -14,13 +15,12 @@
 
 #include "wal/records/heap.h"
 
-namespace understudy {
+namespace understudy::redo {
 
 namespace {
 
 Error file_error(const DecodedRecord& rec, const char* action, const std::string& path, int err) {
-    return make_error(fmt::format("Heap2 REWRITE redo at LSN {}: could not {} file \"{}\": {}", format_lsn(rec.lsn),
-                                  action, path, std::strerror(err)));
+    return record_error(rec, fmt::format("could not {} file \"{}\": {}", action, path, std::strerror(err)));
 }
 
 // Closes the descriptor on every path out of the routine (CloseTransientFile).
@@ -33,15 +33,13 @@ struct FdCloser {
 
 }  // namespace
 
-Result<void> heap_xlog_logical_rewrite(redo::RedoContext& ctx, const DecodedRecord& rec) {
+Result<void> heap_xlog_logical_rewrite(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = read_record_struct<xl_heap_rewrite_mapping>(rec.main_data, sizeof(xl_heap_rewrite_mapping));
     if (!xlrec)
-        return make_error(fmt::format("Heap2 REWRITE redo at LSN {}: main data is {} bytes, shorter than {}",
-                                      format_lsn(rec.lsn), rec.main_data.size(), sizeof(xl_heap_rewrite_mapping)));
+        return main_data_too_short(rec, "xl_heap_rewrite_mapping", sizeof(xl_heap_rewrite_mapping));
     const std::size_t len = std::size_t{xlrec->num_mappings} * SizeOfLogicalRewriteMappingData;
     if (rec.main_data.size() < sizeof(xl_heap_rewrite_mapping) + len || xlrec->offset < 0)
-        return make_error(fmt::format("Heap2 REWRITE redo at LSN {}: {} mappings at offset {} do not fit {} bytes",
-                                      format_lsn(rec.lsn), xlrec->num_mappings, xlrec->offset,
+        return record_error(rec, fmt::format("{} mappings at offset {} do not fit {} bytes of main data", xlrec->num_mappings, xlrec->offset,
                                       rec.main_data.size()));
 
     const std::filesystem::path dir = std::filesystem::path(ctx.data_dir()) / "pg_logical" / "mappings";
@@ -69,4 +67,4 @@ Result<void> heap_xlog_logical_rewrite(redo::RedoContext& ctx, const DecodedReco
     return {};
 }
 
-}  // namespace understudy
+}  // namespace understudy::redo

@@ -13,7 +13,7 @@
 #include "wal/decoded_record.h"
 #include "wal/records/pg_types.h"
 
-namespace understudy::heap_tuple {
+namespace understudy::redo::heap_tuple {
 
 // Byte offsets within HeapTupleHeaderData.
 inline constexpr std::size_t kXminOffset = 0;
@@ -121,4 +121,4 @@ inline void set_moved_partitions(std::uint8_t* htup) {
     set_ctid(htup, MovedPartitionsBlockNumber, MovedPartitionsOffsetNumber);
 }
 
-}  // namespace understudy::heap_tuple
+}  // namespace understudy::redo::heap_tuple

@@ -3,6 +3,7 @@
 // changes nothing in the data directory; PostgreSQL's redo only checks the op code.
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "wal/records/logicalmsg.h"
 #include "redo/rmgr.h"
 
@@ -11,8 +12,7 @@ namespace understudy {
 // logicalmsg_redo (message.c, PG15).
 Result<redo::RedoOutcome> logicalmsg_redo(redo::RedoContext& /*ctx*/, const DecodedRecord& rec) {
     if (rec.info() != XLOG_LOGICAL_MESSAGE)
-        return make_error(fmt::format("LogicalMessage redo at LSN {}: unknown op code {}", format_lsn(rec.lsn),
-                                      rec.info()));
+        return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     return redo::RedoOutcome::applied;
 }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/bytes.h"
 #include "redo/apply/transam.h"
 #include "wal/records/multixact.h"
@@ -24,25 +25,20 @@ namespace {
 using redo::RedoContext;
 using redo::RedoOutcome;
 
-Error multixact_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("MultiXact {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
-Result<int> page_number(const DecodedRecord& rec, const char* what) {
+Result<int> page_number(const DecodedRecord& rec) {
     auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-    if (!pageno) return multixact_error(rec, what, "main data shorter than a page number");
+    if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
     return *pageno;
 }
 
 // XLOG_MULTIXACT_CREATE_ID (multixact_redo, PG15).
 Result<RedoOutcome> redo_create_id(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = read_record_struct<xl_multixact_create>(rec.main_data, SizeOfMultiXactCreate);
-    if (!xlrec) return multixact_error(rec, "CREATE_ID", "main data shorter than xl_multixact_create");
+    if (!xlrec) return redo::record_error(rec, "main data shorter than xl_multixact_create");
     const std::size_t member_size = sizeof(understudy::MultiXactMember);
     if (xlrec->nmembers < 0 ||
         rec.main_data.size() < SizeOfMultiXactCreate + static_cast<std::size_t>(xlrec->nmembers) * member_size)
-        return multixact_error(rec, "CREATE_ID",
-                               fmt::format("{} members announced, main data is {} bytes", xlrec->nmembers,
+        return redo::record_error(rec, fmt::format("{} members announced, main data is {} bytes", xlrec->nmembers,
                                            rec.main_data.size()));
     std::vector<storage::MultiXactMember> members;
     members.reserve(static_cast<std::size_t>(xlrec->nmembers));
@@ -57,7 +53,7 @@ Result<RedoOutcome> redo_create_id(RedoContext& ctx, const DecodedRecord& rec) {
     }
     // RecordNewMultiXact: store the data back into the SLRU files.
     if (auto r = ctx.multixact().record_new_multixact(xlrec->mid, xlrec->moff, members); !r)
-        return multixact_error(rec, "CREATE_ID", r.error().message);
+        return redo::record_error(rec, r.error().message);
     // MultiXactAdvanceNextMXact(mid + 1, moff + nmembers).
     redo::multixact_advance_next(ctx.state(), xlrec->mid + 1,
                                  xlrec->moff + static_cast<MultiXactOffset>(xlrec->nmembers));
@@ -68,12 +64,12 @@ Result<RedoOutcome> redo_create_id(RedoContext& ctx, const DecodedRecord& rec) {
 // XLOG_MULTIXACT_TRUNCATE_ID (multixact_redo, PG15).
 Result<RedoOutcome> redo_truncate_id(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = read_record_struct<xl_multixact_truncate>(rec.main_data, SizeOfMultiXactTruncate);
-    if (!xlrec) return multixact_error(rec, "TRUNCATE_ID", "main data shorter than xl_multixact_truncate");
+    if (!xlrec) return redo::record_error(rec, "main data shorter than xl_multixact_truncate");
     if (auto r = ctx.multixact().truncate_members(xlrec->startTruncMemb, xlrec->endTruncMemb); !r)
-        return multixact_error(rec, "TRUNCATE_ID", r.error().message);
+        return redo::record_error(rec, r.error().message);
     ctx.multixact().offsets().set_latest_page_number(storage::multixact_offset_page(xlrec->endTruncOff));
     if (auto r = ctx.multixact().truncate_offsets(xlrec->startTruncOff, xlrec->endTruncOff); !r)
-        return multixact_error(rec, "TRUNCATE_ID", r.error().message);
+        return redo::record_error(rec, r.error().message);
     return RedoOutcome::applied;
 }
 
@@ -83,17 +79,17 @@ Result<RedoOutcome> redo_truncate_id(RedoContext& ctx, const DecodedRecord& rec)
 Result<redo::RedoOutcome> multixact_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     switch (rec.info()) {
         case XLOG_MULTIXACT_ZERO_OFF_PAGE: {
-            auto pageno = page_number(rec, "ZERO_OFF_PAGE");
+            auto pageno = page_number(rec);
             if (!pageno) return pageno.error();
             if (auto r = ctx.multixact().zero_offsets_page(*pageno); !r)
-                return multixact_error(rec, "ZERO_OFF_PAGE", r.error().message);
+                return redo::record_error(rec, r.error().message);
             return RedoOutcome::applied;
         }
         case XLOG_MULTIXACT_ZERO_MEM_PAGE: {
-            auto pageno = page_number(rec, "ZERO_MEM_PAGE");
+            auto pageno = page_number(rec);
             if (!pageno) return pageno.error();
             if (auto r = ctx.multixact().zero_members_page(*pageno); !r)
-                return multixact_error(rec, "ZERO_MEM_PAGE", r.error().message);
+                return redo::record_error(rec, r.error().message);
             return RedoOutcome::applied;
         }
         case XLOG_MULTIXACT_CREATE_ID:
@@ -101,7 +97,7 @@ Result<redo::RedoOutcome> multixact_redo(redo::RedoContext& ctx, const DecodedRe
         case XLOG_MULTIXACT_TRUNCATE_ID:
             return redo_truncate_id(ctx, rec);
         default:
-            return multixact_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

@@ -4,6 +4,7 @@
 // checkpoints) is kept in the replay state, which the engine writes durably at restartpoints.
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "redo/apply/transam.h"
 #include "wal/records/pg_types.h"
 #include "wal/records/replorigin.h"
@@ -14,10 +15,6 @@ namespace understudy {
 
 namespace {
 
-Error replorigin_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("ReplicationOrigin {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
 }  // namespace
 
 // replorigin_redo (origin.c, PG15).
@@ -25,19 +22,19 @@ Result<redo::RedoOutcome> replorigin_redo(redo::RedoContext& ctx, const DecodedR
     switch (rec.info()) {
         case XLOG_REPLORIGIN_SET: {
             auto xlrec = read_record_struct<xl_replorigin_set>(rec.main_data, sizeof(xl_replorigin_set));
-            if (!xlrec) return replorigin_error(rec, "SET", "main data shorter than xl_replorigin_set");
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_replorigin_set");
             redo::replorigin_advance(ctx.state(), xlrec->node_id, xlrec->remote_lsn, rec.end_lsn,
                                      /*go_backward=*/xlrec->force != 0);
             return redo::RedoOutcome::applied;
         }
         case XLOG_REPLORIGIN_DROP: {
             auto xlrec = read_record_struct<xl_replorigin_drop>(rec.main_data, sizeof(xl_replorigin_drop));
-            if (!xlrec) return replorigin_error(rec, "DROP", "main data shorter than xl_replorigin_drop");
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_replorigin_drop");
             redo::replorigin_drop(ctx.state(), xlrec->node_id);
             return redo::RedoOutcome::applied;
         }
         default:
-            return replorigin_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/bytes.h"
 #include "wal/records/pg_types.h"
 #include "wal/records/sequence.h"
@@ -25,20 +26,14 @@ namespace {
 inline constexpr std::uint32_t SEQ_MAGIC = 0x1717;
 inline constexpr std::size_t SizeOfSequenceMagic = sizeof(std::uint32_t);  // sizeof(sequence_magic)
 
-Error seq_error(const DecodedRecord& rec, const std::string& detail) {
-    const DecodedBkpBlock* blk = rec.block(0);
-    if (blk == nullptr)
-        return make_error(fmt::format("Sequence LOG redo at LSN {}: {}", format_lsn(rec.lsn), detail));
-    return make_error(fmt::format("Sequence LOG redo at LSN {} (rel {}, block {}): {}", format_lsn(rec.lsn),
-                                  storage::format_relfilenode(blk->rnode), blk->blkno, detail));
-}
+Error seq_error(const DecodedRecord& rec, const std::string& detail) { return redo::block_error(rec, 0, detail); }
 
 }  // namespace
 
 // seq_redo (sequence.c, PG15).
 Result<redo::RedoOutcome> seq_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     if (rec.info() != XLOG_SEQ_LOG)
-        return make_error(fmt::format("Sequence redo at LSN {}: unknown op code {}", format_lsn(rec.lsn), rec.info()));
+        return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     if (!rec.has_block_ref(0)) return seq_error(rec, "the record has no block reference 0");
     if (rec.main_data.size() < sizeof(xl_seq_rec)) return seq_error(rec, "main data shorter than xl_seq_rec");
     auto buffer = ctx.init_buffer_for_redo(rec, 0);

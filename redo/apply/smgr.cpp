@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/bytes.h"
 #include "wal/records/pg_types.h"
 #include "wal/records/smgr.h"
@@ -30,9 +31,8 @@ using redo::RedoOutcome;
 using storage::PageHandle;
 using storage::ReadBufferMode;
 
-Error smgr_error(const DecodedRecord& rec, const char* what, const RelFileNode& rnode, const std::string& detail) {
-    return make_error(fmt::format("Storage {} redo at LSN {} (rel {}): {}", what, format_lsn(rec.lsn),
-                                  storage::format_relfilenode(rnode), detail));
+Error smgr_error(const DecodedRecord& rec, const RelFileNode& rnode, const std::string& detail) {
+    return redo::record_error(rec, fmt::format("rel {}: {}", storage::format_relfilenode(rnode), detail));
 }
 
 // ---- visibility map (visibilitymap.c, PG15) ----------------------------------------------------
@@ -270,38 +270,37 @@ Result<void> truncate_fork(RedoContext& ctx, const RelFileNode& rnode, ForkNumbe
 // XLOG_SMGR_TRUNCATE (smgr_redo, PG15).
 Result<RedoOutcome> redo_truncate(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = read_record_struct<xl_smgr_truncate>(rec.main_data, sizeof(xl_smgr_truncate));
-    if (!xlrec) return make_error(fmt::format("Storage TRUNCATE redo at LSN {}: main data shorter than "
-                                              "xl_smgr_truncate", format_lsn(rec.lsn)));
+    if (!xlrec) return redo::main_data_too_short(rec, "xl_smgr_truncate", sizeof(xl_smgr_truncate));
     const RelFileNode rnode = xlrec->rnode;
     // Forcibly create the relation if it does not exist (dropped later in the WAL).
-    if (auto r = ctx.smgr().create(rnode, MAIN_FORKNUM); !r) return smgr_error(rec, "TRUNCATE", rnode, r.error().message);
+    if (auto r = ctx.smgr().create(rnode, MAIN_FORKNUM); !r) return smgr_error(rec, rnode, r.error().message);
 
     BlockNumber fsm_blocks = InvalidBlockNumber;
     BlockNumber vm_blocks = InvalidBlockNumber;
     if ((xlrec->flags & SMGR_TRUNCATE_FSM) != 0 && fork_exists(ctx, rnode, FSM_FORKNUM)) {
         auto n = fsm_prepare_truncate(ctx, rnode, xlrec->blkno);
-        if (!n) return smgr_error(rec, "TRUNCATE", rnode, n.error().message);
+        if (!n) return smgr_error(rec, rnode, n.error().message);
         fsm_blocks = *n;
     }
     if ((xlrec->flags & SMGR_TRUNCATE_VM) != 0 && fork_exists(ctx, rnode, VISIBILITYMAP_FORKNUM)) {
         auto n = visibilitymap_prepare_truncate(ctx, rnode, xlrec->blkno);
-        if (!n) return smgr_error(rec, "TRUNCATE", rnode, n.error().message);
+        if (!n) return smgr_error(rec, rnode, n.error().message);
         vm_blocks = *n;
     }
     if ((xlrec->flags & SMGR_TRUNCATE_HEAP) != 0)
         if (auto r = truncate_fork(ctx, rnode, MAIN_FORKNUM, xlrec->blkno); !r)
-            return smgr_error(rec, "TRUNCATE", rnode, r.error().message);
+            return smgr_error(rec, rnode, r.error().message);
     if (fsm_blocks != InvalidBlockNumber)
         if (auto r = truncate_fork(ctx, rnode, FSM_FORKNUM, fsm_blocks); !r)
-            return smgr_error(rec, "TRUNCATE", rnode, r.error().message);
+            return smgr_error(rec, rnode, r.error().message);
     if (vm_blocks != InvalidBlockNumber)
         if (auto r = truncate_fork(ctx, rnode, VISIBILITYMAP_FORKNUM, vm_blocks); !r)
-            return smgr_error(rec, "TRUNCATE", rnode, r.error().message);
+            return smgr_error(rec, rnode, r.error().message);
 
     // Update upper-level FSM pages to account for the truncation.
     if ((xlrec->flags & SMGR_TRUNCATE_FSM) != 0)
         if (auto r = fsm_vacuum_range(ctx, rnode, xlrec->blkno, InvalidBlockNumber); !r)
-            return smgr_error(rec, "TRUNCATE", rnode, r.error().message);
+            return smgr_error(rec, rnode, r.error().message);
     return RedoOutcome::applied;
 }
 
@@ -313,18 +312,17 @@ Result<redo::RedoOutcome> smgr_redo(redo::RedoContext& ctx, const DecodedRecord&
         case XLOG_SMGR_CREATE: {
             auto xlrec = read_record_struct<xl_smgr_create>(rec.main_data, sizeof(xl_smgr_create));
             if (!xlrec)
-                return make_error(fmt::format("Storage CREATE redo at LSN {}: main data shorter than xl_smgr_create",
-                                              format_lsn(rec.lsn)));
+                return redo::main_data_too_short(rec, "xl_smgr_create", sizeof(xl_smgr_create));
             if (xlrec->forkNum < 0 || xlrec->forkNum > MAX_FORKNUM)
-                return smgr_error(rec, "CREATE", xlrec->rnode, fmt::format("invalid fork number {}", xlrec->forkNum));
+                return smgr_error(rec, xlrec->rnode, fmt::format("invalid fork number {}", xlrec->forkNum));
             if (auto r = ctx.smgr().create(xlrec->rnode, static_cast<ForkNumber>(xlrec->forkNum)); !r)
-                return smgr_error(rec, "CREATE", xlrec->rnode, r.error().message);
+                return smgr_error(rec, xlrec->rnode, r.error().message);
             return RedoOutcome::applied;
         }
         case XLOG_SMGR_TRUNCATE:
             return redo_truncate(ctx, rec);
         default:
-            return make_error(fmt::format("Storage redo at LSN {}: unknown op code {}", format_lsn(rec.lsn), rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 

@@ -2,7 +2,7 @@
 // PostgreSQL 15), each record type with the same page operations in the same order.
 #include <fmt/format.h>
 
-#include "redo/apply/index_redo_util.h"
+#include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "redo/apply/spgist_page.h"
 #include "wal/records/spgist.h"
@@ -15,8 +15,8 @@ namespace {
 
 using redo::RedoOutcome;
 using redo::XLogRedoAction;
-using redo::index_util::finish_page;
-using redo::index_util::redo_error;
+using redo::finish_page;
+using redo::block_error;
 namespace sp = redo::spgist;
 
 // Cursor over the record's main data after the fixed struct.
@@ -26,7 +26,7 @@ struct Cursor {
     bool ok = true;
     std::vector<storage::OffsetNumber> offsets(std::size_t n) {
         if (data.size() - pos < n * 2) { ok = false; return {}; }
-        auto v = redo::index_util::read_offsets(data.data() + pos, n);
+        auto v = redo::read_offsets(data.data() + pos, n);
         pos += n * 2;
         return v;
     }
@@ -45,12 +45,12 @@ struct Cursor {
 std::span<const std::uint8_t> leaf_tuple(Cursor& c) { return c.tuple(sp::leaf_tuple_size); }
 std::span<const std::uint8_t> inner_tuple(Cursor& c) { return c.tuple(sp::inner_tuple_size); }
 
-Error short_record(const DecodedRecord& rec, const char* what) {
-    return redo_error(rec, 0, fmt::format("SP-GiST {} record: main data too short", what));
+Error short_record(const DecodedRecord& rec) {
+    return redo::record_error(rec, "main data too short for the tuples and offsets it announces");
 }
 
 Result<void> wrap(const DecodedRecord& rec, int block_id, Result<void> r) {
-    if (!r) return redo_error(rec, block_id, r.message());
+    if (!r) return block_error(rec, block_id, r.message());
     return {};
 }
 
@@ -59,7 +59,7 @@ Result<void> update_parent_link(const DecodedRecord& rec, int block_id, std::uin
                                 storage::OffsetNumber offnum, int node_n, BlockNumber blkno,
                                 storage::OffsetNumber target) {
     if (offnum == 0 || offnum > storage::page_get_max_offset_number(page))
-        return redo_error(rec, block_id, fmt::format("SP-GiST parent offset {} not on the page", offnum));
+        return block_error(rec, block_id, fmt::format("SP-GiST parent offset {} not on the page", offnum));
     const storage::ItemIdData id = storage::page_get_item_id(page, offnum);
     return wrap(rec, block_id, sp::update_node_link(page + id.lp_off, BLCKSZ - id.lp_off, node_n, blkno, target));
 }
@@ -74,11 +74,11 @@ Result<XLogRedoAction> init_or_read(redo::RedoContext& ctx, const DecodedRecord&
 
 // spgRedoAddLeaf (PG15).
 Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogAddLeaf>(rec, sizeof(spgxlogAddLeaf), "SP-GiST ADD_LEAF");
+    auto xl = redo::main_data_as<spgxlogAddLeaf>(rec, sizeof(spgxlogAddLeaf));
     if (!xl) return xl.error();
     Cursor c{rec.main_data, sizeof(spgxlogAddLeaf)};
     auto leaf = leaf_tuple(c);
-    if (!c.ok) return short_record(rec, "ADD_LEAF");
+    if (!c.ok) return short_record(rec);
     {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 0, xl->newPage != 0,
@@ -95,8 +95,8 @@ Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& r
             } else {
                 // Replacing a DEAD tuple.
                 auto del = storage::page_index_tuple_delete(p, xl->offnumLeaf);
-                if (!del) return redo_error(rec, 0, del.message());
-                auto r = redo::index_util::add_item_or_fail(rec, 0, p, leaf, xl->offnumLeaf, false,
+                if (!del) return block_error(rec, 0, del.message());
+                auto r = redo::add_item_or_fail(rec, 0, p, leaf, xl->offnumLeaf, false,
                                                             "failed to add item to SPGiST index page");
                 if (!r) return r.error();
             }
@@ -108,7 +108,7 @@ Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& r
         storage::PageHandle parent;
         auto action = redo::redo_block(ctx, rec, 1, parent, [&](std::uint8_t* page) -> Result<void> {
             auto r = update_parent_link(rec, 1, page, xl->offnumParent, xl->nodeI,
-                                        redo::index_util::block_number(rec, 0), xl->offnumLeaf);
+                                        redo::block_number(rec, 0), xl->offnumLeaf);
             if (!r) return r.error();
             return {};
         });
@@ -119,14 +119,14 @@ Result<RedoOutcome> redo_add_leaf(redo::RedoContext& ctx, const DecodedRecord& r
 
 // spgRedoMoveLeafs (PG15).
 Result<RedoOutcome> redo_move_leafs(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogMoveLeafs>(rec, SizeOfSpgxlogMoveLeafs, "SP-GiST MOVE_LEAFS");
+    auto xl = redo::main_data_as<spgxlogMoveLeafs>(rec, SizeOfSpgxlogMoveLeafs);
     if (!xl) return xl.error();
-    const BlockNumber blkno_dst = redo::index_util::block_number(rec, 1);
+    const BlockNumber blkno_dst = redo::block_number(rec, 1);
     const std::size_t n_insert = xl->replaceDead ? 1 : std::size_t{xl->nMoves} + 1;
     Cursor c{rec.main_data, SizeOfSpgxlogMoveLeafs};
     auto to_delete = c.offsets(xl->nMoves);
     auto to_insert = c.offsets(n_insert);
-    if (!c.ok) return short_record(rec, "MOVE_LEAFS");
+    if (!c.ok) return short_record(rec);
     {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0,
@@ -135,7 +135,7 @@ Result<RedoOutcome> redo_move_leafs(redo::RedoContext& ctx, const DecodedRecord&
         auto changed = redo::apply_if_needs_redo(action, page, rec, [&](std::uint8_t* p) -> Result<void> {
             for (std::size_t i = 0; i < n_insert; ++i) {
                 auto t = leaf_tuple(c);
-                if (!c.ok) return short_record(rec, "MOVE_LEAFS");
+                if (!c.ok) return short_record(rec);
                 auto r = wrap(rec, 1, sp::add_or_replace_tuple(p, t, to_insert[i]));
                 if (!r) return r.error();
             }
@@ -169,18 +169,18 @@ Result<RedoOutcome> redo_move_leafs(redo::RedoContext& ctx, const DecodedRecord&
 
 // spgRedoAddNode (PG15).
 Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogAddNode>(rec, sizeof(spgxlogAddNode), "SP-GiST ADD_NODE");
+    auto xl = redo::main_data_as<spgxlogAddNode>(rec, sizeof(spgxlogAddNode));
     if (!xl) return xl.error();
     Cursor c{rec.main_data, sizeof(spgxlogAddNode)};
     auto inner = inner_tuple(c);
-    if (!c.ok) return short_record(rec, "ADD_NODE");
+    if (!c.ok) return short_record(rec);
     if (!rec.has_block_ref(1)) {
         // Update in place.
         storage::PageHandle page;
         auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
             auto del = storage::page_index_tuple_delete(p, xl->offnum);
-            if (!del) return redo_error(rec, 0, del.message());
-            auto r = redo::index_util::add_item_or_fail(rec, 0, p, inner, xl->offnum, false,
+            if (!del) return block_error(rec, 0, del.message());
+            auto r = redo::add_item_or_fail(rec, 0, p, inner, xl->offnum, false,
                                                         "failed to add item to SPGiST index page");
             if (!r) return r.error();
             return {};
@@ -188,7 +188,7 @@ Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& r
         if (!action) return action.error();
         return RedoOutcome::applied;
     }
-    const BlockNumber blkno_new = redo::index_util::block_number(rec, 1);
+    const BlockNumber blkno_new = redo::block_number(rec, 1);
     {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0, 0, page);
@@ -213,8 +213,8 @@ Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& r
             else
                 sp::form_dead_tuple(dt.data(), sp::SPGIST_REDIRECT, blkno_new, xl->offnumNew, xl->stateSrc.myXid);
             auto del = storage::page_index_tuple_delete(p, xl->offnum);
-            if (!del) return redo_error(rec, 0, del.message());
-            auto r = redo::index_util::add_item_or_fail(rec, 0, p, dt, xl->offnum, false,
+            if (!del) return block_error(rec, 0, del.message());
+            auto r = redo::add_item_or_fail(rec, 0, p, dt, xl->offnum, false,
                                                         "failed to add item to SPGiST index page");
             if (!r) return r.error();
             if (xl->stateSrc.isBuild)
@@ -243,12 +243,12 @@ Result<RedoOutcome> redo_add_node(redo::RedoContext& ctx, const DecodedRecord& r
 
 // spgRedoSplitTuple (PG15).
 Result<RedoOutcome> redo_split_tuple(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogSplitTuple>(rec, sizeof(spgxlogSplitTuple), "SP-GiST SPLIT_TUPLE");
+    auto xl = redo::main_data_as<spgxlogSplitTuple>(rec, sizeof(spgxlogSplitTuple));
     if (!xl) return xl.error();
     Cursor c{rec.main_data, sizeof(spgxlogSplitTuple)};
     auto prefix = inner_tuple(c);
     auto postfix = inner_tuple(c);
-    if (!c.ok) return short_record(rec, "SPLIT_TUPLE");
+    if (!c.ok) return short_record(rec);
     if (!xl->postfixBlkSame) {
         storage::PageHandle page;
         auto action = init_or_read(ctx, rec, 1, xl->newPage != 0, 0, page);
@@ -262,8 +262,8 @@ Result<RedoOutcome> redo_split_tuple(redo::RedoContext& ctx, const DecodedRecord
     storage::PageHandle page;
     auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         auto del = storage::page_index_tuple_delete(p, xl->offnumPrefix);
-        if (!del) return redo_error(rec, 0, del.message());
-        auto r = redo::index_util::add_item_or_fail(rec, 0, p, prefix, xl->offnumPrefix, false,
+        if (!del) return block_error(rec, 0, del.message());
+        auto r = redo::add_item_or_fail(rec, 0, p, prefix, xl->offnumPrefix, false,
                                                     "failed to add item to SPGiST index page");
         if (!r) return r.error();
         if (xl->postfixBlkSame) {
@@ -278,17 +278,17 @@ Result<RedoOutcome> redo_split_tuple(redo::RedoContext& ctx, const DecodedRecord
 
 // spgRedoPickSplit (PG15).
 Result<RedoOutcome> redo_pick_split(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogPickSplit>(rec, SizeOfSpgxlogPickSplit, "SP-GiST PICKSPLIT");
+    auto xl = redo::main_data_as<spgxlogPickSplit>(rec, SizeOfSpgxlogPickSplit);
     if (!xl) return xl.error();
-    const BlockNumber blkno_inner = redo::index_util::block_number(rec, 2);
+    const BlockNumber blkno_inner = redo::block_number(rec, 2);
     Cursor c{rec.main_data, SizeOfSpgxlogPickSplit};
     auto to_delete = c.offsets(xl->nDelete);
     auto to_insert = c.offsets(xl->nInsert);
-    if (!c.ok || c.data.size() - c.pos < xl->nInsert) return short_record(rec, "PICKSPLIT");
+    if (!c.ok || c.data.size() - c.pos < xl->nInsert) return short_record(rec);
     const std::uint8_t* leaf_page_select = c.data.data() + c.pos;
     c.pos += xl->nInsert;
     auto inner = inner_tuple(c);
-    if (!c.ok) return short_record(rec, "PICKSPLIT");
+    if (!c.ok) return short_record(rec);
     const std::uint16_t leaf_flags =
         static_cast<std::uint16_t>(sp::SPGIST_LEAF | (xl->storesNulls ? sp::SPGIST_NULLS : 0));
 
@@ -314,7 +314,7 @@ Result<RedoOutcome> redo_pick_split(redo::RedoContext& ctx, const DecodedRecord&
                                  : sp::page_index_multi_delete(src_page, to_delete, sp::SPGIST_REDIRECT,
                                                                sp::SPGIST_PLACEHOLDER, blkno_inner, xl->offnumInner,
                                                                xl->stateSrc.myXid);
-            if (!r) return redo_error(rec, 0, r.message());
+            if (!r) return block_error(rec, 0, r.message());
         }
     }
 
@@ -336,7 +336,7 @@ Result<RedoOutcome> redo_pick_split(redo::RedoContext& ctx, const DecodedRecord&
 
     for (std::size_t i = 0; i < xl->nInsert; ++i) {
         auto t = leaf_tuple(c);
-        if (!c.ok) return short_record(rec, "PICKSPLIT");
+        if (!c.ok) return short_record(rec);
         std::uint8_t* page = leaf_page_select[i] ? dest_page : src_page;
         if (page == nullptr) continue;
         auto r = wrap(rec, leaf_page_select[i] ? 1 : 0, sp::add_or_replace_tuple(page, t, to_insert[i]));
@@ -376,7 +376,7 @@ Result<RedoOutcome> redo_pick_split(redo::RedoContext& ctx, const DecodedRecord&
 
 // spgRedoVacuumLeaf (PG15).
 Result<RedoOutcome> redo_vacuum_leaf(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogVacuumLeaf>(rec, SizeOfSpgxlogVacuumLeaf, "SP-GiST VACUUM_LEAF");
+    auto xl = redo::main_data_as<spgxlogVacuumLeaf>(rec, SizeOfSpgxlogVacuumLeaf);
     if (!xl) return xl.error();
     Cursor c{rec.main_data, SizeOfSpgxlogVacuumLeaf};
     auto to_dead = c.offsets(xl->nDead);
@@ -385,7 +385,7 @@ Result<RedoOutcome> redo_vacuum_leaf(redo::RedoContext& ctx, const DecodedRecord
     auto move_dest = c.offsets(xl->nMove);
     auto chain_src = c.offsets(xl->nChain);
     auto chain_dest = c.offsets(xl->nChain);
-    if (!c.ok) return short_record(rec, "VACUUM_LEAF");
+    if (!c.ok) return short_record(rec);
     storage::PageHandle page;
     auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         const TransactionId xid = xl->stateSrc.myXid;
@@ -417,15 +417,15 @@ Result<RedoOutcome> redo_vacuum_leaf(redo::RedoContext& ctx, const DecodedRecord
 
 // spgRedoVacuumRoot (PG15).
 Result<RedoOutcome> redo_vacuum_root(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogVacuumRoot>(rec, SizeOfSpgxlogVacuumRoot, "SP-GiST VACUUM_ROOT");
+    auto xl = redo::main_data_as<spgxlogVacuumRoot>(rec, SizeOfSpgxlogVacuumRoot);
     if (!xl) return xl.error();
     Cursor c{rec.main_data, SizeOfSpgxlogVacuumRoot};
     auto to_delete = c.offsets(xl->nDelete);
-    if (!c.ok) return short_record(rec, "VACUUM_ROOT");
+    if (!c.ok) return short_record(rec);
     storage::PageHandle page;
     auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         auto del = storage::page_index_multi_delete(p, to_delete);
-        if (!del) return redo_error(rec, 0, del.message());
+        if (!del) return block_error(rec, 0, del.message());
         return {};
     });
     if (!action) return action.error();
@@ -434,12 +434,15 @@ Result<RedoOutcome> redo_vacuum_root(redo::RedoContext& ctx, const DecodedRecord
 
 // spgRedoVacuumRedirect (PG15). Hot-standby conflicts are not ours to resolve.
 Result<RedoOutcome> redo_vacuum_redirect(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    auto xl = redo::index_util::main_data_as<spgxlogVacuumRedirect>(rec, SizeOfSpgxlogVacuumRedirect,
-                                                                    "SP-GiST VACUUM_REDIRECT");
+    // 16 added isCatalogRel after the same leading fields: only where the offsets start differs.
+    const SpgRecordLayout& layout = for_major_version(kSpgRecordLayouts, rec.format->major_version);
+    auto xl = redo::main_data_as<spgxlogVacuumRedirect>(rec, SizeOfSpgxlogVacuumRedirect);
     if (!xl) return xl.error();
-    Cursor c{rec.main_data, SizeOfSpgxlogVacuumRedirect};
+    if (rec.main_data.size() < layout.SizeOfSpgxlogVacuumRedirect)
+        return redo::main_data_too_short(rec, "spgxlogVacuumRedirect", layout.SizeOfSpgxlogVacuumRedirect);
+    Cursor c{rec.main_data, layout.SizeOfSpgxlogVacuumRedirect};
     auto to_placeholder = c.offsets(xl->nToPlaceholder);
-    if (!c.ok) return short_record(rec, "VACUUM_REDIRECT");
+    if (!c.ok) return short_record(rec);
     storage::PageHandle page;
     auto action = redo::redo_block(ctx, rec, 0, page, [&](std::uint8_t* p) -> Result<void> {
         for (storage::OffsetNumber off : to_placeholder) {
@@ -458,7 +461,7 @@ Result<RedoOutcome> redo_vacuum_redirect(redo::RedoContext& ctx, const DecodedRe
             for (int i = xl->firstPlaceholder; i <= max; ++i) to_delete.push_back(static_cast<storage::OffsetNumber>(i));
             sp::set_n_placeholder(p, static_cast<std::uint16_t>(sp::n_placeholder(p) - to_delete.size()));
             auto del = storage::page_index_multi_delete(p, to_delete);
-            if (!del) return redo_error(rec, 0, del.message());
+            if (!del) return block_error(rec, 0, del.message());
         }
         return {};
     });
@@ -480,8 +483,7 @@ Result<redo::RedoOutcome> spg_redo(redo::RedoContext& ctx, const DecodedRecord& 
         case XLOG_SPGIST_VACUUM_ROOT: return redo_vacuum_root(ctx, rec);
         case XLOG_SPGIST_VACUUM_REDIRECT: return redo_vacuum_redirect(ctx, rec);
         default:
-            return make_error(fmt::format("spg_redo: unknown op code {} in the record at {}", rec.info(),
-                                          format_lsn(rec.lsn)));
+            return redo::record_error(rec, fmt::format("unknown op code {:#x}", rec.info()));
     }
 }
 

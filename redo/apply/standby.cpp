@@ -9,6 +9,7 @@
 // invalidation messages) have nothing to apply to a data directory.
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "redo/apply/transam.h"
 #include "wal/records/pg_types.h"
 #include "wal/records/standby.h"
@@ -19,20 +20,15 @@ namespace understudy {
 
 namespace {
 
-Error standby_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("Standby {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
 // XLOG_RUNNING_XACTS (standby_redo -> ProcArrayApplyRecoveryInfo, PG15).
 Result<redo::RedoOutcome> redo_running_xacts(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = read_record_struct<xl_running_xacts>(rec.main_data, MinSizeOfXactRunningXacts);
-    if (!xlrec) return standby_error(rec, "RUNNING_XACTS", "main data shorter than xl_running_xacts");
+    if (!xlrec) return redo::record_error(rec, "main data shorter than xl_running_xacts");
     const std::size_t nxids = static_cast<std::size_t>(xlrec->xcnt < 0 ? 0 : xlrec->xcnt) +
                               static_cast<std::size_t>(xlrec->subxcnt < 0 ? 0 : xlrec->subxcnt);
     if (xlrec->xcnt < 0 || xlrec->subxcnt < 0 ||
         rec.main_data.size() < MinSizeOfXactRunningXacts + nxids * sizeof(TransactionId))
-        return standby_error(rec, "RUNNING_XACTS",
-                             fmt::format("{} + {} xids announced, main data is {} bytes", xlrec->xcnt,
+        return redo::record_error(rec, fmt::format("{} + {} xids announced, main data is {} bytes", xlrec->xcnt,
                                          xlrec->subxcnt, rec.main_data.size()));
     ReplayState& st = ctx.state();
     st.oldest_running_xid = xlrec->oldestRunningXid;
@@ -52,7 +48,7 @@ Result<redo::RedoOutcome> standby_redo(redo::RedoContext& ctx, const DecodedReco
         case XLOG_STANDBY_LOCK: {
             // StandbyAcquireAccessExclusiveLock for each lock: in-memory only.
             auto xlrec = read_record_struct<xl_standby_locks>(rec.main_data, MinSizeOfStandbyLocks);
-            if (!xlrec) return standby_error(rec, "LOCK", "main data shorter than xl_standby_locks");
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_standby_locks");
             return redo::RedoOutcome::applied;
         }
         case XLOG_RUNNING_XACTS:
@@ -61,7 +57,7 @@ Result<redo::RedoOutcome> standby_redo(redo::RedoContext& ctx, const DecodedReco
             // ProcessCommittedInvalidationMessages: caches of standby backends only.
             return redo::RedoOutcome::applied;
         default:
-            return standby_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

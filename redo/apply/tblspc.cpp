@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "wal/describe/desc_utils.h"
@@ -29,10 +30,6 @@ namespace understudy {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-Error tblspc_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("Tablespace {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
 
 std::string link_location(const std::string& data_dir, Oid ts_id) {
     return fmt::format("{}/pg_tblspc/{}", data_dir, ts_id);
@@ -86,19 +83,19 @@ Result<redo::RedoOutcome> tblspc_redo(redo::RedoContext& ctx, const DecodedRecor
     switch (rec.info()) {
         case XLOG_TBLSPC_CREATE: {
             auto xlrec = read_record_struct<xl_tblspc_create_rec>(rec.main_data, MinSizeOfTblspcCreateRec);
-            if (!xlrec) return tblspc_error(rec, "CREATE", "main data shorter than xl_tblspc_create_rec");
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_tblspc_create_rec");
             const std::string location = c_string(rec.main_data.subspan(MinSizeOfTblspcCreateRec));
             log::debug("tablespace {} (primary location \"{}\") created in place as pg_tblspc/{}", xlrec->ts_id,
                        location, xlrec->ts_id);
             if (auto r = create_tablespace_directories(ctx.data_dir(), xlrec->ts_id); !r)
-                return tblspc_error(rec, "CREATE", r.error().message);
+                return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         case XLOG_TBLSPC_DROP: {
             auto xlrec = read_record_struct<xl_tblspc_drop_rec>(rec.main_data, sizeof(xl_tblspc_drop_rec));
-            if (!xlrec) return tblspc_error(rec, "DROP", "main data shorter than xl_tblspc_drop_rec");
+            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_tblspc_drop_rec");
             auto done = destroy_tablespace_directories(ctx.data_dir(), xlrec->ts_id);
-            if (!done) return tblspc_error(rec, "DROP", done.error().message);
+            if (!done) return redo::record_error(rec, done.error().message);
             if (!*done)
                 log::info("directories for tablespace {} could not be removed; you can remove the directories "
                           "manually if necessary",
@@ -106,7 +103,7 @@ Result<redo::RedoOutcome> tblspc_redo(redo::RedoContext& ctx, const DecodedRecor
             return redo::RedoOutcome::applied;
         }
         default:
-            return tblspc_error(rec, "record", fmt::format("unknown op code {}", rec.info()));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.info()));
     }
 }
 

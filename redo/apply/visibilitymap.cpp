@@ -7,7 +7,7 @@
 #include "redo/storage/page.h"
 #include "wal/relpath.h"
 
-namespace understudy::visibilitymap {
+namespace understudy::redo::visibilitymap {
 
 namespace {
 
@@ -78,4 +78,4 @@ std::uint8_t get_status(const std::uint8_t* vmpage, BlockNumber heap_blk) {
                                      VISIBILITYMAP_VALID_BITS_MASK);
 }
 
-}  // namespace understudy::visibilitymap
+}  // namespace understudy::redo::visibilitymap

@@ -11,7 +11,7 @@
 #include "redo/redo_context.h"
 #include "redo/storage/page_cache.h"
 
-namespace understudy::visibilitymap {
+namespace understudy::redo::visibilitymap {
 
 // visibilitymap.c: MAPSIZE = BLCKSZ - MAXALIGN(SizeOfPageHeaderData), two bits per heap block.
 inline constexpr std::uint32_t MAPSIZE = 8192 - 24;
@@ -46,4 +46,4 @@ void set_for_redo(storage::PageHandle& vmbuf, BlockNumber heap_blk, XLogRecPtr r
 // The two bits of heap_blk on a VM page (visibilitymap_get_status on a page in hand).
 std::uint8_t get_status(const std::uint8_t* vmpage, BlockNumber heap_blk);
 
-}  // namespace understudy::visibilitymap
+}  // namespace understudy::redo::visibilitymap

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/log.h"
 #include "redo/apply/transam.h"
 #include "wal/describe/desc_utils.h"
@@ -41,10 +42,6 @@ std::vector<T> to_vector(const PackedArray<T>& a) {
     return v;
 }
 
-Error record_error(const DecodedRecord& rec, const char* what, const std::string& detail) {
-    return make_error(fmt::format("Transaction {} redo at LSN {}: {}", what, format_lsn(rec.lsn), detail));
-}
-
 // Whether TransactionTreeSetCommitTsData writes (commitTsShared->commitTsActive, commit_ts.c,
 // PG15). The flag lives in the replay state (set by the CommitTs records and by
 // PARAMETER_CHANGE, CommitTsParameterChange); while it is unknown, a data directory that already
@@ -62,9 +59,9 @@ Result<void> drop_relation_files(RedoContext& ctx, const DecodedRecord& rec, con
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const RelFileNode rnode = nodes[i];
         if (auto r = ctx.pages().drop_relation(rnode); !r)
-            return record_error(rec, "drop relation", r.error().message);
+            return redo::record_error(rec, r.error().message);
         if (auto r = ctx.smgr().unlink_all_forks(rnode); !r)
-            return record_error(rec, "drop relation", r.error().message);
+            return redo::record_error(rec, r.error().message);
     }
     return {};
 }
@@ -72,7 +69,7 @@ Result<void> drop_relation_files(RedoContext& ctx, const DecodedRecord& rec, con
 // xact_redo_commit (xact.c, PG15).
 Result<void> xact_redo_commit(RedoContext& ctx, const DecodedRecord& rec, const ParsedXactRecord& parsed,
                               TransactionId xid, RepOriginId origin_id) {
-    if (xid == InvalidTransactionId) return record_error(rec, "COMMIT", "the record names no transaction id");
+    if (xid == InvalidTransactionId) return redo::record_error(rec, "the record names no transaction id");
     const std::vector<TransactionId> subxacts = to_vector(parsed.subxacts);
     const TransactionId max_xid = redo::transaction_id_latest(xid, subxacts);
     redo::advance_next_full_xid_past(ctx.state(), max_xid);
@@ -82,11 +79,11 @@ Result<void> xact_redo_commit(RedoContext& ctx, const DecodedRecord& rec, const 
     // TransactionTreeSetCommitTsData: a no-op while the module is inactive.
     if (commit_ts_active(ctx))
         if (auto r = ctx.commit_ts().set_tree(xid, subxacts, commit_time, origin_id); !r)
-            return record_error(rec, "COMMIT", r.error().message);
+            return redo::record_error(rec, r.error().message);
 
     // TransactionIdCommitTree (TransactionIdAsyncCommitTree in hot standby: same status bits).
     if (auto r = ctx.clog().set_tree_status(xid, subxacts, storage::TRANSACTION_STATUS_COMMITTED); !r)
-        return record_error(rec, "COMMIT", r.error().message);
+        return redo::record_error(rec, r.error().message);
 
     if (parsed.xinfo & XACT_XINFO_HAS_ORIGIN)
         redo::replorigin_advance(ctx.state(), origin_id, parsed.origin_lsn, rec.end_lsn, /*go_backward=*/false);
@@ -97,14 +94,14 @@ Result<void> xact_redo_commit(RedoContext& ctx, const DecodedRecord& rec, const 
 // xact_redo_abort (xact.c, PG15).
 Result<void> xact_redo_abort(RedoContext& ctx, const DecodedRecord& rec, const ParsedXactRecord& parsed,
                              TransactionId xid, RepOriginId origin_id) {
-    if (xid == InvalidTransactionId) return record_error(rec, "ABORT", "the record names no transaction id");
+    if (xid == InvalidTransactionId) return redo::record_error(rec, "the record names no transaction id");
     const std::vector<TransactionId> subxacts = to_vector(parsed.subxacts);
     const TransactionId max_xid = redo::transaction_id_latest(xid, subxacts);
     redo::advance_next_full_xid_past(ctx.state(), max_xid);
 
     // TransactionIdAbortTree.
     if (auto r = ctx.clog().set_tree_status(xid, subxacts, storage::TRANSACTION_STATUS_ABORTED); !r)
-        return record_error(rec, "ABORT", r.error().message);
+        return redo::record_error(rec, r.error().message);
 
     if (parsed.xinfo & XACT_XINFO_HAS_ORIGIN)
         redo::replorigin_advance(ctx.state(), origin_id, parsed.origin_lsn, rec.end_lsn, /*go_backward=*/false);
@@ -118,11 +115,10 @@ Result<void> xact_redo_abort(RedoContext& ctx, const DecodedRecord& rec, const P
 Result<void> prepare_redo_add(RedoContext& ctx, const DecodedRecord& rec) {
     xl_xact_prepare hdr{};
     if (!load_record(rec.main_data, hdr))
-        return record_error(rec, "PREPARE",
-                            fmt::format("main data is {} bytes, shorter than the {} of its header",
+        return redo::record_error(rec, fmt::format("main data is {} bytes, shorter than the {} of its header",
                                         rec.main_data.size(), sizeof(xl_xact_prepare)));
-    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data);
-    if (parsed.truncated) return record_error(rec, "PREPARE", "the record ends before the parts its header announces");
+    const ParsedXactRecord parsed = ParsePrepareRecord(rec.main_data, *rec.format);
+    if (parsed.truncated) return redo::record_error(rec, "the record ends before the parts its header announces");
     ReplayState& st = ctx.state();
     // A rerun after a crash may see the PREPARE again: keep one entry per xid.
     std::erase_if(st.prepared_xacts, [&](const PreparedXact& p) { return p.xid == hdr.xid; });
@@ -148,9 +144,9 @@ void prepare_redo_remove(RedoContext& ctx, TransactionId xid) {
 }
 
 Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool prepared) {
-    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data);
+    const ParsedXactRecord parsed = ParseCommitRecord(rec.xl_info, rec.main_data, *rec.format);
     if (parsed.truncated || rec.main_data.size() < MinSizeOfXactCommit)
-        return record_error(rec, "COMMIT", "the record ends before the parts its xinfo announces");
+        return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
     if (auto r = xact_redo_commit(ctx, rec, parsed, xid, rec.record_origin); !r) return r.error();
     if (prepared) prepare_redo_remove(ctx, parsed.twophase_xid);
@@ -158,9 +154,9 @@ Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool
 }
 
 Result<RedoOutcome> redo_abort(RedoContext& ctx, const DecodedRecord& rec, bool prepared) {
-    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data);
+    const ParsedXactRecord parsed = ParseAbortRecord(rec.xl_info, rec.main_data, *rec.format);
     if (parsed.truncated || rec.main_data.size() < MinSizeOfXactAbort)
-        return record_error(rec, "ABORT", "the record ends before the parts its xinfo announces");
+        return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
     if (auto r = xact_redo_abort(ctx, rec, parsed, xid, rec.record_origin); !r) return r.error();
     if (prepared) prepare_redo_remove(ctx, parsed.twophase_xid);
@@ -187,7 +183,7 @@ Result<redo::RedoOutcome> xact_redo(redo::RedoContext& ctx, const DecodedRecord&
             // ProcArrayApplyXidAssignment: subtransaction -> parent links in pg_subtrans and
             // KnownAssignedXids, both rebuilt from scratch by a standby at startup; nothing durable.
             if (rec.main_data.size() < MinSizeOfXactAssignment)
-                return record_error(rec, "ASSIGNMENT", "main data shorter than xl_xact_assignment");
+                return redo::record_error(rec, "main data shorter than xl_xact_assignment");
             return RedoOutcome::applied;
         }
         case XLOG_XACT_INVALIDATIONS:
@@ -195,7 +191,7 @@ Result<redo::RedoOutcome> xact_redo(redo::RedoContext& ctx, const DecodedRecord&
             // record" (xact_redo, PG15).
             return RedoOutcome::applied;
         default:
-            return record_error(rec, "record", fmt::format("unknown op code {}", rec.xl_info & XLOG_XACT_OPMASK));
+            return redo::record_error(rec, fmt::format("unknown op code {}", rec.xl_info & XLOG_XACT_OPMASK));
     }
 }
 

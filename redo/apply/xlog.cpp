@@ -5,6 +5,7 @@
 // nothing in the data directory (PostgreSQL keeps them in shared memory or pg_control).
 #include <fmt/format.h>
 
+#include "redo/apply/record_data.h"
 #include "common/log.h"
 #include "redo/apply/commit_ts.h"
 #include "wal/describe/desc_utils.h"
@@ -22,8 +23,7 @@ template <typename T>
 Result<T> load_main_data(const DecodedRecord& rec, const char* what) {
     T out{};
     if (!load_record(rec.main_data, out))
-        return make_error(fmt::format("{} record at {} is too short: {} bytes of main data, need {}", what,
-                                      format_lsn(rec.lsn), rec.main_data.size(), sizeof(T)));
+        return redo::main_data_too_short(rec, what, sizeof(T));
     return out;
 }
 
@@ -40,8 +40,7 @@ Result<RedoOutcome> redo_fpi(redo::RedoContext& ctx, const DecodedRecord& rec, b
         if (blk == nullptr) continue;
         if (!blk->has_image) {
             if (!hint)
-                return make_error(fmt::format("XLOG_FPI record at {} did not contain a full-page image (block {})",
-                                              format_lsn(rec.lsn), id));
+                return redo::block_error(rec, id, "the block has no full-page image");
             continue;
         }
         storage::PageHandle page;
@@ -118,8 +117,7 @@ Result<RedoOutcome> xlog_redo(redo::RedoContext& ctx, const DecodedRecord& rec) 
                        format_lsn(rec.lsn), pc->MaxConnections, pc->wal_level, pc->track_commit_timestamp != 0);
             // CommitTsParameterChange (xlog_redo, PG15): commit timestamps start or stop.
             if (auto r = redo::commit_ts_parameter_change(ctx, pc->track_commit_timestamp != 0); !r)
-                return make_error(fmt::format("PARAMETER_CHANGE redo at {}: {}", format_lsn(rec.lsn),
-                                              r.error().message));
+                return redo::record_error(rec, r.error().message);
             return RedoOutcome::applied;
         }
         case XLOG_FPI: return redo_fpi(ctx, rec, false);

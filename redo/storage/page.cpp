@@ -177,7 +177,7 @@ OffsetNumber page_add_item_extended(std::uint8_t* page, std::span<const std::uin
     return target;
 }
 
-Result<void> page_repair_fragmentation(std::uint8_t* page) {
+Result<void> page_repair_fragmentation(std::uint8_t* page, bool truncate_unused_tail) {
     if (!page_pointers_sane(page, true)) return corrupted_pointers(page);
     const unsigned lower = pd_lower(page), upper = pd_upper(page), special = pd_special(page);
 
@@ -214,7 +214,7 @@ Result<void> page_repair_fragmentation(std::uint8_t* page) {
         compactify_tuples(items, page);
     }
 
-    if (finalusedlp != nline) {
+    if (truncate_unused_tail && finalusedlp != nline) {
         const int nunusedend = nline - finalusedlp;
         nunused -= nunusedend;
         set_pd_lower(page, static_cast<LocationIndex>(pd_lower(page) - SizeOfItemIdData * nunusedend));

@@ -196,8 +196,9 @@ inline OffsetNumber page_add_item(std::uint8_t* page, std::span<const std::uint8
 
 // PageRepairFragmentation (PG15): compacts the storage of used items towards pd_special in line
 // pointer order, resets unused line pointers, truncates trailing unused ones, maintains
-// PD_HAS_FREE_LINES. Errors name the corrupt pointer.
-Result<void> page_repair_fragmentation(std::uint8_t* page);
+// PD_HAS_FREE_LINES. Errors name the corrupt pointer. `truncate_unused_tail` false: PG14's, which
+// keeps the trailing unused line pointers (15 added the truncation).
+Result<void> page_repair_fragmentation(std::uint8_t* page, bool truncate_unused_tail = true);
 
 // PageTruncateLinePointerArray (PG15): removes trailing LP_UNUSED line pointers (keeping at
 // least one), maintains PD_HAS_FREE_LINES.

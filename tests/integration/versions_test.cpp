@@ -2,8 +2,9 @@
 // `understudy receive` streams their WAL byte for byte, as the synchronous standby (PostgreSQL 14
 // has no READ_REPLICATION_SLOT); the page magic of their WAL is the one common/wal_format.h names for
 // the version; waldump reads that WAL to its end (every record, as many as the version's own
-// pg_walinspect counts); replay stops at once on it (also when following), naming the LSN, the
-// magic and the version; standby refuses such a primary before creating its slot; receive
+// pg_walinspect counts); replay applies 14's and 16's WAL (tests/integration/replay_versions.h
+// verifies every page of it) and stops at once on 17's and 18's (also when following), naming the
+// LSN, the magic and the version; standby refuses such a primary before creating its slot; receive
 // follows a promotion onto timeline 2.
 #include <signal.h>
 
@@ -61,7 +62,7 @@ void check_version_message(const std::string& out, int major, std::uint16_t magi
     CHECK_MESSAGE(out.find(fmt::format("is PostgreSQL {} WAL (page magic 0x{:04X})", major, magic)) !=
                       std::string::npos,
                   out);
-    CHECK_MESSAGE(out.find("apply PostgreSQL 15 WAL only") != std::string::npos, out);
+    CHECK_MESSAGE(out.find("apply PostgreSQL 14, 15 and 16 WAL only") != std::string::npos, out);
     CHECK_MESSAGE(out.find("understudy waldump") != std::string::npos, out);
 }
 
@@ -200,8 +201,19 @@ void check_other_version(int major) {
         sfs::remove(dir.path() + "/waldump.log");
     }
 
-    // ---- replay, from the first checkpoint and following from a given start: exit 1 at once.
-    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"--follow", "--start", seg_start}}) {
+    // ---- replay of 14's and 16's WAL from the first checkpoint: applied to its end.
+    if (major == 14 || major == 16) {
+        auto r = run_bounded({understudy_bin(), "replay", "--wal-dir", wal, "--data-dir", dir.path() + "/data"},
+                             dir.path() + "/replay.log", 60s);
+        CHECK_MESSAGE(r.exit_code == 0, r.output);
+        CHECK_MESSAGE(r.output.find("end of WAL") != std::string::npos, r.output);
+        sfs::remove(dir.path() + "/replay.log");
+    }
+    // ---- replay of 17's and 18's, from the first checkpoint and following from a given start:
+    // exit 1 at once.
+    for (const auto& args : major == 14 || major == 16 ? std::vector<std::vector<std::string>>{}
+                                                       : std::vector<std::vector<std::string>>{
+                                                             {}, {"--follow", "--start", seg_start}}) {
         std::vector<std::string> argv = {understudy_bin(), "replay", "--wal-dir", wal, "--data-dir",
                                          dir.path() + "/data" + std::to_string(args.size())};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -230,11 +242,13 @@ void check_other_version(int major) {
 }  // namespace
 
 TEST_CASE("PostgreSQL 14: receive byte-identical (slot without READ_REPLICATION_SLOT); waldump reads its WAL; "
-          "replay and standby refuse it") {
+          "replay applies it; standby refuses it") {
     check_other_version(14);
 }
 
-TEST_CASE("PostgreSQL 16: receive byte-identical; waldump reads its WAL; replay and standby refuse it") { check_other_version(16); }
+TEST_CASE("PostgreSQL 16: receive byte-identical; waldump reads its WAL; replay applies it; standby refuses it") {
+    check_other_version(16);
+}
 
 TEST_CASE("PostgreSQL 17: receive byte-identical; waldump reads its WAL; replay and standby refuse it") { check_other_version(17); }
 

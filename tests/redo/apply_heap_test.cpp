@@ -20,7 +20,7 @@
 
 using namespace understudy;
 using namespace understudy::storage;
-namespace ht = understudy::heap_tuple;
+namespace ht = understudy::redo::heap_tuple;
 using understudy::storage::test::ScratchDir;
 using understudy::testing::ImageOnlyContext;
 
@@ -198,8 +198,8 @@ TEST_CASE("heap redo: VISIBLE sets the VM bits and PD_ALL_VISIBLE; DELETE clears
     REQUIRE_MESSAGE(out, out.message());
     {
         PageHandle vm = page_of(ctx, 0, VISIBILITYMAP_FORKNUM);
-        CHECK(visibilitymap::get_status(vm.data(), 3) == (VISIBILITYMAP_ALL_VISIBLE | VISIBILITYMAP_ALL_FROZEN));
-        CHECK(visibilitymap::get_status(vm.data(), 2) == 0);
+        CHECK(redo::visibilitymap::get_status(vm.data(), 3) == (VISIBILITYMAP_ALL_VISIBLE | VISIBILITYMAP_ALL_FROZEN));
+        CHECK(redo::visibilitymap::get_status(vm.data(), 2) == 0);
         CHECK(page_get_lsn(vm.data()) == v.rec.end_lsn);
         PageHandle heap = page_of(ctx, 3);
         CHECK(page_is_all_visible(heap.data()));
@@ -214,7 +214,7 @@ TEST_CASE("heap redo: VISIBLE sets the VM bits and PD_ALL_VISIBLE; DELETE clears
     v7.add_block(0, 0, {}, VISIBILITYMAP_FORKNUM);
     v7.add_block(1, 7, {});
     REQUIRE(apply(ctx, v7.done()));
-    CHECK(visibilitymap::get_status(page_of(ctx, 0, VISIBILITYMAP_FORKNUM).data(), 7) == VISIBILITYMAP_ALL_VISIBLE);
+    CHECK(redo::visibilitymap::get_status(page_of(ctx, 0, VISIBILITYMAP_FORKNUM).data(), 7) == VISIBILITYMAP_ALL_VISIBLE);
 
     TestRecord del(RM_HEAP_ID, XLOG_HEAP_DELETE, 0x1000300, 703);
     put<TransactionId>(del.main, 703);
@@ -227,8 +227,8 @@ TEST_CASE("heap redo: VISIBLE sets the VM bits and PD_ALL_VISIBLE; DELETE clears
     CHECK(*out == redo::RedoOutcome::applied);
     CHECK(ctx.blocks_not_found >= 1);
     PageHandle vm = page_of(ctx, 0, VISIBILITYMAP_FORKNUM);
-    CHECK(visibilitymap::get_status(vm.data(), 7) == 0);
-    CHECK(visibilitymap::get_status(vm.data(), 3) == (VISIBILITYMAP_ALL_VISIBLE | VISIBILITYMAP_ALL_FROZEN));
+    CHECK(redo::visibilitymap::get_status(vm.data(), 7) == 0);
+    CHECK(redo::visibilitymap::get_status(vm.data(), 3) == (VISIBILITYMAP_ALL_VISIBLE | VISIBILITYMAP_ALL_FROZEN));
 }
 
 TEST_CASE("heap redo: records PostgreSQL would PANIC on are errors naming the LSN and the block") {

@@ -33,6 +33,7 @@ ReplayState sample() {
     s.next_multixact = 17;
     s.next_multixact_offset = 51;
     s.oldest_running_xid = 1234500;
+    s.pg_major_version = 16;
     return s;
 }
 
@@ -164,4 +165,22 @@ TEST_CASE("replay state: per-rmgr totals round-trip, are optional, and add up ac
     CHECK(sum[0] == RmgrTotals{0, 7, 7, 0, 0});
     CHECK(sum[1] == RmgrTotals{10, 1005, 994, 42, 1});
     CHECK(sum[2] == RmgrTotals{11, 300, 300, 0, 0});
+}
+
+TEST_CASE("replay state: the WAL's major version round-trips; a file without it is one of PostgreSQL 15") {
+    auto back = parse_replay_state(replay_state_to_json(sample()), "t.json");
+    REQUIRE_MESSAGE(back.ok(), back.message());
+    CHECK(back->pg_major_version == 16);
+    CHECK(replay_state_to_json(sample()).find("\"pg_major_version\": 16") != std::string::npos);
+
+    auto j = nlohmann::json::parse(replay_state_to_json(sample()));
+    j.erase("pg_major_version");
+    auto old = parse_replay_state(j.dump(), "old.json");
+    REQUIRE(old.ok());
+    CHECK(old->pg_major_version == 15);
+
+    j["pg_major_version"] = "16";
+    auto bad = parse_replay_state(j.dump(), "bad.json");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.message().find("pg_major_version") != std::string::npos);
 }
