@@ -130,6 +130,20 @@ Result<void> parse_appended_fields(const json& j, const std::string& source, Rep
         if (!v) return v.error();
         s.pg_major_version = static_cast<int>(*v);
     }
+    if (j.contains("directory_mode")) {
+        const json& m = j.at("directory_mode");
+        if (!m.is_string() || (m.get<std::string>() != "sparse" && m.get<std::string>() != "full"))
+            return field_error(source, "directory_mode", "is not \"sparse\" or \"full\"");
+        s.full = m.get<std::string>() == "full";
+    }
+    for (auto [name, field] : {std::pair{"backup_start_lsn", &s.backup_start_lsn},
+                               std::pair{"backup_end_lsn", &s.backup_end_lsn},
+                               std::pair{"min_recovery_point", &s.min_recovery_point}}) {
+        if (!j.contains(name)) continue;
+        auto v = get_lsn(j, name, source);
+        if (!v) return v.error();
+        *field = *v;
+    }
     if (auto r = parse_prepared_xacts(j, source, s); !r) return r;
     if (auto r = parse_rmgr_totals(j, source, s); !r) return r;
     return parse_replication_origins(j, source, s);
@@ -154,6 +168,12 @@ std::string replay_state_to_json(const ReplayState& s) {
     j["oldest_running_xid"] = s.oldest_running_xid;
     j["latest_completed_xid"] = s.latest_completed_xid;
     if (s.commit_ts_active) j["commit_ts_active"] = *s.commit_ts_active;
+    j["directory_mode"] = s.full ? "full" : "sparse";
+    if (s.full) {
+        j["backup_start_lsn"] = format_lsn(s.backup_start_lsn);
+        j["backup_end_lsn"] = format_lsn(s.backup_end_lsn);
+        j["min_recovery_point"] = format_lsn(s.min_recovery_point);
+    }
     j["pg_major_version"] = s.pg_major_version;  // 0: not known yet (no record read)
     json prepared = json::array();
     for (const auto& p : s.prepared_xacts)

@@ -82,6 +82,17 @@ struct ReplayState {
     // PostgreSQL 15 (the only version replayed then).
     int pg_major_version = 0;
     std::vector<RmgrTotals> rmgr_totals;  // rmgrs with records, by rmgr_id; absent in older files
+    // The directory's mode ("directory_mode": "sparse" or "full"; absent: sparse). Sparse: pages
+    // appear as WAL brings them; no server can start on it (no PG_VERSION, no global/pg_control).
+    // Full: restored from a base backup (every relation file there); global/pg_control is kept
+    // as the startup process keeps it (redo/storage/control_file.h).
+    bool full = false;
+    // Full only: the base backup's start (backup_label's START WAL LOCATION, ControlFile's
+    // backupStartPoint), the end of its XLOG_BACKUP_END record once replayed (backup_label is
+    // then renamed backup_label.old), and the minRecoveryPoint written to pg_control.
+    XLogRecPtr backup_start_lsn = InvalidXLogRecPtr;
+    XLogRecPtr backup_end_lsn = InvalidXLogRecPtr;
+    XLogRecPtr min_recovery_point = InvalidXLogRecPtr;
     friend bool operator==(const ReplayState&, const ReplayState&) = default;
 };
 

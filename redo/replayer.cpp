@@ -1,6 +1,7 @@
 #include "redo/replayer.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "wal/describe/desc_utils.h"
 #include "wal/records/xlog.h"
 #include "redo/redo_engine_context.h"
+#include "redo/storage/control_file.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 #include "wal/timeline_history.h"
@@ -217,7 +219,22 @@ public:
           base_totals_(state.rmgr_totals),
           source_(source),
           replay_tli_(replay_tli),
-          ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {}
+          ctx_(options.data_dir, state, std::max<std::size_t>(options.cache_pages, 64)) {
+        if (state_.full)
+            ctx_.pages().set_before_write([this](XLogRecPtr page_lsn) -> Result<void> {
+                if (page_lsn <= state_.min_recovery_point) return {};
+                // UpdateMinRecoveryPoint: to the replay position (the record being applied may
+                // have set the page's LSN to its end, past apply_lsn).
+                state_.min_recovery_point = std::max(page_lsn, state_.apply_lsn);
+                return update_control_file();
+            });
+    }
+
+    // Full directory: pg_control read (and checked) at the start of the run; backup end finished
+    // if a crash came between the state and the rename.
+    Result<void> open_full_directory();
+    // Full directory, at the end of the run: pg_control and the WAL a server needs in pg_wal.
+    Result<void> hand_over();
 
     Result<void> run(WalReader& reader);
     // Pages + SLRUs to disk, then the replay state (the order that makes the state truthful).
@@ -238,6 +255,14 @@ private:
     void note_caught_up();
     Result<void> apply(const DecodedRecord& rec);
     Result<void> restartpoint(const RestartpointRequest& rp);
+    // UpdateControlFile as the startup process does it (full directory only).
+    Result<void> update_control_file();
+    // xlog_redo's XLOG_BACKUP_END (PG15) for a full directory: pages and state made durable,
+    // pg_control without backupStartPoint and with minRecoveryPoint at least the record's end,
+    // then backup_label renamed backup_label.old.
+    Result<void> reach_backup_end(XLogRecPtr end_lsn);
+    Result<void> finish_backup_end();
+    Result<void> copy_wal_to_pg_wal();
     void maybe_progress();
 
     const ReplayOptions& options_;
@@ -260,6 +285,12 @@ private:
     KnownDifferencePages known_difference_pages_;  // --verify: see verify.h (in memory only)
     Clock::time_point last_progress_ = Clock::now();
     XLogRecPtr last_caught_up_ = InvalidXLogRecPtr;  // the apply position on_caught_up had last
+    // Full directory: pg_control as last written, and the checkpoint record of the latest
+    // restartpoint of this run (its CheckPoint becomes checkPointCopy).
+    std::optional<storage::ControlFileData> control_;
+    std::optional<CheckPoint> pending_checkpoint_;
+    std::optional<CheckPoint> last_checkpoint_;
+    XLogRecPtr backup_end_seen_ = InvalidXLogRecPtr;
 };
 
 ReplayRun::Next ReplayRun::read_next(WalReader& reader) {
@@ -388,6 +419,18 @@ Result<void> ReplayRun::apply(const DecodedRecord& rec) {
     report_.bytes += rec.xl_tot_len;
 
     if (auto r = switch_timeline(rec); !r) return r;
+    if (state_.full && rec.xl_rmid == RM_XLOG_ID) {
+        const std::uint8_t info = rec.info();
+        if (info == XLOG_CHECKPOINT_SHUTDOWN || info == XLOG_CHECKPOINT_ONLINE) {
+            CheckPoint cp{};
+            if (load_record(rec.main_data, cp)) pending_checkpoint_ = cp;
+        } else if (info == XLOG_BACKUP_END && state_.backup_end_lsn == InvalidXLogRecPtr) {
+            XLogRecPtr startpoint = InvalidXLogRecPtr;
+            // The end of a backup other than ours (one taken later) is not ours to act on.
+            if (load_record(rec.main_data, startpoint) && startpoint == state_.backup_start_lsn)
+                backup_end_seen_ = rec.end_lsn;
+        }
+    }
     const RmgrInfo* rmgr = find_rmgr(rec.xl_rmid);
     ctx_.begin_record();
     RedoOutcome outcome = RedoOutcome::unsupported;
@@ -436,11 +479,114 @@ Result<void> ReplayRun::checkpoint_state() {
 Result<void> ReplayRun::restartpoint(const RestartpointRequest& rp) {
     state_.last_restartpoint_lsn = rp.checkpoint_lsn;
     state_.last_restartpoint_redo = rp.redo_lsn;
+    if (state_.full) {
+        last_checkpoint_ = std::exchange(pending_checkpoint_, std::nullopt);
+        // CheckPointGuts, then UpdateControlFile with the new checkpoint, then our state.
+        if (auto r = ctx_.flush_all(); !r)
+            return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
+        if (auto r = update_control_file(); !r)
+            return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
+    }
     if (auto r = checkpoint_state(); !r)
         return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
     ++report_.restartpoints;
     log::debug("restartpoint at {} (redo {})", format_lsn(rp.checkpoint_lsn), format_lsn(rp.redo_lsn));
     return {};
+}
+
+Result<void> ReplayRun::update_control_file() {
+    if (!control_) return {};
+    storage::ControlFileData& cf = *control_;
+    cf.state = storage::DBState::DB_IN_ARCHIVE_RECOVERY;
+    cf.time = static_cast<pg_time_t>(std::time(nullptr));
+    if (last_checkpoint_ && state_.last_restartpoint_lsn != InvalidXLogRecPtr &&
+        state_.last_restartpoint_lsn > cf.checkPoint) {
+        cf.checkPoint = state_.last_restartpoint_lsn;
+        cf.checkPointCopy = *last_checkpoint_;
+    }
+    if (state_.min_recovery_point > cf.minRecoveryPoint) {
+        cf.minRecoveryPoint = state_.min_recovery_point;
+        cf.minRecoveryPointTLI = state_.timeline;
+    }
+    if (state_.backup_end_lsn != InvalidXLogRecPtr) {
+        cf.backupStartPoint = InvalidXLogRecPtr;
+        cf.backupEndPoint = InvalidXLogRecPtr;
+        cf.backupEndRequired = 0;
+    } else {
+        cf.backupStartPoint = state_.backup_start_lsn;
+        cf.backupEndRequired = 1;
+    }
+    return storage::write_control_file(options_.data_dir, cf);
+}
+
+Result<void> ReplayRun::finish_backup_end() {
+    if (auto r = update_control_file(); !r) return r;
+    const std::string label = options_.data_dir + "/backup_label";
+    std::error_code ec;
+    if (!std::filesystem::exists(label, ec)) return {};
+    if (::rename(label.c_str(), (label + ".old").c_str()) != 0)
+        return make_error(fmt::format("could not rename \"{}\" to \"{}.old\": {}", label, label,
+                                      fs::errno_text(errno)));
+    return fs::fsync_dir(options_.data_dir);
+}
+
+Result<void> ReplayRun::reach_backup_end(XLogRecPtr end_lsn) {
+    state_.backup_end_lsn = end_lsn;
+    if (state_.min_recovery_point < end_lsn) state_.min_recovery_point = end_lsn;
+    if (auto r = checkpoint_state(); !r) return r;
+    if (auto r = finish_backup_end(); !r) return r;
+    log::info("backup end reached at {}: backup_label renamed backup_label.old, minRecoveryPoint {}; a PostgreSQL "
+              "15 server can start on \"{}\" once this standby stops",
+              format_lsn(end_lsn), format_lsn(state_.min_recovery_point), options_.data_dir);
+    return {};
+}
+
+Result<void> ReplayRun::open_full_directory() {
+    auto cf = storage::read_control_file(options_.data_dir);
+    if (!cf) return make_error(fmt::format("full data directory: {}", cf.message()));
+    control_ = *cf;
+    if (state_.backup_end_lsn != InvalidXLogRecPtr) return finish_backup_end();
+    return {};
+}
+
+// The WAL segments (and timeline history files) from the last restartpoint's redo on, copied
+// from the WAL directory into <data_dir>/pg_wal: a server started on the directory begins
+// recovery there and needs them before it can stream the rest.
+Result<void> ReplayRun::copy_wal_to_pg_wal() {
+    if (!control_ || control_->xlog_seg_size == 0) return {};
+    const std::uint64_t seg_size = control_->xlog_seg_size;
+    const std::uint64_t segs_per_id = 0x100000000ull / seg_size;
+    const XLogRecPtr from = state_.last_restartpoint_redo != InvalidXLogRecPtr ? state_.last_restartpoint_redo
+                                                                                  : state_.backup_start_lsn;
+    const std::uint64_t first_segno = from / seg_size;
+    const std::string to = options_.data_dir + "/pg_wal";
+    if (auto r = fs::make_dirs(to); !r) return r;
+    std::error_code ec;
+    int copied = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(options_.wal_dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool hex24 = name.size() == 24 && name.find_first_not_of("0123456789ABCDEF") == std::string::npos;
+        const bool history = name.size() == 16 && name.ends_with(".history");
+        if (!hex24 && !history) continue;
+        if (hex24) {
+            const std::uint64_t log_id = std::stoull(name.substr(8, 8), nullptr, 16);
+            const std::uint64_t seg = std::stoull(name.substr(16, 8), nullptr, 16);
+            if (log_id * segs_per_id + seg < first_segno) continue;
+        }
+        auto data = fs::read_file(entry.path().string());
+        if (!data) return data.error();
+        if (auto r = fs::write_file_atomic(to + "/" + name, *data); !r) return r;
+        ++copied;
+    }
+    if (ec) return make_error(fmt::format("could not list \"{}\": {}", options_.wal_dir, ec.message()));
+    log::info("{} WAL files from {} on copied into \"{}\"", copied, format_lsn(from), to);
+    return {};
+}
+
+Result<void> ReplayRun::hand_over() {
+    if (!state_.full) return {};
+    if (auto r = update_control_file(); !r) return r;
+    return copy_wal_to_pg_wal();
 }
 
 void ReplayRun::maybe_progress() {
@@ -517,10 +663,13 @@ Result<void> ReplayRun::run(WalReader& reader) {
         report_.end_lsn = rec.end_lsn;
         if (auto rp = ctx_.take_restartpoint_request())
             if (auto r = restartpoint(*rp); !r) return r;
+        if (backup_end_seen_ != InvalidXLogRecPtr)
+            if (auto r = reach_backup_end(std::exchange(backup_end_seen_, InvalidXLogRecPtr)); !r) return r;
         if (observer_) observer_(rec);
         maybe_progress();
     }
-    return checkpoint_state();
+    if (auto r = checkpoint_state(); !r) return r;
+    return hand_over();
 }
 
 }  // namespace
@@ -622,6 +771,10 @@ Result<void> Replayer::run() {
                 std::filesystem::is_directory(dir_ts, ec) && !std::filesystem::is_empty(dir_ts, ec);
         }
         state.apply_lsn = first;
+        if (options_.full) {
+            state.full = true;
+            state.backup_start_lsn = options_.backup_start;
+        }
         // The WAL's major version, known once its first record is found.
         if (reader.format() != nullptr) state.pg_major_version = reader.format()->major_version;
         if (auto r = write_replay_state(options_.data_dir, state); !r) return finish(r);
@@ -632,6 +785,8 @@ Result<void> Replayer::run() {
 
     ReplayRun run(options_, report_, state, stop_, paused_, flush_limit_, apply_lsn_, wakeup_, observer_, source,
                   replay_tli_);
+    if (state.full)
+        if (auto r = run.open_full_directory(); !r) return finish(r);
     return finish(run.run(reader));
 }
 

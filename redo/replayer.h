@@ -64,6 +64,15 @@ struct ReplayOptions {
     bool follow = false;                   // wait for more WAL at its end
     bool verify = false;                   // compare wal_consistency_checking images
     std::size_t cache_pages = 65536;       // page cache bound (8 kB pages): 512 MB
+    // A fresh start on a base backup's directory (ReplayState::full): pages not in the WAL are
+    // the backup's, global/pg_control is rewritten at every restartpoint and at the end (with
+    // minRecoveryPoint raised before any page past it is written), backup_label is renamed
+    // backup_label.old once the XLOG_BACKUP_END record of `backup_start` is replayed, and at the
+    // end the WAL from the last restartpoint's redo on is copied into <data_dir>/pg_wal, so that
+    // PostgreSQL 15 started on the directory recovers from there. Ignored when continuing (the
+    // replay state keeps the mode).
+    bool full = false;
+    XLogRecPtr backup_start = InvalidXLogRecPtr;
     // The longest wait before looking at the WAL again without a wake-up (see above).
     std::chrono::milliseconds poll{100};
     // Called at most once per progress_interval from the replay thread (progress lines).

@@ -314,9 +314,12 @@ private:
         if (fresh_ && label) {
             // A base backup's directory: replay from its start, as a server restoring it would.
             ropts.start = label->start_lsn;
+            ropts.full = true;
+            ropts.backup_start = label->start_lsn;
             start_lsn_ = ropts.start;
-            log::info("standby from a base backup: starting at its start {} (checkpoint {}); the directory is "
-                      "replayed as a sparse one is (no server can start on it yet)",
+            log::info("standby from a base backup: starting at its start {} (checkpoint {}); the directory is full "
+                      "(global/pg_control kept at every restartpoint; a PostgreSQL 15 server can start on it once "
+                      "the backup's end is replayed and this standby stops)",
                       format_lsn(label->start_lsn), format_lsn(label->checkpoint_lsn));
         } else if (fresh_) {
             // Always the redo point: a sparse start is consistent only from a checkpoint's redo (every

@@ -64,6 +64,9 @@ std::size_t PageCache::dirty_pages() const {
 }
 
 Result<void> PageCache::write_entry(Entry& e) {
+    if (before_write_ && !page_is_new(e.page))
+        if (auto r = before_write_(page_get_lsn(e.page)); !r)
+            return make_error(fmt::format("could not write back {}: {}", describe(e.key), r.message()));
     if (auto r = smgr_.write(e.key.rnode, e.key.forknum, e.key.blkno, std::span<const std::uint8_t>(e.page, BLCKSZ));
         !r)
         return make_error(fmt::format("could not write back {}: {}", describe(e.key), r.message()));

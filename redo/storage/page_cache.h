@@ -155,6 +155,11 @@ public:
     // DropDatabaseBuffers (PG15): every page of a database (by dbNode).
     Result<void> drop_database(Oid dbNode);
 
+    // Called with a page's LSN before it is written (eviction or flush), as PostgreSQL's
+    // FlushBuffer calls XLogFlush, which during recovery is UpdateMinRecoveryPoint: a full
+    // directory raises pg_control's minRecoveryPoint first. An error fails the write.
+    void set_before_write(std::function<Result<void>(XLogRecPtr page_lsn)> hook) { before_write_ = std::move(hook); }
+
     std::size_t size() const { return entries_.size(); }
     std::size_t dirty_pages() const;
     std::size_t capacity() const { return max_pages_; }
@@ -198,6 +203,7 @@ private:
     std::size_t slab_used_ = kSlabPages;  // pages handed out from slabs_.back()
     std::vector<std::uint8_t*> free_pages_;
     PageCacheStats stats_;
+    std::function<Result<void>(XLogRecPtr)> before_write_;
 };
 
 }  // namespace understudy::storage

@@ -121,6 +121,15 @@ PgCluster PgCluster::standby_of(const PgCluster& primary, const PgOptions& opts)
     return s;
 }
 
+PgCluster PgCluster::adopt(TempDir dir, const PgOptions& opts) {
+    PgCluster s(std::move(dir), free_port(), opts.bindir.empty() ? pg_bindir() : opts.bindir);
+    if (::geteuid() == 0)
+        check(run({"chown", "-R", "postgres:postgres", s.dir_.path()}), "chown -R postgres " + s.dir_.path());
+    check(run({"chmod", "0700", s.data_dir_}), "chmod 0700 " + s.data_dir_);
+    s.write_conf(opts, true);
+    return s;
+}
+
 PgCluster::PgCluster(PgCluster&& o) noexcept
     : dir_(std::move(o.dir_)), port_(o.port_), bindir_(std::move(o.bindir_)),
       data_dir_(std::move(o.data_dir_)), running_(o.running_) {

@@ -34,6 +34,9 @@ public:
     explicit PgCluster(const PgOptions& opts = {});
     // A streaming standby of `primary`, made with pg_basebackup -R; started.
     static PgCluster standby_of(const PgCluster& primary, const PgOptions& opts = {});
+    // A data directory made by someone else (DIR/data, e.g. understudy's full standby directory,
+    // made owned by postgres and 0700 here), configured with a free port and not started.
+    static PgCluster adopt(TempDir dir, const PgOptions& opts = {});
     PgCluster(PgCluster&&) noexcept;
     PgCluster(const PgCluster&) = delete;
     PgCluster& operator=(const PgCluster&) = delete;

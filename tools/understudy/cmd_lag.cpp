@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "standby/directory_mode.h"
 #include "standby/lag_history.h"
 #include "standby/lag_plot.h"
 #include "standby/lag_view.h"
@@ -93,7 +94,16 @@ Result<void> LagCommand::show_current() const {
     const double now = now_unix();
     std::string text = json_ ? standby::current_lag_json(*lag, now, stale_after_)
                              : standby::format_current_lag(*lag, now, stale_after_);
-    if (json_ && watching()) text = nlohmann::json::parse(text).dump() + "\n";  // one line per refresh
+    // The data directory's mode (sparse or full) and whether a server can start on it.
+    auto mode = standby::read_directory_mode(dir_);
+    if (json_) {
+        auto j = nlohmann::ordered_json::parse(text);
+        if (mode) j["directory"] = nlohmann::ordered_json::parse(standby::directory_mode_json(*mode));
+        else j["directory"] = {{"error", mode.message()}};
+        text = watching() ? j.dump() + "\n" : j.dump(2) + "\n";  // one line per refresh
+    } else {
+        text += mode ? standby::format_directory_mode(*mode) : fmt::format("directory: {}\n", mode.message());
+    }
     std::fputs(text.c_str(), stdout);
     return {};
 }

@@ -1,0 +1,115 @@
+// Hand-over from `understudy standby --base-backup` to a real PostgreSQL 15 (issue 14): a primary
+// under pgbench load, our standby keeping a *full* data directory (the backup's files, pg_control
+// rewritten at every restartpoint, backup_label renamed backup_label.old at the backup's end);
+// after SIGTERM, `understudy lag --dir` says the directory is full and a server can start, and
+// pg_controldata agrees with it; `pg_ctl start -D DIR/data` as postgres (the directory chowned
+// to postgres, 0700) starts a hot standby that reaches consistency and streams from the primary
+// (pg_stat_replication shows it); `pg_ctl promote` makes it writable; pgbench's row counts equal
+// the primary's and pg_amcheck --heapallindexed over every database is clean.
+#include <csignal>
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/standby_helpers.h"
+#include "tests/support/files.h"
+
+using namespace understudy;
+using namespace understudy::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// "Latest checkpoint location:           0/5000060" -> "0/5000060"
+std::string controldata_field(const std::string& text, const std::string& name) {
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex(name + ":\\s+([^\\n]+)"))) return "";
+    return m[1].str();
+}
+
+}  // namespace
+
+TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts on, streams, promotes") {
+    PgCluster pg;
+    pg.pgbench_init(1);
+    pg.sql("create extension amcheck");  // for pg_amcheck on the hand-over server (it comes with the WAL)
+    TempDir logs("understudy-handover-logs");
+    TempDir holder("understudy-handover", true);  // DIR; DIR/data is the server's data directory later
+    const std::string dir = holder.path();
+    Child sb = Child::spawn(standby::standby_argv(pg, dir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain"}),
+                            logs.path() + "/standby.log");
+    REQUIRE(standby::wait_streaming(pg));
+    auto load = pg.pgbench(8, 2);
+    INFO(load.output);
+    REQUIRE(load.exit_code == 0);
+    // A restartpoint after the load (the primary's checkpoint), then more load past it.
+    pg.sql("checkpoint");
+    auto more = pg.pgbench(2, 2);
+    REQUIRE(more.exit_code == 0);
+    const XLogRecPtr target = receive::current_lsn(pg);
+    const bool caught_up = wait_until([&] { return standby::caught_up_on(dir + "/status.json", target, 1); }, 60s, 100ms);
+    sb.signal(SIGTERM);
+    const int rc = sb.wait(30s);
+    const std::string log = read_file(logs.path() + "/standby.log");
+    INFO(log);
+    REQUIRE(caught_up);
+    REQUIRE(rc == 0);
+    CHECK(log.find("backup end reached at") != std::string::npos);
+    CHECK(!std::filesystem::exists(dir + "/data/backup_label"));
+    CHECK(std::filesystem::exists(dir + "/data/backup_label.old"));
+
+    // Our view of the directory, and pg_controldata's.
+    auto lag = run({understudy_bin(), "lag", "--dir", dir, "--json"});
+    INFO(lag.output);
+    REQUIRE(lag.exit_code == 0);
+    const auto lj = nlohmann::json::parse(lag.output);
+    REQUIRE(lj.contains("directory"));
+    const auto& d = lj["directory"];
+    CHECK(d["mode"] == "full");
+    CHECK(d["server_can_start"] == true);
+    auto cd = run({pg_tool("pg_controldata"), dir + "/data"});
+    INFO(cd.output);
+    REQUIRE(cd.exit_code == 0);
+    CHECK(controldata_field(cd.output, "Database cluster state") == "in archive recovery");
+    CHECK(controldata_field(cd.output, "Latest checkpoint location") == d["control_checkpoint"].get<std::string>());
+    CHECK(controldata_field(cd.output, "Latest checkpoint location") == d["last_restartpoint_lsn"].get<std::string>());
+    CHECK(controldata_field(cd.output, "Minimum recovery ending location") ==
+          d["control_min_recovery_point"].get<std::string>());
+    CHECK(d["last_restartpoint_lsn"].get<std::string>() != "0/0");
+    const std::string text = run({understudy_bin(), "lag", "--dir", dir}).output;
+    CHECK(text.find("directory: full") != std::string::npos);
+    CHECK(text.find("server can start: yes") != std::string::npos);
+
+    // The hand-over: a real PostgreSQL 15 on DIR/data.
+    PgCluster hs = PgCluster::adopt(std::move(holder));
+    hs.start();
+    const bool consistent = wait_until([&] { return hs.sql("select pg_is_in_recovery()") == "t"; }, 30s, 200ms);
+    INFO(hs.server_log());
+    REQUIRE(consistent);
+    CHECK(hs.server_log().find("consistent recovery state reached") != std::string::npos);
+    pg.sql("insert into pgbench_history(tid, bid, aid, delta) values (1, 1, 1, 987654321)");
+    const std::string primary_lsn = pg.sql("select pg_current_wal_lsn()");
+    const bool streaming = wait_until(
+        [&] {
+            return pg.sql("select count(*) from pg_stat_replication where state = 'streaming' and replay_lsn >= '" +
+                          primary_lsn + "'") != "0";
+        },
+        60s, 200ms);
+    CHECK(streaming);
+    CHECK(hs.sql("select count(*) from pgbench_history where delta = 987654321") == "1");
+    for (const char* table : {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"}) {
+        const std::string q = fmt::format("select count(*) || ' ' || coalesce(sum(hashtext(t::text)), 0) from {} t", table);
+        CHECK_MESSAGE(hs.sql(q) == pg.sql(q), table);
+    }
+    auto amcheck = hs.client("pg_amcheck", {"-U", "postgres", "--all", "--heapallindexed"});
+    INFO(amcheck.output);
+    CHECK(amcheck.exit_code == 0);
+    hs.promote();
+    CHECK(wait_until([&] { return hs.sql("select pg_is_in_recovery()") == "f"; }, 30s, 200ms));
+    hs.sql("create table after_promote(i int); insert into after_promote values (1)");
+    CHECK(hs.sql("select count(*) from after_promote") == "1");
+    hs.stop();
+    pg.sql("select pg_drop_replication_slot('understudy')");
+}
