@@ -234,9 +234,13 @@ TEST_CASE("standby --base-backup: backup, recovery configuration as pg_basebacku
     sb.signal(SIGTERM);
     CHECK(sb.wait(30s) == 0);
 
-    auto label = read_file(dir + "/data/backup_label");
+    // Caught up past the backup's end: the replayer renamed backup_label to backup_label.old, as
+    // the startup process does once XLOG_BACKUP_END is replayed.
+    CHECK(!exists(dir + "/data/backup_label"));
+    auto label = read_file(dir + "/data/backup_label.old");
     REQUIRE(!label.empty());
     CHECK(log.find("base backup in") != std::string::npos);
+    CHECK(log.find("backup end reached at") != std::string::npos);
     // Replay started at the backup's start (backup_label's START WAL LOCATION).
     const std::string start = label.substr(20, label.find(' ', 20) - 20);
     CHECK(log.find("standby from a base backup: starting at its start " + start) != std::string::npos);
