@@ -1,6 +1,7 @@
 #include "tools/understudy/waldump_display.h"
 
 #include <iterator>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -10,31 +11,31 @@
 
 namespace understudy::waldump {
 
+using namespace std::string_view_literals;
+
 namespace {
 
 // Hand-rolled printf("%*u"), "%X", "%08X": the record line is printed for every record, and
 // this is several times faster than a general formatter.
 void put_uint(std::string& out, std::uint64_t v, int width = 0) {
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (int pad = width - n; pad > 0; --pad) out.push_back(' ');
-    while (n > 0) out.push_back(tmp[--n]);
+    const fmt::format_int digits(v);  // two digits per step, no allocation
+    const int n = static_cast<int>(digits.size());
+    if (width > n) out.append(static_cast<std::size_t>(width - n), ' ');
+    out.append(digits.data(), digits.size());
 }
 
 void put_hex(std::string& out, std::uint32_t v, int zero_width = 0) {
     static constexpr char kDigits[] = "0123456789ABCDEF";
     char tmp[8];
-    int n = 0;
+    char* end = tmp + sizeof(tmp);
+    char* p = end;
     do {
-        tmp[n++] = kDigits[v & 0xF];
+        *--p = kDigits[v & 0xF];
         v >>= 4;
     } while (v != 0);
-    for (int pad = zero_width - n; pad > 0; --pad) out.push_back('0');
-    while (n > 0) out.push_back(tmp[--n]);
+    const int n = static_cast<int>(end - p);
+    if (zero_width > n) out.append(static_cast<std::size_t>(zero_width - n), '0');
+    out.append(p, static_cast<std::size_t>(n));
 }
 
 // "%X/%08X"
@@ -46,7 +47,7 @@ void put_lsn08(std::string& out, XLogRecPtr lsn) {
 
 // "rel %u/%u/%u"
 void put_rel(std::string& out, const RelFileNode& r) {
-    out += "rel ";
+    out += "rel "sv;
     put_uint(out, r.spcNode);
     out.push_back('/');
     put_uint(out, r.dbNode);
@@ -110,43 +111,43 @@ void append_block_refs(std::string& out, const DecodedRecord& rec, bool detailed
         const DecodedBkpBlock& b = rec.blocks[static_cast<std::size_t>(id)];
         if (!b.in_use) continue;
         if (detailed) {
-            out += "\tblkref #";
+            out += "\tblkref #"sv;
             put_uint(out, static_cast<std::uint32_t>(id));
-            out += ": ";
+            out += ": "sv;
             put_rel(out, b.rnode);
-            out += " fork ";
+            out += " fork "sv;
             out += fork_name(b.forknum);
-            out += " blk ";
+            out += " blk "sv;
             put_uint(out, b.blkno);
             if (b.has_image) {
-                out += b.apply_image ? " (FPW); hole: offset: "
-                                     : " (FPW for WAL verification); hole: offset: ";
+                out += b.apply_image ? " (FPW); hole: offset: "sv
+                                     : " (FPW for WAL verification); hole: offset: "sv;
                 put_uint(out, b.hole_offset);
-                out += ", length: ";
+                out += ", length: "sv;
                 put_uint(out, b.hole_length);
                 if (b.compression != ImageCompression::None) {
-                    out += ", compression saved: ";
+                    out += ", compression saved: "sv;
                     // BLCKSZ - hole_length - bimg_len, as the unsigned PostgreSQL prints.
                     put_uint(out, static_cast<std::uint32_t>(BLCKSZ - b.hole_length - b.bimg_len));
                     if (frame.image_compression_method) {
-                        out += ", method: ";
+                        out += ", method: "sv;
                         out += image_compression_name(b.compression);
                     }
                 }
             }
             out.push_back('\n');
         } else {
-            out += ", blkref #";
+            out += ", blkref #"sv;
             put_uint(out, static_cast<std::uint32_t>(id));
-            out += ": ";
+            out += ": "sv;
             put_rel(out, b.rnode);
             if (b.forknum != MAIN_FORKNUM) {
-                out += " fork ";
+                out += " fork "sv;
                 out += fork_name(b.forknum);
             }
-            out += " blk ";
+            out += " blk "sv;
             put_uint(out, b.blkno);
-            if (b.has_image) out += b.apply_image ? " FPW" : " FPW for WAL verification";
+            if (b.has_image) out += b.apply_image ? " FPW"sv : " FPW for WAL verification"sv;
         }
     }
     if (!detailed) out.push_back('\n');
@@ -157,31 +158,31 @@ void append_block_refs(std::string& out, const DecodedRecord& rec, bool detailed
 void append_record_line(std::string& out, const DecodedRecord& rec, bool bkp_details) {
     const RecordLengths len = record_lengths(rec);
     // "rmgr: %-11s len (rec/tot): %6u/%6u, tx: %10u, lsn: %X/%08X, prev %X/%08X, "
-    out += "rmgr: ";
+    out += "rmgr: "sv;
     const std::string& name = rmgr_name(rec.xl_rmid);
     out += name;
     for (std::size_t pad = name.size(); pad < 11; ++pad) out.push_back(' ');
-    out += " len (rec/tot): ";
+    out += " len (rec/tot): "sv;
     put_uint(out, len.rec_len, 6);
     out.push_back('/');
     put_uint(out, rec.xl_tot_len, 6);
-    out += ", tx: ";
+    out += ", tx: "sv;
     put_uint(out, rec.xl_xid, 10);
-    out += ", lsn: ";
+    out += ", lsn: "sv;
     put_lsn08(out, rec.lsn);
-    out += ", prev ";
+    out += ", prev "sv;
     put_lsn08(out, rec.xl_prev);
-    out += ", desc: ";
+    out += ", desc: "sv;
     if (const char* id = rmgr_identify(rec.xl_rmid, rec.xl_info, *rec.format)) {
         out += id;
         out.push_back(' ');
     } else {
-        out += "UNKNOWN (";
+        out += "UNKNOWN ("sv;
         static constexpr char kHex[] = "0123456789abcdef";
         const unsigned v = rec.xl_info & 0xF0u;
         if (v >= 16) out.push_back(kHex[v >> 4]);
         out.push_back(kHex[v & 0xF]);
-        out += ") ";
+        out += ") "sv;
     }
     append_desc(out, rec);
     append_block_refs(out, rec, bkp_details);

@@ -1,5 +1,6 @@
 #include "wal/describe/desc_utils.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <ctime>
@@ -24,32 +25,46 @@ std::int64_t timestamptz_to_time_t(TimestampTz t) {
 // timestamptz_to_str (src/bin/pg_waldump/compat.c, PG15): localtime, "%Y-%m-%d %H:%M:%S",
 // then ".%06d" of the microseconds (C remainder: negative before 2000) and "%Z".
 std::string timestamptz_to_str(TimestampTz dt) {
-    std::time_t result = static_cast<std::time_t>(timestamptz_to_time_t(dt));
-    std::tm ltime{};
-    if (localtime_r(&result, &ltime) == nullptr)
-        return fmt::format("(timestamp {} out of range)", dt);  // PostgreSQL would crash here
-    char ts[129];
-    char zone[129];
-    if (std::strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &ltime) == 0) ts[0] = '\0';
-    if (std::strftime(zone, sizeof(zone), "%Z", &ltime) == 0) zone[0] = '\0';
-    return fmt::format("{}.{:06d} {}", ts, static_cast<int>(dt % USECS_PER_SEC), zone);
+    // localtime_r and strftime cost more than the rest of a commit record's description; commits
+    // come many to a second, so the second's text is kept (per thread: --jobs describes on several).
+    struct SecondText {
+        bool valid = false;
+        std::time_t second = 0;
+        char ts[129];
+        char zone[129];
+    };
+    thread_local SecondText last;
+    const std::time_t result = static_cast<std::time_t>(timestamptz_to_time_t(dt));
+    if (!last.valid || last.second != result) {
+        std::tm ltime{};
+        if (localtime_r(&result, &ltime) == nullptr)
+            return fmt::format("(timestamp {} out of range)", dt);  // PostgreSQL would crash here
+        if (std::strftime(last.ts, sizeof(last.ts), "%Y-%m-%d %H:%M:%S", &ltime) == 0) last.ts[0] = '\0';
+        if (std::strftime(last.zone, sizeof(last.zone), "%Z", &ltime) == 0) last.zone[0] = '\0';
+        last.second = result;
+        last.valid = true;
+    }
+    std::string out;
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}.{:06d} {}"), static_cast<const char*>(last.ts),
+                   static_cast<int>(dt % USECS_PER_SEC), static_cast<const char*>(last.zone));
+    return out;
 }
 
 void append_lsn(std::string& out, XLogRecPtr lsn) {
-    fmt::format_to(std::back_inserter(out), "{:X}/{:X}", static_cast<std::uint32_t>(lsn >> 32),
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{:X}/{:X}"), static_cast<std::uint32_t>(lsn >> 32),
                    static_cast<std::uint32_t>(lsn));
 }
 
 void append_truncated(std::string& out, std::size_t have, std::size_t need) {
-    fmt::format_to(std::back_inserter(out), "<record truncated: {} bytes, need {}>", have, need);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("<record truncated: {} bytes, need {}>"), have, need);
 }
 
 void append_truncated(std::string& out, std::size_t have) {
-    fmt::format_to(std::back_inserter(out), "<record truncated: {} bytes>", have);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("<record truncated: {} bytes>"), have);
 }
 
 void append_short_record(std::string& out, std::size_t have, std::size_t need, std::string_view what) {
-    fmt::format_to(std::back_inserter(out), "(short record: {} bytes of {}, expected {})", have, what, need);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("(short record: {} bytes of {}, expected {})"), have, what, need);
 }
 
 void append_short_main_data(std::string& out, std::size_t have, std::size_t need) {
@@ -61,14 +76,14 @@ void append_short_main_data(std::string& out, std::size_t have, std::size_t need
 namespace understudy {
 
 void offset_elem_desc(std::string& out, OffsetNumber offset) {
-    fmt::format_to(std::back_inserter(out), "{}", offset);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), offset);
 }
 
 void redirect_elem_desc(std::string& out, OffsetNumber from, OffsetNumber to) {
-    fmt::format_to(std::back_inserter(out), "{}->{}", from, to);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}->{}"), from, to);
 }
 
-void oid_elem_desc(std::string& out, Oid relid) { fmt::format_to(std::back_inserter(out), "{}", relid); }
+void oid_elem_desc(std::string& out, Oid relid) { fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), relid); }
 
 void offset_array_desc(std::string& out, const PackedArray<OffsetNumber>& offsets) {
     array_desc(out, offsets.size(), [&](std::string& o, std::size_t i) { offset_elem_desc(o, offsets[i]); });

@@ -7,6 +7,7 @@
 // Versions differ as data: a HeapVersionDesc per text/layout generation (14 and 15 share one,
 // 16, 17, 18) gives the describe routine of each opcode and Heap2's record names, and the
 // record's WalFormat selects it once per call (heap_version_desc).
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -44,13 +45,13 @@ void append_infobits(std::string& out, std::uint8_t infobits) {
 
 void desc_heap_insert(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_insert>(out, rec, SizeOfHeapInsert, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off {} flags 0x{:02X}", x->offnum,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {} flags 0x{:02X}"), x->offnum,
                        unsigned{x->flags});
 }
 
 void desc_heap_delete(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_delete>(out, rec, SizeOfHeapDelete, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "off {} flags 0x{:02X} ", x->offnum,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {} flags 0x{:02X} "), x->offnum,
                        unsigned{x->flags});
         append_infobits(out, x->infobits_set);
     }
@@ -59,10 +60,10 @@ void desc_heap_delete(std::string& out, const DecodedRecord& rec) {
 // UPDATE and HOT_UPDATE print the same.
 void desc_heap_update(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_update>(out, rec, SizeOfHeapUpdate, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "off {} xmax {} flags 0x{:02X} ", x->old_offnum,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {} xmax {} flags 0x{:02X} "), x->old_offnum,
                        x->old_xmax, unsigned{x->flags});
         append_infobits(out, x->old_infobits_set);
-        fmt::format_to(std::back_inserter(out), "; new off {} xmax {}", x->new_offnum, x->new_xmax);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("; new off {} xmax {}"), x->new_offnum, x->new_xmax);
     }
 }
 
@@ -71,7 +72,7 @@ void desc_heap_truncate(std::string& out, const DecodedRecord& rec) {
     if (!x) return;
     if (x->flags & XLH_TRUNCATE_CASCADE) out += "cascade ";
     if (x->flags & XLH_TRUNCATE_RESTART_SEQS) out += "restart_seqs ";
-    fmt::format_to(std::back_inserter(out), "nrelids {} relids", x->nrelids);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("nrelids {} relids"), x->nrelids);
     auto relids = rec.main_data.subspan(SizeOfHeapTruncate);
     for (std::uint32_t i = 0; i < x->nrelids; ++i) {
         std::size_t at = std::size_t{i} * sizeof(Oid);
@@ -81,18 +82,18 @@ void desc_heap_truncate(std::string& out, const DecodedRecord& rec) {
                                    SizeOfHeapTruncate + std::size_t{x->nrelids} * sizeof(Oid));
             return;
         }
-        fmt::format_to(std::back_inserter(out), " {}", load<Oid>(relids.data() + at));
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(" {}"), load<Oid>(relids.data() + at));
     }
 }
 
 void desc_heap_confirm(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_confirm>(out, rec, SizeOfHeapConfirm, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off {}", x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {}"), x->offnum);
 }
 
 void desc_heap_lock(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_lock>(out, rec, SizeOfHeapLock, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "off {}: xid {}: flags 0x{:02X} ", x->offnum,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {}: xid {}: flags 0x{:02X} "), x->offnum,
                        x->locking_xid, unsigned{x->flags});
         append_infobits(out, static_cast<std::uint8_t>(x->infobits_set));
     }
@@ -100,41 +101,41 @@ void desc_heap_lock(std::string& out, const DecodedRecord& rec) {
 
 void desc_heap_inplace(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_inplace>(out, rec, SizeOfHeapInplace, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off {}", x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {}"), x->offnum);
 }
 
 void desc_heap2_prune(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_prune>(out, rec, SizeOfHeapPrune, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "latestRemovedXid {} nredirected {} ndead {}",
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("latestRemovedXid {} nredirected {} ndead {}"),
                        x->latestRemovedXid, x->nredirected, x->ndead);
 }
 
 void desc_heap2_vacuum(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_vacuum>(out, rec, SizeOfHeapVacuum, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "nunused {}", x->nunused);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("nunused {}"), x->nunused);
 }
 
 void desc_heap2_freeze_page(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_freeze_page>(out, rec, SizeOfHeapFreezePage, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "cutoff xid {} ntuples {}", x->cutoff_xid,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("cutoff xid {} ntuples {}"), x->cutoff_xid,
                        x->ntuples);
 }
 
 void desc_heap2_visible(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_visible>(out, rec, SizeOfHeapVisible, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "cutoff xid {} flags 0x{:02X}", x->cutoff_xid,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("cutoff xid {} flags 0x{:02X}"), x->cutoff_xid,
                        unsigned{x->flags});
 }
 
 void desc_heap2_multi_insert(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_multi_insert>(out, rec, SizeOfHeapMultiInsert, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "{} tuples flags 0x{:02X}", x->ntuples,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("{} tuples flags 0x{:02X}"), x->ntuples,
                        unsigned{x->flags});
 }
 
 void desc_heap2_lock_updated(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_lock_updated>(out, rec, SizeOfHeapLockUpdated, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "off {}: xmax {}: flags 0x{:02X} ", x->offnum,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off {}: xmax {}: flags 0x{:02X} "), x->offnum,
                        x->xmax, unsigned{x->flags});
         append_infobits(out, x->infobits_set);
     }
@@ -142,10 +143,10 @@ void desc_heap2_lock_updated(std::string& out, const DecodedRecord& rec) {
 
 void desc_heap2_new_cid(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_new_cid>(out, rec, SizeOfHeapNewCid, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "rel {}/{}/{}; tid {}/{}", x->target_node.spcNode,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("rel {}/{}/{}; tid {}/{}"), x->target_node.spcNode,
                        x->target_node.dbNode, x->target_node.relNode,
                        item_pointer_block(x->target_tid), item_pointer_offset(x->target_tid));
-        fmt::format_to(std::back_inserter(out), "; cmin: {}, cmax: {}, combo: {}", x->cmin,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("; cmin: {}, cmax: {}, combo: {}"), x->cmin,
                        x->cmax, x->combocid);
     }
 }
@@ -162,7 +163,7 @@ void infobits_desc(std::string& out, std::uint8_t infobits, const char* keyname)
         {XLHL_XMAX_KEYSHR_LOCK, "KEYSHR_LOCK"},
         {XLHL_KEYS_UPDATED, "KEYS_UPDATED"},
     }};
-    fmt::format_to(std::back_inserter(out), "{}: [", keyname);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}: ["), keyname);
     bool first = true;
     for (const auto& [bit, name] : kBits) {
         if (!(infobits & bit)) continue;
@@ -197,7 +198,7 @@ void append_short_block0(std::string& out, std::size_t have, std::size_t need) {
 // (`next` is where this plan's offsets start).
 void plan_elem_desc(std::string& out, const pg16::xl_heap_freeze_plan& plan,
                     const PackedArray<OffsetNumber>& offsets, std::size_t& next) {
-    fmt::format_to(std::back_inserter(out), "{{ xmax: {}, infomask: {}, infomask2: {}, ntuples: {}",
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{{ xmax: {}, infomask: {}, infomask2: {}, ntuples: {}"),
                    plan.xmax, plan.t_infomask, plan.t_infomask2, plan.ntuples);
     out += ", offsets:";
     array_desc(out, plan.ntuples, [&](std::string& o, std::size_t i) { offset_elem_desc(o, offsets[next + i]); });
@@ -231,23 +232,23 @@ std::size_t plans_total_tuples(std::span<const std::uint8_t> plans, std::size_t 
 
 void desc16_heap_insert(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_insert>(out, rec, SizeOfHeapInsert, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off: {}, flags: 0x{:02X}", x->offnum, unsigned{x->flags});
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off: {}, flags: 0x{:02X}"), x->offnum, unsigned{x->flags});
 }
 
 void desc16_heap_delete(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_delete>(out, rec, SizeOfHeapDelete, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "xmax: {}, off: {}, ", x->xmax, x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("xmax: {}, off: {}, "), x->xmax, x->offnum);
         infobits_desc(out, x->infobits_set, "infobits");
-        fmt::format_to(std::back_inserter(out), ", flags: 0x{:02X}", unsigned{x->flags});
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(", flags: 0x{:02X}"), unsigned{x->flags});
     }
 }
 
 // UPDATE and HOT_UPDATE print the same.
 void desc16_heap_update(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_update>(out, rec, SizeOfHeapUpdate, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "old_xmax: {}, old_off: {}, ", x->old_xmax, x->old_offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("old_xmax: {}, old_off: {}, "), x->old_xmax, x->old_offnum);
         infobits_desc(out, x->old_infobits_set, "old_infobits");
-        fmt::format_to(std::back_inserter(out), ", flags: 0x{:02X}, new_xmax: {}, new_off: {}",
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(", flags: 0x{:02X}, new_xmax: {}, new_off: {}"),
                        unsigned{x->flags}, x->new_xmax, x->new_offnum);
     }
 }
@@ -256,7 +257,7 @@ void desc16_heap_truncate(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<xl_heap_truncate>(out, rec, SizeOfHeapTruncate, append_short_main_data);
     if (!x) return;
     truncate_flags_desc(out, x->flags);
-    fmt::format_to(std::back_inserter(out), ", nrelids: {}", x->nrelids);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE(", nrelids: {}"), x->nrelids);
     out += ", relids:";
     ByteReader reader(rec.main_data.subspan(SizeOfHeapTruncate));
     bool truncated = false;
@@ -271,27 +272,27 @@ void desc16_heap_truncate(std::string& out, const DecodedRecord& rec) {
 
 void desc16_heap_confirm(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_confirm>(out, rec, SizeOfHeapConfirm, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off: {}", x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off: {}"), x->offnum);
 }
 
 void desc16_heap_lock(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_lock>(out, rec, SizeOfHeapLock, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "xmax: {}, off: {}, ", x->locking_xid, x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("xmax: {}, off: {}, "), x->locking_xid, x->offnum);
         infobits_desc(out, static_cast<std::uint8_t>(x->infobits_set), "infobits");
-        fmt::format_to(std::back_inserter(out), ", flags: 0x{:02X}", unsigned{x->flags});
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(", flags: 0x{:02X}"), unsigned{x->flags});
     }
 }
 
 void desc16_heap_inplace(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_inplace>(out, rec, SizeOfHeapInplace, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "off: {}", x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("off: {}"), x->offnum);
 }
 
 // PostgreSQL 18: the in-place update's invalidation messages follow (standbydesc.c's text).
 void desc18_heap_inplace(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<pg18::xl_heap_inplace>(out, rec, pg18::MinSizeOfHeapInplace, append_short_main_data);
     if (!x) return;
-    fmt::format_to(std::back_inserter(out), "off: {}", x->offnum);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("off: {}"), x->offnum);
     ByteReader reader(rec.main_data.subspan(pg18::MinSizeOfHeapInplace));
     bool truncated = false;
     auto msgs = take_array<SharedInvalidationMessage>(reader, x->nmsgs, truncated);
@@ -308,7 +309,7 @@ void desc18_heap_inplace(std::string& out, const DecodedRecord& rec) {
 void desc16_heap2_prune(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<pg16::xl_heap_prune>(out, rec, pg16::SizeOfHeapPrune, append_short_main_data);
     if (!x) return;
-    fmt::format_to(std::back_inserter(out), "snapshotConflictHorizon: {}, nredirected: {}, ndead: {}",
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("snapshotConflictHorizon: {}, nredirected: {}, ndead: {}"),
                    x->snapshotConflictHorizon, x->nredirected, x->ndead);
     auto data = block0_data(rec);
     if (!data) return;
@@ -323,7 +324,7 @@ void desc16_heap2_prune(std::string& out, const DecodedRecord& rec) {
     PackedArray<OffsetNumber> redirected(p, 2 * std::size_t{x->nredirected});
     PackedArray<OffsetNumber> nowdead(p + redirected.size() * sizeof(OffsetNumber), x->ndead);
     PackedArray<OffsetNumber> nowunused(p + listed * sizeof(OffsetNumber), total - listed);
-    fmt::format_to(std::back_inserter(out), ", nunused: {}", nowunused.size());
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE(", nunused: {}"), nowunused.size());
     out += ", redirected:";
     redirect_array_desc(out, redirected);
     out += ", dead:";
@@ -335,7 +336,7 @@ void desc16_heap2_prune(std::string& out, const DecodedRecord& rec) {
 void desc16_heap2_vacuum(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<xl_heap_vacuum>(out, rec, SizeOfHeapVacuum, append_short_main_data);
     if (!x) return;
-    fmt::format_to(std::back_inserter(out), "nunused: {}", x->nunused);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("nunused: {}"), x->nunused);
     auto data = block0_data(rec);
     if (!data) return;
     ByteReader reader(*data);
@@ -349,7 +350,7 @@ void desc16_heap2_vacuum(std::string& out, const DecodedRecord& rec) {
 void desc16_heap2_freeze_page(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<pg16::xl_heap_freeze_page>(out, rec, pg16::SizeOfHeapFreezePage, append_short_main_data);
     if (!x) return;
-    fmt::format_to(std::back_inserter(out), "snapshotConflictHorizon: {}, nplans: {}",
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("snapshotConflictHorizon: {}, nplans: {}"),
                    x->snapshotConflictHorizon, x->nplans);
     auto data = block0_data(rec);
     if (!data) return;
@@ -370,14 +371,14 @@ void desc16_heap2_freeze_page(std::string& out, const DecodedRecord& rec) {
 
 void desc16_heap2_visible(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_visible>(out, rec, SizeOfHeapVisible, append_short_main_data))
-        fmt::format_to(std::back_inserter(out), "snapshotConflictHorizon: {}, flags: 0x{:02X}",
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("snapshotConflictHorizon: {}, flags: 0x{:02X}"),
                        x->cutoff_xid, unsigned{x->flags});
 }
 
 void desc16_heap2_multi_insert(std::string& out, const DecodedRecord& rec) {
     auto x = fixed_part<xl_heap_multi_insert>(out, rec, SizeOfHeapMultiInsert, append_short_main_data);
     if (!x) return;
-    fmt::format_to(std::back_inserter(out), "ntuples: {}, flags: 0x{:02X}", x->ntuples, unsigned{x->flags});
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("ntuples: {}, flags: 0x{:02X}"), x->ntuples, unsigned{x->flags});
     const bool isinit = (rec.xl_info & XLOG_HEAP_INIT_PAGE) != 0;
     if (!block0_data(rec) || isinit) return;
     ByteReader reader(rec.main_data.subspan(SizeOfHeapMultiInsert));
@@ -394,18 +395,18 @@ void desc16_heap2_multi_insert(std::string& out, const DecodedRecord& rec) {
 
 void desc16_heap2_lock_updated(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_lock_updated>(out, rec, SizeOfHeapLockUpdated, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "xmax: {}, off: {}, ", x->xmax, x->offnum);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("xmax: {}, off: {}, "), x->xmax, x->offnum);
         infobits_desc(out, x->infobits_set, "infobits");
-        fmt::format_to(std::back_inserter(out), ", flags: 0x{:02X}", unsigned{x->flags});
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(", flags: 0x{:02X}"), unsigned{x->flags});
     }
 }
 
 void desc16_heap2_new_cid(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_new_cid>(out, rec, SizeOfHeapNewCid, append_short_main_data)) {
-        fmt::format_to(std::back_inserter(out), "rel: {}/{}/{}, tid: {}/{}", x->target_node.spcNode,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("rel: {}/{}/{}, tid: {}/{}"), x->target_node.spcNode,
                        x->target_node.dbNode, x->target_node.relNode, item_pointer_block(x->target_tid),
                        item_pointer_offset(x->target_tid));
-        fmt::format_to(std::back_inserter(out), ", cmin: {}, cmax: {}, combo: {}", x->cmin, x->cmax,
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(", cmin: {}, cmax: {}, combo: {}"), x->cmin, x->cmax,
                        x->combocid);
     }
 }
@@ -488,9 +489,9 @@ void desc17_heap2_prune(std::string& out, const DecodedRecord& rec) {
             append_short_main_data(out, rec.main_data.size(), pg17::SizeOfHeapPrune + sizeof(TransactionId));
             return;
         }
-        fmt::format_to(std::back_inserter(out), "snapshotConflictHorizon: {}", conflict_xid);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("snapshotConflictHorizon: {}"), conflict_xid);
     }
-    fmt::format_to(std::back_inserter(out), ", isCatalogRel: {}",
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE(", isCatalogRel: {}"),
                    (x->flags & pg17::XLHP_IS_CATALOG_REL) ? 'T' : 'F');
     auto data = block0_data(rec);
     if (!data) return;
@@ -499,7 +500,7 @@ void desc17_heap2_prune(std::string& out, const DecodedRecord& rec) {
         append_short_block0(out, data->size(), pf.need);
         return;
     }
-    fmt::format_to(std::back_inserter(out), ", nplans: {}, nredirected: {}, ndead: {}, nunused: {}", pf.nplans,
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE(", nplans: {}, nredirected: {}, ndead: {}, nunused: {}"), pf.nplans,
                    pf.redirected.size() / 2, pf.nowdead.size(), pf.nowunused.size());
     if (pf.nplans > 0) plans_desc(out, pf.plans, pf.nplans, pf.frz_offsets);
     if (!pf.redirected.empty()) {

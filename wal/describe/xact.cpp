@@ -1,6 +1,7 @@
 // Transaction describe routines: xact_desc and xact_identify (src/backend/access/rmgrdesc/
 // xactdesc.c, PostgreSQL 15; what 14 and 18 change by kXactVersions). The record parsing (ParseCommitRecord, ParseAbortRecord,
 // ParsePrepareRecord) lives in desc_utils for the redo routines to share.
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <iterator>
@@ -17,7 +18,7 @@ namespace {
 void desc_relations(std::string& out, const char* label, const PackedArray<RelFileNode>& xnodes,
                     const WalFormat& format) {
     if (xnodes.empty()) return;
-    fmt::format_to(std::back_inserter(out), "; {}:", label);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("; {}:"), label);
     for (std::size_t i = 0; i < xnodes.size(); ++i) {
         out += ' ';
         out += relpathperm(xnodes[i], MAIN_FORKNUM, format);
@@ -29,7 +30,7 @@ void desc_subxacts(std::string& out, const PackedArray<TransactionId>& subxacts)
     if (subxacts.empty()) return;
     out += "; subxacts:";
     for (std::size_t i = 0; i < subxacts.size(); ++i)
-        fmt::format_to(std::back_inserter(out), " {}", subxacts[i]);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(" {}"), subxacts[i]);
 }
 
 // xact_desc_stats (xactdesc.c, PG15; 18's 64-bit objid).
@@ -44,7 +45,7 @@ void desc_stats(std::string& out, const char* label, const XactStatsItems& stats
 }
 
 void desc_origin(std::string& out, RepOriginId origin_id, const ParsedXactRecord& parsed) {
-    fmt::format_to(std::back_inserter(out), "; origin: node {}, lsn ", origin_id);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("; origin: node {}, lsn "), origin_id);
     append_lsn(out, parsed.origin_lsn);
     out += ", at ";
     out += timestamptz_to_str(parsed.origin_timestamp);
@@ -53,7 +54,7 @@ void desc_origin(std::string& out, RepOriginId origin_id, const ParsedXactRecord
 void desc_twophase_xid(std::string& out, const ParsedXactRecord& parsed) {
     // For a prepared transaction, the xid of the original transaction.
     if (parsed.twophase_xid != InvalidTransactionId)
-        fmt::format_to(std::back_inserter(out), "{}: ", parsed.twophase_xid);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}: "), parsed.twophase_xid);
 }
 
 void desc_if_truncated(std::string& out, const ParsedXactRecord& parsed, std::size_t have) {
@@ -105,7 +106,7 @@ void desc_prepare(std::string& out, const DecodedRecord& rec) {
     if (rec.main_data.size() < version.prepare_size)
         return append_truncated(out, rec.main_data.size(), version.prepare_size);
 
-    fmt::format_to(std::back_inserter(out), "gid {}: ", parsed.twophase_gid);
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("gid {}: "), parsed.twophase_gid);
     out += timestamptz_to_str(parsed.xact_time);
     desc_relations(out, "rels(commit)", parsed.xnodes, *rec.format);
     desc_relations(out, "rels(abort)", parsed.abortnodes, *rec.format);
