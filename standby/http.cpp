@@ -146,18 +146,25 @@ struct HttpServer::Impl {
     std::thread thread;
     bool started = false;
     std::unordered_set<Client*> clients;
+    // Clients whose close has begun (their socket is already shut; the handle is freed on the
+    // loop's next closing phase): not counted against max_connections, so a client that saw
+    // the previous ones closed is not refused in that gap.
+    std::size_t closing = 0;
     // One read buffer for the loop: libuv hands each read to on_read before the next alloc.
     char read_buf[16384];
 
     static void on_client_closed(uv_handle_t* h) {
         auto* c = static_cast<Client*>(h->data);
         c->server->clients.erase(c);
+        --c->server->closing;
         delete c;
     }
 
     static void close_client(Client* c) {
         auto* h = reinterpret_cast<uv_handle_t*>(&c->tcp);
-        if (!uv_is_closing(h)) uv_close(h, on_client_closed);
+        if (uv_is_closing(h)) return;
+        ++c->server->closing;
+        uv_close(h, on_client_closed);
     }
 
     static void on_written(uv_write_t* req, int) { close_client(static_cast<Client*>(req->data)); }
@@ -217,7 +224,7 @@ struct HttpServer::Impl {
         c->deadline = Clock::now() + self->limits.deadline;
         uv_tcp_init(&self->loop, &c->tcp);
         c->tcp.data = c;
-        const bool over_cap = self->clients.size() >= self->limits.max_connections;
+        const bool over_cap = self->clients.size() - self->closing >= self->limits.max_connections;
         self->clients.insert(c);
         if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) return close_client(c);
         if (over_cap)
