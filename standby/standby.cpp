@@ -538,6 +538,8 @@ private:
     }
 
     void fill_status(const LagSnapshot& lags, XLogRecPtr flushed, XLogRecPtr apply) {
+        // The directory's files (replay state, pg_control): small, read at each status interval.
+        if (auto m = read_directory_mode(opts_.dir)) st_.directory = *m;
         st_.primary_wal_end_lsn = lags.primary_wal_end;
         st_.received_lsn = rcv_->received_lsn();
         st_.flushed_lsn = flushed;

@@ -93,6 +93,8 @@ std::string status_to_json(const StandbyStatus& s) {
     j["rmgrs"] = counters_json(s.rmgrs);
     j["rmgrs_total"] = counters_json(s.rmgr_totals);
     if (!s.replay_json.empty()) j["replay"] = nlohmann::ordered_json::parse(s.replay_json, nullptr, false);
+    if (s.directory && s.directory->known) j["directory"] = nlohmann::ordered_json::parse(directory_mode_json(*s.directory));
+    else j["directory"] = nullptr;
     return j.dump(2) + "\n";
 }
 
@@ -147,6 +149,17 @@ std::string status_to_metrics(const StandbyStatus& s) {
     metric("understudy_slot_retained_bytes", "gauge",
            "WAL the standby's replication slot holds back on the primary (WAL end - slot restart_lsn).",
            s.slot_retained_bytes);
+    if (s.directory && s.directory->known) {
+        metric("understudy_directory_full", "gauge",
+               "1: DIR/data is a full data directory (base backup + pg_control); 0: sparse (pages from WAL only).",
+               s.directory->full ? 1 : 0);
+        metric("understudy_directory_server_can_start", "gauge",
+               "1: a PostgreSQL server can start on DIR/data once the standby stops (full, past the backup's end).",
+               s.directory->server_can_start ? 1 : 0);
+        metric("understudy_last_restartpoint_lsn_bytes", "gauge",
+               "The last restartpoint's checkpoint record (DIR/data's pg_control when full), as a byte position.",
+               s.directory->last_restartpoint);
+    }
     header("understudy_reconnects_total", "counter",
            "Reconnections to the primary, by reason (sqlstate_XXXXX: a server error with that SQLSTATE).");
     std::map<std::string, std::uint64_t> reasons = {

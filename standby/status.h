@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/lsn.h"
+#include "standby/directory_mode.h"
 
 namespace understudy::standby {
 
@@ -52,6 +53,9 @@ struct StandbyStatus {
     std::vector<RmgrReplayCounters> rmgrs;            // this run's: rmgrs with records, in rmgr id order
     std::vector<RmgrReplayCounters> rmgr_totals;      // every run's on this directory (replay state)
     std::string replay_json;    // redo::report_to_json of the last progress snapshot ("" = none yet)
+    // DIR/data as `understudy lag --dir` shows it (sparse or full, last restartpoint, whether a
+    // server can start on it once the standby stops); none until the replay state exists.
+    std::optional<DirectoryMode> directory;
     std::chrono::system_clock::time_point updated_at;
 
     std::uint64_t receive_lag_bytes() const;

@@ -72,6 +72,11 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     CHECK((*status)["system_identifier"].get<std::string>() == pg.sql("select system_identifier from pg_control_system()"));
     CHECK((*status)["timeline"].get<int>() == std::stoi(pg.sql("select timeline_id from pg_control_checkpoint()")));
     CHECK((*status)["rmgrs"]["Heap"]["records"].get<std::uint64_t>() > 0);
+    // An empty --dir without --base-backup is sparse: status.json says so, and that no server
+    // can start on it.
+    REQUIRE((*status)["directory"].is_object());
+    CHECK((*status)["directory"]["mode"] == "sparse");
+    CHECK((*status)["directory"]["server_can_start"] == false);
     CHECK((*status)["rmgrs"]["Transaction"]["applied"].get<std::uint64_t>() > 0);
 
     // The standby's own lag during the load (DIR/lag.jsonl, one line per status interval).
@@ -148,6 +153,9 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     CHECK(prom.samples.contains("understudy_reconnects_total{reason=\"stream_error\"}"));
     CHECK(prom.samples["understudy_records_applied_total{rmgr=\"Heap\"}"] > 0);
     CHECK(prom.samples["understudy_applied_lsn_bytes"] >= static_cast<double>(end));
+    CHECK(prom.samples.contains("understudy_directory_full"));
+    CHECK(prom.samples["understudy_directory_full"] == 0);  // sparse
+    CHECK(prom.samples["understudy_directory_server_can_start"] == 0);
     CHECK(http_get(http_port, "/nope", &head).find("not found") != std::string::npos);
     CHECK(head.find(" 404 ") != std::string::npos);
 

@@ -78,6 +78,14 @@ TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts
     CHECK(controldata_field(cd.output, "Minimum recovery ending location") ==
           d["control_min_recovery_point"].get<std::string>());
     CHECK(d["last_restartpoint_lsn"].get<std::string>() != "0/0");
+    // status.json (the final one, written after both threads stopped) says the same.
+    auto st = standby::read_status(dir + "/status.json");
+    REQUIRE(st);
+    REQUIRE((*st)["directory"].is_object());
+    CHECK((*st)["directory"]["mode"] == "full");
+    CHECK((*st)["directory"]["server_can_start"] == true);
+    CHECK((*st)["directory"]["last_restartpoint_lsn"] == d["last_restartpoint_lsn"]);
+    CHECK((*st)["directory"]["control_checkpoint"] == d["control_checkpoint"]);
     const std::string text = run({understudy_bin(), "lag", "--dir", dir}).output;
     CHECK(text.find("directory: full") != std::string::npos);
     CHECK(text.find("server can start: yes") != std::string::npos);
