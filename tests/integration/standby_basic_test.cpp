@@ -5,8 +5,11 @@
 // /metrics strict Prometheus text; hot standby feedback makes the slot's xmin the oldest running
 // xid; SIGTERM writes a final status and exits 0; bad input gives errors naming the option/dir.
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "tests/integration/standby_helpers.h"
 
@@ -207,6 +210,24 @@ TEST_CASE("standby: pg_stat_replication positions and lags, idle lag, commit tim
     REQUIRE(final_status);
     CHECK((*final_status)["state"] == "stopped");
     CHECK(parse_lsn((*final_status)["applied_lsn"].get<std::string>()).value_or(0) >= end);
+
+    // A sparse DIR/data is never a half-working server: it has no PG_VERSION and no
+    // global/pg_control, pg_ctl refuses it with PostgreSQL's own words, no postmaster is left,
+    // and `understudy lag --dir` says why and what to do instead.
+    const std::string data = sdir + "/data";
+    CHECK(!std::filesystem::exists(data + "/PG_VERSION"));
+    CHECK(!std::filesystem::exists(data + "/global/pg_control"));
+    if (::geteuid() == 0) REQUIRE(run({"chown", "-R", "postgres:postgres", dir.path()}).exit_code == 0);
+    REQUIRE(run({"chmod", "0700", data}).exit_code == 0);
+    auto start = run(as_postgres({pg_tool("pg_ctl"), "start", "-D", data, "-w", "-t", "10", "-o",
+                                  fmt::format("-p {} -c listen_addresses=127.0.0.1", free_port())}));
+    INFO(start.output);
+    CHECK(start.exit_code != 0);
+    CHECK(start.output.find("is not a database cluster directory") != std::string::npos);
+    CHECK(!std::filesystem::exists(data + "/postmaster.pid"));
+    const std::string lag_text = run({understudy_bin(), "lag", "--dir", sdir}).output;
+    CHECK_MESSAGE(lag_text.find("server can start: no (sparse:") != std::string::npos, lag_text);
+    CHECK_MESSAGE(lag_text.find("--base-backup") != std::string::npos, lag_text);
 }
 
 TEST_CASE("standby: errors name the option or directory") {
