@@ -545,6 +545,12 @@ Result<void> ReplayRun::open_full_directory() {
     auto cf = storage::read_control_file(options_.data_dir);
     if (!cf) return make_error(fmt::format("full data directory: {}", cf.message()));
     control_ = *cf;
+    // A cluster with data checksums: every page written carries pd_checksum, as the server's.
+    if (control_->data_checksum_version != 0) {
+        ctx_.smgr().set_data_checksums(true);
+        log::info("full data directory: data checksums on (version {}): pages written carry them",
+                  control_->data_checksum_version);
+    }
     if (state_.backup_end_lsn != InvalidXLogRecPtr) return finish_backup_end();
     return {};
 }

@@ -4,11 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "redo/storage/page_checksum.h"
 
 namespace understudy::storage {
 
@@ -283,7 +287,14 @@ Result<void> Smgr::write(const RelFileNode& rnode, ForkNumber forknum, BlockNumb
         if (!fd) return fd.error();
     }
     const std::string rel = segment_path(rnode, forknum, key.segno);
-    if (auto r = pwrite_full(*fd, page.data(), BLCKSZ, static_cast<off_t>(in_seg) * BLCKSZ, full_path(rel)); !r)
+    const std::uint8_t* bytes = page.data();
+    alignas(8) std::array<std::uint8_t, BLCKSZ> with_checksum;
+    if (opts_.data_checksums) {
+        std::memcpy(with_checksum.data(), page.data(), BLCKSZ);
+        set_page_checksum(with_checksum.data(), blkno);
+        bytes = with_checksum.data();
+    }
+    if (auto r = pwrite_full(*fd, bytes, BLCKSZ, static_cast<off_t>(in_seg) * BLCKSZ, full_path(rel)); !r)
         return r;
     pending_files_.insert(rel);
     return {};

@@ -35,11 +35,16 @@ enum class ReadStatus {
 struct SmgrOptions {
     std::size_t max_open_files = 64;          // LRU bound on cached segment descriptors
     BlockNumber segment_blocks = RELSEG_SIZE;  // blocks per segment file (tests shrink it)
+    // The cluster has data checksums (pg_control's data_checksum_version): write() sets
+    // pd_checksum of every initialised page, as the server does before its writes.
+    bool data_checksums = false;
 };
 
 class Smgr {
 public:
     explicit Smgr(std::string data_dir, SmgrOptions opts = {});
+    // Known once a full directory's pg_control is read (the replayer opens it after the Smgr).
+    void set_data_checksums(bool on) { opts_.data_checksums = on; }
     Smgr(const Smgr&) = delete;
     Smgr& operator=(const Smgr&) = delete;
     ~Smgr() = default;  // closes descriptors; does not fsync (call sync())

@@ -29,10 +29,13 @@ std::string controldata_field(const std::string& text, const std::string& name) 
     return m[1].str();
 }
 
-}  // namespace
-
-TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts on, streams, promotes") {
-    PgCluster pg;
+// With `checksums`, the primary is initialised with --data-checksums: every page understudy
+// writes must carry the server's checksum (the hand-over server verifies each page it reads, and
+// pg_checksums --check reads them all once it has shut down).
+void handover(bool checksums) {
+    PgOptions opts;
+    if (checksums) opts.initdb_args = {"--data-checksums"};
+    PgCluster pg(opts);
     pg.pgbench_init(1);
     pg.sql("create extension amcheck");  // for pg_amcheck on the hand-over server (it comes with the WAL)
     TempDir logs("understudy-handover-logs");
@@ -119,5 +122,23 @@ TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts
     hs.sql("create table after_promote(i int); insert into after_promote values (1)");
     CHECK(hs.sql("select count(*) from after_promote") == "1");
     hs.stop();
+    if (checksums) {
+        CHECK(log.find("data checksums on") != std::string::npos);
+        auto ck = run(as_postgres({pg_tool("pg_checksums"), "--check", "-D", dir + "/data"}));
+        INFO(ck.output);
+        CHECK(ck.exit_code == 0);
+        CHECK(ck.output.find("Bad checksums:  0") != std::string::npos);
+        MESSAGE("pg_checksums --check on the handed-over directory: " << ck.output);
+    }
     pg.sql("select pg_drop_replication_slot('understudy')");
+}
+
+}  // namespace
+
+TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts on, streams, promotes") {
+    handover(false);
+}
+
+TEST_CASE("standby --base-backup with data checksums: the pages understudy writes carry PostgreSQL's checksums") {
+    handover(true);
 }
