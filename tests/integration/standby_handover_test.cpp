@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,7 +33,9 @@ std::string controldata_field(const std::string& text, const std::string& name) 
 // With `checksums`, the primary is initialised with --data-checksums: every page understudy
 // writes must carry the server's checksum (the hand-over server verifies each page it reads, and
 // pg_checksums --check reads them all once it has shut down).
-void handover(bool checksums) {
+// With `kill9`, understudy is killed with SIGKILL while it replays under pgbench and started
+// again on the same DIR: the hand-over afterwards must pass all the same.
+void handover(bool checksums, bool kill9 = false) {
     PgOptions opts;
     if (checksums) opts.initdb_args = {"--data-checksums"};
     PgCluster pg(opts);
@@ -49,6 +52,19 @@ void handover(bool checksums) {
     REQUIRE(load.exit_code == 0);
     // A restartpoint after the load (the primary's checkpoint), then more load past it.
     pg.sql("checkpoint");
+    if (kill9) {
+        // Killed mid-replay (1.5 s into 4 s of pgbench), restarted on the same DIR.
+        std::vector<std::string> bench = {pg_tool("pgbench"), "-n", "-T", "4", "-c", "2", "-h", "127.0.0.1",
+                                          "-p", std::to_string(pg.port()), "-U", "postgres", "postgres"};
+        Child writer = Child::spawn(bench, logs.path() + "/pgbench.log");
+        std::this_thread::sleep_for(1500ms);
+        sb.signal(SIGKILL);
+        sb.wait(30s);
+        sb = Child::spawn(standby::standby_argv(pg, dir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain"}),
+                          logs.path() + "/standby.log");
+        CHECK(writer.wait(60s) == 0);
+        REQUIRE(standby::wait_streaming(pg));
+    }
     auto more = pg.pgbench(2, 2);
     REQUIRE(more.exit_code == 0);
     const XLogRecPtr target = receive::current_lsn(pg);
@@ -60,6 +76,7 @@ void handover(bool checksums) {
     REQUIRE(caught_up);
     REQUIRE(rc == 0);
     CHECK(log.find("backup end reached at") != std::string::npos);
+    if (kill9) CHECK(log.find("exists already (an earlier run's); continuing from it") != std::string::npos);
     CHECK(!std::filesystem::exists(dir + "/data/backup_label"));
     CHECK(std::filesystem::exists(dir + "/data/backup_label.old"));
 
@@ -141,4 +158,8 @@ TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts
 
 TEST_CASE("standby --base-backup with data checksums: the pages understudy writes carry PostgreSQL's checksums") {
     handover(true);
+}
+
+TEST_CASE("standby --base-backup killed with SIGKILL during replay and restarted: the hand-over still passes") {
+    handover(false, true);
 }
