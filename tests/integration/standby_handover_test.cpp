@@ -5,7 +5,11 @@
 // pg_controldata agrees with it; `pg_ctl start -D DIR/data` as postgres (the directory chowned
 // to postgres, 0700) starts a hot standby that reaches consistency and streams from the primary
 // (pg_stat_replication shows it); `pg_ctl promote` makes it writable; pgbench's row counts equal
-// the primary's and pg_amcheck --heapallindexed over every database is clean.
+// the primary's, pg_dump of it equals the primary's at the same LSN and pg_amcheck
+// --heapallindexed over every database is clean. The load runs with understudy as the
+// synchronous standby under remote_apply. Three runs: plain; a --data-checksums primary
+// (pg_checksums --check after the hand-over); understudy killed with SIGKILL mid-replay and
+// restarted.
 #include <csignal>
 #include <filesystem>
 #include <regex>
@@ -30,6 +34,23 @@ std::string controldata_field(const std::string& text, const std::string& name) 
     return m[1].str();
 }
 
+// The first line where two texts differ, with its number, for a failure message.
+std::string first_difference(const std::string& a, const std::string& b) {
+    std::size_t line = 1, start = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+        if (a[i] != b[i]) {
+            const auto end_a = a.find('\n', start), end_b = b.find('\n', start);
+            return fmt::format("first difference at line {}:\nprimary: {}\nstandby: {}", line,
+                               a.substr(start, end_a - start), b.substr(start, end_b - start));
+        }
+        if (a[i] == '\n') {
+            ++line;
+            start = i + 1;
+        }
+    }
+    return fmt::format("one is a prefix of the other ({} vs {} bytes)", a.size(), b.size());
+}
+
 // With `checksums`, the primary is initialised with --data-checksums: every page understudy
 // writes must carry the server's checksum (the hand-over server verifies each page it reads, and
 // pg_checksums --check reads them all once it has shut down).
@@ -47,6 +68,15 @@ void handover(bool checksums, bool kill9 = false) {
     Child sb = Child::spawn(standby::standby_argv(pg, dir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain"}),
                             logs.path() + "/standby.log");
     REQUIRE(standby::wait_streaming(pg));
+    // understudy as the synchronous standby under remote_apply: every commit of the load waits
+    // until understudy has applied it.
+    pg.sql("alter system set synchronous_standby_names = 'understudy'");
+    pg.sql("alter system set synchronous_commit = 'remote_apply'");
+    pg.sql("select pg_reload_conf()");
+    REQUIRE(wait_until([&] {
+        return pg.sql("select count(*) from pg_stat_replication where application_name = 'understudy' and "
+                      "sync_state = 'sync'") == "1";
+    }, 30s, 100ms));
     auto load = pg.pgbench(8, 2);
     INFO(load.output);
     REQUIRE(load.exit_code == 0);
@@ -67,6 +97,10 @@ void handover(bool checksums, bool kill9 = false) {
     }
     auto more = pg.pgbench(2, 2);
     REQUIRE(more.exit_code == 0);
+    // Back to asynchronous before understudy stops (the hand-over server takes its place).
+    pg.sql("alter system reset synchronous_standby_names");
+    pg.sql("alter system reset synchronous_commit");
+    pg.sql("select pg_reload_conf()");
     const XLogRecPtr target = receive::current_lsn(pg);
     const bool caught_up = wait_until([&] { return standby::caught_up_on(dir + "/status.json", target, 1); }, 60s, 100ms);
     sb.signal(SIGTERM);
@@ -131,6 +165,13 @@ void handover(bool checksums, bool kill9 = false) {
         const std::string q = fmt::format("select count(*) || ' ' || coalesce(sum(hashtext(t::text)), 0) from {} t", table);
         CHECK_MESSAGE(hs.sql(q) == pg.sql(q), table);
     }
+    // pg_dump of the hand-over server equals the primary's at the same LSN (nothing written since).
+    auto dump_primary = pg.client("pg_dump", {"-U", "postgres", "--restrict-key=understudy", "postgres"});
+    auto dump_standby = hs.client("pg_dump", {"-U", "postgres", "--restrict-key=understudy", "postgres"});
+    REQUIRE(dump_primary.exit_code == 0);
+    REQUIRE(dump_standby.exit_code == 0);
+    CHECK(dump_primary.output.size() > 10000);
+    CHECK_MESSAGE(dump_standby.output == dump_primary.output, first_difference(dump_primary.output, dump_standby.output));
     auto amcheck = hs.client("pg_amcheck", {"-U", "postgres", "--all", "--heapallindexed"});
     INFO(amcheck.output);
     CHECK(amcheck.exit_code == 0);
