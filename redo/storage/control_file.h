@@ -1,9 +1,16 @@
-// global/pg_control as PostgreSQL 15 lays it out (ControlFileData, src/include/catalog/pg_control.h,
-// PG_CONTROL_VERSION 1300, 64-bit alignment) and as its startup process rewrites it during archive
-// recovery (UpdateControlFile after CreateRestartPoint, xlog.c): read with its CRC-32C checked, the
+// global/pg_control of PostgreSQL 14-18 (ControlFileData, src/include/catalog/pg_control.h,
+// 64-bit alignment) as the startup process rewrites it during archive recovery
+// (UpdateControlFile after CreateRestartPoint, xlog.c): read with its CRC-32C checked, the
 // recovery fields changed, the CRC recomputed over everything before it, and the file written back
 // as PG_CONTROL_FILE_SIZE bytes (zero padded) atomically (temp file, fsync, rename, fsync of
 // global/). Only a *full* data directory (one restored from a base backup) has a pg_control.
+//
+// Per version (each read in that version's pg_control.h): the fields up to and including
+// data_checksum_version are laid out alike in 14-18 (17's CheckPoint.wal_level took 14-16's
+// padding); PG_CONTROL_VERSION is 1300 for 14-16, 1700 for 17, 1800 for 18; 18 inserted
+// `bool default_char_signedness` after data_checksum_version, which moves the authentication
+// nonce and the CRC (crc at 288 in 14-17, 292 in 18). The bytes after the shared prefix are
+// kept as read and written back unchanged; only the prefix's recovery fields are ever changed.
 #pragma once
 
 #include <cstddef>
@@ -16,9 +23,23 @@
 
 namespace understudy::storage {
 
-inline constexpr std::uint32_t PG_CONTROL_VERSION_15 = 1300;
 inline constexpr std::size_t PG_CONTROL_FILE_SIZE = 8192;
-inline constexpr std::size_t MOCK_AUTH_NONCE_LEN = 32;
+// The bytes every version 14-18 lays out alike: offsetof(ControlFileData, data_checksum_version) + 4.
+inline constexpr std::size_t kControlFileSharedPrefix = 256;
+
+// One row per PG_CONTROL_VERSION: the majors that write it and where the CRC is.
+struct ControlFileLayout {
+    std::uint32_t pg_control_version;
+    int first_major, last_major;
+    std::size_t crc_offset;  // offsetof(ControlFileData, crc): the CRC covers the bytes before it
+};
+inline constexpr ControlFileLayout kControlFileLayouts[] = {
+    {1300, 14, 16, 288},
+    {1700, 17, 17, 288},
+    {1800, 18, 18, 292},
+};
+// The row of a PG_CONTROL_VERSION; nullptr for one understudy does not know.
+const ControlFileLayout* control_file_layout(std::uint32_t pg_control_version);
 
 // DBState (pg_control.h).
 enum class DBState : std::int32_t {
@@ -67,26 +88,35 @@ struct ControlFileData {
     std::uint32_t loblksize;
     std::uint8_t float8ByVal;  // bool
     std::uint32_t data_checksum_version;
-    char mock_authentication_nonce[MOCK_AUTH_NONCE_LEN];
-    std::uint32_t crc;  // CRC-32C of every byte before it
+    // The rest of the file after the shared prefix, as read (14-17: the authentication nonce, the
+    // CRC, zeros; 18: default_char_signedness first). Not part of PostgreSQL's struct.
+    std::uint8_t rest[PG_CONTROL_FILE_SIZE - kControlFileSharedPrefix];
 };
 static_assert(offsetof(ControlFileData, state) == 16 && offsetof(ControlFileData, time) == 24 &&
               offsetof(ControlFileData, checkPointCopy) == 40 && offsetof(ControlFileData, minRecoveryPoint) == 136 &&
               offsetof(ControlFileData, backupStartPoint) == 152 && offsetof(ControlFileData, wal_level) == 172 &&
               offsetof(ControlFileData, floatFormat) == 208 && offsetof(ControlFileData, data_checksum_version) == 252 &&
-              offsetof(ControlFileData, crc) == 288 && sizeof(ControlFileData) == 296);
+              offsetof(ControlFileData, rest) == kControlFileSharedPrefix && sizeof(ControlFileData) == PG_CONTROL_FILE_SIZE);
+
+// The file's bytes (the struct is the file: the shared prefix, then the rest as read).
+inline const std::uint8_t* control_file_bytes(const ControlFileData& cf) {
+    return reinterpret_cast<const std::uint8_t*>(&cf);
+}
+// The CRC stored at the layout's offset.
+std::uint32_t stored_crc(const ControlFileData& cf, const ControlFileLayout& layout);
 
 // <data_dir>/global/pg_control
 std::string control_file_path(const std::string& data_dir);
 
-// The CRC-32C PostgreSQL stores in `crc` (COMP_CRC32C over offsetof(ControlFileData, crc) bytes).
-std::uint32_t control_file_crc(const ControlFileData& cf);
+// The CRC-32C PostgreSQL stores (COMP_CRC32C over the layout's crc_offset bytes).
+std::uint32_t control_file_crc(const ControlFileData& cf, const ControlFileLayout& layout);
 
-// Reads and checks pg_control: present, at least the struct's size, PG_CONTROL_VERSION 1300
-// (PostgreSQL 15), CRC matching. Errors name the file and what is wrong.
+// Reads and checks pg_control: present, PG_CONTROL_FILE_SIZE bytes, a PG_CONTROL_VERSION of
+// kControlFileLayouts (PostgreSQL 14-18), CRC matching. Errors name the file and what is wrong.
 Result<ControlFileData> read_control_file(const std::string& data_dir);
 
-// Sets cf.crc and writes the file durably and atomically (PG_CONTROL_FILE_SIZE bytes).
+// Sets the CRC at the layout's offset (cf.pg_control_version's) and writes the file durably and
+// atomically (PG_CONTROL_FILE_SIZE bytes).
 Result<void> write_control_file(const std::string& data_dir, ControlFileData& cf);
 
 }  // namespace understudy::storage

@@ -1,9 +1,11 @@
-// global/pg_control against a real one: the file PostgreSQL 15's initdb wrote
+// global/pg_control against real ones: the file PostgreSQL 15's initdb wrote
 // (tests/fixtures/pg_control/pg15_initdb.pg_control, with pg_controldata's output of it beside
-// it). Reading gives pg_controldata's values; writing it back unchanged gives PostgreSQL's bytes
-// exactly (layout, padding, CRC-32C and the zeroed rest of the 8 kB); a changed field changes
-// only its bytes and the CRC; a damaged, short, missing or other-version file is an error naming
-// the file and what is wrong.
+// it), and those of 14, 16, 17 and 18 (pgN_initdb.pg_control, with the server's own reading of it
+// through pg_control_system() / _checkpoint() / _init() / _recovery() beside it:
+// tools/make_control_fixtures.sh). Reading gives the server's values; writing it back unchanged
+// gives PostgreSQL's bytes exactly (layout, padding, CRC-32C where that version has it, the rest
+// of the 8 kB); a changed field changes only its bytes and the CRC; a damaged, short, missing or
+// unknown-version file is an error naming the file and what is wrong.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -11,6 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/lsn.h"
 #include <string>
 
 #include "redo/storage/control_file.h"
@@ -75,7 +82,9 @@ TEST_CASE("pg_control: PostgreSQL 15's file reads as pg_controldata shows it and
     CHECK(shows("Bytes per WAL segment:                " + std::to_string(cf->xlog_seg_size)));
     CHECK(shows("Maximum columns in an index:          " + std::to_string(cf->indexMaxKeys)));
     CHECK(shows("Data page checksum version:           " + std::to_string(cf->data_checksum_version)));
-    CHECK(cf->crc == control_file_crc(*cf));
+    const ControlFileLayout* layout = control_file_layout(cf->pg_control_version);
+    REQUIRE(layout != nullptr);
+    CHECK(stored_crc(*cf, *layout) == control_file_crc(*cf, *layout));
 
     // Written back unchanged: PostgreSQL's own bytes (CRC over the struct with its padding, the
     // rest of the 8 kB zeroed).
@@ -98,14 +107,98 @@ TEST_CASE("pg_control: PostgreSQL 15's file reads as pg_controldata shows it and
         const bool in_state = i >= offsetof(ControlFileData, state) && i < offsetof(ControlFileData, state) + 4;
         const bool in_min = i >= offsetof(ControlFileData, minRecoveryPoint) &&
                             i < offsetof(ControlFileData, minRecoveryPointTLI) + 4;
-        const bool in_crc = i >= offsetof(ControlFileData, crc) && i < offsetof(ControlFileData, crc) + 4;
+        const bool in_crc = i >= layout->crc_offset && i < layout->crc_offset + 4;
         CHECK_MESSAGE((in_state || in_min || in_crc), "byte " << i << " changed");
     }
     auto back = read_control_file(out.path());
     REQUIRE_MESSAGE(back, back.message());
     CHECK(back->minRecoveryPoint == 0x3000060);
     CHECK(std::string(db_state_name(back->state)) == "in archive recovery");
-    CHECK(back->crc != cf->crc);
+    CHECK(stored_crc(*back, *layout) != stored_crc(*cf, *layout));
+}
+
+TEST_CASE("pg_control of PostgreSQL 14, 16, 17 and 18: read as the server read it, written back byte for byte") {
+    for (const int major : {14, 16, 17, 18}) {
+        CAPTURE(major);
+        const std::string original = read_bytes(fixture_path(fmt::format("pg{}_initdb.pg_control", major)));
+        REQUIRE(original.size() == PG_CONTROL_FILE_SIZE);
+        const auto server = nlohmann::json::parse(read_bytes(fixture_path(fmt::format("pg{}_initdb.control.json", major))));
+        ScratchDir dir;
+        put_control(dir, original);
+        auto cf = read_control_file(dir.path());
+        REQUIRE_MESSAGE(cf, cf.message());
+        const ControlFileLayout* layout = control_file_layout(cf->pg_control_version);
+        REQUIRE(layout != nullptr);
+        CHECK(layout->first_major <= major);
+        CHECK(layout->last_major >= major);
+
+        const auto& sys = server["system"];
+        const auto& ckpt = server["checkpoint"];
+        const auto& init = server["init"];
+        const auto& rec = server["recovery"];
+        CHECK(cf->pg_control_version == sys["pg_control_version"].get<std::uint32_t>());
+        CHECK(cf->catalog_version_no == sys["catalog_version_no"].get<std::uint32_t>());
+        CHECK(cf->system_identifier == sys["system_identifier"].get<std::uint64_t>());
+        CHECK(format_lsn(cf->checkPoint) == ckpt["checkpoint_lsn"].get<std::string>());
+        CHECK(format_lsn(cf->checkPointCopy.redo) == ckpt["redo_lsn"].get<std::string>());
+        CHECK(cf->checkPointCopy.ThisTimeLineID == ckpt["timeline_id"].get<std::uint32_t>());
+        CHECK(cf->checkPointCopy.PrevTimeLineID == ckpt["prev_timeline_id"].get<std::uint32_t>());
+        CHECK((cf->checkPointCopy.fullPageWrites != 0) == ckpt["full_page_writes"].get<bool>());
+        CHECK(fmt::format("{}:{}", EpochFromFullTransactionId(cf->checkPointCopy.nextXid),
+                          XidFromFullTransactionId(cf->checkPointCopy.nextXid)) == ckpt["next_xid"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.nextOid) == ckpt["next_oid"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.nextMulti) == ckpt["next_multixact_id"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.oldestXid) == ckpt["oldest_xid"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.oldestXidDB) == ckpt["oldest_xid_dbid"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.oldestMulti) == ckpt["oldest_multi_xid"].get<std::string>());
+        CHECK(std::to_string(cf->checkPointCopy.oldestActiveXid) == ckpt["oldest_active_xid"].get<std::string>());
+        CHECK(cf->maxAlign == init["max_data_alignment"].get<std::uint32_t>());
+        CHECK(cf->blcksz == init["database_block_size"].get<std::uint32_t>());
+        CHECK(cf->relseg_size == init["blocks_per_segment"].get<std::uint32_t>());
+        CHECK(cf->xlog_blcksz == init["wal_block_size"].get<std::uint32_t>());
+        CHECK(cf->xlog_seg_size == init["bytes_per_wal_segment"].get<std::uint32_t>());
+        CHECK(cf->nameDataLen == init["max_identifier_length"].get<std::uint32_t>());
+        CHECK(cf->indexMaxKeys == init["max_index_columns"].get<std::uint32_t>());
+        CHECK(cf->toast_max_chunk_size == init["max_toast_chunk_size"].get<std::uint32_t>());
+        CHECK(cf->loblksize == init["large_object_chunk_size"].get<std::uint32_t>());
+        CHECK((cf->float8ByVal != 0) == init["float8_pass_by_value"].get<bool>());
+        CHECK(cf->data_checksum_version == init["data_page_checksum_version"].get<std::uint32_t>());
+        if (init.contains("default_char_signedness"))  // 18: the byte after data_checksum_version
+            CHECK((control_file_bytes(*cf)[kControlFileSharedPrefix] != 0) == init["default_char_signedness"].get<bool>());
+        CHECK(format_lsn(cf->minRecoveryPoint) == rec["min_recovery_end_lsn"].get<std::string>());
+        CHECK(format_lsn(cf->backupStartPoint) == rec["backup_start_lsn"].get<std::string>());
+        CHECK((cf->backupEndRequired != 0) == rec["end_of_backup_record_required"].get<bool>());
+        CHECK(stored_crc(*cf, *layout) == control_file_crc(*cf, *layout));
+
+        // Written back unchanged: the server's bytes.
+        ScratchDir out;
+        std::filesystem::create_directories(out / "global");
+        ControlFileData copy = *cf;
+        REQUIRE(write_control_file(out.path(), copy));
+        CHECK(read_bytes(control_file_path(out.path())) == original);
+
+        // A restartpoint's change: those fields' bytes and the CRC at this version's offset.
+        ControlFileData changed = *cf;
+        changed.state = DBState::DB_IN_ARCHIVE_RECOVERY;
+        changed.minRecoveryPoint = 0x3000060;
+        REQUIRE(write_control_file(out.path(), changed));
+        const std::string after = read_bytes(control_file_path(out.path()));
+        std::size_t changed_bytes = 0;
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            if (after[i] == original[i]) continue;
+            ++changed_bytes;
+            const bool in_state = i >= offsetof(ControlFileData, state) && i < offsetof(ControlFileData, state) + 4;
+            const bool in_min = i >= offsetof(ControlFileData, minRecoveryPoint) &&
+                                i < offsetof(ControlFileData, minRecoveryPoint) + 8;
+            const bool in_crc = i >= layout->crc_offset && i < layout->crc_offset + 4;
+            CHECK_MESSAGE((in_state || in_min || in_crc), "byte " << i << " changed");
+        }
+        CHECK(changed_bytes >= 3);
+        auto back = read_control_file(out.path());
+        REQUIRE_MESSAGE(back, back.message());
+        CHECK(back->minRecoveryPoint == 0x3000060);
+        CHECK(back->state == DBState::DB_IN_ARCHIVE_RECOVERY);
+    }
 }
 
 TEST_CASE("pg_control: a damaged, short, missing or other-version file is an error naming it") {
@@ -136,13 +229,13 @@ TEST_CASE("pg_control: a damaged, short, missing or other-version file is an err
         CHECK(r.message().find("100 bytes") != std::string::npos);
     }
     {
-        std::string v17 = original;
-        const std::uint32_t version = 1700;
-        std::memcpy(v17.data() + offsetof(ControlFileData, pg_control_version), &version, sizeof version);
-        put_control(dir, v17);
+        std::string unknown = original;
+        const std::uint32_t version = 1234;
+        std::memcpy(unknown.data() + offsetof(ControlFileData, pg_control_version), &version, sizeof version);
+        put_control(dir, unknown);
         auto r = read_control_file(dir.path());
         REQUIRE(!r);
-        CHECK(r.message().find("PG_CONTROL_VERSION 1700") != std::string::npos);
+        CHECK(r.message().find("PG_CONTROL_VERSION 1234, which understudy does not know") != std::string::npos);
         CHECK(r.message().find(path) != std::string::npos);
     }
 }
