@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,35 @@
 namespace understudy {
 
 namespace {
+
+std::string hex_encode(const std::string& bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        out.push_back(kDigits[b >> 4]);
+        out.push_back(kDigits[b & 15]);
+    }
+    return out;
+}
+
+std::optional<std::string> hex_decode(const std::string& text) {
+    if (text.size() % 2 != 0) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out(text.size() / 2, '\0');
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i] = static_cast<char>(hi << 4 | lo);
+    }
+    return out;
+}
 
 using nlohmann::json;
 
@@ -68,6 +99,16 @@ Result<void> parse_prepared_xacts(const json& j, const std::string& source, Repl
         p.database = static_cast<Oid>(*db);
         p.owner = static_cast<Oid>(*owner);
         p.prepared_at = e.at("prepared_at").get<std::int64_t>();
+        if (e.contains("data_hex")) {
+            if (!e.at("data_hex").is_string()) return field_error(source, "data_hex", "is not a string");
+            auto bytes = hex_decode(e.at("data_hex").get<std::string>());
+            if (!bytes) return field_error(source, "data_hex", "is not hexadecimal");
+            p.data = std::move(*bytes);
+        }
+        if (e.contains("on_disk")) {
+            if (!e.at("on_disk").is_boolean()) return field_error(source, "on_disk", "is not a boolean");
+            p.on_disk = e.at("on_disk").get<bool>();
+        }
         s.prepared_xacts.push_back(std::move(p));
     }
     return {};
@@ -176,14 +217,18 @@ std::string replay_state_to_json(const ReplayState& s) {
     }
     j["pg_major_version"] = s.pg_major_version;  // 0: not known yet (no record read)
     json prepared = json::array();
-    for (const auto& p : s.prepared_xacts)
-        prepared.push_back({{"xid", p.xid},
-                            {"gid", p.gid},
-                            {"prepare_start_lsn", format_lsn(p.prepare_start_lsn)},
-                            {"prepare_end_lsn", format_lsn(p.prepare_end_lsn)},
-                            {"database", p.database},
-                            {"owner", p.owner},
-                            {"prepared_at", p.prepared_at}});
+    for (const auto& p : s.prepared_xacts) {
+        json e = {{"xid", p.xid},
+                  {"gid", p.gid},
+                  {"prepare_start_lsn", format_lsn(p.prepare_start_lsn)},
+                  {"prepare_end_lsn", format_lsn(p.prepare_end_lsn)},
+                  {"database", p.database},
+                  {"owner", p.owner},
+                  {"prepared_at", p.prepared_at}};
+        if (!p.data.empty()) e["data_hex"] = hex_encode(p.data);
+        if (p.on_disk) e["on_disk"] = true;
+        prepared.push_back(std::move(e));
+    }
     j["prepared_xacts"] = std::move(prepared);
     json origins = json::array();
     for (const auto& o : s.replication_origins)

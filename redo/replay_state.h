@@ -34,6 +34,11 @@ struct PreparedXact {
     Oid database = 0;
     Oid owner = 0;
     std::int64_t prepared_at = 0;  // TimestampTz
+    // The PREPARE record's main data: the 2PC state file's contents (twophase.c writes the record
+    // from it, and CheckPointTwoPhase rewrites the file from the record). Kept only in a full
+    // directory, where restartpoints write pg_twophase files ("data_hex" in the file).
+    std::string data;
+    bool on_disk = false;  // GlobalTransactionData.ondisk: its pg_twophase file is written
     friend bool operator==(const PreparedXact&, const PreparedXact&) = default;
 };
 

@@ -15,6 +15,7 @@
 #include "wal/records/xlog.h"
 #include "redo/redo_engine_context.h"
 #include "redo/storage/control_file.h"
+#include "redo/storage/twophase_file.h"
 #include "redo/replay_state.h"
 #include "redo/rmgr.h"
 #include "wal/timeline_history.h"
@@ -481,9 +482,16 @@ Result<void> ReplayRun::restartpoint(const RestartpointRequest& rp) {
     state_.last_restartpoint_redo = rp.redo_lsn;
     if (state_.full) {
         last_checkpoint_ = std::exchange(pending_checkpoint_, std::nullopt);
-        // CheckPointGuts, then UpdateControlFile with the new checkpoint, then our state.
+        // CheckPointGuts (pages, SLRUs, CheckPointTwoPhase), then UpdateControlFile with the new
+        // checkpoint, then our state.
         if (auto r = ctx_.flush_all(); !r)
             return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
+        auto twophase = storage::checkpoint_two_phase(options_.data_dir, state_.pg_major_version, state_, rp.redo_lsn);
+        if (!twophase)
+            return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), twophase.message()));
+        if (*twophase > 0)
+            log::info("restartpoint at {}: {} two-phase state file(s) written to pg_twophase", format_lsn(rp.checkpoint_lsn),
+                      *twophase);
         if (auto r = update_control_file(); !r)
             return make_error(fmt::format("restartpoint at {}: {}", format_lsn(rp.checkpoint_lsn), r.message()));
     }
@@ -536,8 +544,8 @@ Result<void> ReplayRun::reach_backup_end(XLogRecPtr end_lsn) {
     if (auto r = checkpoint_state(); !r) return r;
     if (auto r = finish_backup_end(); !r) return r;
     log::info("backup end reached at {}: backup_label renamed backup_label.old, minRecoveryPoint {}; a PostgreSQL "
-              "15 server can start on \"{}\" once this standby stops",
-              format_lsn(end_lsn), format_lsn(state_.min_recovery_point), options_.data_dir);
+              "{} server can start on \"{}\" once this standby stops",
+              format_lsn(end_lsn), format_lsn(state_.min_recovery_point), state_.pg_major_version, options_.data_dir);
     return {};
 }
 
@@ -551,6 +559,19 @@ Result<void> ReplayRun::open_full_directory() {
         log::info("full data directory: data checksums on (version {}): pages written carry them",
                   control_->data_checksum_version);
     }
+    // restoreTwoPhaseData: the backup's pg_twophase files (transactions prepared before it).
+    auto major = pg_version_file_major(options_.data_dir);
+    if (!major) return make_error(fmt::format("full data directory: {}", major.message()));
+    const WalFormat* format = nullptr;
+    for (const WalFormat* f : kWalFormats)
+        if (*major && f->major_version == **major) format = f;
+    if (format != nullptr) {
+        auto loaded = storage::load_twophase_files(options_.data_dir, *format, state_);
+        if (!loaded) return make_error(fmt::format("full data directory: {}", loaded.message()));
+        if (*loaded > 0) log::info("full data directory: {} prepared transaction(s) found in pg_twophase", *loaded);
+    }
+    // XLogHintBitIsNeeded(): the free space map is then left as the server would leave it.
+    ctx_.smgr().set_xlog_hint_bit_is_needed(control_->data_checksum_version != 0 || control_->wal_log_hints != 0);
     if (state_.backup_end_lsn != InvalidXLogRecPtr) return finish_backup_end();
     return {};
 }

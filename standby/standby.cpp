@@ -318,8 +318,8 @@ private:
             ropts.backup_start = label->start_lsn;
             start_lsn_ = ropts.start;
             log::info("standby from a base backup: starting at its start {} (checkpoint {}); the directory is full "
-                      "(global/pg_control kept at every restartpoint; a PostgreSQL 15 server can start on it once "
-                      "the backup's end is replayed and this standby stops)",
+                      "(global/pg_control kept at every restartpoint; a server of the primary's version can start on it "
+                      "once the backup's end is replayed and this standby stops)",
                       format_lsn(label->start_lsn), format_lsn(label->checkpoint_lsn));
         } else if (fresh_) {
             // Always the redo point: a sparse start is consistent only from a checkpoint's redo (every

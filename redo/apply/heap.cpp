@@ -4,10 +4,9 @@
 // Each routine performs the same page operations in the same order as its PostgreSQL
 // counterpart, so replayed pages equal the primary's after heap_mask.
 //
+// XLogRecordPageWithFreeSpace (the FSM after insert / update / prune / vacuum / visible) is
+// redo/apply/freespace.*, called where PostgreSQL calls it.
 // Not mirrored on purpose:
-// - XLogRecordPageWithFreeSpace (FSM updates after insert / update / prune / vacuum / visible):
-//   the free space map is not WAL-logged, is only a hint, and is never consistency-checked;
-//   skipped here and noted at each place PostgreSQL calls it.
 // - ResolveRecoveryConflictWithSnapshot: there are no standby queries to cancel.
 // Where PostgreSQL would PANIC (a line pointer that is not there, a tuple that does not fit,
 // a record too short for its struct) the routine returns an error naming the LSN and block.
@@ -19,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
+#include "redo/apply/freespace.h"
 #include "redo/apply/heap_rewrite.h"
 #include "redo/apply/heap_tuple.h"
 #include "redo/apply/record_data.h"
@@ -217,12 +217,16 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
     ht::set_ctid(htup, blkno, xlrec->offnum);
     if (auto r = add_tuple(rec, 0, page, {tbuf.data(), newlen + ht::SizeofHeapTupleHeader}, xlrec->offnum); !r)
         return r;
-    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+    const std::size_t freespace = storage::page_get_heap_free_space(page);  // needed to update FSM below
     storage::page_set_lsn(page, rec.end_lsn);
     if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
     // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible.
     if (xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
     buf.mark_dirty();
+    // If the page is running low on free space (less than 20%), update the FSM as well; not
+    // after a restored image.
+    if (freespace < BLCKSZ / 5)
+        return redo::freespace::record_page_with_free_space(ctx, target_node, blkno, freespace);
     return {};
 }
 
@@ -409,9 +413,12 @@ Result<void> heap_xlog_update(RedoContext& ctx, const DecodedRecord& rec, bool h
     ht::set_ctid(htup, newblk, xlrec->new_offnum);
     if (auto r = add_tuple(rec, 0, page, {tbuf.data(), *newlen}, xlrec->new_offnum); !r) return r;
     if (xlrec->flags & XLH_UPDATE_NEW_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
-    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace (non-HOT, < 20% free): FSM not
-    // maintained (see file header).
+    const std::size_t freespace = storage::page_get_heap_free_space(page);  // needed to update FSM below
     finish_page(*nbuffer, rec);
+    // Update the FSM as well when the new page runs low on free space; a HOT update stays on
+    // the page it had, so it is left alone (PostgreSQL's heap_xlog_update).
+    if (!hot_update && freespace < BLCKSZ / 5)
+        return redo::freespace::record_page_with_free_space(ctx, rnode, newblk, freespace);
     return {};
 }
 
@@ -517,6 +524,14 @@ Result<void> heap_page_prune_execute(const DecodedRecord& rec, std::uint8_t* pag
     return {};
 }
 
+// After prune and vacuum (PostgreSQL's "if (BufferIsValid(buffer))" tail, whatever the read
+// answered but "not found"): PageGetHeapFreeSpace of the page, recorded in the FSM.
+Result<void> record_free_space_of(RedoContext& ctx, const DecodedBkpBlock* blk, storage::PageHandle& buf) {
+    if (!buf.valid()) return {};
+    const std::size_t freespace = storage::page_get_heap_free_space(buf.data());
+    return redo::freespace::record_page_with_free_space(ctx, blk->rnode, blk->blkno, freespace);
+}
+
 // heap_xlog_prune (heapam.c, PG15).
 Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_data_as<xl_heap_prune>(rec, SizeOfHeapPrune);
@@ -524,10 +539,10 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
 
-    // A full-page image is restored with a cleanup lock. XLogRecordPageWithFreeSpace (also after
-    // a restored image): FSM not maintained.
-    return redo::redo_block(
-        ctx, rec, 0,
+    // A full-page image is restored with a cleanup lock.
+    PageHandle buf;
+    auto done = redo::redo_block(
+        ctx, rec, 0, buf,
         [&](std::uint8_t* page) -> Result<void> {
             const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
             const std::size_t fixed = (std::size_t{xlrec->nredirected} * 2 + xlrec->ndead) * sizeof(OffsetNumber);
@@ -540,6 +555,9 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
             return heap_page_prune_execute(rec, page, data, xlrec->nredirected, xlrec->ndead, nunused);
         },
         redo::with_cleanup_lock);
+    if (!done) return done;
+    // After pruning, the FSM learns the page's free space (also after a restored image).
+    return record_free_space_of(ctx, *blk, buf);
 }
 
 // heap_xlog_vacuum (heapam.c, PG15): LP_DEAD items become LP_UNUSED.
@@ -549,8 +567,8 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
 
-    // XLogRecordPageWithFreeSpace (also after a restored image): FSM not maintained.
-    return redo::redo_block(ctx, rec, 0, [&](std::uint8_t* page) -> Result<void> {
+    PageHandle buf;
+    auto done = redo::redo_block(ctx, rec, 0, buf, [&](std::uint8_t* page) -> Result<void> {
         const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
         if (data.size() < std::size_t{xlrec->nunused} * sizeof(OffsetNumber))
             return block_error(rec, 0,
@@ -565,6 +583,8 @@ Result<void> heap_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
         storage::page_truncate_line_pointer_array(page);
         return {};
     });
+    if (!done) return done;
+    return record_free_space_of(ctx, *blk, buf);
 }
 
 // heap_xlog_visible (heapam.c, PG15): PD_ALL_VISIBLE on the heap page (block 1, LSN not
@@ -581,12 +601,20 @@ Result<void> heap_xlog_visible(RedoContext& ctx, const DecodedRecord& rec) {
         auto action = redo::read_block(ctx, rec, 1, buf);
         if (!action) return action.error();
         if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
-            // The heap page's LSN is not bumped when only the visibility bit is set.
+            // The heap page's LSN is bumped only when hint bits need WAL (checksums or
+            // wal_log_hints: XLogHintBitIsNeeded).
             storage::page_set_flag(buf.data(), storage::PD_ALL_VISIBLE);
+            if (ctx.smgr().xlog_hint_bit_is_needed()) storage::page_set_lsn(buf.data(), rec.end_lsn);
             buf.mark_dirty();
         }
         // BLK_RESTORED (checksums / wal_log_hints): nothing more to do.
-        // XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+        // The FSM learns the free space of a page becoming all-visible or all-frozen, whether or
+        // not an image was restored (PageGetFreeSpace, not the heap variant).
+        if (buf.valid() && (xlrec->flags & VISIBILITYMAP_VALID_BITS) != 0) {
+            const std::size_t space = storage::page_get_free_space(buf.data());
+            if (auto r = redo::freespace::record_page_with_free_space(ctx, (*heapblk)->rnode, blkno, space); !r)
+                return r;
+        }
     }
 
     // Even if the heap page update was skipped, the visibility map is updated.
@@ -736,12 +764,14 @@ Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) 
         return block_error(rec, 0,
                            fmt::format("total tuple length mismatch: {} of {} block data bytes used", pos, data.size()));
 
-    // PageGetHeapFreeSpace + XLogRecordPageWithFreeSpace: FSM not maintained (see file header).
+    const std::size_t freespace = storage::page_get_heap_free_space(page);  // needed to update FSM below
     storage::page_set_lsn(page, rec.end_lsn);
     if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
     // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible.
     if (xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
     buf.mark_dirty();
+    // If the page is running low on free space (less than 20%), update the FSM as well.
+    if (freespace < BLCKSZ / 5) return redo::freespace::record_page_with_free_space(ctx, rnode, blkno, freespace);
     return {};
 }
 

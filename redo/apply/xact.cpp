@@ -25,6 +25,7 @@
 #include "wal/describe/desc_utils.h"
 #include "wal/records/xact.h"
 #include "redo/replay_state.h"
+#include "redo/storage/twophase_file.h"
 #include "redo/rmgr.h"
 
 namespace understudy {
@@ -130,6 +131,8 @@ Result<void> prepare_redo_add(RedoContext& ctx, const DecodedRecord& rec) {
     p.database = hdr.database;
     p.owner = hdr.owner;
     p.prepared_at = hdr.prepared_at;
+    // A full directory keeps the state file's contents for the restartpoint that writes it.
+    if (st.full) p.data.assign(reinterpret_cast<const char*>(rec.main_data.data()), rec.main_data.size());
     st.prepared_xacts.push_back(std::move(p));
     if (rec.record_origin != InvalidRepOriginId)
         redo::replorigin_advance(st, rec.record_origin, hdr.origin_lsn, rec.end_lsn, /*go_backward=*/false);
@@ -138,9 +141,21 @@ Result<void> prepare_redo_add(RedoContext& ctx, const DecodedRecord& rec) {
     return {};
 }
 
-// PrepareRedoRemove(xid, giveWarning=false) (twophase.c, PG15): an unknown xid is ignored.
-void prepare_redo_remove(RedoContext& ctx, TransactionId xid) {
-    std::erase_if(ctx.state().prepared_xacts, [&](const PreparedXact& p) { return p.xid == xid; });
+// PrepareRedoRemove(xid, giveWarning=false) (twophase.c, PG15): an unknown xid is ignored; a
+// state file a restartpoint wrote is removed.
+Result<void> prepare_redo_remove(RedoContext& ctx, const DecodedRecord& rec, TransactionId xid) {
+    ReplayState& st = ctx.state();
+    bool on_disk = false;
+    std::erase_if(st.prepared_xacts, [&](const PreparedXact& p) {
+        if (p.xid != xid) return false;
+        on_disk = on_disk || p.on_disk;
+        return true;
+    });
+    if (!on_disk) return {};
+    if (auto r = storage::remove_twophase_file(ctx.smgr().data_dir(), rec.format->major_version, xid, st.next_full_xid);
+        !r)
+        return redo::record_error(rec, r.message());
+    return {};
 }
 
 Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool prepared) {
@@ -149,7 +164,8 @@ Result<RedoOutcome> redo_commit(RedoContext& ctx, const DecodedRecord& rec, bool
         return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
     if (auto r = xact_redo_commit(ctx, rec, parsed, xid, rec.record_origin); !r) return r.error();
-    if (prepared) prepare_redo_remove(ctx, parsed.twophase_xid);
+    if (prepared)
+        if (auto r = prepare_redo_remove(ctx, rec, parsed.twophase_xid); !r) return r.error();
     return RedoOutcome::applied;
 }
 
@@ -159,7 +175,8 @@ Result<RedoOutcome> redo_abort(RedoContext& ctx, const DecodedRecord& rec, bool 
         return redo::record_error(rec, "the record ends before the parts its xinfo announces");
     const TransactionId xid = prepared ? parsed.twophase_xid : rec.xl_xid;
     if (auto r = xact_redo_abort(ctx, rec, parsed, xid, rec.record_origin); !r) return r.error();
-    if (prepared) prepare_redo_remove(ctx, parsed.twophase_xid);
+    if (prepared)
+        if (auto r = prepare_redo_remove(ctx, rec, parsed.twophase_xid); !r) return r.error();
     return RedoOutcome::applied;
 }
 

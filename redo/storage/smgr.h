@@ -38,6 +38,10 @@ struct SmgrOptions {
     // The cluster has data checksums (pg_control's data_checksum_version): write() sets
     // pd_checksum of every initialised page, as the server does before its writes.
     bool data_checksums = false;
+    // XLogHintBitIsNeeded() of the server the directory is for (data checksums or wal_log_hints,
+    // from pg_control): then hint-only changes (MarkBufferDirtyHint: the FSM) do not dirty pages
+    // during recovery, and VISIBLE redo sets the heap page's LSN.
+    bool xlog_hint_bit_is_needed = false;
 };
 
 class Smgr {
@@ -45,6 +49,8 @@ public:
     explicit Smgr(std::string data_dir, SmgrOptions opts = {});
     // Known once a full directory's pg_control is read (the replayer opens it after the Smgr).
     void set_data_checksums(bool on) { opts_.data_checksums = on; }
+    void set_xlog_hint_bit_is_needed(bool on) { opts_.xlog_hint_bit_is_needed = on; }
+    bool xlog_hint_bit_is_needed() const { return opts_.xlog_hint_bit_is_needed; }
     Smgr(const Smgr&) = delete;
     Smgr& operator=(const Smgr&) = delete;
     ~Smgr() = default;  // closes descriptors; does not fsync (call sync())

@@ -1,15 +1,16 @@
-// Hand-over from `understudy standby --base-backup` to a real PostgreSQL 15 (issue 14): a primary
+// Hand-over from `understudy standby --base-backup` to a real PostgreSQL (issue 14; 15, 14 and 16): a primary
 // under pgbench load, our standby keeping a *full* data directory (the backup's files, pg_control
 // rewritten at every restartpoint, backup_label renamed backup_label.old at the backup's end);
 // after SIGTERM, `understudy lag --dir` says the directory is full and a server can start, and
 // pg_controldata agrees with it; `pg_ctl start -D DIR/data` as postgres (the directory chowned
 // to postgres, 0700) starts a hot standby that reaches consistency and streams from the primary
 // (pg_stat_replication shows it); `pg_ctl promote` makes it writable; pgbench's row counts equal
-// the primary's, pg_dump of every database equals the primary's at the same LSN, pg_amcheck
+// the primary's, every database's catalogs (pg_class, pg_attribute, pg_type rows) and pg_dump
+// (14, 15: 15's pg_dump refuses newer servers) equal the primary's at the same LSN, pg_amcheck
 // --heapallindexed over every database is clean. The load runs with understudy as the
-// synchronous standby under remote_apply. Three runs: plain; a --data-checksums primary
+// synchronous standby under remote_apply. Runs on 15: plain; a --data-checksums primary
 // (pg_checksums --check after the hand-over); understudy killed with SIGKILL during the backup
-// and again mid-replay, restarted each time.
+// and again mid-replay, restarted each time. Then a 16 and a 14 primary, plain.
 #include <csignal>
 #include <filesystem>
 #include <regex>
@@ -17,6 +18,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/standby_helpers.h"
@@ -58,10 +60,25 @@ std::string first_difference(const std::string& a, const std::string& b) {
 // With `kill9`, understudy is killed with SIGKILL during the base backup and again while it
 // replays under pgbench, and started again on the same DIR each time: the hand-over afterwards
 // must pass all the same.
-void handover(bool checksums, bool kill9 = false) {
+// `major`: the primary's and the hand-over server's PostgreSQL major version (15: Debian's;
+// others from tools/pg_versions.sh, server binaries only: the client tools are 15's, and 15's
+// pg_dump refuses a newer server, so the dumps are compared for 14 and 15 and the catalog
+// hashes for every version).
+void handover(int major, bool checksums, bool kill9 = false) {
     PgOptions opts;
+    if (major != 15) opts.bindir = pg_version_bindir(major);
     if (checksums) opts.initdb_args = {"--data-checksums"};
+    opts.conf = {"max_prepared_transactions = 5"};
     PgCluster pg(opts);
+    REQUIRE(pg.sql("show server_version_num").substr(0, 2) == std::to_string(major));
+    // Prepared transactions: one before the base backup (the backup holds its pg_twophase file),
+    // committed once understudy streams, so its file must go; two while understudy replays:
+    // 'handover_kept' still prepared at the hand-over (the server starts past its PREPARE and
+    // must find its file, written at a restartpoint) and 'handover_committed' committed after
+    // that restartpoint (its file written, then removed).
+    pg.sql("create table twophase(i int)");
+    pg.sql("begin; insert into twophase values (1); prepare transaction 'before_backup'");
+    pg.sql("checkpoint");  // the file, as the backup's checkpoint would write it anyway
     pg.pgbench_init(1);
     pg.sql("create extension amcheck");  // for pg_amcheck on the hand-over server (it comes with the WAL)
     TempDir logs("understudy-handover-logs");
@@ -85,6 +102,9 @@ void handover(bool checksums, bool kill9 = false) {
     sb = Child::spawn(standby::standby_argv(pg, dir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain"}),
                       logs.path() + "/standby.log");
     REQUIRE(standby::wait_streaming(pg));
+    pg.sql("commit prepared 'before_backup'");
+    pg.sql("begin; insert into twophase values (2); prepare transaction 'handover_kept'");
+    pg.sql("begin; insert into twophase values (3); prepare transaction 'handover_committed'");
     // understudy as the synchronous standby under remote_apply: every commit of the load waits
     // until understudy has applied it.
     pg.sql("alter system set synchronous_standby_names = 'understudy'");
@@ -99,6 +119,7 @@ void handover(bool checksums, bool kill9 = false) {
     REQUIRE(load.exit_code == 0);
     // A restartpoint after the load (the primary's checkpoint), then more load past it.
     pg.sql("checkpoint");
+    pg.sql("commit prepared 'handover_committed'");
     if (kill9) {
         // Killed mid-replay (1.5 s into 4 s of pgbench), restarted on the same DIR.
         std::vector<std::string> bench = {pg_tool("pgbench"), "-n", "-T", "4", "-c", "2", "-h", "127.0.0.1",
@@ -134,6 +155,13 @@ void handover(bool checksums, bool kill9 = false) {
     }
     CHECK(!std::filesystem::exists(dir + "/data/backup_label"));
     CHECK(std::filesystem::exists(dir + "/data/backup_label.old"));
+    // pg_twophase holds the file of the transaction still prepared, and only that one.
+    std::vector<std::string> twophase_files;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/data/pg_twophase"))
+        twophase_files.push_back(e.path().filename().string());
+    CHECK_MESSAGE(twophase_files.size() == 1, fmt::format("{}", fmt::join(twophase_files, " ")));
+    CHECK(log.find("two-phase state file(s) written to pg_twophase") != std::string::npos);
+    CHECK(log.find("1 prepared transaction(s) found in pg_twophase") != std::string::npos);
 
     // Our view of the directory, and pg_controldata's.
     auto lag = run({understudy_bin(), "lag", "--dir", dir, "--json"});
@@ -165,8 +193,8 @@ void handover(bool checksums, bool kill9 = false) {
     CHECK(text.find("directory: full") != std::string::npos);
     CHECK(text.find("server can start: yes") != std::string::npos);
 
-    // The hand-over: a real PostgreSQL 15 on DIR/data.
-    PgCluster hs = PgCluster::adopt(std::move(holder));
+    // The hand-over: a real PostgreSQL of the primary's version on DIR/data.
+    PgCluster hs = PgCluster::adopt(std::move(holder), PgOptions{.bindir = opts.bindir});
     hs.start();
     const bool consistent = wait_until([&] { return hs.sql("select pg_is_in_recovery()") == "t"; }, 30s, 200ms);
     INFO(hs.server_log());
@@ -182,17 +210,25 @@ void handover(bool checksums, bool kill9 = false) {
         60s, 200ms);
     CHECK(streaming);
     CHECK(hs.sql("select count(*) from pgbench_history where delta = 987654321") == "1");
+    CHECK(pg.sql("select string_agg(gid, ' ') from pg_prepared_xacts") == "handover_kept");
     for (const char* table : {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"}) {
         const std::string q = fmt::format("select count(*) || ' ' || coalesce(sum(hashtext(t::text)), 0) from {} t", table);
         CHECK_MESSAGE(hs.sql(q) == pg.sql(q), table);
     }
-    // pg_dump of every database of the hand-over server equals the primary's at the same LSN
-    // (nothing written since).
+    // Every database of the hand-over server equals the primary's at the same LSN (nothing
+    // written since): the catalogs' rows (pg_class with relpages, reltuples, relfrozenxid, which
+    // vacuum updates in place; pg_attribute; pg_type) and, where 15's pg_dump can read the
+    // server (14, 15), pg_dump's whole output.
     const std::string databases = pg.sql("select string_agg(datname, ' ' order by datname) from pg_database where datallowconn");
     CHECK(hs.sql("select string_agg(datname, ' ' order by datname) from pg_database where datallowconn") == databases);
     std::istringstream names(databases);
     int dumped = 0;
     for (std::string db; names >> db; ++dumped) {
+        for (const char* catalog : {"pg_class", "pg_attribute", "pg_type"}) {
+            const std::string q = fmt::format("select count(*) || ' ' || sum(hashtext(c::text)) from {} c", catalog);
+            CHECK_MESSAGE(hs.sql(q, db) == pg.sql(q, db), db << "." << catalog);
+        }
+        if (major > 15) continue;
         auto dump_primary = pg.client("pg_dump", {"-U", "postgres", "--restrict-key=understudy", db});
         auto dump_standby = hs.client("pg_dump", {"-U", "postgres", "--restrict-key=understudy", db});
         REQUIRE(dump_primary.exit_code == 0);
@@ -207,6 +243,11 @@ void handover(bool checksums, bool kill9 = false) {
     hs.promote();
     CHECK(wait_until([&] { return hs.sql("select pg_is_in_recovery()") == "f"; }, 30s, 200ms));
     hs.sql("create table after_promote(i int); insert into after_promote values (1)");
+    // The transaction prepared on the old primary is prepared on the promoted server (a hot
+    // standby lists none: they become valid at the end of recovery), and it can commit it.
+    CHECK(hs.sql("select string_agg(gid, ' ') from pg_prepared_xacts") == "handover_kept");
+    hs.sql("commit prepared 'handover_kept'");
+    CHECK(hs.sql("select string_agg(i::text, ' ' order by i) from twophase") == "1 2 3");
     CHECK(hs.sql("select count(*) from after_promote") == "1");
     hs.stop();
     if (checksums) {
@@ -223,14 +264,24 @@ void handover(bool checksums, bool kill9 = false) {
 }  // namespace
 
 TEST_CASE("standby --base-backup: a full directory a PostgreSQL 15 server starts on, streams, promotes") {
-    handover(false);
+    handover(15, false);
 }
 
 TEST_CASE("standby --base-backup with data checksums: the pages understudy writes carry PostgreSQL's checksums") {
-    handover(true);
+    handover(15, true);
 }
 
 TEST_CASE("standby --base-backup killed with SIGKILL during the backup and during replay, restarted each time: the "
           "hand-over still passes") {
-    handover(false, true);
+    handover(15, false, true);
+}
+
+TEST_CASE("standby --base-backup of a PostgreSQL 16 primary: a full directory a PostgreSQL 16 server starts on, "
+          "streams, promotes") {
+    handover(16, false);
+}
+
+TEST_CASE("standby --base-backup of a PostgreSQL 14 primary: a full directory a PostgreSQL 14 server starts on, "
+          "streams, promotes") {
+    handover(14, false);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "redo/apply/freespace.h"
 #include "redo/apply/heap_tuple.h"
 #include "redo/apply/visibilitymap.h"
 #include "wal/records/heap.h"
@@ -229,6 +230,93 @@ TEST_CASE("heap redo: VISIBLE sets the VM bits and PD_ALL_VISIBLE; DELETE clears
     PageHandle vm = page_of(ctx, 0, VISIBILITYMAP_FORKNUM);
     CHECK(redo::visibilitymap::get_status(vm.data(), 7) == 0);
     CHECK(redo::visibilitymap::get_status(vm.data(), 3) == (VISIBILITYMAP_ALL_VISIBLE | VISIBILITYMAP_ALL_FROZEN));
+}
+
+TEST_CASE("free space map: PostgreSQL's addressing, categories and in-page tree") {
+    namespace fsm = redo::freespace;
+    // fsm_internals.h for 8 kB pages: 4069 slots a page, a tree of depth 3; the first leaf page
+    // is physical block 2 (root, then the first page of level 1, then the leaf).
+    CHECK(fsm::kSlotsPerFSMPage == 4069);
+    CHECK(fsm::kFsmTreeDepth == 3);
+    CHECK(fsm::leaf_block(0) == 2);
+    CHECK(fsm::leaf_block(4068) == 2);
+    CHECK(fsm::leaf_slot(4068) == 4068);
+    CHECK(fsm::leaf_block(4069) == 3);
+    CHECK(fsm::leaf_slot(4069) == 0);
+    CHECK(fsm::leaf_block(4069u * 4069u) == 4069 + 3);  // the second level-1 page comes first
+    // fsm_space_avail_to_cat: 32-byte steps, 255 reserved for MaxFSMRequestSize (8160) or more.
+    CHECK(fsm::space_avail_to_cat(0) == 0);
+    CHECK(fsm::space_avail_to_cat(31) == 0);
+    CHECK(fsm::space_avail_to_cat(32) == 1);
+    CHECK(fsm::space_avail_to_cat(1600) == 50);
+    CHECK(fsm::space_avail_to_cat(8159) == 254);
+    CHECK(fsm::space_avail_to_cat(8160) == 255);
+
+    std::array<std::uint8_t, BLCKSZ> page{};
+    page_init(page.data(), 0);
+    std::uint8_t* nodes = page.data() + fsm::kFpNodesOffset;
+    CHECK(fsm::set_avail(page.data(), 5, 100));
+    CHECK(nodes[fsm::kNonLeafNodesPerPage + 5] == 100);
+    CHECK(nodes[0] == 100);  // propagated to the root
+    CHECK_FALSE(fsm::set_avail(page.data(), 5, 100));  // unchanged: not dirtied
+    CHECK(fsm::set_avail(page.data(), 4000, 120));
+    CHECK(nodes[0] == 120);
+    CHECK(fsm::set_avail(page.data(), 4000, 10));
+    CHECK(nodes[0] == 100);  // the root is the maximum of the slots again
+    // Every non-leaf node is the maximum of its children.
+    for (int n = 0; n < fsm::kNonLeafNodesPerPage; ++n) {
+        const int l = 2 * n + 1, r = l + 1;
+        std::uint8_t want = l < fsm::kNodesPerPage ? nodes[l] : 0;
+        if (r < fsm::kNodesPerPage) want = std::max(want, nodes[r]);
+        if (nodes[n] != want) FAIL_CHECK("node " << n << " is " << int(nodes[n]) << ", its children's max " << int(want));
+    }
+}
+
+TEST_CASE("heap redo: the FSM records free space after VISIBLE and after an insert leaving less than 20% free; "
+          "not when hint bits need WAL") {
+    namespace fsm = redo::freespace;
+    ScratchDir dir;
+    ImageOnlyContext ctx(dir.path());
+    auto fsm_slot = [&](BlockNumber heap_blk) {
+        PageHandle p = page_of(ctx, fsm::leaf_block(heap_blk), FSM_FORKNUM);
+        return p.data()[fsm::kFpNodesOffset + fsm::kNonLeafNodesPerPage + fsm::leaf_slot(heap_blk)];
+    };
+    insert_first(ctx, 3, "row", 0x1000000);
+    // An insert leaving more than 20% free does not touch the FSM.
+    CHECK_FALSE(ctx.smgr().exists(kRel, FSM_FORKNUM));
+    CHECK(ctx.pages().read_for_redo(PageKey{kRel, FSM_FORKNUM, 2}, ReadBufferMode::RBM_NORMAL)->status != PageStatus::ok);
+
+    TestRecord v(RM_HEAP2_ID, XLOG_HEAP2_VISIBLE, 0x1000100);
+    put<TransactionId>(v.main, 700);
+    v.main.push_back(VISIBILITYMAP_ALL_VISIBLE);
+    v.add_block(0, 0, {}, VISIBILITYMAP_FORKNUM);
+    v.add_block(1, 3, {});
+    REQUIRE(apply(ctx, v.done()));
+    const std::size_t free3 = page_get_free_space(page_of(ctx, 3).data());
+    CHECK(free3 > 8000);
+    CHECK(fsm_slot(3) == fsm::space_avail_to_cat(free3));
+    CHECK(fsm_slot(2) == 0);
+
+    // A tuple of 7,000 bytes leaves less than BLCKSZ / 5 free: recorded.
+    insert_first(ctx, 9, std::string(7000, 'x'), 0x1000200);
+    const std::size_t free9 = page_get_heap_free_space(page_of(ctx, 9).data());
+    CHECK(free9 < BLCKSZ / 5);
+    CHECK(fsm_slot(9) == fsm::space_avail_to_cat(free9));
+
+    // With data checksums or wal_log_hints the server does not dirty FSM pages in recovery
+    // (MarkBufferDirtyHint), and VISIBLE bumps the heap page's LSN.
+    ctx.smgr().set_xlog_hint_bit_is_needed(true);
+    insert_first(ctx, 11, "row", 0x1000300);
+    TestRecord v11(RM_HEAP2_ID, XLOG_HEAP2_VISIBLE, 0x1000400);
+    put<TransactionId>(v11.main, 700);
+    v11.main.push_back(VISIBILITYMAP_ALL_VISIBLE);
+    v11.add_block(0, 0, {}, VISIBILITYMAP_FORKNUM);
+    v11.add_block(1, 11, {});
+    REQUIRE(apply(ctx, v11.done()));
+    CHECK(fsm_slot(11) == 0);
+    CHECK(page_get_lsn(page_of(ctx, 11).data()) == v11.rec.end_lsn);
+    insert_first(ctx, 12, std::string(7000, 'y'), 0x1000500);
+    CHECK(fsm_slot(12) == 0);
 }
 
 TEST_CASE("heap redo: records PostgreSQL would PANIC on are errors naming the LSN and the block") {
