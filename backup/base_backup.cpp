@@ -215,11 +215,7 @@ private:
         if (result_.server_version_num < 140000)
             return make_error(fmt::format("the primary runs PostgreSQL {}; understudy basebackup supports 14 and later",
                                           result_.server_version_num));
-        receiver::PgResultPtr res(PQexec(sql_.get(), "select current_setting('wal_level')"));
-        if (PQresultStatus(res.get()) == PGRES_TUPLES_OK && PQntuples(res.get()) == 1 &&
-            std::strcmp(PQgetvalue(res.get(), 0, 0), "minimal") == 0)
-            return make_error("the primary runs with wal_level = minimal, which allows no base backup or standby; set "
-                              "wal_level = replica (or logical) in its postgresql.conf and restart it");
+        if (auto r = check_wal_level(sql_.get()); !r) return r;
         if (opts_.slot.empty()) return {};
         auto slot = ensure_physical_slot(sql_.get(), opts_.slot);
         if (!slot) return slot.error();

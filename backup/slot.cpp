@@ -1,5 +1,7 @@
 #include "backup/slot.h"
 
+#include <cstring>
+
 #include <vector>
 
 #include <fmt/format.h>
@@ -59,6 +61,17 @@ Result<SlotState> ensure_physical_slot(PGconn* conn, const std::string& slot) {
         state.restart_lsn = *lsn;
     }
     return state;
+}
+
+Result<void> check_wal_level(PGconn* conn) {
+    PGresult* res = PQexec(conn, "select current_setting('wal_level')");
+    const bool minimal = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                         std::strcmp(PQgetvalue(res, 0, 0), "minimal") == 0;
+    PQclear(res);
+    if (minimal)
+        return make_error("the primary runs with wal_level = minimal, which allows no base backup or standby; set "
+                          "wal_level = replica (or logical) in its postgresql.conf and restart it");
+    return {};
 }
 
 Result<void> drop_physical_slot(PGconn* conn, const std::string& slot) {

@@ -22,6 +22,10 @@ struct SlotState {
 // Over a normal (SQL) connection: reads the slot, creates it reserving WAL if it does not exist.
 Result<SlotState> ensure_physical_slot(PGconn* conn, const std::string& slot);
 
+// Before a slot or a backup: a primary with wal_level = minimal allows neither (and no
+// replication connection); the error says which setting to change.
+Result<void> check_wal_level(PGconn* conn);
+
 // Drops a slot this program created (a base backup that failed after creating it).
 Result<void> drop_physical_slot(PGconn* conn, const std::string& slot);
 

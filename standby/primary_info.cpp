@@ -72,6 +72,7 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
             "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major,
             redo::replayable_majors_text()));
     }
+    if (auto r = backup::check_wal_level(conn.get()); !r) return r.error();
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();
     info.system_identifier = std::stoull(sys->at(0));

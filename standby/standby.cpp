@@ -18,10 +18,12 @@
 #include <fmt/format.h>
 
 #include "backup/base_backup.h"
+#include "backup/slot.h"
 #include "common/dir_lock.h"
 #include "common/fs.h"
 #include "common/latency_trace.h"
 #include "common/log.h"
+#include "receiver/connection.h"
 #include "receiver/protocol.h"
 #include "receiver/walreceiver.h"
 #include "receiver/wal_writer.h"
@@ -278,11 +280,29 @@ private:
                                                        : BP::automatic;
         bopts.progress_interval = opts_.progress_interval;
         auto result = backup::take_base_backup(bopts);
-        if (!result) return make_error(fmt::format("--base-backup: {}", result.message()));
+        if (!result) {
+            // A slot this run created goes with the failed backup: nothing would stream from
+            // it, and it would hold the primary's WAL back until someone drops it.
+            if (primary_.slot_created) drop_created_slot();
+            return make_error(fmt::format("--base-backup: {}", result.message()));
+        }
         log::info("base backup in \"{}\": {} files, {} bytes, WAL from {} (checkpoint {}) on timeline {}",
                   result->data_dir, result->files, result->bytes, format_lsn(result->start_lsn),
                   format_lsn(result->checkpoint_lsn), result->timeline);
         return {};
+    }
+
+    void drop_created_slot() {
+        receiver::PgConnPtr conn(PQconnectdb(opts_.conninfo.c_str()));
+        auto r = PQstatus(conn.get()) == CONNECTION_OK
+                     ? backup::drop_physical_slot(conn.get(), opts_.slot)
+                     : Result<void>(make_error(receiver::one_line(PQerrorMessage(conn.get()))));
+        if (r)
+            log::info("dropped the slot \"{}\" this run created for the backup", opts_.slot);
+        else
+            log::warning("could not drop the slot \"{}\" this run created ({}): drop it on the primary with "
+                         "select pg_drop_replication_slot('{}')",
+                         opts_.slot, r.message(), opts_.slot);
     }
 
     // UNDERSTUDY_TRACE_PATH=FILE: trace every commit's path through the standby (received,

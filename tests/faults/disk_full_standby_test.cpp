@@ -156,3 +156,58 @@ TEST_CASE("standby whose data directory fills up during replay: exit 1 naming th
     CHECK(primary_size >= 2000u * 8192u);
     CHECK(standby_size == primary_size);
 }
+
+TEST_CASE("standby --base-backup into a file system that fills up during the backup: exit 1 naming the file, no "
+          "directory that looks complete, no slot left; after space is freed the backup completes and replay follows") {
+    skip_unless_mountable(false);
+    PgCluster pg(primary_options());
+    // About 30 MB of relation files (pgbench scale 2) on a 12 MB file system.
+    pg.pgbench_init(2);
+    TempDir dir("understudy-fault-basebackup-full");
+    const std::string sdir = dir.path() + "/s";
+    Tmpfs mnt(sdir, "12m");
+    const std::string log1 = dir.path() + "/standby1.log", log2 = dir.path() + "/standby2.log";
+    HangReporter hang({log1, log2}, 240s);
+    const auto argv = standby_argv(pg, sdir, {"--base-backup", "--checkpoint", "fast", "--progress", "plain", "--verify"});
+
+    auto sb = Child::spawn(argv, log1);
+    const int code = sb.wait(120s);
+    const std::string text = read_file(log1);
+    MESSAGE(error_line(text));
+    CHECK_MESSAGE(code == 1, text);
+    CHECK_MESSAGE(text.find("No space left on device") != std::string::npos, text);
+    CHECK_MESSAGE(text.find("could not write \"" + sdir + "/data.partial/") != std::string::npos, text);
+    CHECK_MESSAGE(text.find("free space on that file system or give another --dir") != std::string::npos, text);
+    std::error_code ec;
+    CHECK_FALSE(sfs::exists(sdir + "/data", ec));
+    CHECK_FALSE(sfs::exists(sdir + "/data.partial", ec));
+    // The slot this run created went with the failed backup (a kept slot would hold WAL back).
+    CHECK(pg.sql("select count(*) from pg_replication_slots") == "0");
+    MESSAGE("used after the failure: " << used_bytes(mnt.path()) << " bytes");
+    CHECK(used_bytes(mnt.path()) < 1u << 20);
+
+    // Room again: the same command takes the backup and the standby catches up and verifies.
+    mnt.resize("256m");
+    auto sb2 = Child::spawn(argv, log2);
+    REQUIRE_MESSAGE(wait_streaming(pg), read_file(log2));
+    // WAL with page images to verify, after the new backup's start.
+    pg.sql("create table after_fault(id int); insert into after_fault select generate_series(1, 1000); checkpoint; "
+           "update pgbench_accounts set abalance = abalance + 1 where aid < 2000");
+    const XLogRecPtr target = current_lsn(pg);
+    CHECK_MESSAGE(wait_until([&] { return caught_up_on(sdir + "/status.json", target, 1); }, 120s), read_file(log2));
+    sb2.signal(SIGTERM);
+    CHECK(sb2.wait(30s) == 0);
+    const std::string text2 = read_file(log2);
+    CHECK_MESSAGE(text2.find("manifest verified") != std::string::npos, text2);
+    CHECK(sfs::exists(sdir + "/data/global/pg_control", ec));
+    CHECK_FALSE(sfs::exists(sdir + "/data.partial", ec));
+    auto st = read_status(sdir + "/status.json");
+    REQUIRE(st);
+    auto counts = verify_counts(*st);
+    MESSAGE("after the restart: " << counts.verified << " page images verified, " << counts.mismatched << " mismatched");
+    CHECK(counts.verified > 0);
+    CHECK(counts.mismatched == 0);
+    const std::string rel = pg.sql("select pg_relation_filepath('pgbench_accounts')");
+    CHECK(sfs::file_size(sdir + "/data/" + rel, ec) >= 2u * 1600u * 1024u);
+    pg.sql("select pg_drop_replication_slot('understudy')");
+}

@@ -256,3 +256,29 @@ TEST_CASE("standby --base-backup: backup, recovery configuration as pg_basebacku
     CHECK(read_file(dir + "/data/" + rel).size() >= 8192 * 30);
     pg.sql("select pg_drop_replication_slot('understudy')");
 }
+
+TEST_CASE("basebackup and standby --base-backup of a primary with wal_level = minimal: refused with the setting to "
+          "change, nothing written") {
+    // wal_level = minimal needs max_wal_senders = 0: no replication connection is possible, so the
+    // refusal must come from the SQL connection's look at the settings, before any slot or file.
+    PgCluster pg(PgOptions{.conf = {"wal_level = minimal", "max_wal_senders = 0"}});
+    REQUIRE(pg.sql("show wal_level") == "minimal");
+    TempDir work("understudy-basebackup-minimal");
+    const std::string dir = work.path() + "/bb";
+    auto r = run(basebackup_argv(pg.conninfo(), dir));
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("wal_level = minimal") != std::string::npos);
+    CHECK(r.output.find("set wal_level = replica") != std::string::npos);
+    CHECK(!exists(dir + "/data"));
+    CHECK(!exists(dir + "/data.partial"));
+
+    const std::string sdir = work.path() + "/sb";
+    auto s = run(standby::standby_argv(pg, sdir, {"--base-backup", "--checkpoint", "fast"}));
+    INFO(s.output);
+    CHECK(s.exit_code == 1);
+    CHECK(s.output.find("wal_level = minimal") != std::string::npos);
+    CHECK(!exists(sdir + "/data"));
+    CHECK(!exists(sdir + "/data.partial"));
+    CHECK(pg.sql("select count(*) from pg_replication_slots") == "0");
+}
