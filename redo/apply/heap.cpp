@@ -754,8 +754,9 @@ Result<void> heap_xlog_prune_freeze(RedoContext& ctx, const DecodedRecord& rec) 
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
 
-    return redo::redo_block(
-        ctx, rec, 0,
+    PageHandle buf;
+    auto done = redo::redo_block(
+        ctx, rec, 0, buf,
         [&](std::uint8_t* page) -> Result<void> {
             const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
             const pg17::PruneFreezeSubRecords pf = pg17::deserialize_prune_and_freeze(data, flags);
@@ -786,6 +787,12 @@ Result<void> heap_xlog_prune_freeze(RedoContext& ctx, const DecodedRecord& rec) 
             return {};
         },
         cleanup_lock ? redo::with_cleanup_lock : redo::BlockReadOptions{});
+    if (!done) return done;
+    // The FSM learns the page's free space when line pointers changed (also after a restored
+    // image); freezing alone leaves it.
+    if (flags & (pg17::XLHP_HAS_REDIRECTIONS | pg17::XLHP_HAS_DEAD_ITEMS | pg17::XLHP_HAS_NOW_UNUSED_ITEMS))
+        return record_free_space_of(ctx, *blk, buf);
+    return {};
 }
 
 // heap_xlog_multi_insert (heapam.c, PG15).
