@@ -1,7 +1,8 @@
 // Redo routine of the CLOG resource manager: clog_redo (src/backend/access/transam/clog.c,
-// PostgreSQL 15). CLOG_ZEROPAGE zeroes a pg_xact page and writes it at once (ZeroCLOGPage +
-// SimpleLruWritePage); CLOG_TRUNCATE removes the segments preceding the page
-// (AdvanceOldestClogXid has only shared-memory effects; SimpleLruTruncate).
+// PostgreSQL 15; 17's int64 page numbers by redo::slru_page_number). CLOG_ZEROPAGE zeroes a
+// pg_xact page and writes it at once (ZeroCLOGPage + SimpleLruWritePage); CLOG_TRUNCATE removes
+// the segments preceding the page (AdvanceOldestClogXid has only shared-memory effects;
+// SimpleLruTruncate).
 #include <fmt/format.h>
 
 #include "redo/apply/record_data.h"
@@ -19,15 +20,17 @@ namespace {
 Result<redo::RedoOutcome> clog_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     switch (rec.info()) {
         case CLOG_ZEROPAGE: {
-            auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-            if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
+            auto pageno = redo::slru_page_number(rec);
+            if (!pageno) return pageno.error();
             if (auto r = ctx.clog().zero_page(*pageno); !r) return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         case CLOG_TRUNCATE: {
-            auto xlrec = read_record_struct<xl_clog_truncate>(rec.main_data, sizeof(xl_clog_truncate));
-            if (!xlrec) return redo::record_error(rec, "main data shorter than xl_clog_truncate");
-            if (auto r = ctx.clog().truncate(xlrec->pageno); !r) return redo::record_error(rec, r.error().message);
+            // xl_clog_truncate: the page number, then oldestXact and oldestXactDb (shared-memory
+            // effects only: AdvanceOldestClogXid).
+            auto pageno = redo::slru_page_number(rec, "xl_clog_truncate", sizeof(xl_clog_truncate_fields));
+            if (!pageno) return pageno.error();
+            if (auto r = ctx.clog().truncate(*pageno); !r) return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         default:

@@ -1,8 +1,9 @@
 // Redo routine of the CommitTs resource manager: commit_ts_redo
-// (src/backend/access/transam/commit_ts.c, PostgreSQL 15). COMMIT_TS_ZEROPAGE zeroes a
-// pg_commit_ts page and writes it (ZeroCommitTsPage + SimpleLruWritePage); COMMIT_TS_TRUNCATE
-// sets latest_page_number to the record's page (to pass SimpleLruTruncate's wraparound check,
-// as PostgreSQL does during replay) and truncates.
+// (src/backend/access/transam/commit_ts.c, PostgreSQL 15; 17's int64 page numbers by
+// redo::slru_page_number). COMMIT_TS_ZEROPAGE zeroes a pg_commit_ts page and writes it
+// (ZeroCommitTsPage + SimpleLruWritePage); COMMIT_TS_TRUNCATE sets latest_page_number to the
+// record's page (to pass SimpleLruTruncate's wraparound check, as PostgreSQL does during replay)
+// and truncates.
 //
 // Either record proves the primary runs with track_commit_timestamp = on: the replay state's
 // commit_ts_active is set, so that commit records write their timestamps from then on.
@@ -58,18 +59,20 @@ Result<void> commit_ts_parameter_change(RedoContext& ctx, bool newvalue) {
 Result<redo::RedoOutcome> commit_ts_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     switch (rec.info()) {
         case COMMIT_TS_ZEROPAGE: {
-            auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-            if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
+            auto pageno = redo::slru_page_number(rec);
+            if (!pageno) return pageno.error();
             if (auto r = ctx.commit_ts().zero_page(*pageno); !r)
                 return redo::record_error(rec, r.error().message);
             ctx.state().commit_ts_active = true;
             return redo::RedoOutcome::applied;
         }
         case COMMIT_TS_TRUNCATE: {
-            auto trunc = read_record_struct<xl_commit_ts_truncate>(rec.main_data, SizeOfCommitTsTruncate);
-            if (!trunc) return redo::record_error(rec, "main data shorter than xl_commit_ts_truncate");
-            ctx.commit_ts().slru().set_latest_page_number(trunc->pageno);
-            if (auto r = ctx.commit_ts().truncate(trunc->pageno); !r)
+            // xl_commit_ts_truncate: the page number, then oldestXid (AdvanceOldestCommitTsXid:
+            // shared memory only).
+            auto pageno = redo::slru_page_number(rec, "xl_commit_ts_truncate", sizeof(TransactionId));
+            if (!pageno) return pageno.error();
+            ctx.commit_ts().slru().set_latest_page_number(*pageno);
+            if (auto r = ctx.commit_ts().truncate(*pageno); !r)
                 return redo::record_error(rec, r.error().message);
             ctx.state().commit_ts_active = true;
             return redo::RedoOutcome::applied;

@@ -16,6 +16,7 @@
 #include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "wal/records/hash.h"
+#include "wal/records/version_table.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
@@ -451,6 +452,21 @@ Result<void> split_complete(redo::RedoContext& ctx, const DecodedRecord& rec) {
     return {};
 }
 
+// What hash redo does differently per major version (the row of the record's version).
+struct HashRedoVersion {
+    int since_major;
+    // hash_xlog_squeeze_page: the write page is read only if tuples move onto it or it is the
+    // bucket page or the page before the freed one, and gets the record's LSN only if tuples
+    // moved or its nextblkno was set (17's hash_xlog.c; the primary's _hash_freeovflpage
+    // registers it with REGBUF_NO_CHANGE, or not at all, when it does not change).
+    bool squeeze_sets_lsn_only_if_changed;
+};
+inline constexpr HashRedoVersion kHashRedoVersions[] = {
+    {/*since_major*/ 14, /*squeeze_sets_lsn_only_if_changed*/ false},
+    {/*since_major*/ 17, /*squeeze_sets_lsn_only_if_changed*/ true},
+};
+static_assert(rows_ascending(kHashRedoVersions));
+
 // The bucket / write page reads shared by move_page_contents, squeeze_page and delete: when the
 // write page is the primary bucket page it is read with a cleanup lock, otherwise the bucket page
 // (block 0) is read first (for its lock, and to restore its image).
@@ -484,22 +500,34 @@ Result<void> move_page_contents(redo::RedoContext& ctx, const DecodedRecord& rec
     return {};
 }
 
-// hash_xlog_squeeze_page (PG15). Blocks: 0 bucket, 1 write page, 2 freed overflow page,
-// 3 page before it (unless it is the write page), 4 page after it (optional), 5 bitmap page,
-// 6 metapage (optional).
+// hash_xlog_squeeze_page (PG15; 17 by kHashRedoVersions). Blocks: 0 bucket, 1 write page,
+// 2 freed overflow page, 3 page before it (unless it is the write page), 4 page after it
+// (optional), 5 bitmap page, 6 metapage (optional).
 Result<void> squeeze_page(redo::RedoContext& ctx, const DecodedRecord& rec) {
     auto xldata = main_data_as<xl_hash_squeeze_page>(rec, SizeOfHashSqueezePage);
     if (!xldata) return xldata.error();
+    const HashRedoVersion& v = row_for_version(kHashRedoVersions, *rec.format);
     {
         PageHandle bucketbuf;
         PageHandle writebuf;
-        auto action = read_bucket_and_target(ctx, rec, xldata->is_prim_bucket_same_wrt != 0, bucketbuf, writebuf);
-        auto changed = redo::apply_if_needs_redo(action, writebuf, rec, [&](std::uint8_t* page) -> Result<void> {
+        // 17: a write page that gets no tuples and is not the page before the freed one is not
+        // read (the primary registers it only when it is the bucket page, for the cleanup lock).
+        const bool write_page_unchanged = xldata->ntups == 0 && !xldata->is_prev_bucket_same_wrt;
+        Result<XLogRedoAction> action = XLogRedoAction::BLK_NOTFOUND;
+        if (v.squeeze_sets_lsn_only_if_changed && write_page_unchanged && !xldata->is_prim_bucket_same_wrt) {
+            auto b = redo::read_block(ctx, rec, 0, bucketbuf, redo::with_cleanup_lock);
+            if (!b) return b.error();
+        } else {
+            action = read_bucket_and_target(ctx, rec, xldata->is_prim_bucket_same_wrt != 0, bucketbuf, writebuf);
+        }
+        if (!action) return action.error();
+        if (*action == XLogRedoAction::BLK_NEEDS_REDO) {
+            std::uint8_t* page = writebuf.data();
             HASH_TRY(add_moved_tuples(page, rec, 1, xldata->ntups));
             if (xldata->is_prev_bucket_same_wrt) set_hasho_nextblkno(page, xldata->nextblkno);
-            return {};
-        });
-        if (!changed) return changed.error();
+            // 17: PageSetLSN + MarkBufferDirty only when tuples were added or nextblkno set.
+            if (!(v.squeeze_sets_lsn_only_if_changed && write_page_unchanged)) redo::finish_page(writebuf, rec);
+        }
         {
             PageHandle ovflbuf;
             auto ovfl = redo_present_block(ctx, rec, 2, ovflbuf, [&](std::uint8_t* page) -> Result<void> {

@@ -1,6 +1,7 @@
 // Redo and mask routines of the Heap and Heap2 resource managers, mirroring PostgreSQL 15's
 // src/backend/access/heap/heapam.c (heap_redo, heap2_redo, heap_xlog_*, heap_mask),
-// pruneheap.c (heap_page_prune_execute) and visibilitymap.c (see redo/apply/visibilitymap.*).
+// pruneheap.c (heap_page_prune_execute) and visibilitymap.c (see redo/apply/visibilitymap.*);
+// where 14, 16 and 17 differ, kHeapRedoVersions says how (17: heap_xlog_prune_freeze).
 // Each routine performs the same page operations in the same order as its PostgreSQL
 // counterpart, so replayed pages equal the primary's after heap_mask.
 //
@@ -66,6 +67,10 @@ struct HeapRedoVersion {
     bool visible_always_sets_vm;
     // PRUNE's PageRepairFragmentation truncates the trailing unused line pointers (from 15 on).
     bool prune_truncates_line_pointers;
+    // Heap2 0x10, 0x20 and 0x30 are PRUNE_ON_ACCESS, PRUNE_VACUUM_SCAN and PRUNE_VACUUM_CLEANUP,
+    // one xl_heap_prune record replayed by heap_xlog_prune_freeze (17: pruneheap.c's
+    // log_heap_prune_and_freeze replaced PRUNE, VACUUM and FREEZE_PAGE).
+    bool prune_freeze_records;
     // heap_xlog_insert sets PD_ALL_VISIBLE when the record has XLH_INSERT_ALL_FROZEN_SET (18's
     // asserts the flag is never set on INSERT and sets nothing; MULTI_INSERT still sets it).
     bool insert_frozen_sets_all_visible;
@@ -77,13 +82,15 @@ struct HeapRedoVersion {
 };
 inline constexpr HeapRedoVersion kHeapRedoVersions[] = {
     {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ false,
-     /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 15, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ true,
-     /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
-     /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
+    {/*since_major*/ 17, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
+     /*prune_freeze_records*/ true, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 18, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
-     /*insert_frozen_sets_all_visible*/ false, /*inplace_invalidations*/ true},
+     /*prune_freeze_records*/ true, /*insert_frozen_sets_all_visible*/ false, /*inplace_invalidations*/ true},
 };
 static_assert(rows_ascending(kHeapRedoVersions));
 
@@ -559,26 +566,32 @@ OffsetNumber offset_at(std::span<const std::uint8_t> data, std::size_t index) {
     return load<OffsetNumber>(data.data() + index * sizeof(OffsetNumber));
 }
 
-// heap_page_prune_execute (pruneheap.c, PG15): redirect, mark dead, mark unused, then
-// PageRepairFragmentation. The offsets come from block 0's data.
-Result<void> heap_page_prune_execute(const DecodedRecord& rec, std::uint8_t* page,
-                                     std::span<const std::uint8_t> data, int nredirected, int ndead, int nunused) {
-    std::size_t i = 0;
-    for (int n = 0; n < nredirected; ++n) {
-        const OffsetNumber fromoff = offset_at(data, i++);
-        const OffsetNumber tooff = offset_at(data, i++);
+// heap_page_prune_execute (pruneheap.c, PG15-17): redirect, mark dead, mark unused, then
+// PageRepairFragmentation, or, for 17's records replayed without a cleanup lock
+// (`lp_truncate_only`: LP_DEAD items made LP_UNUSED only), PageTruncateLinePointerArray.
+Result<void> heap_page_prune_execute(const DecodedRecord& rec, std::uint8_t* page, bool lp_truncate_only,
+                                     const PackedArray<OffsetNumber>& redirected,
+                                     const PackedArray<OffsetNumber>& nowdead,
+                                     const PackedArray<OffsetNumber>& nowunused) {
+    for (std::size_t i = 0; i + 1 < redirected.size(); i += 2) {
+        const OffsetNumber fromoff = redirected[i];
+        const OffsetNumber tooff = redirected[i + 1];
         if (auto r = check_offset(rec, 0, page, fromoff); !r) return r;
         storage::page_set_item_id(page, fromoff, ItemIdData::redirect(tooff));
     }
-    for (int n = 0; n < ndead; ++n) {
-        const OffsetNumber off = offset_at(data, i++);
+    for (std::size_t i = 0; i < nowdead.size(); ++i) {
+        const OffsetNumber off = nowdead[i];
         if (auto r = check_offset(rec, 0, page, off); !r) return r;
         storage::page_set_item_id(page, off, ItemIdData::dead());
     }
-    for (int n = 0; n < nunused; ++n) {
-        const OffsetNumber off = offset_at(data, i++);
+    for (std::size_t i = 0; i < nowunused.size(); ++i) {
+        const OffsetNumber off = nowunused[i];
         if (auto r = check_offset(rec, 0, page, off); !r) return r;
         storage::page_set_item_id(page, off, ItemIdData::unused());
+    }
+    if (lp_truncate_only) {
+        storage::page_truncate_line_pointer_array(page);
+        return {};
     }
     if (auto r = storage::page_repair_fragmentation(page, heap_redo_version(rec).prune_truncates_line_pointers); !r)
         return block_error(rec, 0, r.error().message);
@@ -604,9 +617,13 @@ Result<void> heap_xlog_prune(RedoContext& ctx, const DecodedRecord& rec) {
                 return block_error(rec, 0,
                                    fmt::format("block data of {} bytes does not hold {} redirected and {} dead offsets",
                                                data.size(), xlrec->nredirected, xlrec->ndead));
-            const int nunused = static_cast<int>((data.size() - fixed) / sizeof(OffsetNumber));
+            const std::size_t nunused = (data.size() - fixed) / sizeof(OffsetNumber);
+            const std::uint8_t* p = data.data();
+            const PackedArray<OffsetNumber> redirected(p, std::size_t{xlrec->nredirected} * 2);
+            const PackedArray<OffsetNumber> nowdead(p + redirected.size() * sizeof(OffsetNumber), xlrec->ndead);
+            const PackedArray<OffsetNumber> nowunused(p + fixed, nunused);
             // The page's prunability hint is not updated, as in PostgreSQL.
-            return heap_page_prune_execute(rec, page, data, xlrec->nredirected, xlrec->ndead, nunused);
+            return heap_page_prune_execute(rec, page, false, redirected, nowdead, nowunused);
         },
         redo::with_cleanup_lock);
 }
@@ -750,6 +767,65 @@ Result<void> heap_xlog_freeze_page_v15(RedoContext& ctx, const DecodedRecord& re
     });
 }
 
+// heap_xlog_prune_freeze (heapam.c, PG17): XLOG_HEAP2_PRUNE_ON_ACCESS, PRUNE_VACUUM_SCAN and
+// PRUNE_VACUUM_CLEANUP. Main data: xl_heap_prune, then the conflict horizon if
+// XLHP_HAS_CONFLICT_HORIZON (only for hot standby conflicts, not read here). Block 0 is read with
+// a cleanup lock when XLHP_CLEANUP_LOCK says so; when it needs redo, its sub-records
+// (deserialize_prune_and_freeze, shared with describe) are applied: the line pointer changes
+// (heap_page_prune_execute, only if there is any: PageRepairFragmentation with the cleanup lock,
+// PageTruncateLinePointerArray without), then each freeze plan on each of its tuples. The
+// prunability hint is not updated; XLogRecordPageWithFreeSpace: FSM not maintained.
+Result<void> heap_xlog_prune_freeze(RedoContext& ctx, const DecodedRecord& rec) {
+    auto xlrec = main_data_as<pg17::xl_heap_prune>(rec, pg17::SizeOfHeapPrune);
+    if (!xlrec) return xlrec.error();
+    const std::uint8_t flags = xlrec->flags;
+    if ((flags & pg17::XLHP_HAS_CONFLICT_HORIZON) &&
+        rec.main_data.size() < pg17::SizeOfHeapPrune + sizeof(TransactionId))
+        return redo::main_data_too_short(rec, "xl_heap_prune and its conflict horizon",
+                                         pg17::SizeOfHeapPrune + sizeof(TransactionId));
+    const bool cleanup_lock = (flags & pg17::XLHP_CLEANUP_LOCK) != 0;
+    // PostgreSQL asserts this: without a cleanup lock no tuple data may move, so only LP_DEAD
+    // items may become LP_UNUSED (and the fragmentation is not repaired).
+    if (!cleanup_lock && (flags & (pg17::XLHP_HAS_REDIRECTIONS | pg17::XLHP_HAS_DEAD_ITEMS)))
+        return record_error(rec, fmt::format("flags 0x{:02X}: redirections or dead items without XLHP_CLEANUP_LOCK",
+                                             unsigned{flags}));
+    auto blk = required_block(rec, 0);
+    if (!blk) return blk.error();
+
+    return redo::redo_block(
+        ctx, rec, 0,
+        [&](std::uint8_t* page) -> Result<void> {
+            const std::span<const std::uint8_t> data = redo::block_data(rec, 0);
+            const pg17::PruneFreezeSubRecords pf = pg17::deserialize_prune_and_freeze(data, flags);
+            if (pf.need > 0)
+                return block_error(rec, 0,
+                                   fmt::format("block data of {} bytes ends before the sub-records flags 0x{:02X} "
+                                               "announce ({} bytes needed)",
+                                               data.size(), unsigned{flags}, pf.need));
+            if (pf.used != data.size())
+                return block_error(rec, 0,
+                                   fmt::format("block data of {} bytes holds {} bytes after the sub-records flags "
+                                               "0x{:02X} announce",
+                                               data.size(), data.size() - pf.used, unsigned{flags}));
+            if (!pf.redirected.empty() || !pf.nowdead.empty() || !pf.nowunused.empty())
+                if (auto r = heap_page_prune_execute(rec, page, !cleanup_lock, pf.redirected, pf.nowdead,
+                                                     pf.nowunused);
+                    !r)
+                    return r;
+            std::size_t next = 0;
+            for (std::size_t p = 0; p < pf.nplans; ++p) {
+                const pg17::xlhp_freeze_plan plan = pf.plan(p);
+                for (std::size_t i = 0; i < plan.ntuples; ++i) {
+                    auto htup = tuple_to_freeze(rec, page, pf.frz_offsets[next++]);
+                    if (!htup) return htup.error();
+                    heap_execute_freeze_tuple(*htup, plan.xmax, plan.t_infomask2, plan.t_infomask, plan.frzflags);
+                }
+            }
+            return {};
+        },
+        cleanup_lock ? redo::with_cleanup_lock : redo::BlockReadOptions{});
+}
+
 // heap_xlog_multi_insert (heapam.c, PG15).
 Result<void> heap_xlog_multi_insert(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = main_data_as<xl_heap_multi_insert>(rec, SizeOfHeapMultiInsert);
@@ -855,9 +931,14 @@ Result<redo::RedoOutcome> heap_redo(redo::RedoContext& ctx, const DecodedRecord&
     }
 }
 
-// heap2_redo (heapam.c, PG15).
+// heap2_redo (heapam.c, PG15; 17's opcodes 0x10-0x30 by kHeapRedoVersions).
 Result<redo::RedoOutcome> heap2_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
-    switch (rec.info() & XLOG_HEAP_OPMASK) {
+    const std::uint8_t op = rec.info() & XLOG_HEAP_OPMASK;
+    if (heap_redo_version(rec).prune_freeze_records &&
+        (op == pg17::XLOG_HEAP2_PRUNE_ON_ACCESS || op == pg17::XLOG_HEAP2_PRUNE_VACUUM_SCAN ||
+         op == pg17::XLOG_HEAP2_PRUNE_VACUUM_CLEANUP))
+        return applied(heap_xlog_prune_freeze(ctx, rec));
+    switch (op) {
         case XLOG_HEAP2_PRUNE:
             return applied(heap_xlog_prune(ctx, rec));
         case XLOG_HEAP2_VACUUM:

@@ -4,7 +4,8 @@
 // multixact (RecordNewMultiXact, MultiXactAdvanceNextMXact, AdvanceNextFullTransactionIdPastXid)
 // and truncation (PerformMembersTruncation, then PerformOffsetsTruncation after setting the
 // offsets SLRU's latest_page_number as PostgreSQL does during replay). SetMultiXactIdLimit has
-// only shared-memory effects.
+// only shared-memory effects. 17's zero-page records carry an int64 page number
+// (redo::slru_page_number); xl_multixact_create and xl_multixact_truncate are unchanged.
 #include <vector>
 
 #include <fmt/format.h>
@@ -24,12 +25,6 @@ namespace {
 
 using redo::RedoContext;
 using redo::RedoOutcome;
-
-Result<int> page_number(const DecodedRecord& rec) {
-    auto pageno = read_record_struct<int>(rec.main_data, sizeof(int));
-    if (!pageno) return redo::record_error(rec, "main data shorter than a page number");
-    return *pageno;
-}
 
 // XLOG_MULTIXACT_CREATE_ID (multixact_redo, PG15).
 Result<RedoOutcome> redo_create_id(RedoContext& ctx, const DecodedRecord& rec) {
@@ -79,14 +74,14 @@ Result<RedoOutcome> redo_truncate_id(RedoContext& ctx, const DecodedRecord& rec)
 Result<redo::RedoOutcome> multixact_redo(redo::RedoContext& ctx, const DecodedRecord& rec) {
     switch (rec.info()) {
         case XLOG_MULTIXACT_ZERO_OFF_PAGE: {
-            auto pageno = page_number(rec);
+            auto pageno = redo::slru_page_number(rec);
             if (!pageno) return pageno.error();
             if (auto r = ctx.multixact().zero_offsets_page(*pageno); !r)
                 return redo::record_error(rec, r.error().message);
             return RedoOutcome::applied;
         }
         case XLOG_MULTIXACT_ZERO_MEM_PAGE: {
-            auto pageno = page_number(rec);
+            auto pageno = redo::slru_page_number(rec);
             if (!pageno) return pageno.error();
             if (auto r = ctx.multixact().zero_members_page(*pageno); !r)
                 return redo::record_error(rec, r.error().message);

@@ -1,6 +1,9 @@
 // The redo helpers shared by every rmgr (see record_data.h).
 #include "redo/apply/record_data.h"
 
+#include <limits>
+
+#include "wal/records/slru.h"
 #include "wal/relpath.h"
 #include "wal/rmgr_desc.h"
 
@@ -48,6 +51,17 @@ Result<XLogRedoAction> read_block(RedoContext& ctx, const DecodedRecord& rec, in
                                   BlockReadOptions opts) {
     if (!rec.has_block_ref(block_id)) return block_error(rec, block_id, "the record has no such block reference");
     return ctx.read_buffer_for_redo(rec, block_id, buf, opts.mode, opts.get_cleanup_lock);
+}
+
+Result<int> slru_page_number(const DecodedRecord& rec, std::string_view what, std::size_t fields_after) {
+    const std::size_t size = slru_pageno_size(*rec.format);
+    if (rec.main_data.size() < size + fields_after)
+        return main_data_too_short(rec, fmt::format("{} of PostgreSQL {}", what, rec.format->major_version),
+                                   size + fields_after);
+    const std::int64_t pageno = *read_slru_pageno(rec.main_data, *rec.format);
+    if (pageno < 0 || pageno > std::numeric_limits<int>::max())
+        return record_error(rec, fmt::format("page number {} is outside this SLRU's pages", pageno));
+    return static_cast<int>(pageno);
 }
 
 std::vector<storage::OffsetNumber> read_offsets(const std::uint8_t* p, std::size_t count) {

@@ -96,6 +96,14 @@ Result<void> redo_present_block(RedoContext& ctx, const DecodedRecord& rec, int 
     return redo_present_block(ctx, rec, block_id, buf, std::forward<Change>(change), opts);
 }
 
+// The SLRU page number a CLOG, CommitTs or MultiXact record's main data starts with: an int up
+// to PostgreSQL 16, an int64 from 17 (kSlruPageNumberVersions, wal/records/slru.h), followed
+// by `fields_after` more bytes of the record's struct (`what`, for the error). The page numbers
+// of these four SLRUs (32-bit xids, multixacts and offsets) fit an int in every version; one
+// that does not is an error, as is main data too short for the number and the fields.
+Result<int> slru_page_number(const DecodedRecord& rec, std::string_view what = "the page number",
+                             std::size_t fields_after = 0);
+
 // IndexTupleSize (access/itup.h) of an index tuple stored at `p` (unaligned).
 inline std::size_t index_tuple_size(const std::uint8_t* p) { return load<std::uint16_t>(p + 6) & INDEX_SIZE_MASK; }
 

@@ -1,4 +1,6 @@
-// XLOG resource manager redo: xlog_redo (src/backend/access/transam/xlog.c, PostgreSQL 15),
+// XLOG resource manager redo: xlog_redo (src/backend/access/transam/xlog.c, PostgreSQL 15;
+// 17's XLOG_CHECKPOINT_REDO by kXlogVersions; 17's CheckPoint.wal_level sits in 15's padding and
+// xl_end_of_recovery's after the fields read here, so the layouts read are the same),
 // with the parts of xlogrecovery_redo (xlogrecovery.c) that concern the data directory.
 // Full-page images are restored; checkpoint records update the counters of the replay state
 // and ask the engine for a restartpoint (RecoveryRestartPoint); the other record types change
@@ -129,6 +131,11 @@ Result<RedoOutcome> xlog_redo(redo::RedoContext& ctx, const DecodedRecord& rec) 
         case XLOG_BACKUP_END:
         case XLOG_FPW_CHANGE:
             return RedoOutcome::applied;
+        case XLOG_CHECKPOINT_REDO:
+            // 17+ (kXlogVersions): the redo point of an online checkpoint; xlog_redo has
+            // "nothing to do here, just for informational purposes". Before 17 0xE0 is no type.
+            if (row_for_version(kXlogVersions, *rec.format).checkpoint_redo) return RedoOutcome::applied;
+            return RedoOutcome::unsupported;
         default: return RedoOutcome::unsupported;
     }
 }

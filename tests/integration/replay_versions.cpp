@@ -1,4 +1,4 @@
-// Shared by the per-version replay tests (replay_pg14, replay_pg16): see replay_versions.h.
+// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17): see replay_versions.h.
 #include "tests/integration/replay_versions.h"
 
 #include <doctest/doctest.h>
@@ -57,7 +57,7 @@ void check_replay_verify_of_version(int major) {
     MESSAGE("records ", j["records"], ", images checked ", checked);
     REQUIRE(run.exit_code == 0);
 
-    // Every record type of 16 the workload can write is in the replayed range.
+    // Every record type of the version the workload can write is in the replayed range.
     auto stats = waldump::run_tool(
         {understudy_bin(), "waldump", "-p", dirs.wal, "-s", redo, "-e", end, "--stats=record"},
         work.path() + "/stats.out", std::chrono::seconds(300));

@@ -1,4 +1,4 @@
-// Shared by the per-version replay tests (replay_pg14, replay_pg16): `understudy replay
+// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17): `understudy replay
 // --verify` of PostgreSQL N WAL from a sparse start. A server of that version (from
 // tools/pg_versions.sh; fails, not skips, without it) with wal_consistency_checking = all and
 // wal_compression = pglz runs, after a checkpoint, the coverage workload (all_rmgrs.sql then

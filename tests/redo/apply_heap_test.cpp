@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -297,4 +298,295 @@ TEST_CASE("heap_mask: hint bits, command id, prune xid, free space and padding a
     heap_mask(f3.data(), 0);
     CHECK(std::memcmp(f1.data(), f2.data(), BLCKSZ) == 0);
     CHECK(std::memcmp(f1.data(), f3.data(), BLCKSZ) != 0);
+}
+
+// ---- PostgreSQL 17: XLOG_HEAP2_PRUNE_* (heap_xlog_prune_freeze) --------------------------------
+
+namespace {
+
+// Block 0's sub-records of an XLOG_HEAP2_PRUNE_* record (log_heap_prune_and_freeze's order):
+// freeze plans, redirections, dead, now-unused, then the plans' offsets.
+struct PruneFreezeData {
+    struct Plan {
+        TransactionId xmax;
+        std::uint16_t infomask2;
+        std::uint16_t infomask;
+        std::uint8_t frzflags;
+        std::vector<OffsetNumber> offsets;
+    };
+    std::vector<Plan> plans;
+    std::vector<std::pair<OffsetNumber, OffsetNumber>> redirected;
+    std::vector<OffsetNumber> dead;
+    std::vector<OffsetNumber> unused;
+
+    std::uint8_t flags() const {
+        std::uint8_t f = 0;
+        if (!plans.empty()) f |= pg17::XLHP_HAS_FREEZE_PLANS;
+        if (!redirected.empty()) f |= pg17::XLHP_HAS_REDIRECTIONS;
+        if (!dead.empty()) f |= pg17::XLHP_HAS_DEAD_ITEMS;
+        if (!unused.empty()) f |= pg17::XLHP_HAS_NOW_UNUSED_ITEMS;
+        return f;
+    }
+    std::vector<std::uint8_t> bytes() const {
+        std::vector<std::uint8_t> d;
+        if (!plans.empty()) {
+            put<std::uint16_t>(d, static_cast<std::uint16_t>(plans.size()));
+            put<std::uint16_t>(d, 0);  // padding up to plans[]
+            for (const Plan& p : plans) {
+                pg17::xlhp_freeze_plan x{};
+                x.xmax = p.xmax;
+                x.t_infomask2 = p.infomask2;
+                x.t_infomask = p.infomask;
+                x.frzflags = p.frzflags;
+                x.ntuples = static_cast<std::uint16_t>(p.offsets.size());
+                put(d, x);
+            }
+        }
+        if (!redirected.empty()) {
+            put<std::uint16_t>(d, static_cast<std::uint16_t>(redirected.size()));
+            for (auto [from, to] : redirected) {
+                put<OffsetNumber>(d, from);
+                put<OffsetNumber>(d, to);
+            }
+        }
+        for (const auto* items : {&dead, &unused}) {
+            if (items->empty()) continue;
+            put<std::uint16_t>(d, static_cast<std::uint16_t>(items->size()));
+            for (OffsetNumber o : *items) put<OffsetNumber>(d, o);
+        }
+        for (const Plan& p : plans)
+            for (OffsetNumber o : p.offsets) put<OffsetNumber>(d, o);
+        return d;
+    }
+};
+
+// An XLOG_HEAP2_PRUNE_* record of PostgreSQL 17 on block `blk`.
+TestRecord prune17(std::uint8_t info, XLogRecPtr lsn, std::uint8_t flags, std::vector<std::uint8_t> data,
+                   BlockNumber blk = 0, std::optional<TransactionId> conflict = 700) {
+    TestRecord r(RM_HEAP2_ID, info, lsn);
+    r.rec.format = &kWalFormatPg17;
+    if (conflict) flags |= pg17::XLHP_HAS_CONFLICT_HORIZON;
+    r.main.push_back(1);  // reason (PRUNE_VACUUM_SCAN; redo does not read it)
+    r.main.push_back(flags);
+    if (conflict) put<TransactionId>(r.main, *conflict);
+    r.add_block(0, blk, std::move(data));
+    return r;
+}
+
+// A page 0 of six tuples "t1" .. "t6" (xmin 700 .. 705).
+void six_tuples(ImageOnlyContext& ctx) {
+    insert_first(ctx, 0, "t1", 0x1000000);
+    for (OffsetNumber off = 2; off <= 6; ++off) {
+        TestRecord ins(RM_HEAP_ID, XLOG_HEAP_INSERT, 0x1000000 + off * 0x100, 700 + off - 1);
+        ins.main = insert_main(off, 0);
+        ins.add_block(0, 0, tuple_data("t" + std::to_string(off)));
+        auto out = apply(ctx, ins.done());
+        REQUIRE_MESSAGE(out, out.message());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("heap 17 prune/freeze sub-records: located by the flags; short data says how much it needs") {
+    PruneFreezeData d;
+    d.plans = {{0, 1, ht::HEAP_XMIN_FROZEN | ht::HEAP_XMAX_INVALID, 0, {5, 6}},
+               {0, 1, ht::HEAP_XMAX_INVALID, XLH_INVALID_XVAC, {2}}};
+    d.redirected = {{1, 2}};
+    d.dead = {3};
+    d.unused = {4, 7};
+    const std::vector<std::uint8_t> bytes = d.bytes();
+    // 4 + 2*12 plans, 2 + 4 redirections, 2 + 2 dead, 2 + 4 unused, 3 * 2 plan offsets.
+    REQUIRE(bytes.size() == 28 + 6 + 4 + 6 + 6);
+
+    auto pf = pg17::deserialize_prune_and_freeze(bytes, d.flags());
+    CHECK(pf.need == 0);
+    CHECK(pf.used == bytes.size());
+    REQUIRE(pf.nplans == 2);
+    CHECK(pf.plan(0).ntuples == 2);
+    CHECK(pf.plan(1).frzflags == XLH_INVALID_XVAC);
+    CHECK(pf.plan(1).t_infomask == ht::HEAP_XMAX_INVALID);
+    REQUIRE(pf.nredirected() == 1);
+    CHECK(pf.redirected[0] == 1);
+    CHECK(pf.redirected[1] == 2);
+    REQUIRE(pf.nowdead.size() == 1);
+    CHECK(pf.nowdead[0] == 3);
+    REQUIRE(pf.nowunused.size() == 2);
+    CHECK(pf.nowunused[1] == 7);
+    REQUIRE(pf.frz_offsets.size() == 3);
+    CHECK(pf.frz_offsets[0] == 5);
+    CHECK(pf.frz_offsets[2] == 2);
+
+    // The same bytes under other flags are other sub-records: without HAS_FREEZE_PLANS the plans'
+    // first bytes are read as the redirections' count.
+    auto no_plans = pg17::deserialize_prune_and_freeze(bytes, pg17::XLHP_HAS_REDIRECTIONS);
+    CHECK(no_plans.nplans == 0);
+    CHECK(no_plans.nredirected() == 2);
+    CHECK(no_plans.used == 2 + 8);
+
+    // Cut anywhere: need names the length up to the first part that does not fit.
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        INFO("length ", len);
+        auto cut = pg17::deserialize_prune_and_freeze(std::span(bytes).first(len), d.flags());
+        CHECK(cut.need > len);
+        CHECK(cut.need <= bytes.size());
+        CHECK(cut.used <= len);
+    }
+    CHECK(pg17::deserialize_prune_and_freeze(std::span(bytes).first(3), d.flags()).need == 4);
+    CHECK(pg17::deserialize_prune_and_freeze(std::span(bytes).first(10), d.flags()).need == 28);
+    CHECK(pg17::deserialize_prune_and_freeze(std::span(bytes).first(bytes.size() - 1), d.flags()).need ==
+          bytes.size());
+
+    // No flags: nothing is read.
+    auto none = pg17::deserialize_prune_and_freeze(bytes, 0);
+    CHECK(none.used == 0);
+    CHECK(none.need == 0);
+}
+
+TEST_CASE("heap 17 PRUNE_VACUUM_SCAN: redirect, dead, unused and freeze; PageRepairFragmentation under the "
+          "cleanup lock") {
+    ScratchDir dir;
+    ImageOnlyContext ctx(dir.path());
+    six_tuples(ctx);
+    LocationIndex upper_before = 0;
+    {
+        PageHandle p = page_of(ctx, 0);
+        REQUIRE(page_get_max_offset_number(p.data()) == 6);
+        upper_before = pd_upper(p.data());
+    }
+
+    PruneFreezeData d;
+    d.plans = {{0, 1, static_cast<std::uint16_t>(ht::HEAP_XMIN_FROZEN | ht::HEAP_XMAX_INVALID), 0, {5}}};
+    d.redirected = {{1, 2}};
+    d.dead = {3, 6};
+    d.unused = {4};
+    TestRecord r = prune17(pg17::XLOG_HEAP2_PRUNE_VACUUM_SCAN, 0x1001000, d.flags() | pg17::XLHP_CLEANUP_LOCK,
+                           d.bytes());
+    auto out = apply(ctx, r.done());
+    REQUIRE_MESSAGE(out, out.message());
+    CHECK(*out == redo::RedoOutcome::applied);
+    {
+        PageHandle p = page_of(ctx, 0);
+        const std::uint8_t* page = p.data();
+        CHECK(page_get_lsn(page) == r.rec.end_lsn);
+        CHECK(page_get_max_offset_number(page) == 6);
+        CHECK(page_get_item_id(page, 1) == ItemIdData::redirect(2));
+        CHECK(page_get_item_id(page, 3).is_dead());
+        CHECK(page_get_item_id(page, 6).is_dead());
+        CHECK_FALSE(page_get_item_id(page, 4).is_used());
+        // The storage of items 1, 3, 4 and 6 is gone: the three tuples left were compacted.
+        CHECK(pd_upper(page) > upper_before);
+        CHECK(payload_of(page, 2) == "t2");
+        CHECK(payload_of(page, 5) == "t5");
+        // Item 5 was frozen by the plan: xmax and the infomask as the plan says.
+        const std::uint8_t* t5 = tuple_at(page, 5);
+        CHECK(ht::infomask(t5) == (ht::HEAP_XMIN_FROZEN | ht::HEAP_XMAX_INVALID));
+        CHECK(load<TransactionId>(t5 + ht::kXmaxOffset) == 0);
+        CHECK(ht::infomask(tuple_at(page, 2)) == ht::HEAP_XMAX_INVALID);
+    }
+
+    // PRUNE_VACUUM_CLEANUP without XLHP_CLEANUP_LOCK: LP_DEAD items become LP_UNUSED and the line
+    // pointer array is truncated (PageTruncateLinePointerArray), no tuple moves.
+    LocationIndex upper_pruned = 0;
+    {
+        PageHandle p = page_of(ctx, 0);
+        upper_pruned = pd_upper(p.data());
+    }
+    PruneFreezeData c;
+    c.unused = {3, 6};
+    TestRecord cleanup = prune17(pg17::XLOG_HEAP2_PRUNE_VACUUM_CLEANUP, 0x1002000, c.flags(), c.bytes(), 0,
+                                 std::nullopt);
+    out = apply(ctx, cleanup.done());
+    REQUIRE_MESSAGE(out, out.message());
+    {
+        PageHandle p = page_of(ctx, 0);
+        CHECK(page_get_max_offset_number(p.data()) == 5);  // item 6 was the last: truncated
+        CHECK_FALSE(page_get_item_id(p.data(), 3).is_used());
+        CHECK(pd_upper(p.data()) == upper_pruned);
+        CHECK(page_get_lsn(p.data()) == cleanup.rec.end_lsn);
+    }
+
+    // PRUNE_ON_ACCESS that only freezes: the line pointers and tuple storage stay as they are.
+    PruneFreezeData f;
+    f.plans = {{0, 1, static_cast<std::uint16_t>(ht::HEAP_XMIN_FROZEN | ht::HEAP_XMAX_INVALID), 0, {2}}};
+    TestRecord freeze = prune17(pg17::XLOG_HEAP2_PRUNE_ON_ACCESS, 0x1003000, f.flags(), f.bytes());
+    out = apply(ctx, freeze.done());
+    REQUIRE_MESSAGE(out, out.message());
+    {
+        PageHandle p = page_of(ctx, 0);
+        CHECK(pd_upper(p.data()) == upper_pruned);
+        CHECK(page_get_max_offset_number(p.data()) == 5);
+        CHECK(ht::xmin_frozen(tuple_at(p.data(), 2)));
+    }
+}
+
+TEST_CASE("heap 17 PRUNE_*: malformed records are errors in the one format, naming the record type, LSN and "
+          "block") {
+    ScratchDir dir;
+    ImageOnlyContext ctx(dir.path());
+    six_tuples(ctx);
+    const std::string block0 = "rel 1663/5/16384 fork main block 0: ";
+
+    // Three dead items announced, one present.
+    std::vector<std::uint8_t> short_dead;
+    put<std::uint16_t>(short_dead, 3);
+    put<OffsetNumber>(short_dead, 2);
+    TestRecord r1 = prune17(pg17::XLOG_HEAP2_PRUNE_VACUUM_SCAN, 0x1001000,
+                            pg17::XLHP_CLEANUP_LOCK | pg17::XLHP_HAS_DEAD_ITEMS, short_dead);
+    auto out = apply(ctx, r1.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE_VACUUM_SCAN record at 0/1001000, " + block0 +
+                               "block data of 4 bytes ends before the sub-records flags 0x4C announce (8 bytes "
+                               "needed)");
+
+    // Bytes left after the sub-records.
+    PruneFreezeData d;
+    d.unused = {2};
+    std::vector<std::uint8_t> extra = d.bytes();
+    extra.push_back(0);
+    extra.push_back(0);
+    TestRecord r2 = prune17(pg17::XLOG_HEAP2_PRUNE_ON_ACCESS, 0x1001100, d.flags() | pg17::XLHP_CLEANUP_LOCK, extra);
+    out = apply(ctx, r2.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE_ON_ACCESS record at 0/1001100, " + block0 +
+                               "block data of 6 bytes holds 2 bytes after the sub-records flags 0x8C announce");
+
+    // Redirections without the cleanup lock (PostgreSQL asserts against it).
+    PruneFreezeData red;
+    red.redirected = {{1, 2}};
+    TestRecord r3 = prune17(pg17::XLOG_HEAP2_PRUNE_VACUUM_CLEANUP, 0x1001200, red.flags(), red.bytes());
+    out = apply(ctx, r3.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE_VACUUM_CLEANUP record at 0/1001200: flags 0x28: redirections or dead items "
+                           "without XLHP_CLEANUP_LOCK");
+
+    // XLHP_HAS_CONFLICT_HORIZON, but the main data ends after the flags.
+    TestRecord r4 = prune17(pg17::XLOG_HEAP2_PRUNE_ON_ACCESS, 0x1001300, 0, {}, 0, std::nullopt);
+    r4.main[1] = pg17::XLHP_HAS_CONFLICT_HORIZON;
+    out = apply(ctx, r4.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE_ON_ACCESS record at 0/1001300: main data has 2 bytes, xl_heap_prune and its "
+                           "conflict horizon needs 6; the WAL is damaged");
+
+    // A freeze plan's offset beyond the page's items.
+    PruneFreezeData f;
+    f.plans = {{0, 1, ht::HEAP_XMAX_INVALID, 0, {9}}};
+    TestRecord r5 = prune17(pg17::XLOG_HEAP2_PRUNE_VACUUM_SCAN, 0x1001400, f.flags(), f.bytes());
+    out = apply(ctx, r5.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE_VACUUM_SCAN record at 0/1001400, " + block0 +
+                               "offset 9 beyond the page's 6 items");
+
+    // None of these changed the page.
+    PageHandle p = page_of(ctx, 0);
+    CHECK(page_get_lsn(p.data()) == 0x1000640);
+    CHECK(page_get_max_offset_number(p.data()) == 6);
+    CHECK(page_get_item_id(p.data(), 2).is_normal());
+
+    // The same opcode in PostgreSQL 16 WAL is 16's PRUNE (redo reads its first 8 bytes, 15's struct).
+    TestRecord r16 = prune17(pg17::XLOG_HEAP2_PRUNE_ON_ACCESS, 0x1001500, 0, {}, 0, std::nullopt);
+    r16.rec.format = &kWalFormatPg16;
+    out = apply(ctx, r16.done());
+    REQUIRE_FALSE(out);
+    CHECK(out.message() == "Heap2 PRUNE record at 0/1001500: main data has 2 bytes, its struct needs 8; the WAL is "
+                           "damaged");
 }

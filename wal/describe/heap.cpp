@@ -219,17 +219,6 @@ void plans_desc(std::string& out, std::span<const std::uint8_t> plans, std::size
     });
 }
 
-// The freeze plans' offsets that follow the plans: their count is the sum of the ntuples.
-std::size_t plans_total_tuples(std::span<const std::uint8_t> plans, std::size_t nplans) {
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < nplans; ++i) {
-        pg16::xl_heap_freeze_plan plan{};
-        load_record(plans.subspan(i * sizeof(plan)), plan);
-        total += plan.ntuples;
-    }
-    return total;
-}
-
 void desc16_heap_insert(std::string& out, const DecodedRecord& rec) {
     if (auto x = fixed_part<xl_heap_insert>(out, rec, SizeOfHeapInsert, append_short_main_data))
         fmt::format_to(std::back_inserter(out), FMT_COMPILE("off: {}, flags: 0x{:02X}"), x->offnum, unsigned{x->flags});
@@ -360,7 +349,7 @@ void desc16_heap2_freeze_page(std::string& out, const DecodedRecord& rec) {
         return;
     }
     auto plans = data->subspan(0, plans_len);
-    const std::size_t ntuples = plans_total_tuples(plans, x->nplans);
+    const std::size_t ntuples = pg16::freeze_plans_total_tuples(plans, x->nplans);
     const std::size_t need = plans_len + ntuples * sizeof(OffsetNumber);
     if (data->size() < need) {
         append_short_block0(out, data->size(), need);
@@ -411,73 +400,6 @@ void desc16_heap2_new_cid(std::string& out, const DecodedRecord& rec) {
     }
 }
 
-// heap_xlog_deserialize_prune_and_freeze() (heapdesc.c, PG17): block 0's sub-records located,
-// bounds-checked. `need` > 0 when the data ends before what the flags and counts announce: the
-// length the data would need up to the part that does not fit.
-struct PruneAndFreeze {
-    std::size_t nplans = 0;
-    std::span<const std::uint8_t> plans;  // nplans xlhp_freeze_plan
-    PackedArray<OffsetNumber> redirected;  // 2 * nredirected
-    PackedArray<OffsetNumber> nowdead;
-    PackedArray<OffsetNumber> nowunused;
-    PackedArray<OffsetNumber> frz_offsets;  // every plan's offsets, in plan order
-    std::size_t need = 0;
-};
-
-class SubRecordReader {
-public:
-    explicit SubRecordReader(std::span<const std::uint8_t> data) : data_(data) {}
-
-    // The next n bytes, or nullopt (and need() set) when the data ends first.
-    std::optional<std::span<const std::uint8_t>> take(std::size_t n) {
-        if (need_ > 0) return std::nullopt;
-        if (data_.size() - pos_ < n) {
-            need_ = pos_ + n;
-            return std::nullopt;
-        }
-        auto s = data_.subspan(pos_, n);
-        pos_ += n;
-        return s;
-    }
-    std::optional<PackedArray<OffsetNumber>> offsets(std::size_t count) {
-        auto s = take(count * sizeof(OffsetNumber));
-        if (!s) return std::nullopt;
-        return PackedArray<OffsetNumber>(s->data(), count);
-    }
-    // One xlhp_prune_items: its ntargets, then `per_target` OffsetNumbers per target.
-    PackedArray<OffsetNumber> prune_items(std::size_t per_target) {
-        auto count = take(pg17::offsetof_xlhp_prune_items_data);
-        if (!count) return {};
-        return offsets(std::size_t{load<std::uint16_t>(count->data())} * per_target).value_or(PackedArray<OffsetNumber>());
-    }
-    std::size_t need() const { return need_; }
-
-private:
-    std::span<const std::uint8_t> data_;
-    std::size_t pos_ = 0;
-    std::size_t need_ = 0;
-};
-
-PruneAndFreeze deserialize_prune_and_freeze(std::span<const std::uint8_t> data, std::uint8_t flags) {
-    PruneAndFreeze r;
-    SubRecordReader reader(data);
-    if (flags & pg17::XLHP_HAS_FREEZE_PLANS) {
-        if (auto head = reader.take(pg17::offsetof_xlhp_freeze_plans_plans)) {
-            const std::size_t nplans = load<std::uint16_t>(head->data());
-            if (auto plans = reader.take(nplans * sizeof(pg17::xlhp_freeze_plan))) {
-                r.nplans = nplans;
-                r.plans = *plans;
-            }
-        }
-    }
-    if (flags & pg17::XLHP_HAS_REDIRECTIONS) r.redirected = reader.prune_items(2);
-    if (flags & pg17::XLHP_HAS_DEAD_ITEMS) r.nowdead = reader.prune_items(1);
-    if (flags & pg17::XLHP_HAS_NOW_UNUSED_ITEMS) r.nowunused = reader.prune_items(1);
-    if (auto frz = reader.offsets(plans_total_tuples(r.plans, r.nplans))) r.frz_offsets = *frz;
-    r.need = reader.need();
-    return r;
-}
-
 // PRUNE_ON_ACCESS, PRUNE_VACUUM_SCAN and PRUNE_VACUUM_CLEANUP (PG17) print the same. Without a
 // conflict horizon the text starts with ", isCatalogRel" as PostgreSQL's does.
 void desc17_heap2_prune(std::string& out, const DecodedRecord& rec) {
@@ -495,7 +417,8 @@ void desc17_heap2_prune(std::string& out, const DecodedRecord& rec) {
                    (x->flags & pg17::XLHP_IS_CATALOG_REL) ? 'T' : 'F');
     auto data = block0_data(rec);
     if (!data) return;
-    PruneAndFreeze pf = deserialize_prune_and_freeze(*data, x->flags);
+    // heap_xlog_deserialize_prune_and_freeze, shared with redo (wal/records/heap.cpp).
+    const pg17::PruneFreezeSubRecords pf = pg17::deserialize_prune_and_freeze(*data, x->flags);
     if (pf.need > 0) {
         append_short_block0(out, data->size(), pf.need);
         return;

@@ -8,11 +8,14 @@
 // read_record_struct<T>(bytes, SizeOf...) or load<T>(), never by casting WAL memory.
 //
 // Used by the describe routines (wal/describe/heap.cpp, every version) and the redo routines
-// (redo/apply/heap.cpp, the 15 layouts).
+// (redo/apply/heap.cpp, every version it replays). The sub-record parsing both share, as
+// PostgreSQL's heapdesc.c shares heap_xlog_deserialize_prune_and_freeze with heapam.c, is in
+// wal/records/heap.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "wal/records/pg_types.h"
 
@@ -329,6 +332,10 @@ inline constexpr std::size_t SizeOfHeapFreezePage =
 
 static_assert(SizeOfHeapPrune == 9 && SizeOfHeapFreezePage == 7);
 
+// The plans' offsets follow the plans: their count is the sum of the plans' ntuples. `plans`
+// holds nplans xl_heap_freeze_plan (a short span counts the plans it holds).
+std::size_t freeze_plans_total_tuples(std::span<const std::uint8_t> plans, std::size_t nplans);
+
 }  // namespace pg16
 
 // ---- PostgreSQL 17 ------------------------------------------------------------------------------
@@ -379,6 +386,27 @@ struct xlhp_prune_items {
 inline constexpr std::size_t offsetof_xlhp_prune_items_data = sizeof(std::uint16_t);
 
 static_assert(SizeOfHeapPrune == 2 && offsetof_xlhp_freeze_plans_plans == 4);
+
+// heap_xlog_deserialize_prune_and_freeze (heapdesc.c, PG17): block 0's sub-records of an
+// XLOG_HEAP2_PRUNE_* record located by its flags, bounds-checked. A flag whose sub-record is
+// missing leaves its parts empty; `need` > 0 says the data ended first, and how many bytes it
+// would take up to the part that did not fit. `used` is the bytes the sub-records take (the
+// whole block data in a well-formed record).
+struct PruneFreezeSubRecords {
+    std::size_t nplans = 0;
+    std::span<const std::uint8_t> plans;  // nplans xlhp_freeze_plan
+    PackedArray<OffsetNumber> redirected;  // 2 * nredirected: (from, to) pairs
+    PackedArray<OffsetNumber> nowdead;
+    PackedArray<OffsetNumber> nowunused;
+    PackedArray<OffsetNumber> frz_offsets;  // every plan's offsets, in plan order
+    std::size_t used = 0;
+    std::size_t need = 0;
+
+    std::size_t nredirected() const { return redirected.size() / 2; }
+    // plans[i]; i < nplans.
+    xlhp_freeze_plan plan(std::size_t i) const;
+};
+PruneFreezeSubRecords deserialize_prune_and_freeze(std::span<const std::uint8_t> data, std::uint8_t flags);
 
 }  // namespace pg17
 
