@@ -4,6 +4,8 @@
 // relcache init files removed, malformed counts refused with the one error format), INSERT's
 // XLH_INSERT_ALL_FROZEN_SET no longer setting PD_ALL_VISIBLE, Btree VACUUM clearing the vacuum
 // cycle ID. Each case runs the same record as 15's WAL too, where the older behaviour must hold.
+// Also: with 18, every version the reader has a WalFormat for is replayed, and a primary of a
+// later version is refused with the versions named.
 // The comparison with PostgreSQL 18's own pages is tests/integration/replay_pg18_test.cpp.
 #include <doctest/doctest.h>
 
@@ -18,6 +20,7 @@
 #include "common/wal_format.h"
 #include "redo/apply/heap_tuple.h"
 #include "redo/apply/nbtree_page.h"
+#include "redo/replayer.h"
 #include "redo/rmgr.h"
 #include "redo/storage/page.h"
 #include "tests/redo/index_test_record.h"
@@ -287,4 +290,20 @@ TEST_CASE("Btree DELETE keeps the vacuum cycle ID in 18 too") {
     const nb::BTPageOpaqueData a = nb::bt_page_get_opaque(get_page(ctx.pages(), 1).data());
     CHECK((a.btpo_flags & nb::BTP_HAS_GARBAGE) == 0);
     CHECK(a.btpo_cycleid == 9);
+}
+
+TEST_CASE("replay applies every version the reader reads (14 to 18); a later primary is refused naming them") {
+    for (const WalFormat* f : kWalFormats) {
+        CAPTURE(f->major_version);
+        CHECK(redo::replayable_major(f->major_version));
+    }
+    CHECK_FALSE(redo::replayable_major(13));
+    CHECK_FALSE(redo::replayable_major(19));
+    CHECK(redo::replayable_majors_text() == "14, 15, 16, 17 and 18");
+    const std::string msg =
+        unsupported_primary_version_message("understudy standby", "19.1", 19, redo::replayable_majors_text());
+    CHECK_MESSAGE(msg.starts_with("the primary runs PostgreSQL 19.1, but understudy standby replays only PostgreSQL "
+                                  "14, 15, 16, 17 and 18 WAL"),
+                  msg);
+    CHECK_MESSAGE(msg.find("understudy receive") != std::string::npos, msg);
 }
