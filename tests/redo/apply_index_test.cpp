@@ -382,6 +382,74 @@ TEST_CASE("hash_redo INSERT (hash_xlog_insert): the tuple at its offset, hashm_n
     CHECK_FALSE(equal_after_mask(RM_HASH_ID, got, dead));
 }
 
+TEST_CASE("hash_redo SQUEEZE_PAGE without tuples to move: 17 reads the write page only when the record needs it "
+          "and leaves its LSN (hash_xlog_squeeze_page, 17's mod_wbuf)") {
+    constexpr std::uint16_t LH_OVERFLOW_PAGE = 1 << 0, LH_BITMAP_PAGE = 1 << 2, LH_UNUSED_PAGE = 0;
+    auto squeeze = [](bool prim_is_write) {
+        IndexTestRecord r(RM_HASH_ID, XLOG_HASH_SQUEEZE_PAGE, kLsn);
+        put<std::uint32_t>(r.main(), 3);                   // prevblkno
+        put<std::uint32_t>(r.main(), InvalidBlockNumber);  // nextblkno
+        put<std::uint16_t>(r.main(), 0);                   // ntups
+        r.main().push_back(prim_is_write ? 1 : 0);         // is_prim_bucket_same_wrt
+        r.main().push_back(0);                             // is_prev_bucket_same_wrt
+        if (!prim_is_write) r.add_block(0, 1, {});         // the bucket page, for its cleanup lock
+        if (prim_is_write) r.add_block(1, 1, {});          // REGBUF_NO_CHANGE: no tuples, no nextblkno
+        r.add_block(2, 2, {});                             // the freed overflow page
+        r.add_block(3, 3, {});                             // the page before it
+        std::vector<std::uint8_t> bit;
+        put<std::uint32_t>(bit, 0);
+        r.add_block(5, 4, bit);                            // the bitmap page and the bit to clear
+        return r;
+    };
+    auto setup = [](ImageOnlyContext& ctx) {
+        put_page(ctx.pages(), 1, hash_page(LH_BUCKET_PAGE));
+        put_page(ctx.pages(), 2, hash_page(LH_OVERFLOW_PAGE));
+        put_page(ctx.pages(), 3, hash_page(LH_OVERFLOW_PAGE));
+        PageBytes bitmap = hash_page(LH_BITMAP_PAGE);
+        store<std::uint32_t>(bitmap.data() + storage::SizeOfPageHeaderData, 1);  // bit 0 set
+        put_page(ctx.pages(), 4, bitmap);
+    };
+    auto flag_of = [](const PageBytes& p) { return load<std::uint16_t>(p.data() + BLCKSZ - 16 + 12); };
+
+    SUBCASE("the write page is neither the bucket page nor the freed page's predecessor: not registered") {
+        ScratchDir dir;
+        ImageOnlyContext ctx(dir.path());
+        setup(ctx);
+        IndexTestRecord r = squeeze(false);
+        DecodedRecord rec = r.done();
+        rec.format = &kWalFormatPg17;
+        run_redo(ctx, rec);
+        CHECK(flag_of(get_page(ctx.pages(), 2)) == LH_UNUSED_PAGE);  // the freed page, reinitialised
+        CHECK(storage::page_get_lsn(get_page(ctx.pages(), 2).data()) == rec.end_lsn);
+        CHECK(load<std::uint32_t>(get_page(ctx.pages(), 4).data() + storage::SizeOfPageHeaderData) == 0);
+        CHECK(storage::page_get_lsn(get_page(ctx.pages(), 1).data()) == kOldLsn);
+        // 16's redo reads block 1 whatever the record holds: such a record is damaged there.
+        rec.format = &kWalFormatPg16;
+        auto r16 = find_rmgr(RM_HASH_ID)->redo(ctx, rec);
+        REQUIRE_FALSE(r16);
+        CHECK(r16.message() == "Hash SQUEEZE_PAGE record at 0/3000000, block reference 1 (absent): the record has no "
+                               "such block reference");
+    }
+    SUBCASE("the write page is the bucket page: read (cleanup lock), unchanged, its LSN left as it was in 17") {
+        ScratchDir dir;
+        ImageOnlyContext ctx(dir.path());
+        setup(ctx);
+        IndexTestRecord r = squeeze(true);
+        DecodedRecord rec = r.done();
+        rec.format = &kWalFormatPg17;
+        run_redo(ctx, rec);
+        CHECK(storage::page_get_lsn(get_page(ctx.pages(), 1).data()) == kOldLsn);
+        CHECK(storage::page_get_lsn(get_page(ctx.pages(), 3).data()) == rec.end_lsn);
+        // 16 sets the write page's LSN although nothing on it changed.
+        ScratchDir dir16;
+        ImageOnlyContext ctx16(dir16.path());
+        setup(ctx16);
+        rec.format = &kWalFormatPg16;
+        run_redo(ctx16, rec);
+        CHECK(storage::page_get_lsn(get_page(ctx16.pages(), 1).data()) == rec.end_lsn);
+    }
+}
+
 TEST_CASE("generic_redo (generic_redo / applyPageRedo): the delta rebuilds the page, the hole is zeroed") {
     ScratchDir dir;
     ImageOnlyContext ctx(dir.path());
