@@ -8,6 +8,7 @@
 
 #include "backup/slot.h"
 #include "redo/replayer.h"
+#include "redo/storage/control_file.h"
 #include "common/wal_format.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
@@ -55,7 +56,7 @@ void read_primary_clock(PGconn* conn, PrimaryInfo& info) {
 
 }  // namespace
 
-Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot) {
+Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot, bool full_directory) {
     // connect_timeout 10 s unless the conninfo says otherwise (a later keyword wins, and the
     // expanded conninfo comes after it), so an unreachable primary is an error, not a hang.
     const char* keywords[] = {"connect_timeout", "dbname", nullptr};
@@ -71,6 +72,17 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
         return make_error(unsupported_primary_version_message(
             "understudy standby", shown != nullptr ? shown : fmt::format("{}", info.server_version_num), major,
             redo::replayable_majors_text()));
+    }
+    // --base-backup: the directory is full and its pg_control rewritten at every restartpoint,
+    // which needs that version's layout; refused before the slot or the backup exist.
+    if (const int major = info.server_version_num / 10000; full_directory && !storage::control_file_kept_for_major(major)) {
+        const char* shown = PQparameterStatus(conn.get(), "server_version");
+        return make_error(fmt::format(
+            "the primary runs PostgreSQL {}, but understudy standby --base-backup keeps a full data directory only "
+            "with a pg_control of PG_CONTROL_VERSION {} (PostgreSQL 14 to 16), and PostgreSQL {}'s is {}; run "
+            "understudy standby without --base-backup (a sparse directory follows a PostgreSQL {} primary)",
+            shown != nullptr ? shown : fmt::format("{}", info.server_version_num), storage::PG_CONTROL_VERSION_15,
+            major, storage::pg_control_version_of_major(major), major));
     }
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();

@@ -7,6 +7,7 @@
 
 #include "common/crc32c.h"
 #include "common/fs.h"
+#include "wal/records/version_table.h"
 
 namespace understudy::storage {
 
@@ -22,6 +23,14 @@ const char* db_state_name(DBState s) {
     }
     return "unrecognized status code";
 }
+
+static_assert(rows_ascending(kControlFileVersions));
+
+std::uint32_t pg_control_version_of_major(int major) {
+    return row_for_version(kControlFileVersions, major).pg_control_version;
+}
+
+bool control_file_kept_for_major(int major) { return pg_control_version_of_major(major) == PG_CONTROL_VERSION_15; }
 
 std::string control_file_path(const std::string& data_dir) { return data_dir + "/global/pg_control"; }
 

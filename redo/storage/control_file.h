@@ -17,6 +17,26 @@
 namespace understudy::storage {
 
 inline constexpr std::uint32_t PG_CONTROL_VERSION_15 = 1300;
+
+// PG_CONTROL_VERSION of each major version (pg_control.h): 1300 from 13 to 16, 1700 (17:
+// CheckPoint.wal_level, in what was padding), 1800 (18: default_char_signedness after
+// data_checksum_version, which moves the auth nonce and the CRC). Rows: version_table.h.
+struct ControlFileVersion {
+    int since_major;
+    std::uint32_t pg_control_version;
+};
+inline constexpr ControlFileVersion kControlFileVersions[] = {
+    {/*since_major*/ 14, /*pg_control_version*/ 1300},
+    {/*since_major*/ 17, /*pg_control_version*/ 1700},
+    {/*since_major*/ 18, /*pg_control_version*/ 1800},
+};
+
+// The PG_CONTROL_VERSION a PostgreSQL `major` (14 to 18) writes.
+std::uint32_t pg_control_version_of_major(int major);
+// Whether read_control_file / write_control_file keep that version's pg_control (its layout is
+// ControlFileData's: PG_CONTROL_VERSION 1300, so 14 to 16), i.e. whether a full data directory
+// (a base backup) of that version can be replayed into.
+bool control_file_kept_for_major(int major);
 inline constexpr std::size_t PG_CONTROL_FILE_SIZE = 8192;
 inline constexpr std::size_t MOCK_AUTH_NONCE_LEN = 32;
 

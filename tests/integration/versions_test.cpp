@@ -5,8 +5,10 @@
 // pg_walinspect counts); replay applies the WAL of each (tests/integration/replay_versions.h
 // verifies every page of it) to its end; `understudy standby` follows each primary (the primary
 // sees it streaming, its replay_lsn reaches the primary's end); receive follows a promotion onto
-// timeline 2. (With 18, every version understudy reads is replayed: the refusal of another
-// version's WAL or primary is tests/redo/apply_pg18_test.cpp's.)
+// timeline 2; `standby --base-backup` of a 17 or 18 primary (a full directory, whose pg_control
+// layout is not kept) is refused before anything is created. (With 18, every version understudy
+// reads is replayed: the refusal of another version's WAL or primary is
+// tests/redo/apply_pg18_test.cpp's.)
 #include <signal.h>
 
 #include <fstream>
@@ -15,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "common/wal_format.h"
+#include "redo/storage/control_file.h"
 #include "tests/integration/receive_helpers.h"
 #include "tests/integration/standby_helpers.h"
 
@@ -201,6 +204,23 @@ void check_other_version(int major) {
         CHECK_MESSAGE(r.exit_code == 0, r.output);
         CHECK_MESSAGE(r.output.find("end of WAL") != std::string::npos, r.output);
         sfs::remove(dir.path() + "/replay.log");
+    }
+
+    if (!storage::control_file_kept_for_major(major)) {
+        // ---- standby --base-backup: a full directory needs that version's pg_control, which is
+        // not kept (17: 1700, 18: 1800): refused before the slot or the backup exist.
+        auto sb = run_bounded({understudy_bin(), "standby", "--primary", pg.conninfo(), "--dir",
+                               dir.path() + "/standby-full", "--base-backup"},
+                              dir.path() + "/standby-full.log", 30s);
+        CHECK_MESSAGE(sb.exit_code == 1, sb.output);
+        CHECK_MESSAGE(sb.output.find(fmt::format("understudy standby --base-backup keeps a full data directory only "
+                                                 "with a pg_control of PG_CONTROL_VERSION 1300 (PostgreSQL 14 to 16), "
+                                                 "and PostgreSQL {}'s is {}",
+                                                 major, storage::pg_control_version_of_major(major))) !=
+                          std::string::npos,
+                      sb.output);
+        CHECK(pg.sql("select count(*) from pg_replication_slots where slot_name = 'understudy'") == "0");
+        CHECK_MESSAGE(!sfs::exists(dir.path() + "/standby-full"), "a refused standby left its --dir behind");
     }
 
     {
