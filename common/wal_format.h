@@ -240,7 +240,7 @@ std::string mixed_wal_versions_message(std::string_view where, const WalFormat& 
 
 // The error for a primary of a major version understudy does not replay (`command`:
 // "understudy standby"); `server_version` as the server reports it ("16.14"); `replayable`
-// lists the versions that are replayed ("14, 15, 16 and 17").
+// lists the versions that are replayed ("14, 15, 16, 17 and 18").
 std::string unsupported_primary_version_message(std::string_view command,
                                                 std::string_view server_version,
                                                 int major_version, std::string_view replayable);

@@ -64,13 +64,13 @@ Result<WalDirInfo> scan_wal_dir(const std::string& dir) {
 // redo code where it differs from 15's (the record's WalFormat picks the layout). The reader
 // reads every version of kWalFormats; WAL of another version stops replay before any record is
 // applied.
-constexpr int kReplayableMajors[] = {14, 15, 16, 17};
+constexpr int kReplayableMajors[] = {14, 15, 16, 17, 18};
 
 bool replayable_major(int major) {
     return std::find(std::begin(kReplayableMajors), std::end(kReplayableMajors), major) != std::end(kReplayableMajors);
 }
 
-// "14, 15, 16 and 17"
+// "14, 15, 16, 17 and 18"
 std::string replayable_majors_text() {
     std::string out;
     const std::size_t n = std::size(kReplayableMajors);
@@ -676,6 +676,7 @@ Result<void> ReplayRun::run(WalReader& reader) {
                 return r;
             }
             state_.pg_major_version = rec.format->major_version;
+            ctx_.smgr().set_major_version(state_.pg_major_version);  // its tablespace directories
         }
         if (auto r = apply(rec); !r) {
             report_.stop_reason = "redo failed";

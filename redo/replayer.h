@@ -51,9 +51,9 @@
 
 namespace understudy::redo {
 
-// The major versions whose WAL replay (and so `understudy standby`) applies: 14, 15, 16 and 17.
+// The major versions whose WAL replay (and so `understudy standby`) applies: 14, 15, 16, 17 and 18.
 bool replayable_major(int major);
-// "14, 15, 16 and 17"
+// "14, 15, 16, 17 and 18"
 std::string replayable_majors_text();
 
 struct ReplayOptions {

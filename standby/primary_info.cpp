@@ -8,6 +8,7 @@
 
 #include "backup/slot.h"
 #include "redo/replayer.h"
+#include "redo/storage/control_file.h"
 #include "common/wal_format.h"
 #include "receiver/connection.h"
 #include "receiver/protocol.h"
@@ -55,7 +56,7 @@ void read_primary_clock(PGconn* conn, PrimaryInfo& info) {
 
 }  // namespace
 
-Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot) {
+Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot, bool full_directory) {
     // connect_timeout 10 s unless the conninfo says otherwise (a later keyword wins, and the
     // expanded conninfo comes after it), so an unreachable primary is an error, not a hang.
     const char* keywords[] = {"connect_timeout", "dbname", nullptr};
@@ -73,6 +74,16 @@ Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string
             redo::replayable_majors_text()));
     }
     if (auto r = backup::check_wal_level(conn.get()); !r) return r.error();
+    // --base-backup: the directory is full and its pg_control rewritten at every restartpoint,
+    // which needs that version's layout; refused before the slot or the backup exist.
+    if (const int major = info.server_version_num / 10000; full_directory && !storage::control_file_kept_for_major(major)) {
+        const char* shown = PQparameterStatus(conn.get(), "server_version");
+        return make_error(fmt::format(
+            "the primary runs PostgreSQL {}, whose pg_control understudy standby --base-backup cannot keep (it "
+            "knows PG_CONTROL_VERSION 1300, 1700 and 1800: PostgreSQL 14 to 18); run understudy standby without "
+            "--base-backup (a sparse directory)",
+            shown != nullptr ? shown : fmt::format("{}", info.server_version_num)));
+    }
     auto sys = query_row(conn.get(), "select system_identifier::text from pg_control_system()");
     if (!sys) return sys.error();
     info.system_identifier = std::stoull(sys->at(0));

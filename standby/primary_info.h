@@ -30,8 +30,10 @@ struct PrimaryInfo {
 };
 
 // Connects with `conninfo` (any libpq conninfo/URI), reads the above and creates `slot` if it
-// does not exist. A primary of another major version than 15 is an error (naming its version and
-// `understudy receive` instead), found before anything is created on it.
-Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot);
+// does not exist. A primary of a major version replay does not apply is an error (naming its
+// version and `understudy receive` instead), found before anything is created on it; so is, with
+// `full_directory` (`--base-backup`), one whose pg_control a full directory cannot keep
+// (storage::control_file_kept_for_major: none of 14 to 18).
+Result<PrimaryInfo> query_primary(const std::string& conninfo, const std::string& slot, bool full_directory = false);
 
 }  // namespace understudy::standby

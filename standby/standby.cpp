@@ -227,7 +227,7 @@ private:
     // The primary's system, timeline, checkpoint redo and slot; then the directory's identity,
     // the pg_wal and data locks and DIR/primary.json.
     Result<void> connect_primary() {
-        auto primary = query_primary(opts_.conninfo, opts_.slot);
+        auto primary = query_primary(opts_.conninfo, opts_.slot, opts_.base_backup);
         if (!primary) {
             // A refused or unreachable primary leaves no trace: the directory this run created
             // (holding only its lock file) goes again.

@@ -20,6 +20,7 @@
 #include "redo/apply/record_data.h"
 #include "redo/apply/redo_block.h"
 #include "wal/records/nbtree.h"
+#include "wal/records/version_table.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
 #include "redo/storage/page.h"
@@ -357,9 +358,23 @@ Result<void> btree_xlog_updates(const DecodedRecord& rec, std::uint8_t* page, By
     return {};
 }
 
-// The common page change of btree_xlog_vacuum and btree_xlog_delete (PG15).
+// What the Btree redo of a major version does differently (the row of the record's version).
+struct BtreeRedoVersion {
+    int since_major;
+    // btree_xlog_vacuum clears the page's btpo_cycleid with BTP_HAS_GARBAGE (18; earlier
+    // versions leave it, and btree_xlog_delete keeps it in every version).
+    bool vacuum_clears_cycleid;
+};
+inline constexpr BtreeRedoVersion kBtreeRedoVersions[] = {
+    {/*since_major*/ 14, /*vacuum_clears_cycleid*/ false},
+    {/*since_major*/ 18, /*vacuum_clears_cycleid*/ true},
+};
+static_assert(rows_ascending(kBtreeRedoVersions));
+
+// The common page change of btree_xlog_vacuum and btree_xlog_delete (PG15; 18's VACUUM also
+// clears the vacuum cycle ID: `clear_cycleid`).
 Result<void> delete_and_update_items(const DecodedRecord& rec, std::uint8_t* page, std::uint16_t ndeleted,
-                                     std::uint16_t nupdated) {
+                                     std::uint16_t nupdated, bool clear_cycleid) {
     Bytes ptr = block_data(rec, 0);
     const std::size_t offsets_len = (std::size_t{ndeleted} + nupdated) * sizeof(OffsetNumber);
     if (ptr.size() < offsets_len)
@@ -376,18 +391,23 @@ Result<void> delete_and_update_items(const DecodedRecord& rec, std::uint8_t* pag
     }
     // The page no longer contains LP_DEAD items.
     BTPageOpaqueData o = bt_page_get_opaque(page);
+    if (clear_cycleid) o.btpo_cycleid = 0;
     o.btpo_flags = static_cast<std::uint16_t>(o.btpo_flags & ~BTP_HAS_GARBAGE);
     bt_page_set_opaque(page, o);
     return {};
 }
 
-// btree_xlog_vacuum (nbtxlog.c, PG15): with a cleanup lock, as btvacuumpage.
+// btree_xlog_vacuum (nbtxlog.c, PG15; 18 clears btpo_cycleid): with a cleanup lock, as
+// btvacuumpage.
 Result<void> btree_xlog_vacuum(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = redo::main_data_as<xl_btree_vacuum>(rec, SizeOfBtreeVacuum);
     if (!xlrec) return xlrec.error();
+    const bool clear_cycleid = row_for_version(kBtreeRedoVersions, *rec.format).vacuum_clears_cycleid;
     return redo_block(
         ctx, rec, 0,
-        [&](std::uint8_t* page) { return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated); },
+        [&](std::uint8_t* page) {
+            return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated, clear_cycleid);
+        },
         redo::with_cleanup_lock);
 }
 
@@ -397,7 +417,7 @@ Result<void> btree_xlog_delete(RedoContext& ctx, const DecodedRecord& rec) {
     auto xlrec = redo::main_data_as<xl_btree_delete>(rec, SizeOfBtreeDelete);
     if (!xlrec) return xlrec.error();
     return redo_block(ctx, rec, 0, [&](std::uint8_t* page) {
-        return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated);
+        return delete_and_update_items(rec, page, xlrec->ndeleted, xlrec->nupdated, false);
     });
 }
 

@@ -270,9 +270,9 @@ const char* gist_known_difference(const DecodedRecord& rec, const std::uint8_t* 
     if ((gp::flags(ours.data()) & gp::F_TUPLES_DELETED) == 0) return nullptr;
     gp::clear_flag(ours.data(), gp::F_TUPLES_DELETED);
     if (std::memcmp(ours.data(), primary, BLCKSZ) != 0) return nullptr;
-    // gistRedoDeleteRecord of 14, 15, 16 and 17 alike calls GistMarkTuplesDeleted (read in each
-    // version's gistxlog.c): the rule holds for each version replayed.
-    return "Gist: F_TUPLES_DELETED set by gistRedoDeleteRecord (PostgreSQL 14 to 17; on a DELETE record's page, "
+    // gistRedoDeleteRecord of 14, 15, 16, 17 and 18 alike calls GistMarkTuplesDeleted (read in
+    // each version's gistxlog.c): the rule holds for each version replayed.
+    return "Gist: F_TUPLES_DELETED set by gistRedoDeleteRecord (PostgreSQL 14 to 18; on a DELETE record's page, "
            "and kept there by later records), never by the primary's gistprunepage; that version's own standby differs "
            "the same way";
 }

@@ -12,13 +12,18 @@
 // Where PostgreSQL would PANIC (a line pointer that is not there, a tuple that does not fit,
 // a record too short for its struct) the routine returns an error naming the LSN and block.
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <span>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "common/bytes.h"
+#include "common/fs.h"
 #include "redo/apply/freespace.h"
 #include "redo/apply/heap_rewrite.h"
 #include "redo/apply/heap_tuple.h"
@@ -27,6 +32,7 @@
 #include "redo/apply/visibilitymap.h"
 #include "wal/records/heap.h"
 #include "wal/records/page_types.h"
+#include "wal/records/sinval.h"
 #include "wal/records/version_table.h"
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -65,16 +71,26 @@ struct HeapRedoVersion {
     // one xl_heap_prune record replayed by heap_xlog_prune_freeze (17: pruneheap.c's
     // log_heap_prune_and_freeze replaced PRUNE, VACUUM and FREEZE_PAGE).
     bool prune_freeze_records;
+    // heap_xlog_insert sets PD_ALL_VISIBLE when the record has XLH_INSERT_ALL_FROZEN_SET (18's
+    // asserts the flag is never set on INSERT and sets nothing; MULTI_INSERT still sets it).
+    bool insert_frozen_sets_all_visible;
+    // XLOG_HEAP_INPLACE is 18's xl_heap_inplace (dbId, tsId, relcacheInitFileInval and the
+    // update's invalidation messages after offnum), and heap_xlog_inplace ends with
+    // ProcessCommittedInvalidationMessages: with messages and relcacheInitFileInval, the
+    // relcache init files of the database and of global/ are removed.
+    bool inplace_invalidations;
 };
 inline constexpr HeapRedoVersion kHeapRedoVersions[] = {
     {/*since_major*/ 14, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ false,
-     /*prune_freeze_records*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 15, /*freeze_plans*/ false, /*visible_always_sets_vm*/ false, /*prune_truncates*/ true,
-     /*prune_freeze_records*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 16, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
-     /*prune_freeze_records*/ false},
+     /*prune_freeze_records*/ false, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
     {/*since_major*/ 17, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
-     /*prune_freeze_records*/ true},
+     /*prune_freeze_records*/ true, /*insert_frozen_sets_all_visible*/ true, /*inplace_invalidations*/ false},
+    {/*since_major*/ 18, /*freeze_plans*/ true, /*visible_always_sets_vm*/ true, /*prune_truncates*/ true,
+     /*prune_freeze_records*/ true, /*insert_frozen_sets_all_visible*/ false, /*inplace_invalidations*/ true},
 };
 static_assert(rows_ascending(kHeapRedoVersions));
 
@@ -230,8 +246,10 @@ Result<void> heap_xlog_insert(RedoContext& ctx, const DecodedRecord& rec) {
     const std::size_t freespace = storage::page_get_heap_free_space(page);  // needed to update FSM below
     storage::page_set_lsn(page, rec.end_lsn);
     if (xlrec->flags & XLH_INSERT_ALL_VISIBLE_CLEARED) storage::page_clear_flag(page, storage::PD_ALL_VISIBLE);
-    // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible.
-    if (xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
+    // XLH_INSERT_ALL_FROZEN_SET implies that all tuples are visible (up to 17; 18's heap_insert
+    // never sets it, and its redo does not look at it).
+    if ((xlrec->flags & XLH_INSERT_ALL_FROZEN_SET) && heap_redo_version(rec).insert_frozen_sets_all_visible)
+        storage::page_set_flag(page, storage::PD_ALL_VISIBLE);
     buf.mark_dirty();
     // If the page is running low on free space (less than 20%), update the FSM as well; not
     // after a restored image.
@@ -481,15 +499,61 @@ Result<void> heap_xlog_lock(RedoContext& ctx, const DecodedRecord& rec) {
                            });
 }
 
-// heap_xlog_inplace (heapam.c, PG15): the tuple's data (after t_hoff) overwritten in place.
+// The main data of XLOG_HEAP_INPLACE as the record's version lays it out: 15's offnum only, or
+// 18's xl_heap_inplace whose nmsgs SharedInvalidationMessages must all be in the record.
+struct InplaceRecord {
+    OffsetNumber offnum = InvalidOffsetNumber;
+    Oid dbId = 0;  // InvalidOid: a shared catalog
+    Oid tsId = 0;
+    bool relcacheInitFileInval = false;
+    std::int32_t nmsgs = 0;
+};
+
+Result<InplaceRecord> parse_inplace(const DecodedRecord& rec) {
+    if (!heap_redo_version(rec).inplace_invalidations) {
+        auto xlrec = main_data_as<xl_heap_inplace>(rec, SizeOfHeapInplace);
+        if (!xlrec) return xlrec.error();
+        return InplaceRecord{xlrec->offnum};
+    }
+    auto xlrec = main_data_as<pg18::xl_heap_inplace>(rec, pg18::MinSizeOfHeapInplace);
+    if (!xlrec) return xlrec.error();
+    if (xlrec->nmsgs < 0 || (rec.main_data.size() - pg18::MinSizeOfHeapInplace) / sizeof(SharedInvalidationMessage) <
+                                static_cast<std::size_t>(xlrec->nmsgs))
+        return record_error(rec, fmt::format("main data of {} bytes does not hold {} invalidation messages",
+                                             rec.main_data.size(), xlrec->nmsgs));
+    return InplaceRecord{xlrec->offnum, xlrec->dbId, xlrec->tsId, xlrec->relcacheInitFileInval != 0, xlrec->nmsgs};
+}
+
+// The file side of ProcessCommittedInvalidationMessages (inval.c, PG18) during replay: nothing
+// without messages; with relcacheInitFileInval, RelationCacheInitFilePreInvalidate unlinks
+// pg_internal.init of the database (GetDatabasePath(dbId, tsId), when dbId is valid) and of
+// global/, a missing file being no error. The messages themselves reach only other backends'
+// caches (SendSharedInvalidMessages); understudy has none.
+Result<void> remove_relcache_init_files(RedoContext& ctx, const DecodedRecord& rec, const InplaceRecord& x) {
+    if (x.nmsgs <= 0 || !x.relcacheInitFileInval) return {};
+    std::vector<std::string> files;
+    if (x.dbId != 0) files.push_back(storage::database_path(x.tsId, x.dbId, ctx.smgr().tablespace_version_directory()) + "/pg_internal.init");
+    files.push_back("global/pg_internal.init");
+    for (const std::string& f : files) {
+        const std::string path = ctx.data_dir() + "/" + f;
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            return record_error(rec, fmt::format("could not remove cache file \"{}\": {}", path, fs::errno_text(errno)));
+    }
+    return {};
+}
+
+// heap_xlog_inplace (heapam.c, PG15; heapam_xlog.c, PG18): the tuple's data (after t_hoff)
+// overwritten in place; 18 then processes the update's invalidations, whether or not the page
+// needed the change.
 Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
-    auto xlrec = main_data_as<xl_heap_inplace>(rec, SizeOfHeapInplace);
+    auto xlrec = parse_inplace(rec);
     if (!xlrec) return xlrec.error();
     auto blk = required_block(rec, 0);
     if (!blk) return blk.error();
-    return redo_tuple(ctx, rec, xlrec->offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
+    const OffsetNumber offnum = xlrec->offnum;
+    auto r = redo_tuple(ctx, rec, offnum, [&](std::uint8_t* page, std::uint8_t* htup) -> Result<void> {
         const std::span<const std::uint8_t> newtup = redo::block_data(rec, 0);
-        const std::size_t lp_len = storage::page_get_item_id(page, xlrec->offnum).lp_len;
+        const std::size_t lp_len = storage::page_get_item_id(page, offnum).lp_len;
         const std::uint8_t hoff = ht::hoff(htup);
         if (lp_len < hoff || lp_len - hoff != newtup.size())
             return block_error(rec, 0,
@@ -498,6 +562,8 @@ Result<void> heap_xlog_inplace(RedoContext& ctx, const DecodedRecord& rec) {
         std::memcpy(htup + hoff, newtup.data(), newtup.size());
         return {};
     });
+    if (!r) return r;
+    return remove_relcache_init_files(ctx, rec, *xlrec);
 }
 
 // ---- Heap2 ------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ Result<redo::RedoOutcome> relmap_redo(redo::RedoContext& ctx, const DecodedRecor
     std::array<std::uint8_t, MaxSizeOfRelMapFile> buf{};
     const std::span<std::uint8_t> newmap(buf.data(), size);
     std::memcpy(newmap.data(), rec.main_data.data() + MinSizeOfRelmapUpdate, size);
-    const std::string dbpath = storage::database_path(xlrec->tsid, xlrec->dbid);
+    const std::string dbpath = storage::database_path(xlrec->tsid, xlrec->dbid, ctx.smgr().tablespace_version_directory());
     if (auto r = write_relmap_file(ctx.data_dir(), dbpath, newmap, layout); !r)
         return relmap_error(rec, r.error().message);
     return redo::RedoOutcome::applied;

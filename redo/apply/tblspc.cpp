@@ -37,19 +37,19 @@ std::string link_location(const std::string& data_dir, Oid ts_id) {
 
 // create_tablespace_directories(location, tablespaceoid) (PG15), in-place form: pg_tblspc/<oid>
 // and its version directory; both may exist already during redo.
-Result<void> create_tablespace_directories(const std::string& data_dir, Oid ts_id) {
+Result<void> create_tablespace_directories(const std::string& data_dir, Oid ts_id, std::string_view tsdir) {
     const std::string linkloc = link_location(data_dir, ts_id);
     // A symbolic link left by a real standby setup (or a copied data directory) is kept: it
     // points where this data directory's tablespace lives.
-    return fs::make_dirs(fmt::format("{}/{}", linkloc, storage::TABLESPACE_VERSION_DIRECTORY));
+    return fs::make_dirs(fmt::format("{}/{}", linkloc, tsdir));
 }
 
 // destroy_tablespace_directories(tablespaceoid, redo=true) (PG15): the (empty) database
 // directories of the version directory, the version directory, then pg_tblspc/<oid>. A
 // database directory that is not empty stops it, as rmdir() fails in PostgreSQL; returns false.
-Result<bool> destroy_tablespace_directories(const std::string& data_dir, Oid ts_id) {
+Result<bool> destroy_tablespace_directories(const std::string& data_dir, Oid ts_id, std::string_view tsdir) {
     const std::string linkloc = link_location(data_dir, ts_id);
-    const std::string versiondir = fmt::format("{}/{}", linkloc, storage::TABLESPACE_VERSION_DIRECTORY);
+    const std::string versiondir = fmt::format("{}/{}", linkloc, tsdir);
     std::error_code ec;
     if (stdfs::is_directory(versiondir, ec)) {
         for (const auto& entry : stdfs::directory_iterator(versiondir, ec)) {
@@ -87,14 +87,14 @@ Result<redo::RedoOutcome> tblspc_redo(redo::RedoContext& ctx, const DecodedRecor
             const std::string location = c_string(rec.main_data.subspan(MinSizeOfTblspcCreateRec));
             log::debug("tablespace {} (primary location \"{}\") created in place as pg_tblspc/{}", xlrec->ts_id,
                        location, xlrec->ts_id);
-            if (auto r = create_tablespace_directories(ctx.data_dir(), xlrec->ts_id); !r)
+            if (auto r = create_tablespace_directories(ctx.data_dir(), xlrec->ts_id, ctx.smgr().tablespace_version_directory()); !r)
                 return redo::record_error(rec, r.error().message);
             return redo::RedoOutcome::applied;
         }
         case XLOG_TBLSPC_DROP: {
             auto xlrec = read_record_struct<xl_tblspc_drop_rec>(rec.main_data, sizeof(xl_tblspc_drop_rec));
             if (!xlrec) return redo::record_error(rec, "main data shorter than xl_tblspc_drop_rec");
-            auto done = destroy_tablespace_directories(ctx.data_dir(), xlrec->ts_id);
+            auto done = destroy_tablespace_directories(ctx.data_dir(), xlrec->ts_id, ctx.smgr().tablespace_version_directory());
             if (!done) return redo::record_error(rec, done.error().message);
             if (!*done)
                 log::info("directories for tablespace {} could not be removed; you can remove the directories "

@@ -8,6 +8,7 @@
 
 #include "common/crc32c.h"
 #include "common/fs.h"
+#include "wal/records/version_table.h"
 
 namespace understudy::storage {
 
@@ -23,6 +24,16 @@ const char* db_state_name(DBState s) {
     }
     return "unrecognized status code";
 }
+
+static_assert(rows_ascending(kControlFileVersions));
+
+std::uint32_t pg_control_version_of_major(int major) {
+    for (const auto& l : kControlFileLayouts)
+        if (major >= l.first_major && major <= l.last_major) return l.pg_control_version;
+    return 0;
+}
+
+bool control_file_kept_for_major(int major) { return pg_control_version_of_major(major) != 0; }
 
 std::string control_file_path(const std::string& data_dir) { return data_dir + "/global/pg_control"; }
 

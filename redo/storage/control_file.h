@@ -40,6 +40,11 @@ inline constexpr ControlFileLayout kControlFileLayouts[] = {
 };
 // The row of a PG_CONTROL_VERSION; nullptr for one understudy does not know.
 const ControlFileLayout* control_file_layout(std::uint32_t pg_control_version);
+// The PG_CONTROL_VERSION a PostgreSQL `major` writes; 0 for a major no row covers.
+std::uint32_t pg_control_version_of_major(int major);
+// Whether read_control_file / write_control_file keep that major's pg_control, i.e. whether a
+// full data directory (a base backup) of that version can be replayed into.
+bool control_file_kept_for_major(int major);
 
 // DBState (pg_control.h).
 enum class DBState : std::int32_t {

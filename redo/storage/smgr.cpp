@@ -102,13 +102,13 @@ bool Smgr::exists(const RelFileNode& rnode, ForkNumber forknum) const {
     // of a page not yet cached).
     if (open_.contains(SegKey{rnode, forknum, 0})) return true;
     struct stat st;
-    return ::stat(full_path(relation_path(rnode, forknum)).c_str(), &st) == 0;
+    return ::stat(full_path(relation_path(rnode, forknum, tsdir_)).c_str(), &st) == 0;
 }
 
 void Smgr::note_dir_changed(const std::string& rel_dir) { pending_dirs_.insert(rel_dir); }
 
 Result<void> Smgr::ensure_database_dir(const RelFileNode& rnode) {
-    const std::string dir = database_path(rnode.spcNode, rnode.dbNode);
+    const std::string dir = database_path(rnode.spcNode, rnode.dbNode, tsdir_);
     if (known_dirs_.count(dir)) return {};
     struct stat st;
     if (::stat(full_path(dir).c_str(), &st) != 0) {
@@ -126,7 +126,7 @@ Result<int> Smgr::open_segment(const SegKey& key, bool create) {
         lru_.splice(lru_.begin(), lru_, it->second);
         return it->second->fd.get();
     }
-    const std::string rel = segment_path(key.rnode, key.forknum, key.segno);
+    const std::string rel = segment_path(key.rnode, key.forknum, key.segno, tsdir_);
     if (create) {
         if (auto r = ensure_database_dir(key.rnode); !r) return r.error();
     }
@@ -188,11 +188,11 @@ Result<long long> Smgr::segment_file_blocks(const SegKey& key) {
     if (auto it = open_.find(key); it != open_.end()) {
         if (::fstat(it->second->fd.get(), &st) != 0)
             return make_error(fmt::format("could not stat file \"{}\": {}",
-                                          full_path(segment_path(key.rnode, key.forknum, key.segno)),
+                                          full_path(segment_path(key.rnode, key.forknum, key.segno, tsdir_)),
                                           fs::errno_text(errno)));
         return static_cast<long long>(st.st_size / BLCKSZ);
     }
-    const std::string path = full_path(segment_path(key.rnode, key.forknum, key.segno));
+    const std::string path = full_path(segment_path(key.rnode, key.forknum, key.segno, tsdir_));
     if (::stat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return -1LL;
         return make_error(fmt::format("could not stat file \"{}\": {}", path, fs::errno_text(errno)));
@@ -214,7 +214,7 @@ Result<BlockNumber> Smgr::nblocks(const RelFileNode& rnode, ForkNumber forknum) 
         if (*n < 0) return segno * seg_blocks;
         if (*n > static_cast<long long>(seg_blocks))
             return make_error(fmt::format("segment too big: \"{}\" has {} blocks, more than {} per segment",
-                                          full_path(segment_path(rnode, forknum, segno)), *n, seg_blocks));
+                                          full_path(segment_path(rnode, forknum, segno, tsdir_)), *n, seg_blocks));
         if (*n < static_cast<long long>(seg_blocks)) return segno * seg_blocks + static_cast<BlockNumber>(*n);
     }
 }
@@ -223,7 +223,7 @@ Result<ReadStatus> Smgr::read(const RelFileNode& rnode, ForkNumber forknum, Bloc
                               std::span<std::uint8_t> page) {
     if (page.size() != BLCKSZ)
         return make_error(fmt::format("read of block {} of {}: buffer is {} bytes, not {}", blkno,
-                                      relation_path(rnode, forknum), page.size(), BLCKSZ));
+                                      relation_path(rnode, forknum, tsdir_), page.size(), BLCKSZ));
     const SegKey key{rnode, forknum, blkno / opts_.segment_blocks};
     auto fd = open_segment(key, false);
     if (!fd) return fd.error();
@@ -234,7 +234,7 @@ Result<ReadStatus> Smgr::read(const RelFileNode& rnode, ForkNumber forknum, Bloc
     std::uint8_t buf[BLCKSZ];
     std::size_t got = 0;
     const off_t off = static_cast<off_t>(blkno % opts_.segment_blocks) * BLCKSZ;
-    if (auto r = pread_full(*fd, buf, BLCKSZ, off, got, full_path(segment_path(rnode, forknum, key.segno))); !r)
+    if (auto r = pread_full(*fd, buf, BLCKSZ, off, got, full_path(segment_path(rnode, forknum, key.segno, tsdir_))); !r)
         return r.error();
     if (got < BLCKSZ) return ReadStatus::missing_block;
     std::copy(buf, buf + BLCKSZ, page.begin());
@@ -251,7 +251,7 @@ Result<void> Smgr::extend_to(const RelFileNode& rnode, ForkNumber forknum, Block
         const SegKey key{rnode, forknum, segno};
         auto fd = open_segment(key, true);
         if (!fd) return fd.error();
-        const std::string path = full_path(segment_path(rnode, forknum, segno));
+        const std::string path = full_path(segment_path(rnode, forknum, segno, tsdir_));
         const BlockNumber first = segno * seg_blocks;
         const BlockNumber want = std::min(seg_blocks, target - first);
         // A partial trailing block is dropped first: mdextend overwrites it with a whole page.
@@ -260,7 +260,7 @@ Result<void> Smgr::extend_to(const RelFileNode& rnode, ForkNumber forknum, Block
             ::ftruncate(*fd, static_cast<off_t>(want) * BLCKSZ) != 0)
             return make_error(fmt::format("could not extend file \"{}\" to {} blocks: {} (check free space)",
                                           path, want, fs::errno_text(errno)));
-        pending_files_.insert(segment_path(rnode, forknum, segno));
+        pending_files_.insert(segment_path(rnode, forknum, segno, tsdir_));
     }
     return {};
 }
@@ -269,7 +269,7 @@ Result<void> Smgr::write(const RelFileNode& rnode, ForkNumber forknum, BlockNumb
                          std::span<const std::uint8_t> page) {
     if (page.size() != BLCKSZ)
         return make_error(fmt::format("write of block {} of {}: buffer is {} bytes, not {}", blkno,
-                                      relation_path(rnode, forknum), page.size(), BLCKSZ));
+                                      relation_path(rnode, forknum, tsdir_), page.size(), BLCKSZ));
     const BlockNumber seg_blocks = opts_.segment_blocks;
     const SegKey key{rnode, forknum, blkno / seg_blocks};
     const BlockNumber in_seg = blkno % seg_blocks;
@@ -286,7 +286,7 @@ Result<void> Smgr::write(const RelFileNode& rnode, ForkNumber forknum, BlockNumb
         fd = open_segment(key, true);
         if (!fd) return fd.error();
     }
-    const std::string rel = segment_path(rnode, forknum, key.segno);
+    const std::string rel = segment_path(rnode, forknum, key.segno, tsdir_);
     const std::uint8_t* bytes = page.data();
     alignas(8) std::array<std::uint8_t, BLCKSZ> with_checksum;
     if (opts_.data_checksums) {
@@ -319,7 +319,7 @@ Result<void> Smgr::truncate(const RelFileNode& rnode, ForkNumber forknum, BlockN
         auto fd = open_segment(key, false);
         if (!fd) return fd.error();
         if (*fd < 0) continue;
-        const std::string rel = segment_path(rnode, forknum, key.segno);
+        const std::string rel = segment_path(rnode, forknum, key.segno, tsdir_);
         if (::ftruncate(*fd, static_cast<off_t>(keep) * BLCKSZ) != 0)
             return make_error(fmt::format("could not truncate file \"{}\" to {} blocks: {}", full_path(rel),
                                           keep, fs::errno_text(errno)));
@@ -331,7 +331,7 @@ Result<void> Smgr::truncate(const RelFileNode& rnode, ForkNumber forknum, BlockN
 Result<void> Smgr::unlink(const RelFileNode& rnode, ForkNumber forknum) {
     forget_matching(rnode, forknum);
     for (BlockNumber segno = 0;; ++segno) {
-        const std::string rel = segment_path(rnode, forknum, segno);
+        const std::string rel = segment_path(rnode, forknum, segno, tsdir_);
         pending_files_.erase(rel);
         if (::unlink(full_path(rel).c_str()) != 0) {
             if (errno == ENOENT) break;
@@ -349,7 +349,7 @@ Result<void> Smgr::unlink_all_forks(const RelFileNode& rnode) {
 }
 
 Result<void> Smgr::create_database_dir(Oid spcNode, Oid dbNode) {
-    const std::string dir = database_path(spcNode, dbNode);
+    const std::string dir = database_path(spcNode, dbNode, tsdir_);
     if (auto r = ensure_database_dir(RelFileNode{spcNode, dbNode, 0}); !r) return r;
     const std::string rel = dir + "/PG_VERSION";
     fs::UniqueFd fd(::open(full_path(rel).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
@@ -367,7 +367,7 @@ Result<void> Smgr::create_database_dir(Oid spcNode, Oid dbNode) {
 
 Result<void> Smgr::remove_database_dir(Oid spcNode, Oid dbNode) {
     forget_database(spcNode, dbNode);
-    const std::string dir = database_path(spcNode, dbNode);
+    const std::string dir = database_path(spcNode, dbNode, tsdir_);
     std::error_code ec;
     stdfs::remove_all(full_path(dir), ec);
     if (ec)
@@ -383,8 +383,8 @@ Result<void> Smgr::remove_database_dir(Oid spcNode, Oid dbNode) {
 }
 
 Result<void> Smgr::copy_database_dir(Oid src_spcNode, Oid src_dbNode, Oid dst_spcNode, Oid dst_dbNode) {
-    const std::string src = database_path(src_spcNode, src_dbNode);
-    const std::string dst = database_path(dst_spcNode, dst_dbNode);
+    const std::string src = database_path(src_spcNode, src_dbNode, tsdir_);
+    const std::string dst = database_path(dst_spcNode, dst_dbNode, tsdir_);
     if (auto r = remove_database_dir(dst_spcNode, dst_dbNode); !r) return r;
     forget_database(src_spcNode, src_dbNode);
     // A source missing in the scratch directory (sparse start) is created empty, as
@@ -417,7 +417,7 @@ Result<void> Smgr::sync() {
     };
     // Descriptors already open first, then the rest opened for the fsync.
     for (auto& seg : lru_) {
-        auto it = pending_files_.find(segment_path(seg.key.rnode, seg.key.forknum, seg.key.segno));
+        auto it = pending_files_.find(segment_path(seg.key.rnode, seg.key.forknum, seg.key.segno, tsdir_));
         if (it == pending_files_.end()) continue;
         if (::fsync(seg.fd.get()) != 0) return failed(full_path(*it));
         pending_files_.erase(it);

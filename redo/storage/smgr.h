@@ -51,6 +51,10 @@ public:
     void set_data_checksums(bool on) { opts_.data_checksums = on; }
     void set_xlog_hint_bit_is_needed(bool on) { opts_.xlog_hint_bit_is_needed = on; }
     bool xlog_hint_bit_is_needed() const { return opts_.xlog_hint_bit_is_needed; }
+    // The major version of the directory's WAL: relations in user tablespaces live under its
+    // TABLESPACE_VERSION_DIRECTORY ("PG_16_202307071"); 15's until told.
+    void set_major_version(int major) { tsdir_ = std::string(::understudy::storage::tablespace_version_directory(major)); }
+    std::string_view tablespace_version_directory() const { return tsdir_; }
     Smgr(const Smgr&) = delete;
     Smgr& operator=(const Smgr&) = delete;
     ~Smgr() = default;  // closes descriptors; does not fsync (call sync())
@@ -151,6 +155,7 @@ private:
 
     std::string data_dir_;
     SmgrOptions opts_;
+    std::string tsdir_{TABLESPACE_VERSION_DIRECTORY};
     Lru lru_;  // front: most recently used
     std::unordered_map<SegKey, Lru::iterator, SegKeyHash> open_;
     std::set<std::string> pending_files_;  // relative paths to fsync

@@ -1,4 +1,5 @@
-// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17): see replay_versions.h.
+// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17, replay_pg18): see
+// replay_versions.h.
 #include "tests/integration/replay_versions.h"
 
 #include <doctest/doctest.h>
@@ -20,6 +21,12 @@ void check_replay_verify_of_version(int major) {
     opts.bindir = pg_version_bindir(major);
     PgCluster pg(opts);
     REQUIRE(pg.sql("show server_version_num").substr(0, 2) == std::to_string(major));
+    // initdb's default: data checksums off up to 17, on from 18 (the workload's wal_log_hints =
+    // on makes the WAL log hint bits either way; with checksums the pages' pd_checksum is
+    // masked by --verify).
+    const std::string checksums = pg.sql("show data_checksums");
+    MESSAGE("data_checksums: ", checksums);
+    CHECK(checksums == (major >= 18 ? "on" : "off"));
     const std::string redo = checkpoint_redo_lsn(pg);
     waldump::run_workload(pg, "all_rmgrs.sql", false);
     waldump::run_workload(pg, "coverage_extras.sql", true);

@@ -1,9 +1,10 @@
-// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17): `understudy replay
-// --verify` of PostgreSQL N WAL from a sparse start. A server of that version (from
+// Shared by the per-version replay tests (replay_pg14, replay_pg16, replay_pg17, replay_pg18): `understudy
+// replay --verify` of PostgreSQL N WAL from a sparse start. A server of that version (from
 // tools/pg_versions.sh; fails, not skips, without it) with wal_consistency_checking = all and
 // wal_compression = pglz runs, after a checkpoint, the coverage workload (all_rmgrs.sql then
 // coverage_extras.sql, as tools/waldump_diff.sh --version N runs it); its WAL is replayed into an
-// empty directory from that checkpoint's redo LSN.
+// empty directory from that checkpoint's redo LSN. The cluster keeps initdb's default for data
+// checksums (off up to 17, on from 18), which is checked.
 //
 // Asserts: every page image the server attached for consistency checking equals, after masking,
 // the page we rebuilt (zero mismatches); no rmgr reports unsupported records; the report accounts

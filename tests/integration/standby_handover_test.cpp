@@ -1,4 +1,4 @@
-// Hand-over from `understudy standby --base-backup` to a real PostgreSQL (issue 14; 14-17): a primary
+// Hand-over from `understudy standby --base-backup` to a real PostgreSQL (issue 14; 14-18): a primary
 // under pgbench load, our standby keeping a *full* data directory (the backup's files, pg_control
 // rewritten at every restartpoint, backup_label renamed backup_label.old at the backup's end);
 // after SIGTERM, `understudy lag --dir` says the directory is full and a server can start, and
@@ -10,7 +10,8 @@
 // --heapallindexed over every database is clean. The load runs with understudy as the
 // synchronous standby under remote_apply. Runs on 15: plain; a --data-checksums primary
 // (pg_checksums --check after the hand-over); understudy killed with SIGKILL during the backup
-// and again mid-replay, restarted each time. Then a 16, a 14 and a 17 primary, plain.
+// and again mid-replay, restarted each time. Then a 16, a 14, a 17 and an 18 primary (18's initdb turns data
+// checksums on), plain.
 #include <csignal>
 #include <filesystem>
 #include <regex>
@@ -289,4 +290,9 @@ TEST_CASE("standby --base-backup of a PostgreSQL 14 primary: a full directory a 
 TEST_CASE("standby --base-backup of a PostgreSQL 17 primary: a full directory a PostgreSQL 17 server starts on, "
           "streams, promotes") {
     handover(17, false);
+}
+
+TEST_CASE("standby --base-backup of a PostgreSQL 18 primary (initdb's default data checksums): a full directory a "
+          "PostgreSQL 18 server starts on, streams, promotes") {
+    handover(18, false);
 }

@@ -32,6 +32,9 @@ public:
 
     std::vector<std::uint8_t>& main() { return main_; }
 
+    // The WAL format (major version) the record is read with (15's unless set).
+    void set_format(const WalFormat& format) { rec_.format = &format; }
+
     // Block reference `id` with block data `bytes`.
     void add_block(int id, BlockNumber blkno, std::vector<std::uint8_t> bytes, bool will_init = false,
                    RelFileNode rnode = kIndexRel) {

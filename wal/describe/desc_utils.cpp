@@ -105,7 +105,7 @@ std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum, const Wa
         return relpathperm(rnode, forknum);
     std::string path = fmt::format(
         "pg_tblspc/{}/{}/{}/{}", rnode.spcNode,
-        row_for_version(kTablespaceDirectoryVersions, format).tablespace_version_directory,
+        storage::tablespace_version_directory(format.major_version),
         rnode.dbNode, rnode.relNode);
     if (forknum != MAIN_FORKNUM) fmt::format_to(std::back_inserter(path), "_{}", fork_name(forknum));
     return path;

@@ -29,17 +29,7 @@ inline std::string relpathperm(const RelFileNode& rnode, std::uint8_t forknum) {
     return storage::relation_path(rnode, static_cast<ForkNumber>(forknum));
 }
 
-// TABLESPACE_VERSION_DIRECTORY of each major version: "PG_" PG_MAJORVERSION "_"
-// CATALOG_VERSION_NO (common/relpath.h, catalog/catversion.h; fixed within a major).
-struct TablespaceDirectoryVersion {
-    int since_major;
-    const char* tablespace_version_directory;
-};
-inline constexpr TablespaceDirectoryVersion kTablespaceDirectoryVersions[] = {
-    {14, "PG_14_202107181"}, {15, "PG_15_202209061"}, {16, "PG_16_202307071"},
-    {17, "PG_17_202406281"}, {18, "PG_18_202506291"},
-};
-static_assert(rows_ascending(kTablespaceDirectoryVersions));
+static_assert(rows_ascending(storage::kTablespaceDirectoryVersions));
 
 // relpathperm as `format`'s version prints it: a relation in a user tablespace is under that
 // version's TABLESPACE_VERSION_DIRECTORY.

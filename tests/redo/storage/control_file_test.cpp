@@ -239,3 +239,15 @@ TEST_CASE("pg_control: a damaged, short, missing or other-version file is an err
         CHECK(r.message().find(path) != std::string::npos);
     }
 }
+
+TEST_CASE("pg_control versions: 1300 for 14 to 16, 1700 for 17, 1800 for 18; a full directory keeps each") {
+    using namespace understudy::storage;
+    CHECK(pg_control_version_of_major(14) == 1300);
+    CHECK(pg_control_version_of_major(15) == 1300);
+    CHECK(pg_control_version_of_major(16) == 1300);
+    CHECK(pg_control_version_of_major(17) == 1700);
+    CHECK(pg_control_version_of_major(18) == 1800);
+    for (int major = 14; major <= 18; ++major) CHECK(control_file_kept_for_major(major));
+    CHECK_FALSE(control_file_kept_for_major(13));
+    CHECK_FALSE(control_file_kept_for_major(19));
+}
