@@ -47,9 +47,10 @@ void check_replay_standby_of_version(int major) {
         REQUIRE(it != c.pages_by_kind.end());
         CHECK(it->second > 0);
     }
-    CHECK(c.pages > 2000);
-    CHECK(c.relations > 300);
-    CHECK(c.vm_pages > 10);
+    // 14 and 16 compare about 12,000 pages of about 460 relations and 110 VM pages.
+    CHECK(c.pages > 8000);
+    CHECK(c.relations > 400);
+    CHECK(c.vm_pages > 50);
     CHECK_MESSAGE(c.differing == 0, c.first);
 }
 
