@@ -3,14 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include <libpq-fe.h>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -97,9 +97,9 @@ private:
 // pg_subtrans; postgresql.auto.conf.tmp, current_logfiles.tmp, backup_label, tablespace_map,
 // backup_manifest, postmaster.pid and .opts; pg_internal.init* (relcache init files) and
 // pgsql_tmp* (temporary files). Unlogged relations are copied whole (pg_basebackup copies only
-// their init fork; replay does not read them). Symbolic links (pg_tblspc)
-// are copied as links. A file the server removes while we copy is left out, as pg_basebackup
-// leaves it out; a file that changes is copied as it is read (WAL replay repairs it).
+// their init fork; they are not compared). Symbolic links (pg_tblspc) are copied as links. A
+// file the server removes while we copy is left out, as pg_basebackup leaves it out; a file that
+// changes is copied as it is read (WAL replay from the backup's start repairs it).
 void copy_tree(const fsys::path& from, const fsys::path& to, bool top) {
     static const std::set<std::string> kExcludeDirContents = {"pg_stat_tmp", "pg_replslot", "pg_dynshmem",
                                                               "pg_notify",   "pg_serial",   "pg_snapshots",
@@ -137,8 +137,8 @@ void copy_tree(const fsys::path& from, const fsys::path& to, bool top) {
     }
 }
 
-// A base backup of `pg` (PostgreSQL `major`) into `backup`, and the backup_label's START WAL
-// LOCATION. 15: pg_basebackup (-X none). Other versions (15's pg_basebackup refuses a newer
+// A base backup of `pg` (PostgreSQL `major`) into `backup`, without WAL. 15: pg_basebackup
+// (-X none). Other versions (15's pg_basebackup refuses a newer
 // server): the low-level API in one session, non-exclusive (14: pg_start_backup(label, fast,
 // false) / pg_stop_backup(false, wait_for_archive); 15 and later: pg_backup_start(label, fast) /
 // pg_backup_stop(wait_for_archive)), the data directory copied in between (copy_tree), then the
