@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: pgbench TPS and latency on a primary whose synchronous standby is
 #   (a) `understudy standby`,
-#   (b) a real PostgreSQL 15 standby (pg_basebackup + standby.signal, hot_standby = on),
+#   (b) a real PostgreSQL standby of the primary's version (a base backup + standby.signal,
+#       hot_standby = on),
 #   (c) `pg_receivewal --synchronous` (synchronous_commit = on only: it never reports an
-#       apply position, so remote_apply would wait forever),
+#       apply position, so remote_apply would wait forever; PostgreSQL 15's pg_receivewal, so
+#       only with a 14 or 15 primary: it refuses newer servers),
 # with synchronous_commit = on and then remote_apply, plus the replay lag of understudy and of the
 # real standby under the same load: the primary's pg_stat_replication.replay_lag sampled every
 # 0.5 s for both, and understudy's own apply lag from its lag.jsonl.
@@ -11,9 +13,19 @@
 # Only the standby being measured runs during its run (the others are stopped), each run starts
 # right after a CHECKPOINT with the standby caught up, and the configurations alternate within
 # each round so that slow phases of the shared machine spread over all of them.
-# Usage: tools/bench_standby.sh [ROUNDS (default 2)] [SECONDS per run (default 20)] [CLIENTS (4)] [SCALE (10)]
+# --version N (14..18, default 15): the primary and the real standby are PostgreSQL N
+# (tools/pg_versions.sh's servers for N != 15; PostgreSQL 15's psql and pgbench are the clients);
+# the real standby's base backup is pg_basebackup -X stream for 15, pg_backup_start/stop (14:
+# pg_start_backup/pg_stop_backup) and a copy of the data directory for the others (it then
+# streams its WAL from the backup's start; tools/lib/pg.sh's pg_base_backup). First
+# `understudy replay` is asked to replay a little of the primary's WAL: a version it does not
+# apply stops the script with its message (exit 2).
+# Bounded: pgbench runs under timeout (SECONDS + 120), each catch-up wait gives up after 300 s;
+# servers, standbys and temporary directories are removed at exit, also on failure (trap).
+# Usage: tools/bench_standby.sh [--cpu] [--version N] [ROUNDS (default 2)] [SECONDS per run (default 20)]
+#          [CLIENTS (4)] [SCALE (10)]
 #
-# --cpu (first argument): instead of TPS, what each standby costs per transaction under the same
+# --cpu: instead of TPS, what each standby costs per transaction under the same
 # fixed load (understudy vs the real standby; synchronous_commit = remote_apply, then on), figures
 # that do not depend on a quiet machine: CPU time (utime + stime from /proc/<pid>/stat; understudy:
 # the whole process, all threads; the real standby: walreceiver + startup, and all of its
@@ -28,14 +40,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CPU_MODE=0
-if [ "${1:-}" = --cpu ]; then CPU_MODE=1; shift; fi
-ROUNDS="${1:-2}"
-DURATION="${2:-20}"
-CLIENTS="${3:-4}"
-SCALE="${4:-10}"
-tools/setup.sh
+VERSION=15
+USAGE="usage: tools/bench_standby.sh [--cpu] [--version N] [ROUNDS] [SECONDS] [CLIENTS] [SCALE]"
+ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cpu) CPU_MODE=1; shift ;;
+    --version) [ $# -ge 2 ] || { echo "--version needs a value: 14 to 18; $USAGE" >&2; exit 2; }
+               VERSION="$2"; shift 2 ;;
+    --version=*) VERSION="${1#--version=}"; shift ;;
+    -*) echo "unknown option '$1'; $USAGE" >&2; exit 2 ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
+[ "${#ARGS[@]}" -le 4 ] || { echo "too many arguments: ${ARGS[*]}; $USAGE" >&2; exit 2; }
+ROUNDS="${ARGS[0]:-2}"
+DURATION="${ARGS[1]:-20}"
+CLIENTS="${ARGS[2]:-4}"
+SCALE="${ARGS[3]:-10}"
+for pair in "ROUNDS:$ROUNDS" "SECONDS:$DURATION" "CLIENTS:$CLIENTS" "SCALE:$SCALE"; do
+  [[ "${pair#*:}" =~ ^[1-9][0-9]*$ ]] || { echo "${pair%%:*} must be a positive integer, got '${pair#*:}'; $USAGE" >&2; exit 2; }
+done
+# The packages and the understudy binary (not the whole build: the tests are not needed here),
+# and for another version its server.
+tools/setup.sh --run
+if [ "$VERSION" != 15 ]; then tools/pg_versions.sh; fi
 BIN="${UNDERSTUDY_BIN:-$PWD/build/tools/understudy/understudy}"  # another build to compare: UNDERSTUDY_BIN=...
 source tools/lib/pg.sh
+pg_use_version "$VERSION"
 now() { date +%s.%N; }
 
 pg_tmpdir TMP /tmp/understudy-bench-standby-XXXXXX
@@ -53,11 +85,12 @@ pg_track "$TMP/replica"
 # ---- primary
 pg_init_start "$TMP/data" "$PORT" "max_wal_senders = 6" "max_replication_slots = 6" "max_wal_size = 4GB" \
   "wal_keep_size = 4GB"
-PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX)
-"$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
+PSQL=("$PGCLIENT/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX)
+understudy_check_version "$BIN" "$TMP/data" "$PORT" bench_standby
+"$PGCLIENT/pgbench" -h 127.0.0.1 -p "$PORT" -U postgres -i -q -s "$SCALE" postgres >/dev/null 2>&1
 
 # ---- the real standby: base backup now, started only for its own runs
-as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$TMP/replica" -X stream -c fast >/dev/null
+pg_base_backup "$TMP/data" "$PORT" "$TMP/replica" -X stream
 cat >>"$TMP/replica/postgresql.conf" <<CONF
 port = $RPORT
 unix_socket_directories = '$TMP'
@@ -66,8 +99,15 @@ primary_conninfo = '$CONN application_name=pgstandby'
 CONF
 as_pg touch "$TMP/replica/standby.signal"
 
+# 15's pg_receivewal refuses a newer server (streamutil.c: server major above its own).
+CONFIGS=(understudy pgstandby pg_receivewal)
+if [ "$PG_MAJOR" -gt 15 ]; then
+  CONFIGS=(understudy pgstandby)
+  echo "PostgreSQL $PG_MAJOR: no pg_receivewal run (PostgreSQL 15's pg_receivewal refuses newer servers)"
+fi
 echo "machine: $(nproc) cores (shared), $(uname -r), $(df -T /tmp | awk 'NR==2{print $2}') under /tmp; PostgreSQL $("${PSQL[@]}" -c 'show server_version')"
 echo "load: pgbench scale $SCALE, $CLIENTS clients, $DURATION s per run, $ROUNDS rounds"
+echo "machine load before the runs: $(uptime)"
 echo
 
 # Starts the standby of configuration $1 ("understudy", "pgstandby", "pg_receivewal") for run $2.
@@ -82,7 +122,7 @@ start_standby() {
       pg_start --log "$TMP/replica.log" "$TMP/replica" ;;
     pg_receivewal)
       mkdir -p "$TMP/rw_$run"
-      "$PGBIN/pg_receivewal" -d "$CONN application_name=pg_receivewal" -D "$TMP/rw_$run" --synchronous --no-loop -w \
+      "$PGCLIENT/pg_receivewal" -d "$CONN application_name=pg_receivewal" -D "$TMP/rw_$run" --synchronous --no-loop -w \
         >"$TMP/rw_$run.log" 2>&1 &
       BG_PID=$! ;;
   esac
@@ -126,7 +166,7 @@ start_sampler() {
   printf "select extract(epoch from clock_timestamp()), coalesce(extract(epoch from write_lag), -1),
     coalesce(extract(epoch from flush_lag), -1), coalesce(extract(epoch from replay_lag), -1)
     from pg_stat_replication where application_name = '%s';\n\\\\watch 0.5\n" "$app" |
-    "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX -F ' ' >"$out" 2>/dev/null &
+    "$PGCLIENT/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -AtqX -F ' ' >"$out" 2>/dev/null &
   # shellcheck disable=SC2034  # SAMPLER_PID is read by stop_child through its name
   SAMPLER_PID=$!
 }
@@ -143,7 +183,7 @@ run_one() {  # config, synchronous_commit, round
   start_sampler "$cfg" "$TMP/samples_$tag.txt"
   local t0 t1
   t0="$(now)"
-  PGOPTIONS="-c synchronous_commit=$mode" timeout $((DURATION + 120)) "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" \
+  PGOPTIONS="-c synchronous_commit=$mode" timeout $((DURATION + 120)) "$PGCLIENT/pgbench" -h 127.0.0.1 -p "$PORT" \
     -U postgres -n -T "$DURATION" -c "$CLIENTS" -j 2 -l --log-prefix="$TMP/pgl_$tag" postgres \
     >"$TMP/pgbench_$tag.txt" 2>&1 &
   local pgbench_pid=$!
@@ -271,7 +311,7 @@ CPU_RESULTS="$TMP/cpu_results.txt"
 run_pgbench() {
   local rate=()
   [ -n "${CPU_RATE:-}" ] && rate=(-R "$CPU_RATE")
-  PGOPTIONS="-c synchronous_commit=$1" timeout $((DURATION + 120)) "$PGBIN/pgbench" -h 127.0.0.1 -p "$PORT" \
+  PGOPTIONS="-c synchronous_commit=$1" timeout $((DURATION + 120)) "$PGCLIENT/pgbench" -h 127.0.0.1 -p "$PORT" \
     -U postgres -n -T "$3" -c "$CLIENTS" -j 2 "${rate[@]}" postgres >"$2" 2>&1
 }
 txns_of() { sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$1"; }
@@ -366,16 +406,16 @@ if [ "$CPU_MODE" = 1 ]; then
     done
   done
   "${PSQL[@]}" -c "alter system reset synchronous_standby_names" -c "select pg_reload_conf()" >/dev/null
-  python3 - "$CPU_RESULTS" <<'PY'
+  python3 - "$CPU_RESULTS" "$PG_MAJOR" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-names = {"understudy": "understudy", "pgstandby": "PG15 standby"}
+names = {"understudy": "understudy", "pgstandby": f"PG{sys.argv[2]} standby"}
 def med(vals):
     vals = [v for v in vals if v is not None]
     return statistics.median(vals) if vals else float("nan")
 print()
 print(f"per committed transaction, median over {max(r['round'] for r in rows)} rounds "
-      "(standby: understudy = whole process; PG15 = walreceiver + startup; PG15 all = every standby process)")
+      f"(standby: understudy = whole process; PG{sys.argv[2]} = walreceiver + startup; PG{sys.argv[2]} all = every standby process)")
 print(f"{'sync_commit':<13} {'process':<30} {'CPU us':>8} {'syscalls':>9} {'vol cs':>7} {'invol cs':>8}")
 for mode in ("remote_apply", "on"):
     for cfg in ("understudy", "pgstandby"):
@@ -422,24 +462,26 @@ fi
 
 for r in $(seq "$ROUNDS"); do
   for mode in on remote_apply; do
-    for cfg in understudy pgstandby pg_receivewal; do
+    for cfg in "${CONFIGS[@]}"; do
       [ "$cfg" = pg_receivewal ] && [ "$mode" = remote_apply ] && continue
       run_one "$cfg" "$mode" "$r"
     done
   done
 done
 "${PSQL[@]}" -c "alter system reset synchronous_standby_names" -c "select pg_reload_conf()" >/dev/null
+echo "machine load after the runs: $(uptime)"
 
-python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$PG_MAJOR" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+major = sys.argv[2]
 def med(cfg, mode, key, sub=None):
     vals = [(r[key][sub] if sub else r[key]) for r in rows if r["cfg"] == cfg and r["mode"] == mode]
     vals = [v for v in vals if v is not None]
     return statistics.median(vals) if vals else float("nan")
-names = {"understudy": "understudy standby", "pgstandby": "PG15 standby", "pg_receivewal": "pg_receivewal --sync"}
+names = {"understudy": "understudy standby", "pgstandby": f"PG{major} standby", "pg_receivewal": "pg_receivewal --sync"}
 print()
-print(f"median over {max(r['round'] for r in rows)} rounds; latency in ms; ratio = this / PG15 standby (tps: higher is better, latency: lower)")
+print(f"median over {max(r['round'] for r in rows)} rounds; latency in ms; ratio = this / PG{major} standby (tps: higher is better, latency: lower)")
 print(f"{'synchronous_commit':<19} {'standby':<21} {'tps':>8} {'lat avg':>8} {'lat p50':>8} {'lat p99':>8} {'tps ratio':>10} {'lat ratio':>10}")
 for mode in ("on", "remote_apply"):
     base_tps, base_lat = med("pgstandby", mode, "tps"), med("pgstandby", mode, "lat_avg_ms")

@@ -5,7 +5,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include <libpq-fe.h>
 
 #include "redo/rmgr.h"
 #include "redo/storage/mask.h"
@@ -20,24 +25,26 @@ namespace {
 namespace fsys = std::filesystem;
 constexpr std::size_t kBlcksz = 8192;
 
-// A PostgreSQL 15 server on a data directory we made ourselves; stopped (immediate) if the
-// test fails before it is stopped cleanly.
+// A server of the primary's version (`bindir`'s pg_ctl) on a data directory we made ourselves;
+// stopped (immediate) if the test fails before it is stopped cleanly. Queried with 15's psql,
+// which talks to every version.
 class Recovery {
 public:
-    Recovery(std::string data_dir, int port) : data_dir_(std::move(data_dir)), port_(port) {}
+    Recovery(std::string bindir, std::string data_dir, int port)
+        : bindir_(std::move(bindir)), data_dir_(std::move(data_dir)), port_(port) {}
     Recovery(const Recovery&) = delete;
     Recovery& operator=(const Recovery&) = delete;
     ~Recovery() {
-        if (running_) run(as_postgres({pg_tool("pg_ctl"), "-D", data_dir_, "-m", "immediate", "-w", "stop"}));
+        if (running_) run(as_postgres({bindir_ + "/pg_ctl", "-D", data_dir_, "-m", "immediate", "-w", "stop"}));
     }
     void start() {
-        auto r = run(as_postgres({pg_tool("pg_ctl"), "-D", data_dir_, "-l", data_dir_ + "/../recovery.log", "-w",
+        auto r = run(as_postgres({bindir_ + "/pg_ctl", "-D", data_dir_, "-l", data_dir_ + "/../recovery.log", "-w",
                                   "-t", "300", "start"}));
         REQUIRE_MESSAGE(r.exit_code == 0, r.output, waldump::read_file(data_dir_ + "/../recovery.log"));
         running_ = true;
     }
     void stop() {
-        auto r = run(as_postgres({pg_tool("pg_ctl"), "-D", data_dir_, "-m", "fast", "-w", "-t", "300", "stop"}));
+        auto r = run(as_postgres({bindir_ + "/pg_ctl", "-D", data_dir_, "-m", "fast", "-w", "-t", "300", "stop"}));
         REQUIRE_MESSAGE(r.exit_code == 0, r.output);
         running_ = false;
     }
@@ -50,10 +57,114 @@ public:
     }
 
 private:
+    std::string bindir_;
     std::string data_dir_;
     int port_;
     bool running_ = false;
 };
+
+// One libpq session, kept open: a non-exclusive backup lasts as long as the session that
+// started it.
+class Session {
+public:
+    explicit Session(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
+        if (PQstatus(conn_) != CONNECTION_OK)
+            throw std::runtime_error(std::string("connect failed: ") + PQerrorMessage(conn_));
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session() { PQfinish(conn_); }
+    // The fields of the first row of `q`'s result (none for a command).
+    std::vector<std::string> row(const std::string& q) {
+        std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn_, q.c_str()), PQclear);
+        const auto st = PQresultStatus(res.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            throw std::runtime_error("SQL failed: " + q + ": " + PQresultErrorMessage(res.get()));
+        std::vector<std::string> out;
+        if (PQntuples(res.get()) > 0)
+            for (int c = 0; c < PQnfields(res.get()); ++c) out.emplace_back(PQgetvalue(res.get(), 0, c));
+        return out;
+    }
+
+private:
+    PGconn* conn_;
+};
+
+// Copies the data directory of a running server (`top`: `from` is the data directory) as a
+// base backup does, leaving out what basebackup.c's excludeDirContents and excludeFiles list
+// (14 to 18): the contents of the data directory's pg_wal (its archive_status directory is
+// made), of pg_stat_tmp, pg_replslot, pg_dynshmem, pg_notify, pg_serial, pg_snapshots and
+// pg_subtrans; postgresql.auto.conf.tmp, current_logfiles.tmp, backup_label, tablespace_map,
+// backup_manifest, postmaster.pid and .opts; pg_internal.init* (relcache init files) and
+// pgsql_tmp* (temporary files). Unlogged relations are copied whole (pg_basebackup copies only
+// their init fork; they are not compared). Symbolic links (pg_tblspc) are copied as links. A
+// file the server removes while we copy is left out, as pg_basebackup leaves it out; a file that
+// changes is copied as it is read (WAL replay from the backup's start repairs it).
+void copy_tree(const fsys::path& from, const fsys::path& to, bool top) {
+    static const std::set<std::string> kExcludeDirContents = {"pg_stat_tmp", "pg_replslot", "pg_dynshmem",
+                                                              "pg_notify",   "pg_serial",   "pg_snapshots",
+                                                              "pg_subtrans"};
+    static const std::set<std::string> kExcludeFiles = {
+        "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_label",   "tablespace_map",
+        "backup_manifest",          "postmaster.pid",       "postmaster.opts"};
+    std::error_code ec;
+    fsys::create_directory(to, from, ec);
+    REQUIRE_MESSAGE(!ec, "mkdir ", to.string(), ": ", ec.message());
+    for (const auto& e : fsys::directory_iterator(from)) {
+        const std::string name = e.path().filename().string();
+        const fsys::path dest = to / name;
+        if (name.rfind("pgsql_tmp", 0) == 0 || name.rfind("pg_internal.init", 0) == 0) continue;
+        const auto st = e.symlink_status(ec);
+        if (ec) {  // removed meanwhile
+            ec.clear();
+            continue;
+        }
+        if (fsys::is_symlink(st)) {
+            fsys::copy_symlink(e.path(), dest, ec);
+        } else if (fsys::is_directory(st)) {
+            if (kExcludeDirContents.count(name) != 0 || (top && name == "pg_wal")) {
+                fsys::create_directory(dest, e.path(), ec);
+                if (!ec && name == "pg_wal") fsys::create_directory(dest / "archive_status", e.path(), ec);
+            } else if (fsys::exists(e.path())) {
+                copy_tree(e.path(), dest, false);
+            }
+        } else if (fsys::is_regular_file(st)) {
+            if (kExcludeFiles.count(name) != 0) continue;
+            fsys::copy_file(e.path(), dest, ec);
+            if (ec && !fsys::exists(e.path())) ec.clear();  // removed meanwhile
+        }
+        REQUIRE_MESSAGE(!ec, "copy ", e.path().string(), ": ", ec.message());
+    }
+}
+
+// A base backup of `pg` (PostgreSQL `major`) into `backup`, without WAL. 15: pg_basebackup
+// (-X none). Other versions (15's pg_basebackup refuses a newer
+// server): the low-level API in one session, non-exclusive (14: pg_start_backup(label, fast,
+// false) / pg_stop_backup(false, wait_for_archive); 15 and later: pg_backup_start(label, fast) /
+// pg_backup_stop(wait_for_archive)), the data directory copied in between (copy_tree), then the
+// backup_label and tablespace_map the stop function returns written into the copy. Owned by
+// postgres, mode 0700.
+void take_base_backup(const PgCluster& pg, int major, const std::string& backup) {
+    if (major == 15) {
+        auto bb = run(as_postgres({pg_tool("pg_basebackup"), "-D", backup, "-h", "127.0.0.1", "-p",
+                                   std::to_string(pg.port()), "-U", "postgres", "-X", "none", "--checkpoint=fast",
+                                   "--no-sync"}));
+        REQUIRE_MESSAGE(bb.exit_code == 0, bb.output);
+        return;
+    }
+    Session s(pg.conninfo());
+    s.row(major == 14 ? "select pg_start_backup('understudy replay_standby', true, false)"
+                      : "select pg_backup_start('understudy replay_standby', true)");
+    copy_tree(pg.data_dir(), backup, true);
+    const auto stop = s.row(major == 14 ? "select lsn, labelfile, spcmapfile from pg_stop_backup(false, false)"
+                                        : "select lsn, labelfile, spcmapfile from pg_backup_stop(false)");
+    REQUIRE(stop.size() == 3);
+    REQUIRE(stop[1].rfind("START WAL LOCATION: ", 0) == 0);
+    std::ofstream(backup + "/backup_label") << stop[1];
+    if (!stop[2].empty()) std::ofstream(backup + "/tablespace_map") << stop[2];
+    REQUIRE(run({"chown", "-R", "postgres:", backup}).exit_code == 0);
+    fsys::permissions(backup, fsys::perms::owner_all, fsys::perm_options::replace);
+}
 
 // Pages of one fork present in both directories, masked with `mask` (or just LSN and
 // checksum), compared.
@@ -130,13 +241,11 @@ std::string mask_rmgr_of(const std::string& kind) {
     return it != rmgrs.end() ? it->second : std::string();
 }
 
-StandbyRecovery recover_with_both(PgCluster& pg, const TempDir& work, const std::function<void()>& workload) {
+StandbyRecovery recover_with_both(PgCluster& pg, const TempDir& work, const std::function<void()>& workload,
+                                  int major) {
     StandbyRecovery out;
     const std::string backup = work.path() + "/backup";
-    auto bb = run(as_postgres({pg_tool("pg_basebackup"), "-D", backup, "-h", "127.0.0.1", "-p",
-                               std::to_string(pg.port()), "-U", "postgres", "-X", "none", "--checkpoint=fast",
-                               "--no-sync"}));
-    REQUIRE_MESSAGE(bb.exit_code == 0, bb.output);
+    take_base_backup(pg, major, backup);
     const std::string start = backup_label_field(backup, "START WAL LOCATION");
 
     workload();
@@ -163,7 +272,7 @@ StandbyRecovery recover_with_both(PgCluster& pg, const TempDir& work, const std:
              << "max_wal_senders = 20\n";
     }
     REQUIRE(run(as_postgres({"touch", out.pg_dir + "/recovery.signal"})).exit_code == 0);
-    Recovery rec(out.pg_dir, port);
+    Recovery rec(major == 15 ? pg_bindir() : pg_version_bindir(major), out.pg_dir, port);
     rec.start();
     const bool paused = wait_until([&] { return rec.sql("select pg_get_wal_replay_pause_state()") == "paused"; },
                                    std::chrono::seconds(300), std::chrono::milliseconds(200));

@@ -1,8 +1,9 @@
-// Shared by the tests that compare `understudy replay` with PostgreSQL 15's own startup
-// process: a base backup of a primary; a workload; a PostgreSQL 15 recovering a copy of the
-// backup from the same WAL segments to the same LSN (recovery_target_lsn, exclusive, pause),
-// then shut down (its shutdown restartpoint writes every page); understudy replaying another
-// copy of the backup to that LSN; every page of the chosen relations compared after masking.
+// Shared by the tests that compare `understudy replay` with PostgreSQL's own startup process
+// (replay_standby, replay_standby_index: 15; replay_standby_pgN: N): a base backup of a primary
+// of version N; a workload; a PostgreSQL N recovering a copy of the backup from the same WAL
+// segments to the same LSN (recovery_target_lsn, exclusive, pause), then shut down (its
+// shutdown restartpoint writes every page); understudy replaying another copy of the backup to
+// that LSN; every page of the chosen relations compared after masking.
 #pragma once
 
 #include <cstddef>
@@ -40,11 +41,17 @@ struct StandbyRecovery {
     std::map<std::string, std::string> kinds;  // relation_kinds(primary) after the workload
 };
 
-// Base backup of `pg` into `work`/backup, `workload` on the primary, CHECKPOINT, target = the
-// insert LSN, more WAL past it, segments copied; PostgreSQL recovers one copy of the backup
-// to the target and is stopped, understudy replays another (from the backup's start LSN, with
-// --end target). REQUIREs both to succeed.
-StandbyRecovery recover_with_both(PgCluster& pg, const TempDir& work, const std::function<void()>& workload);
+// Base backup of `pg`, a PostgreSQL `major` server, into `work`/backup (15: pg_basebackup;
+// other versions: pg_backup_start/stop (14: pg_start_backup/pg_stop_backup), non-exclusive, and
+// a copy of the data directory as pg_basebackup makes it, with the backup_label and
+// tablespace_map the stop function returns), `workload` on the primary, CHECKPOINT, target = the
+// insert LSN, more WAL past it, segments copied; PostgreSQL `major` (pg_bindir() for 15,
+// pg_version_bindir(major) otherwise) recovers one copy of the backup to the target
+// (recovery.signal, restore_command and the recovery_target_* settings in
+// postgresql.auto.conf) and is stopped, understudy replays another (from the backup's start
+// LSN, with --end target). REQUIREs both to succeed.
+StandbyRecovery recover_with_both(PgCluster& pg, const TempDir& work, const std::function<void()>& workload,
+                                  int major = 15);
 
 struct PageComparison {
     std::size_t pages = 0, relations = 0, differing = 0, vm_pages = 0;

@@ -22,12 +22,41 @@
 #   stop_child VAR [SIGNAL]        if the process whose pid is in $VAR still runs, sends it SIGNAL
 #                                  (default INT) and waits for it; empties VAR
 #
+# Other major versions (the servers of tools/pg_versions.sh have no client programs):
+#   PGCLIENT                       PostgreSQL 15's client programs (psql, pgbench, pg_basebackup,
+#                                  pg_receivewal): 15's psql and pgbench talk to 14 to 18, its
+#                                  pg_basebackup and pg_receivewal to 15 and older only
+#   PG_MAJOR                       the major version of PGBIN's server (15 unless pg_use_version)
+#   pg_use_version N               PGBIN := PostgreSQL N's server binaries (14..18): 15 as above,
+#                                  others $UNDERSTUDY_PG_VERSIONS_DIR (else /tmp/understudy-pgversions)
+#                                  /N/bin; fails naming tools/pg_versions.sh when they are missing
+#   pg_base_backup DATADIR PORT DEST [PG_BASEBACKUP_ARG]...
+#                                  base backup of the running server of DATADIR (PGBIN's version,
+#                                  on PORT) into DEST, owned by postgres, without WAL: for 15
+#                                  pg_basebackup -c fast --no-sync and the given arguments (default
+#                                  -X none); for other versions (15's pg_basebackup refuses newer
+#                                  servers) the low-level API in one psql session, non-exclusive
+#                                  (14: pg_start_backup / pg_stop_backup; 15+: pg_backup_start /
+#                                  pg_backup_stop), the directory copied in between as
+#                                  pg_basebackup copies it (tools/lib/base_backup.py), then the
+#                                  backup_label and tablespace_map the stop function returned
+#   understudy_check_version BIN DATADIR PORT WHAT
+#                                  asks `BIN replay` whether it applies the WAL of the running
+#                                  server of DATADIR: a CHECKPOINT, then its WAL from that redo
+#                                  point replayed into an empty directory; when understudy refuses
+#                                  (it names the versions it applies), prints "WHAT: ..." with its
+#                                  message and exits 2
+#
 # At exit (normal, on a failed step under set -e, or on SIGTERM / SIGINT) the commands of
 # pg_at_exit run, every tracked server still running is stopped with -m immediate, and the
 # directories of pg_tmpdir / pg_remove_at_exit are removed; the script's exit status is kept.
 
 PGBIN="${UNDERSTUDY_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}"
 [ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
+
+PGCLIENT="$PGBIN"
+PG_MAJOR=15
+PG_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 PG_LIB_AT_EXIT=()
 PG_LIB_SERVERS=()
@@ -104,6 +133,62 @@ pg_init_start() {
 
 pg_stop() {
   as_pg "$PGBIN/pg_ctl" -D "$1" -m "${2:-fast}" -w -t 120 stop >/dev/null
+}
+
+pg_use_version() {
+  case "$1" in 14|15|16|17|18) ;; *) echo "PostgreSQL $1: the versions are 14, 15, 16, 17 and 18" >&2; return 2 ;; esac
+  PG_MAJOR="$1"
+  if [ "$1" = 15 ]; then PGBIN="$PGCLIENT"; return 0; fi
+  PGBIN="${UNDERSTUDY_PG_VERSIONS_DIR:-/tmp/understudy-pgversions}/$1/bin"
+  local tool
+  for tool in initdb pg_ctl postgres; do
+    [ -x "$PGBIN/$tool" ] || { echo "PostgreSQL $1's $tool is not in $PGBIN: run tools/pg_versions.sh" >&2; return 1; }
+  done
+}
+
+pg_base_backup() {
+  local data="$1" port="$2" dest="$3"
+  shift 3
+  if [ "$PG_MAJOR" = 15 ]; then
+    [ $# -gt 0 ] || set -- -X none
+    as_pg "$PGCLIENT/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$dest" -c fast --no-sync "$@" >/dev/null
+    return
+  fi
+  local start="select pg_backup_start('understudy bench', true)" stop="pg_backup_stop(false)"
+  if [ "$PG_MAJOR" = 14 ]; then
+    start="select pg_start_backup('understudy bench', true, false)"
+    stop="pg_stop_backup(false, false)"
+  fi
+  local result="$dest.stop"
+  pg_remove_at_exit "$result"
+  # One session: a non-exclusive backup ends with the session that started it.
+  as_pg "$PGCLIENT/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres >/dev/null <<SQL
+set client_min_messages = warning;
+$start;
+\! python3 '$PG_LIB_DIR/base_backup.py' copy '$data' '$dest'
+select labelfile, spcmapfile from $stop \g (format=unaligned tuples_only=on fieldsep_zero=on) '$result'
+SQL
+  [ -f "$dest/PG_VERSION" ] || { echo "pg_base_backup: copying $data into $dest failed" >&2; return 1; }
+  as_pg python3 "$PG_LIB_DIR/base_backup.py" label "$result" "$dest"
+}
+
+understudy_check_version() {
+  local bin="$1" data="$2" port="$3" what="$4" probe redo end f
+  probe="$(mktemp -d /tmp/understudy-version-probe-XXXXXX)"
+  pg_remove_at_exit "$probe"
+  local psql=("$PGCLIENT/psql" -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d postgres)
+  redo="$("${psql[@]}" -c "checkpoint" -c "select redo_lsn from pg_control_checkpoint()")"
+  end="$("${psql[@]}" -c "select pg_current_wal_insert_lsn()")"
+  mkdir -p "$probe/wal"
+  for f in "$data"/pg_wal/*; do
+    if [[ "$(basename "$f")" =~ ^[0-9A-F]{24}$ ]]; then cp "$f" "$probe/wal/"; fi
+  done
+  if ! "$bin" replay --wal-dir "$probe/wal" --data-dir "$probe/data" --start "$redo" --end "$end" \
+      >"$probe/out" 2>&1; then
+    echo "$what: $bin does not replay the WAL of this PostgreSQL $PG_MAJOR server:" >&2
+    { grep 'error' "$probe/out" || cat "$probe/out"; } | sed 's/^/  /' >&2
+    exit 2
+  fi
 }
 
 pg_lib_cleanup() {

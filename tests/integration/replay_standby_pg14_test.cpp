@@ -1,0 +1,9 @@
+// `understudy replay` against PostgreSQL 14's own startup process, page by page
+// (tests/integration/replay_standby_versions.h).
+#include <doctest/doctest.h>
+
+#include "tests/integration/replay_standby_versions.h"
+
+TEST_CASE("PostgreSQL 14: replay ends with the pages a PostgreSQL 14 standby ends with at the same LSN") {
+    understudy::testing::replay::check_replay_standby_of_version(14);
+}
