@@ -8,7 +8,6 @@
 
 #include "common/crc32c.h"
 #include "common/fs.h"
-#include "wal/records/version_table.h"
 
 namespace understudy::storage {
 
@@ -24,8 +23,6 @@ const char* db_state_name(DBState s) {
     }
     return "unrecognized status code";
 }
-
-static_assert(rows_ascending(kControlFileVersions));
 
 std::uint32_t pg_control_version_of_major(int major) {
     for (const auto& l : kControlFileLayouts)
