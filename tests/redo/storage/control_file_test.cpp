@@ -53,6 +53,45 @@ void put_control(const ScratchDir& dir, const std::string& bytes) {
     write_bytes(control_file_path(dir.path()), bytes);
 }
 
+
+// Written back unchanged, `cf` (read from `original`) gives PostgreSQL's own bytes (the struct
+// with its padding, the CRC at its version's offset, the rest of the 8 kB as read); a
+// restartpoint's change (state, minRecoveryPoint and its timeline) changes only those fields'
+// bytes and the CRC, and reads back.
+void check_write_back(const ControlFileData& cf, const std::string& original) {
+    const ControlFileLayout* layout = control_file_layout(cf.pg_control_version);
+    REQUIRE(layout != nullptr);
+    ScratchDir out;
+    std::filesystem::create_directories(out / "global");
+    ControlFileData copy = cf;
+    REQUIRE(write_control_file(out.path(), copy));
+    CHECK(read_bytes(control_file_path(out.path())) == original);
+
+    ControlFileData changed = cf;
+    changed.state = DBState::DB_IN_ARCHIVE_RECOVERY;
+    changed.minRecoveryPoint = 0x3000060;
+    changed.minRecoveryPointTLI = 1;
+    REQUIRE(write_control_file(out.path(), changed));
+    const std::string after = read_bytes(control_file_path(out.path()));
+    REQUIRE(after.size() == PG_CONTROL_FILE_SIZE);
+    std::size_t changed_bytes = 0;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        if (after[i] == original[i]) continue;
+        ++changed_bytes;
+        const bool in_state = i >= offsetof(ControlFileData, state) && i < offsetof(ControlFileData, state) + 4;
+        const bool in_min = i >= offsetof(ControlFileData, minRecoveryPoint) &&
+                            i < offsetof(ControlFileData, minRecoveryPointTLI) + 4;
+        const bool in_crc = i >= layout->crc_offset && i < layout->crc_offset + 4;
+        CHECK_MESSAGE((in_state || in_min || in_crc), "byte " << i << " changed");
+    }
+    CHECK(changed_bytes >= 3);
+    auto back = read_control_file(out.path());
+    REQUIRE_MESSAGE(back, back.message());
+    CHECK(back->minRecoveryPoint == 0x3000060);
+    CHECK(std::string(db_state_name(back->state)) == "in archive recovery");
+    CHECK(stored_crc(*back, *layout) != stored_crc(cf, *layout));
+}
+
 }  // namespace
 
 TEST_CASE("pg_control: PostgreSQL 15's file reads as pg_controldata shows it and writes back byte for byte") {
@@ -86,35 +125,7 @@ TEST_CASE("pg_control: PostgreSQL 15's file reads as pg_controldata shows it and
     REQUIRE(layout != nullptr);
     CHECK(stored_crc(*cf, *layout) == control_file_crc(*cf, *layout));
 
-    // Written back unchanged: PostgreSQL's own bytes (CRC over the struct with its padding, the
-    // rest of the 8 kB zeroed).
-    ScratchDir out;
-    std::filesystem::create_directories(out / "global");
-    ControlFileData copy = *cf;
-    REQUIRE(write_control_file(out.path(), copy));
-    CHECK(read_bytes(control_file_path(out.path())) == original);
-
-    // A restartpoint's change: only those fields' bytes and the CRC differ, and it reads back.
-    ControlFileData changed = *cf;
-    changed.state = DBState::DB_IN_ARCHIVE_RECOVERY;
-    changed.minRecoveryPoint = 0x3000060;
-    changed.minRecoveryPointTLI = 1;
-    REQUIRE(write_control_file(out.path(), changed));
-    const std::string after = read_bytes(control_file_path(out.path()));
-    REQUIRE(after.size() == PG_CONTROL_FILE_SIZE);
-    for (std::size_t i = 0; i < after.size(); ++i) {
-        if (after[i] == original[i]) continue;
-        const bool in_state = i >= offsetof(ControlFileData, state) && i < offsetof(ControlFileData, state) + 4;
-        const bool in_min = i >= offsetof(ControlFileData, minRecoveryPoint) &&
-                            i < offsetof(ControlFileData, minRecoveryPointTLI) + 4;
-        const bool in_crc = i >= layout->crc_offset && i < layout->crc_offset + 4;
-        CHECK_MESSAGE((in_state || in_min || in_crc), "byte " << i << " changed");
-    }
-    auto back = read_control_file(out.path());
-    REQUIRE_MESSAGE(back, back.message());
-    CHECK(back->minRecoveryPoint == 0x3000060);
-    CHECK(std::string(db_state_name(back->state)) == "in archive recovery");
-    CHECK(stored_crc(*back, *layout) != stored_crc(*cf, *layout));
+    check_write_back(*cf, original);
 }
 
 TEST_CASE("pg_control of PostgreSQL 14, 16, 17 and 18: read as the server read it, written back byte for byte") {
@@ -170,34 +181,7 @@ TEST_CASE("pg_control of PostgreSQL 14, 16, 17 and 18: read as the server read i
         CHECK((cf->backupEndRequired != 0) == rec["end_of_backup_record_required"].get<bool>());
         CHECK(stored_crc(*cf, *layout) == control_file_crc(*cf, *layout));
 
-        // Written back unchanged: the server's bytes.
-        ScratchDir out;
-        std::filesystem::create_directories(out / "global");
-        ControlFileData copy = *cf;
-        REQUIRE(write_control_file(out.path(), copy));
-        CHECK(read_bytes(control_file_path(out.path())) == original);
-
-        // A restartpoint's change: those fields' bytes and the CRC at this version's offset.
-        ControlFileData changed = *cf;
-        changed.state = DBState::DB_IN_ARCHIVE_RECOVERY;
-        changed.minRecoveryPoint = 0x3000060;
-        REQUIRE(write_control_file(out.path(), changed));
-        const std::string after = read_bytes(control_file_path(out.path()));
-        std::size_t changed_bytes = 0;
-        for (std::size_t i = 0; i < after.size(); ++i) {
-            if (after[i] == original[i]) continue;
-            ++changed_bytes;
-            const bool in_state = i >= offsetof(ControlFileData, state) && i < offsetof(ControlFileData, state) + 4;
-            const bool in_min = i >= offsetof(ControlFileData, minRecoveryPoint) &&
-                                i < offsetof(ControlFileData, minRecoveryPoint) + 8;
-            const bool in_crc = i >= layout->crc_offset && i < layout->crc_offset + 4;
-            CHECK_MESSAGE((in_state || in_min || in_crc), "byte " << i << " changed");
-        }
-        CHECK(changed_bytes >= 3);
-        auto back = read_control_file(out.path());
-        REQUIRE_MESSAGE(back, back.message());
-        CHECK(back->minRecoveryPoint == 0x3000060);
-        CHECK(back->state == DBState::DB_IN_ARCHIVE_RECOVERY);
+        check_write_back(*cf, original);
     }
 }
 
