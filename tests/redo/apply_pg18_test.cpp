@@ -225,22 +225,32 @@ TEST_CASE("heap INSERT with XLH_INSERT_ALL_FROZEN_SET: PD_ALL_VISIBLE set up to 
     }
 }
 
+namespace {
+
+// Block 1: a btree leaf with BTP_HAS_GARBAGE, vacuum cycle ID `cycleid` and `ntuples` tuples,
+// its LSN 0/1000000.
+void put_leaf_with_garbage(ImageOnlyContext& ctx, std::uint16_t cycleid, std::uint16_t ntuples) {
+    PageBytes leaf{};
+    nb::bt_pageinit(leaf.data());
+    nb::BTPageOpaqueData o = nb::bt_page_get_opaque(leaf.data());
+    o.btpo_flags = nb::BTP_LEAF | nb::BTP_HAS_GARBAGE;
+    o.btpo_cycleid = cycleid;
+    nb::bt_page_set_opaque(leaf.data(), o);
+    for (std::uint16_t i = 1; i <= ntuples; ++i)
+        REQUIRE(storage::page_add_item(leaf.data(), index_tuple(10, i, {static_cast<std::uint8_t>(i)}),
+                                       InvalidOffsetNumber, false, false) == i);
+    storage::page_set_lsn(leaf.data(), 0x1000000);
+    put_page(ctx.pages(), 1, leaf);
+}
+
+}  // namespace
+
 TEST_CASE("Btree VACUUM: 18 clears the page's vacuum cycle ID, 15 keeps it; both clear BTP_HAS_GARBAGE") {
     for (const WalFormat* f : {&kWalFormatPg15, &kWalFormatPg17, &kWalFormatPg18}) {
         CAPTURE(f->major_version);
         ScratchDir dir;
         ImageOnlyContext ctx(dir.path());
-        PageBytes leaf{};
-        nb::bt_pageinit(leaf.data());
-        nb::BTPageOpaqueData o = nb::bt_page_get_opaque(leaf.data());
-        o.btpo_flags = nb::BTP_LEAF | nb::BTP_HAS_GARBAGE;
-        o.btpo_cycleid = 7;
-        nb::bt_page_set_opaque(leaf.data(), o);
-        for (std::uint16_t i = 1; i <= 3; ++i)
-            REQUIRE(storage::page_add_item(leaf.data(), index_tuple(10, i, {static_cast<std::uint8_t>(i)}),
-                                           InvalidOffsetNumber, false, false) == i);
-        storage::page_set_lsn(leaf.data(), 0x1000000);
-        put_page(ctx.pages(), 1, leaf);
+        put_leaf_with_garbage(ctx, 7, 3);
 
         IndexTestRecord r(RM_BTREE_ID, XLOG_BTREE_VACUUM, 0x2000000);
         put<std::uint16_t>(r.main(), 1);  // ndeleted
@@ -263,17 +273,7 @@ TEST_CASE("Btree VACUUM: 18 clears the page's vacuum cycle ID, 15 keeps it; both
 TEST_CASE("Btree DELETE keeps the vacuum cycle ID in 18 too") {
     ScratchDir dir;
     ImageOnlyContext ctx(dir.path());
-    PageBytes leaf{};
-    nb::bt_pageinit(leaf.data());
-    nb::BTPageOpaqueData o = nb::bt_page_get_opaque(leaf.data());
-    o.btpo_flags = nb::BTP_LEAF | nb::BTP_HAS_GARBAGE;
-    o.btpo_cycleid = 9;
-    nb::bt_page_set_opaque(leaf.data(), o);
-    for (std::uint16_t i = 1; i <= 2; ++i)
-        REQUIRE(storage::page_add_item(leaf.data(), index_tuple(10, i, {static_cast<std::uint8_t>(i)}),
-                                       InvalidOffsetNumber, false, false) == i);
-    storage::page_set_lsn(leaf.data(), 0x1000000);
-    put_page(ctx.pages(), 1, leaf);
+    put_leaf_with_garbage(ctx, 9, 2);
 
     // 16+'s xl_btree_delete: snapshotConflictHorizon, ndeleted, nupdated, isCatalogRel.
     IndexTestRecord r(RM_BTREE_ID, XLOG_BTREE_DELETE, 0x2000000);
